@@ -4,11 +4,108 @@
 package gen
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/oapi-codegen/nullable"
+	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for AccessConfigDtoVisibility.
+const (
+	AccessConfigDtoVisibilityPrivate AccessConfigDtoVisibility = "private"
+	AccessConfigDtoVisibilityShared  AccessConfigDtoVisibility = "shared"
+)
+
+// Valid indicates whether the value is a known member of the AccessConfigDtoVisibility enum.
+func (e AccessConfigDtoVisibility) Valid() bool {
+	switch e {
+	case AccessConfigDtoVisibilityPrivate:
+		return true
+	case AccessConfigDtoVisibilityShared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAccessConfigDtoVisibility.
+const (
+	AgentAccessConfigDtoVisibilityPrivate AgentAccessConfigDtoVisibility = "private"
+	AgentAccessConfigDtoVisibilityShared  AgentAccessConfigDtoVisibility = "shared"
+)
+
+// Valid indicates whether the value is a known member of the AgentAccessConfigDtoVisibility enum.
+func (e AgentAccessConfigDtoVisibility) Valid() bool {
+	switch e {
+	case AgentAccessConfigDtoVisibilityPrivate:
+		return true
+	case AgentAccessConfigDtoVisibilityShared:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDtoManageDenial.
+const (
+	AgentDtoManageDenialNeedsGroupManage AgentDtoManageDenial = "needs_group_manage"
+	AgentDtoManageDenialNotOwner         AgentDtoManageDenial = "not_owner"
+)
+
+// Valid indicates whether the value is a known member of the AgentDtoManageDenial enum.
+func (e AgentDtoManageDenial) Valid() bool {
+	switch e {
+	case AgentDtoManageDenialNeedsGroupManage:
+		return true
+	case AgentDtoManageDenialNotOwner:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRunDtoAction.
+const (
+	AgentRunDtoActionChat AgentRunDtoAction = "chat"
+)
+
+// Valid indicates whether the value is a known member of the AgentRunDtoAction enum.
+func (e AgentRunDtoAction) Valid() bool {
+	switch e {
+	case AgentRunDtoActionChat:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentType.
+const (
+	AgentTypeTask     AgentType = "task"
+	AgentTypeWorkflow AgentType = "workflow"
+)
+
+// Valid indicates whether the value is a known member of the AgentType enum.
+func (e AgentType) Valid() bool {
+	switch e {
+	case AgentTypeTask:
+		return true
+	case AgentTypeWorkflow:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for APIErrorCode.
 const (
@@ -79,11 +176,1854 @@ func (e APIErrorStatus) Valid() bool {
 	}
 }
 
+// Defines values for AutomationRunSource.
+const (
+	AutomationRunSourceHistory   AutomationRunSource = "history"
+	AutomationRunSourceLiveQuery AutomationRunSource = "live-query"
+)
+
+// Valid indicates whether the value is a known member of the AutomationRunSource enum.
+func (e AutomationRunSource) Valid() bool {
+	switch e {
+	case AutomationRunSourceHistory:
+		return true
+	case AutomationRunSourceLiveQuery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CancelledRunEventType.
+const (
+	CancelledRunEventTypeCancelled CancelledRunEventType = "cancelled"
+)
+
+// Valid indicates whether the value is a known member of the CancelledRunEventType enum.
+func (e CancelledRunEventType) Valid() bool {
+	switch e {
+	case CancelledRunEventTypeCancelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContextItemDtoUserFeedback.
+const (
+	ContextItemDtoUserFeedbackNegative ContextItemDtoUserFeedback = "negative"
+	ContextItemDtoUserFeedbackNeutral  ContextItemDtoUserFeedback = "neutral"
+	ContextItemDtoUserFeedbackPositive ContextItemDtoUserFeedback = "positive"
+)
+
+// Valid indicates whether the value is a known member of the ContextItemDtoUserFeedback enum.
+func (e ContextItemDtoUserFeedback) Valid() bool {
+	switch e {
+	case ContextItemDtoUserFeedbackNegative:
+		return true
+	case ContextItemDtoUserFeedbackNeutral:
+		return true
+	case ContextItemDtoUserFeedbackPositive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContextItemKind.
+const (
+	ContextItemKindDimension  ContextItemKind = "dimension"
+	ContextItemKindFact       ContextItemKind = "fact"
+	ContextItemKindFilter     ContextItemKind = "filter"
+	ContextItemKindLink       ContextItemKind = "link"
+	ContextItemKindMetric     ContextItemKind = "metric"
+	ContextItemKindNote       ContextItemKind = "note"
+	ContextItemKindSavedQuery ContextItemKind = "saved_query"
+)
+
+// Valid indicates whether the value is a known member of the ContextItemKind enum.
+func (e ContextItemKind) Valid() bool {
+	switch e {
+	case ContextItemKindDimension:
+		return true
+	case ContextItemKindFact:
+		return true
+	case ContextItemKindFilter:
+		return true
+	case ContextItemKindLink:
+		return true
+	case ContextItemKindMetric:
+		return true
+	case ContextItemKindNote:
+		return true
+	case ContextItemKindSavedQuery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConversationMessageType.
+const (
+	ConversationMessageTypeAi      ConversationMessageType = "ai"
+	ConversationMessageTypeHuman   ConversationMessageType = "human"
+	ConversationMessageTypeSystem  ConversationMessageType = "system"
+	ConversationMessageTypeTool    ConversationMessageType = "tool"
+	ConversationMessageTypeUnknown ConversationMessageType = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ConversationMessageType enum.
+func (e ConversationMessageType) Valid() bool {
+	switch e {
+	case ConversationMessageTypeAi:
+		return true
+	case ConversationMessageTypeHuman:
+		return true
+	case ConversationMessageTypeSystem:
+		return true
+	case ConversationMessageTypeTool:
+		return true
+	case ConversationMessageTypeUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DoneRunEventType.
+const (
+	DoneRunEventTypeDone DoneRunEventType = "done"
+)
+
+// Valid indicates whether the value is a known member of the DoneRunEventType enum.
+func (e DoneRunEventType) Valid() bool {
+	switch e {
+	case DoneRunEventTypeDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ErrorRunEventType.
+const (
+	ErrorRunEventTypeError ErrorRunEventType = "error"
+)
+
+// Valid indicates whether the value is a known member of the ErrorRunEventType enum.
+func (e ErrorRunEventType) Valid() bool {
+	switch e {
+	case ErrorRunEventTypeError:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetAutomationRunResponseDtoStatusReason.
+const (
+	GetAutomationRunResponseDtoStatusReasonApprovalTimeout GetAutomationRunResponseDtoStatusReason = "approval_timeout"
+)
+
+// Valid indicates whether the value is a known member of the GetAutomationRunResponseDtoStatusReason enum.
+func (e GetAutomationRunResponseDtoStatusReason) Valid() bool {
+	switch e {
+	case GetAutomationRunResponseDtoStatusReasonApprovalTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HeartbeatRunEventType.
+const (
+	HeartbeatRunEventTypeHeartbeat HeartbeatRunEventType = "heartbeat"
+)
+
+// Valid indicates whether the value is a known member of the HeartbeatRunEventType enum.
+func (e HeartbeatRunEventType) Valid() bool {
+	switch e {
+	case HeartbeatRunEventTypeHeartbeat:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsageResponseDtoGroupBy.
+const (
+	ListUsageResponseDtoGroupByAgent     ListUsageResponseDtoGroupBy = "agent"
+	ListUsageResponseDtoGroupByAll       ListUsageResponseDtoGroupBy = "all"
+	ListUsageResponseDtoGroupByInterface ListUsageResponseDtoGroupBy = "interface"
+	ListUsageResponseDtoGroupByModel     ListUsageResponseDtoGroupBy = "model"
+	ListUsageResponseDtoGroupBySkill     ListUsageResponseDtoGroupBy = "skill"
+)
+
+// Valid indicates whether the value is a known member of the ListUsageResponseDtoGroupBy enum.
+func (e ListUsageResponseDtoGroupBy) Valid() bool {
+	switch e {
+	case ListUsageResponseDtoGroupByAgent:
+		return true
+	case ListUsageResponseDtoGroupByAll:
+		return true
+	case ListUsageResponseDtoGroupByInterface:
+		return true
+	case ListUsageResponseDtoGroupByModel:
+		return true
+	case ListUsageResponseDtoGroupBySkill:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsageResponseDtoRollup.
+const (
+	ListUsageResponseDtoRollupDay  ListUsageResponseDtoRollup = "day"
+	ListUsageResponseDtoRollupHour ListUsageResponseDtoRollup = "hour"
+)
+
+// Valid indicates whether the value is a known member of the ListUsageResponseDtoRollup enum.
+func (e ListUsageResponseDtoRollup) Valid() bool {
+	switch e {
+	case ListUsageResponseDtoRollupDay:
+		return true
+	case ListUsageResponseDtoRollupHour:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NoticeRunEventSeverity.
+const (
+	NoticeRunEventSeverityInfo    NoticeRunEventSeverity = "info"
+	NoticeRunEventSeverityWarning NoticeRunEventSeverity = "warning"
+)
+
+// Valid indicates whether the value is a known member of the NoticeRunEventSeverity enum.
+func (e NoticeRunEventSeverity) Valid() bool {
+	switch e {
+	case NoticeRunEventSeverityInfo:
+		return true
+	case NoticeRunEventSeverityWarning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NoticeRunEventType.
+const (
+	NoticeRunEventTypeNotice NoticeRunEventType = "notice"
+)
+
+// Valid indicates whether the value is a known member of the NoticeRunEventType enum.
+func (e NoticeRunEventType) Valid() bool {
+	switch e {
+	case NoticeRunEventTypeNotice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReasoningEffort.
+const (
+	ReasoningEffortHigh    ReasoningEffort = "high"
+	ReasoningEffortLow     ReasoningEffort = "low"
+	ReasoningEffortMax     ReasoningEffort = "max"
+	ReasoningEffortMedium  ReasoningEffort = "medium"
+	ReasoningEffortMinimal ReasoningEffort = "minimal"
+	ReasoningEffortNone    ReasoningEffort = "none"
+	ReasoningEffortXhigh   ReasoningEffort = "xhigh"
+)
+
+// Valid indicates whether the value is a known member of the ReasoningEffort enum.
+func (e ReasoningEffort) Valid() bool {
+	switch e {
+	case ReasoningEffortHigh:
+		return true
+	case ReasoningEffortLow:
+		return true
+	case ReasoningEffortMax:
+		return true
+	case ReasoningEffortMedium:
+		return true
+	case ReasoningEffortMinimal:
+		return true
+	case ReasoningEffortNone:
+		return true
+	case ReasoningEffortXhigh:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResourceLifecycleStatus.
+const (
+	ResourceLifecycleStatusActive  ResourceLifecycleStatus = "active"
+	ResourceLifecycleStatusDeleted ResourceLifecycleStatus = "deleted"
+	ResourceLifecycleStatusDraft   ResourceLifecycleStatus = "draft"
+)
+
+// Valid indicates whether the value is a known member of the ResourceLifecycleStatus enum.
+func (e ResourceLifecycleStatus) Valid() bool {
+	switch e {
+	case ResourceLifecycleStatusActive:
+		return true
+	case ResourceLifecycleStatusDeleted:
+		return true
+	case ResourceLifecycleStatusDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunEventType.
+const (
+	RunEventTypeCancelled RunEventType = "cancelled"
+	RunEventTypeDone      RunEventType = "done"
+	RunEventTypeError     RunEventType = "error"
+	RunEventTypeHeartbeat RunEventType = "heartbeat"
+	RunEventTypeNotice    RunEventType = "notice"
+	RunEventTypeToken     RunEventType = "token"
+	RunEventTypeToolEnd   RunEventType = "tool_end"
+	RunEventTypeToolStart RunEventType = "tool_start"
+)
+
+// Valid indicates whether the value is a known member of the RunEventType enum.
+func (e RunEventType) Valid() bool {
+	switch e {
+	case RunEventTypeCancelled:
+		return true
+	case RunEventTypeDone:
+		return true
+	case RunEventTypeError:
+		return true
+	case RunEventTypeHeartbeat:
+		return true
+	case RunEventTypeNotice:
+		return true
+	case RunEventTypeToken:
+		return true
+	case RunEventTypeToolEnd:
+		return true
+	case RunEventTypeToolStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SharedUserPermission.
+const (
+	SharedUserPermissionManage SharedUserPermission = "manage"
+	SharedUserPermissionUse    SharedUserPermission = "use"
+)
+
+// Valid indicates whether the value is a known member of the SharedUserPermission enum.
+func (e SharedUserPermission) Valid() bool {
+	switch e {
+	case SharedUserPermissionManage:
+		return true
+	case SharedUserPermissionUse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SkillChatRequestDtoModel.
+const (
+	SkillChatRequestDtoModelClaudeOpus48        SkillChatRequestDtoModel = "claude-opus-4.8"
+	SkillChatRequestDtoModelClaudeSonnet46      SkillChatRequestDtoModel = "claude-sonnet-4.6"
+	SkillChatRequestDtoModelDeepseekChatV31     SkillChatRequestDtoModel = "deepseek-chat-v3.1"
+	SkillChatRequestDtoModelGemini31ProPreview  SkillChatRequestDtoModel = "gemini-3.1-pro-preview"
+	SkillChatRequestDtoModelGemini3FlashPreview SkillChatRequestDtoModel = "gemini-3-flash-preview"
+	SkillChatRequestDtoModelGpt52               SkillChatRequestDtoModel = "gpt-5.2"
+	SkillChatRequestDtoModelGpt55               SkillChatRequestDtoModel = "gpt-5.5"
+	SkillChatRequestDtoModelGpt5Mini            SkillChatRequestDtoModel = "gpt-5-mini"
+	SkillChatRequestDtoModelGptOss120B          SkillChatRequestDtoModel = "gpt-oss-120b"
+	SkillChatRequestDtoModelGptOss20B           SkillChatRequestDtoModel = "gpt-oss-20b"
+	SkillChatRequestDtoModelGrok43              SkillChatRequestDtoModel = "grok-4.3"
+	SkillChatRequestDtoModelGrok43Fast          SkillChatRequestDtoModel = "grok-4.3-fast"
+	SkillChatRequestDtoModelLlama3370BInstruct  SkillChatRequestDtoModel = "llama-3.3-70b-instruct"
+	SkillChatRequestDtoModelLlama4Maverick      SkillChatRequestDtoModel = "llama-4-maverick"
+	SkillChatRequestDtoModelLlama4Scout         SkillChatRequestDtoModel = "llama-4-scout"
+	SkillChatRequestDtoModelMinimaxM27          SkillChatRequestDtoModel = "minimax-m2.7"
+	SkillChatRequestDtoModelQwen3235BA22B2507   SkillChatRequestDtoModel = "qwen3-235b-a22b-2507"
+	SkillChatRequestDtoModelQwen332B            SkillChatRequestDtoModel = "qwen3-32b"
+	SkillChatRequestDtoModelQwen3Coder          SkillChatRequestDtoModel = "qwen3-coder"
+)
+
+// Valid indicates whether the value is a known member of the SkillChatRequestDtoModel enum.
+func (e SkillChatRequestDtoModel) Valid() bool {
+	switch e {
+	case SkillChatRequestDtoModelClaudeOpus48:
+		return true
+	case SkillChatRequestDtoModelClaudeSonnet46:
+		return true
+	case SkillChatRequestDtoModelDeepseekChatV31:
+		return true
+	case SkillChatRequestDtoModelGemini31ProPreview:
+		return true
+	case SkillChatRequestDtoModelGemini3FlashPreview:
+		return true
+	case SkillChatRequestDtoModelGpt52:
+		return true
+	case SkillChatRequestDtoModelGpt55:
+		return true
+	case SkillChatRequestDtoModelGpt5Mini:
+		return true
+	case SkillChatRequestDtoModelGptOss120B:
+		return true
+	case SkillChatRequestDtoModelGptOss20B:
+		return true
+	case SkillChatRequestDtoModelGrok43:
+		return true
+	case SkillChatRequestDtoModelGrok43Fast:
+		return true
+	case SkillChatRequestDtoModelLlama3370BInstruct:
+		return true
+	case SkillChatRequestDtoModelLlama4Maverick:
+		return true
+	case SkillChatRequestDtoModelLlama4Scout:
+		return true
+	case SkillChatRequestDtoModelMinimaxM27:
+		return true
+	case SkillChatRequestDtoModelQwen3235BA22B2507:
+		return true
+	case SkillChatRequestDtoModelQwen332B:
+		return true
+	case SkillChatRequestDtoModelQwen3Coder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenRunEventType.
+const (
+	TokenRunEventTypeToken TokenRunEventType = "token"
+)
+
+// Valid indicates whether the value is a known member of the TokenRunEventType enum.
+func (e TokenRunEventType) Valid() bool {
+	switch e {
+	case TokenRunEventTypeToken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ToolEndRunEventType.
+const (
+	ToolEndRunEventTypeToolEnd ToolEndRunEventType = "tool_end"
+)
+
+// Valid indicates whether the value is a known member of the ToolEndRunEventType enum.
+func (e ToolEndRunEventType) Valid() bool {
+	switch e {
+	case ToolEndRunEventTypeToolEnd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ToolStartRunEventType.
+const (
+	ToolStartRunEventTypeToolStart ToolStartRunEventType = "tool_start"
+)
+
+// Valid indicates whether the value is a known member of the ToolStartRunEventType enum.
+func (e ToolStartRunEventType) Valid() bool {
+	switch e {
+	case ToolStartRunEventTypeToolStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TriggerDtoTriggerType.
+const (
+	TriggerDtoTriggerTypeAPI      TriggerDtoTriggerType = "api"
+	TriggerDtoTriggerTypeManual   TriggerDtoTriggerType = "manual"
+	TriggerDtoTriggerTypeSchedule TriggerDtoTriggerType = "schedule"
+	TriggerDtoTriggerTypeSlack    TriggerDtoTriggerType = "slack"
+	TriggerDtoTriggerTypeWebhook  TriggerDtoTriggerType = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the TriggerDtoTriggerType enum.
+func (e TriggerDtoTriggerType) Valid() bool {
+	switch e {
+	case TriggerDtoTriggerTypeAPI:
+		return true
+	case TriggerDtoTriggerTypeManual:
+		return true
+	case TriggerDtoTriggerTypeSchedule:
+		return true
+	case TriggerDtoTriggerTypeSlack:
+		return true
+	case TriggerDtoTriggerTypeWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TriggerScheduleDtoFrequency.
+const (
+	TriggerScheduleDtoFrequencyCustom  TriggerScheduleDtoFrequency = "custom"
+	TriggerScheduleDtoFrequencyDaily   TriggerScheduleDtoFrequency = "daily"
+	TriggerScheduleDtoFrequencyHourly  TriggerScheduleDtoFrequency = "hourly"
+	TriggerScheduleDtoFrequencyMonthly TriggerScheduleDtoFrequency = "monthly"
+	TriggerScheduleDtoFrequencyWeekly  TriggerScheduleDtoFrequency = "weekly"
+)
+
+// Valid indicates whether the value is a known member of the TriggerScheduleDtoFrequency enum.
+func (e TriggerScheduleDtoFrequency) Valid() bool {
+	switch e {
+	case TriggerScheduleDtoFrequencyCustom:
+		return true
+	case TriggerScheduleDtoFrequencyDaily:
+		return true
+	case TriggerScheduleDtoFrequencyHourly:
+		return true
+	case TriggerScheduleDtoFrequencyMonthly:
+		return true
+	case TriggerScheduleDtoFrequencyWeekly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TriggerScheduleDtoWeekdays.
+const (
+	TriggerScheduleDtoWeekdaysFriday    TriggerScheduleDtoWeekdays = "friday"
+	TriggerScheduleDtoWeekdaysMonday    TriggerScheduleDtoWeekdays = "monday"
+	TriggerScheduleDtoWeekdaysSaturday  TriggerScheduleDtoWeekdays = "saturday"
+	TriggerScheduleDtoWeekdaysSunday    TriggerScheduleDtoWeekdays = "sunday"
+	TriggerScheduleDtoWeekdaysThursday  TriggerScheduleDtoWeekdays = "thursday"
+	TriggerScheduleDtoWeekdaysTuesday   TriggerScheduleDtoWeekdays = "tuesday"
+	TriggerScheduleDtoWeekdaysWednesday TriggerScheduleDtoWeekdays = "wednesday"
+)
+
+// Valid indicates whether the value is a known member of the TriggerScheduleDtoWeekdays enum.
+func (e TriggerScheduleDtoWeekdays) Valid() bool {
+	switch e {
+	case TriggerScheduleDtoWeekdaysFriday:
+		return true
+	case TriggerScheduleDtoWeekdaysMonday:
+		return true
+	case TriggerScheduleDtoWeekdaysSaturday:
+		return true
+	case TriggerScheduleDtoWeekdaysSunday:
+		return true
+	case TriggerScheduleDtoWeekdaysThursday:
+		return true
+	case TriggerScheduleDtoWeekdaysTuesday:
+		return true
+	case TriggerScheduleDtoWeekdaysWednesday:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContextItemDtoUserFeedback.
+const (
+	UpdateContextItemDtoUserFeedbackNegative UpdateContextItemDtoUserFeedback = "negative"
+	UpdateContextItemDtoUserFeedbackNeutral  UpdateContextItemDtoUserFeedback = "neutral"
+	UpdateContextItemDtoUserFeedbackPositive UpdateContextItemDtoUserFeedback = "positive"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContextItemDtoUserFeedback enum.
+func (e UpdateContextItemDtoUserFeedback) Valid() bool {
+	switch e {
+	case UpdateContextItemDtoUserFeedbackNegative:
+		return true
+	case UpdateContextItemDtoUserFeedbackNeutral:
+		return true
+	case UpdateContextItemDtoUserFeedbackPositive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkflowActionSource.
+const (
+	WorkflowActionSourceAPI        WorkflowActionSource = "api"
+	WorkflowActionSourceAgent      WorkflowActionSource = "agent"
+	WorkflowActionSourceAutomation WorkflowActionSource = "automation"
+	WorkflowActionSourceOther      WorkflowActionSource = "other"
+)
+
+// Valid indicates whether the value is a known member of the WorkflowActionSource enum.
+func (e WorkflowActionSource) Valid() bool {
+	switch e {
+	case WorkflowActionSourceAPI:
+		return true
+	case WorkflowActionSourceAgent:
+		return true
+	case WorkflowActionSourceAutomation:
+		return true
+	case WorkflowActionSourceOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WorkflowNodeType.
+const (
+	WorkflowNodeTypeAction        WorkflowNodeType = "action"
+	WorkflowNodeTypeAgent         WorkflowNodeType = "agent"
+	WorkflowNodeTypeCondition     WorkflowNodeType = "condition"
+	WorkflowNodeTypeHumanApproval WorkflowNodeType = "humanApproval"
+	WorkflowNodeTypeStart         WorkflowNodeType = "start"
+)
+
+// Valid indicates whether the value is a known member of the WorkflowNodeType enum.
+func (e WorkflowNodeType) Valid() bool {
+	switch e {
+	case WorkflowNodeTypeAction:
+		return true
+	case WorkflowNodeTypeAgent:
+		return true
+	case WorkflowNodeTypeCondition:
+		return true
+	case WorkflowNodeTypeHumanApproval:
+		return true
+	case WorkflowNodeTypeStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAgentsParamsView.
+const (
+	ListAgentsParamsViewActive ListAgentsParamsView = "active"
+	ListAgentsParamsViewDraft  ListAgentsParamsView = "draft"
+)
+
+// Valid indicates whether the value is a known member of the ListAgentsParamsView enum.
+func (e ListAgentsParamsView) Valid() bool {
+	switch e {
+	case ListAgentsParamsViewActive:
+		return true
+	case ListAgentsParamsViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAgentsParamsType.
+const (
+	ListAgentsParamsTypeTask     ListAgentsParamsType = "task"
+	ListAgentsParamsTypeWorkflow ListAgentsParamsType = "workflow"
+)
+
+// Valid indicates whether the value is a known member of the ListAgentsParamsType enum.
+func (e ListAgentsParamsType) Valid() bool {
+	switch e {
+	case ListAgentsParamsTypeTask:
+		return true
+	case ListAgentsParamsTypeWorkflow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetAgentParamsView.
+const (
+	GetAgentParamsViewActive GetAgentParamsView = "active"
+	GetAgentParamsViewDraft  GetAgentParamsView = "draft"
+)
+
+// Valid indicates whether the value is a known member of the GetAgentParamsView enum.
+func (e GetAgentParamsView) Valid() bool {
+	switch e {
+	case GetAgentParamsViewActive:
+		return true
+	case GetAgentParamsViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSkillsParamsView.
+const (
+	ListSkillsParamsViewActive ListSkillsParamsView = "active"
+	ListSkillsParamsViewDraft  ListSkillsParamsView = "draft"
+)
+
+// Valid indicates whether the value is a known member of the ListSkillsParamsView enum.
+func (e ListSkillsParamsView) Valid() bool {
+	switch e {
+	case ListSkillsParamsViewActive:
+		return true
+	case ListSkillsParamsViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSkillParamsView.
+const (
+	GetSkillParamsViewActive GetSkillParamsView = "active"
+	GetSkillParamsViewDraft  GetSkillParamsView = "draft"
+)
+
+// Valid indicates whether the value is a known member of the GetSkillParamsView enum.
+func (e GetSkillParamsView) Valid() bool {
+	switch e {
+	case GetSkillParamsViewActive:
+		return true
+	case GetSkillParamsViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListConversationsParamsTimeframe.
+const (
+	ListConversationsParamsTimeframeLast30Days ListConversationsParamsTimeframe = "last_30_days"
+	ListConversationsParamsTimeframeLast7Days  ListConversationsParamsTimeframe = "last_7_days"
+	ListConversationsParamsTimeframeLastDay    ListConversationsParamsTimeframe = "last_day"
+	ListConversationsParamsTimeframeThisMonth  ListConversationsParamsTimeframe = "this_month"
+	ListConversationsParamsTimeframeThisWeek   ListConversationsParamsTimeframe = "this_week"
+)
+
+// Valid indicates whether the value is a known member of the ListConversationsParamsTimeframe enum.
+func (e ListConversationsParamsTimeframe) Valid() bool {
+	switch e {
+	case ListConversationsParamsTimeframeLast30Days:
+		return true
+	case ListConversationsParamsTimeframeLast7Days:
+		return true
+	case ListConversationsParamsTimeframeLastDay:
+		return true
+	case ListConversationsParamsTimeframeThisMonth:
+		return true
+	case ListConversationsParamsTimeframeThisWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsageParamsRollup.
+const (
+	ListUsageParamsRollupDay  ListUsageParamsRollup = "day"
+	ListUsageParamsRollupHour ListUsageParamsRollup = "hour"
+)
+
+// Valid indicates whether the value is a known member of the ListUsageParamsRollup enum.
+func (e ListUsageParamsRollup) Valid() bool {
+	switch e {
+	case ListUsageParamsRollupDay:
+		return true
+	case ListUsageParamsRollupHour:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListUsageParamsGroupBy.
+const (
+	ListUsageParamsGroupByAgent     ListUsageParamsGroupBy = "agent"
+	ListUsageParamsGroupByAll       ListUsageParamsGroupBy = "all"
+	ListUsageParamsGroupByInterface ListUsageParamsGroupBy = "interface"
+	ListUsageParamsGroupByModel     ListUsageParamsGroupBy = "model"
+	ListUsageParamsGroupBySkill     ListUsageParamsGroupBy = "skill"
+)
+
+// Valid indicates whether the value is a known member of the ListUsageParamsGroupBy enum.
+func (e ListUsageParamsGroupBy) Valid() bool {
+	switch e {
+	case ListUsageParamsGroupByAgent:
+		return true
+	case ListUsageParamsGroupByAll:
+		return true
+	case ListUsageParamsGroupByInterface:
+		return true
+	case ListUsageParamsGroupByModel:
+		return true
+	case ListUsageParamsGroupBySkill:
+		return true
+	default:
+		return false
+	}
+}
+
+// AccessConfigDto Who in the organization may use or manage a skill.
+//
+// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+type AccessConfigDto struct {
+	// GroupPermissions Permissions per group id (empty when private).
+	//
+	// Example: {"group_eng_uuid":{"manage":false,"use":true}}
+	GroupPermissions map[string]GroupPermissionDto `json:"groupPermissions"`
+
+	// Guardrails Names of guardrail profiles applied at run time.
+	//
+	// Example: []
+	Guardrails []string `json:"guardrails"`
+
+	// OwnerEmail Lower-case email of the owner.
+	//
+	// Example: alice@example.com
+	OwnerEmail nullable.Nullable[string] `json:"ownerEmail,omitempty"`
+
+	// OwnerUserID User id of the owner; set by the service and not writable by clients.
+	//
+	// Example: user_2abc
+	OwnerUserID nullable.Nullable[string] `json:"ownerUserId,omitempty"`
+
+	// SharedWith Users given access to a private skill.
+	//
+	// Example: []
+	SharedWith []SharedUserDto `json:"sharedWith"`
+
+	// Visibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
+	//
+	// Example: shared
+	Visibility AccessConfigDtoVisibility `json:"visibility"`
+}
+
+// AccessConfigDtoVisibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
+//
+// Example: shared
+type AccessConfigDtoVisibility string
+
+// AgentAccessConfigDto Who in the organization may use or manage the agent.
+//
+// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+type AgentAccessConfigDto struct {
+	// GroupPermissions Permissions per group, keyed by group id.
+	//
+	// Example: {"group_eng_uuid":{"manage":false,"use":true}}
+	GroupPermissions map[string]AgentGroupPermissionDto `json:"groupPermissions"`
+
+	// OwnerEmail Email address of the owner.
+	//
+	// Example: alice@example.com
+	OwnerEmail nullable.Nullable[string] `json:"ownerEmail,omitempty"`
+
+	// OwnerUserID User id of the owner.
+	//
+	// Example: user_2abc
+	OwnerUserID nullable.Nullable[string] `json:"ownerUserId,omitempty"`
+
+	// SharedWith Users the agent is shared with individually.
+	//
+	// Example: []
+	SharedWith []AgentSharedUserDto `json:"sharedWith"`
+
+	// Visibility Whether the agent is visible beyond its owner.
+	//
+	// Example: shared
+	Visibility AgentAccessConfigDtoVisibility `json:"visibility"`
+}
+
+// AgentAccessConfigDtoVisibility Whether the agent is visible beyond its owner.
+//
+// Example: shared
+type AgentAccessConfigDtoVisibility string
+
+// AgentDeployResponseDto Result of a deploy: the agent and when it was deployed.
+type AgentDeployResponseDto struct {
+	// Agent An agent: a task or workflow automation in the caller's organization.
+	//
+	// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","canManage":true,"canUse":true,"createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"isEnabled":true,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-agent-a3f","status":"active","type":"task","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"agentSelection":{},"trigger":{},"workflowStructure":{}}}
+	Agent AgentDto `json:"agent"`
+
+	// DeployedAt Deploy time.
+	//
+	// Example: 2026-05-11T10:00:00.000Z
+	DeployedAt time.Time `json:"deployedAt"`
+}
+
+// AgentDto An agent: a task or workflow automation in the caller's organization.
+//
+// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","canManage":true,"canUse":true,"createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"isEnabled":true,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-agent-a3f","status":"active","type":"task","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"agentSelection":{},"trigger":{},"workflowStructure":{}}}
+type AgentDto struct {
+	// AccessConfig Who in the organization may use or manage the agent.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig AgentAccessConfigDto `json:"accessConfig"`
+
+	// ActiveVariationID Deployed variation; null until the first deploy.
+	//
+	// Example: 00000000-0000-4000-a000-000000000100
+	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+
+	// CanManage Whether the caller may edit, delete, deploy or toggle the agent.
+	//
+	// Example: true
+	CanManage bool `json:"canManage"`
+
+	// CanUse Whether the caller may run the agent and view its history.
+	//
+	// Example: true
+	CanUse bool `json:"canUse"`
+
+	// CreatedAt Creation time.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeletedAt Soft-delete time; null while the agent is not deleted.
+	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+
+	// Description Optional longer description.
+	//
+	// Example: Predicts churn risk for a customer given a 90-day usage window.
+	Description *string `json:"description,omitempty"`
+
+	// DraftVariationID Variation being edited; null when no draft is pending.
+	//
+	// Example: 00000000-0000-4000-a000-000000000101
+	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+
+	// HasUnpublishedChanges True when a deploy would publish changes from the draft.
+	//
+	// Example: false
+	HasUnpublishedChanges bool `json:"hasUnpublishedChanges"`
+
+	// ID Numeric id, unique in the organization and never reused.
+	//
+	// Example: 42
+	ID int64 `json:"id"`
+
+	// IsEnabled Whether the agent's schedule is currently active.
+	//
+	// Example: true
+	IsEnabled bool `json:"isEnabled"`
+
+	// ManageDenial Why the caller cannot manage the agent, when canManage is false.
+	//
+	// Example: needs_group_manage
+	ManageDenial nullable.Nullable[AgentDtoManageDenial] `json:"manageDenial,omitempty"`
+
+	// Name Display name.
+	//
+	// Example: Customer Churn Analyzer
+	Name string `json:"name"`
+
+	// OrgUUID Organization the agent belongs to.
+	//
+	// Example: 00000000-0000-0000-0000-000000000001
+	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
+	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+
+	// Slug URL-safe identifier, unique in the organization.
+	//
+	// Example: customer-churn-agent-a3f
+	Slug string `json:"slug"`
+
+	// Status Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
+	Status ResourceLifecycleStatus `json:"status"`
+
+	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+	Type AgentType `json:"type"`
+
+	// UpdatedAt Last update time.
+	//
+	// Example: 2026-05-11T10:00:00.000Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Variation Configuration snapshot of the agent (draft or deployed, depending on the view).
+	//
+	// Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
+	Variation *AgentVariationDto `json:"variation,omitempty"`
+}
+
+// AgentDtoManageDenial Why the caller cannot manage the agent, when canManage is false.
+//
+// Example: needs_group_manage
+type AgentDtoManageDenial string
+
+// AgentGroupPermissionDto What members of one group may do with the agent.
+type AgentGroupPermissionDto struct {
+	// Manage Members may edit, delete, deploy and toggle the agent.
+	//
+	// Example: false
+	Manage bool `json:"manage"`
+
+	// Use Members may run the agent and view its history.
+	//
+	// Example: true
+	Use bool `json:"use"`
+}
+
+// AgentRunDto Request to start an agent chat run.
+type AgentRunDto struct {
+	// Action Kind of run; only chat is accepted.
+	//
+	// Example: chat
+	Action *AgentRunDtoAction `json:"action,omitempty"`
+
+	// FileThreadID Thread id of a document, for conversations scoped to one document.
+	//
+	// Example: file_thread_91
+	FileThreadID *string `json:"fileThreadId,omitempty"`
+
+	// Message User message for the agent.
+	//
+	// Example: What were our top five deals last week?
+	Message string `json:"message"`
+
+	// OrganizationID Organization of the caller; must match the token's organization.
+	//
+	// Example: 00000000-0000-0000-0000-000000000001
+	OrganizationID string `json:"organizationId"`
+
+	// RunID Client-chosen run id; the Idempotency-Key header wins when both are given.
+	//
+	// Example: run_5b0c1f3e
+	RunID *string `json:"runId,omitempty"`
+
+	// SessionID Client-chosen session id that ties turns of one conversation together.
+	//
+	// Example: sess_2f6a7d9c
+	SessionID string `json:"sessionId"`
+}
+
+// AgentRunDtoAction Kind of run; only chat is accepted.
+//
+// Example: chat
+type AgentRunDtoAction string
+
+// AgentSelectionDto Skills that a task agent orchestrates, in order.
+type AgentSelectionDto struct {
+	// Agents Selected skills.
+	Agents []AgentSelectionEntryDto `json:"agents"`
+
+	// Model Model used for orchestration.
+	//
+	// Example: claude-sonnet-4.6
+	Model *string `json:"model,omitempty"`
+
+	// ModelSettings Per-model runtime settings.
+	ModelSettings *ModelSettingsDto `json:"modelSettings,omitempty"`
+}
+
+// AgentSelectionEntryDto One skill a task agent uses, with its place and instructions.
+type AgentSelectionEntryDto struct {
+	// AgentID Id of the skill to use.
+	//
+	// Example: 17
+	AgentID int64 `json:"agent_id"`
+
+	// Instructions Instructions given to this skill.
+	//
+	// Example: Focus on the last 30 days of data
+	Instructions *string `json:"instructions,omitempty"`
+
+	// PriorityOrder Position of the skill in the order (1 first).
+	//
+	// Example: 1
+	PriorityOrder int `json:"priority_order"`
+
+	// Role Role the skill plays.
+	//
+	// Example: researcher
+	Role *string `json:"role,omitempty"`
+
+	// ToolRestrictions Tools this skill is limited to.
+	ToolRestrictions []string `json:"tool_restrictions,omitempty"`
+}
+
+// AgentSharedUserDto A user the agent is shared with individually.
+type AgentSharedUserDto struct {
+	// AddedAt When the user was added.
+	//
+	// Example: 2026-05-01T10:00:00Z
+	AddedAt *time.Time `json:"addedAt,omitempty"`
+
+	// AddedBy User id of whoever added this entry.
+	//
+	// Example: user_2abc
+	AddedBy *string `json:"addedBy,omitempty"`
+
+	// Email Email address of the user.
+	//
+	// Example: alice@example.com
+	Email string `json:"email"`
+
+	// UserID User id of the shared user, once known.
+	//
+	// Example: user_2xyz
+	UserID *string `json:"userId,omitempty"`
+}
+
+// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+type AgentType string
+
+// AgentVariationDto Configuration snapshot of the agent (draft or deployed, depending on the view).
+//
+// Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
+type AgentVariationDto struct {
+	// AgentSelection Skills a task agent orchestrates (see AgentSelectionDto).
+	AgentSelection nullable.Nullable[map[string]interface{}] `json:"agentSelection,omitempty"`
+
+	// Trigger What starts the agent (see TriggerDto for the shape).
+	Trigger nullable.Nullable[map[string]interface{}] `json:"trigger,omitempty"`
+
+	// WorkflowStructure Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
+	WorkflowStructure nullable.Nullable[map[string]interface{}] `json:"workflowStructure,omitempty"`
+}
+
 // APIErrorCode Machine-readable Modus error code.
 type APIErrorCode string
 
 // APIErrorStatus Canonical (gRPC-style) status name of the error.
 type APIErrorStatus string
+
+// AutomationRunListItemDto Summary of one agent run.
+type AutomationRunListItemDto struct {
+	// AgentID Id of the agent that ran.
+	//
+	// Example: 42
+	AgentID int64 `json:"agentId"`
+
+	// AgentName Agent name at the time the run was recorded.
+	//
+	// Example: Daily Sales Report
+	AgentName string `json:"agentName"`
+
+	// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+	AgentType AgentType `json:"agentType"`
+
+	// DurationMs Duration in milliseconds, once the end is known.
+	//
+	// Example: 42000
+	DurationMs *int64 `json:"durationMs,omitempty"`
+
+	// EndedAt End time; absent while the run is in progress.
+	//
+	// Example: 2026-05-11T09:00:42.000Z
+	EndedAt *time.Time `json:"endedAt,omitempty"`
+
+	// ID Run id: the workflow id and the Temporal run id joined by a colon.
+	//
+	// Example: wf_42_run_1:11111111-2222-3333-4444-555555555555
+	ID string `json:"id"`
+
+	// PendingApproval Approval request waiting for a human; present only when status is awaiting_human.
+	PendingApproval map[string]interface{} `json:"pendingApproval,omitempty"`
+
+	// StartedAt Start time.
+	//
+	// Example: 2026-05-11T09:00:00.000Z
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+
+	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
+	//
+	// Example: completed
+	Status string `json:"status"`
+
+	// Summary Short description of the outcome.
+	//
+	// Example: Report generated for 3 regions.
+	Summary *string `json:"summary,omitempty"`
+
+	// TemporalRunID Temporal run id; a workflow may have several after retries.
+	//
+	// Example: 11111111-2222-3333-4444-555555555555
+	TemporalRunID *string `json:"temporalRunId,omitempty"`
+
+	// TriggerType What started the run, such as schedule, webhook, api, slack or manual.
+	//
+	// Example: schedule
+	TriggerType *string `json:"triggerType,omitempty"`
+
+	// WorkflowID Temporal workflow id of the run.
+	//
+	// Example: wf_42_run_1
+	WorkflowID string `json:"workflowId"`
+}
+
+// AutomationRunSource Where run details came from: a live query of the running workflow, or the history of a closed one.
+type AutomationRunSource string
+
+// CancelledRunEvent Terminal event: the run was cancelled.
+//
+// Example: {"runIds":["abc-123"],"timestamp":1717000000123,"type":"cancelled"}
+type CancelledRunEvent struct {
+	// RunIDs Ids of the cancelled runs.
+	//
+	// Example: ["abc-123"]
+	RunIDs []string `json:"runIds"`
+
+	// Timestamp When the cancellation happened, in milliseconds since the Unix epoch.
+	//
+	// Example: 1717000000123
+	Timestamp int64 `json:"timestamp"`
+
+	// Type Event type; always `cancelled`.
+	Type CancelledRunEventType `json:"type"`
+}
+
+// CancelledRunEventType Event type; always `cancelled`.
+type CancelledRunEventType string
+
+// ComposeSkillContextRequestDto The message to compose context for.
+type ComposeSkillContextRequestDto struct {
+	// Limit Most context items to include; only used by the structured-JSON fallback.
+	//
+	// Example: 25
+	Limit *int `json:"limit,omitempty"`
+
+	// Message User message or intent, used as the retrieval query.
+	//
+	// Example: What tables describe customer churn?
+	Message string `json:"message"`
+}
+
+// ComposeSkillContextResponseDto Context composed for a message.
+type ComposeSkillContextResponseDto struct {
+	// Context Composed context, as markdown or as a JSON fallback.
+	//
+	// Example: ## Retrieved Context
+	//
+	// ### customers
+	//
+	// ...
+	Context string `json:"context"`
+
+	// ContextItems Always empty; read `context` instead.
+	//
+	// Example: []
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	ContextItems []map[string]interface{} `json:"contextItems"`
+
+	// OriginalCount Number of context items considered before filtering.
+	//
+	// Example: 42
+	OriginalCount int64 `json:"originalCount"`
+
+	// SessionID Id of this composition, for correlation.
+	//
+	// Example: api-skill-42-550e8400-e29b-41d4-a716-446655440000
+	SessionID string `json:"sessionId"`
+}
+
+// ConnectionDto An integration connection (a data source or service) of the organization.
+type ConnectionDto struct {
+	// ID Connection id.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	ID openapi_types.UUID `json:"id"`
+
+	// Name Display name.
+	//
+	// Example: Production Warehouse
+	Name nullable.Nullable[string] `json:"name"`
+
+	// Type Integration category.
+	//
+	// Example: postgresql
+	Type nullable.Nullable[string] `json:"type"`
+}
+
+// ContentProjectionDto Which parts of an item's content to return.
+type ContentProjectionDto struct {
+	// Arrays For array-valued keys of the content, the keys to keep in each element.
+	//
+	// Example: {"channels":["channelId","channelName","isPrivate"]}
+	Arrays map[string][]string `json:"arrays,omitempty"`
+
+	// Fields Top-level keys of the content to keep.
+	//
+	// Example: ["isPartial"]
+	Fields []string `json:"fields,omitempty"`
+}
+
+// ContextItemDto One entry of the organization's context store.
+type ContextItemDto struct {
+	// ConnectionID Connection the item was derived from; null for items users created.
+	//
+	// Example: 00000000-0000-4000-a000-000000000111
+	ConnectionID nullable.Nullable[string] `json:"connectionId,omitempty"`
+
+	// Content Type-specific JSON content; its shape depends on `contextType`.
+	Content map[string]interface{} `json:"content"`
+
+	// ContextType Type of the item: `note`, `link`, `saved_query` or one of many integration-specific types such as `salesforce_object_field`.
+	//
+	// Example: note
+	ContextType string `json:"contextType"`
+
+	// CreatedAt When the item was created.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DataPath Hierarchical path placing the item in the data map.
+	//
+	// Example: ["salesforce","00000000-0000-4000-a000-000000000111","Account","Name"]
+	DataPath []string `json:"dataPath"`
+
+	// Description Human-readable description, kept apart from `content`.
+	//
+	// Example: Q3 churn analysis notes
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
+	//
+	// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
+	LastUpdateMetadata nullable.Nullable[ContextItemDto_LastUpdateMetadata] `json:"lastUpdateMetadata,omitempty"`
+
+	// OrgID Identifier of the organization that owns the item (the caller's).
+	//
+	// Example: 00000000-0000-0000-0000-000000000001
+	OrgID string `json:"orgId"`
+
+	// SelectionID Selection (within the data map) the item was derived from, if any.
+	//
+	// Example: 00000000-0000-4000-a000-000000000222
+	SelectionID nullable.Nullable[string] `json:"selectionId,omitempty"`
+
+	// Topics Free-form topic tags.
+	//
+	// Example: ["analytics","q3"]
+	Topics []string `json:"topics"`
+
+	// UID Stable identifier (a UUID string) of the item.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	UID string `json:"uid"`
+
+	// UpdatedAt When the item was last changed.
+	//
+	// Example: 2026-05-11T10:00:00.000Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// UserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
+	//
+	// Example: neutral
+	UserFeedback ContextItemDtoUserFeedback `json:"userFeedback"`
+}
+
+// ContextItemDto_LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
+//
+// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
+type ContextItemDto_LastUpdateMetadata struct {
+	// Action What kind of change it was.
+	//
+	// Example: auto_analysis
+	Action *string `json:"action,omitempty"`
+
+	// EditedByEmail Email address of that user.
+	EditedByEmail *string `json:"editedByEmail,omitempty"`
+
+	// EditedByName Display name of that user.
+	EditedByName *string `json:"editedByName,omitempty"`
+
+	// Timestamp When the change happened.
+	Timestamp *time.Time `json:"timestamp,omitempty"`
+
+	// UserID Id of the user who made the change, when a user did.
+	UserID               *string                `json:"user_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ContextItemDtoUserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
+//
+// Example: neutral
+type ContextItemDtoUserFeedback string
+
+// ContextItemKind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
+type ContextItemKind string
+
+// ConversationDto A conversation thread with its messages.
+type ConversationDto struct {
+	// CreatedAt Time of the thread's first checkpoint.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Messages Messages, oldest first.
+	Messages []ConversationMessageDto `json:"messages"`
+
+	// SkillID Skill scope reported for the thread; not proof of ownership.
+	//
+	// Example: 42
+	SkillID int64 `json:"skillId"`
+
+	// ThreadID Opaque thread id; a thread can span several skills and agents.
+	//
+	// Example: agent_42_abc-xyz
+	ThreadID string `json:"threadId"`
+
+	// UpdatedAt Time of the thread's latest checkpoint.
+	//
+	// Example: 2026-05-01T11:00:00.000Z
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ConversationListItemDto Summary of one conversation in a list.
+type ConversationListItemDto struct {
+	// CreatedAt Time of the thread's first checkpoint.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// FirstMessage Start of the first user message (or a placeholder when there is none yet).
+	//
+	// Example: Run the churn analysis for last 30 days.
+	FirstMessage string `json:"firstMessage"`
+
+	// MessageCount Number of messages in the thread.
+	//
+	// Example: 12
+	MessageCount int64 `json:"messageCount"`
+
+	// SkillID Skill scope reported for the thread; not proof of ownership.
+	//
+	// Example: 42
+	SkillID int64 `json:"skillId"`
+
+	// ThreadID Opaque thread id.
+	//
+	// Example: agent_42_abc-xyz
+	ThreadID string `json:"threadId"`
+
+	// Title Title given by the user; null until the conversation is renamed.
+	//
+	// Example: Q3 Revenue Analysis
+	Title nullable.Nullable[string] `json:"title"`
+
+	// ToolsUsed Tools called in the thread; only filled when includeTools=true.
+	//
+	// Example: ["sql_runner"]
+	ToolsUsed []string `json:"toolsUsed,omitempty"`
+
+	// UpdatedAt Time of the thread's latest checkpoint.
+	//
+	// Example: 2026-05-01T11:00:00.000Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// UserIDs Users who took part in the thread.
+	//
+	// Example: ["user_abc"]
+	UserIDs []string `json:"userIds"`
+}
+
+// ConversationMessageDto One message of a conversation.
+type ConversationMessageDto struct {
+	// Content Message text.
+	//
+	// Example: Run the churn analysis for last 30 days.
+	Content string `json:"content"`
+
+	// ID Id of the message, when known.
+	//
+	// Example: msg_01HF8X3Z2K8E0
+	ID *string `json:"id,omitempty"`
+
+	// ToolCallID Tool call that this message answers (tool turns).
+	//
+	// Example: call_01
+	ToolCallID *string `json:"toolCallId,omitempty"`
+
+	// ToolCalls Tool calls made by this message (assistant turns).
+	ToolCalls []map[string]interface{} `json:"toolCalls,omitempty"`
+
+	// Type Kind of a conversation message; `human` and `ai` are the visible turns.
+	Type ConversationMessageType `json:"type"`
+}
+
+// ConversationMessageType Kind of a conversation message; `human` and `ai` are the visible turns.
+type ConversationMessageType string
+
+// CreateAgentDto Fields of a new agent.
+type CreateAgentDto struct {
+	// AccessConfig Who in the organization may use or manage the agent.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig *AgentAccessConfigDto `json:"accessConfig,omitempty"`
+
+	// AgentSelection Skills that a task agent orchestrates, in order.
+	AgentSelection *AgentSelectionDto `json:"agentSelection,omitempty"`
+
+	// Description Optional longer description.
+	//
+	// Example: Generates a daily sales report from CRM data.
+	Description *string `json:"description,omitempty"`
+
+	// Name Display name; the slug is derived from it.
+	//
+	// Example: Daily Sales Report
+	Name string `json:"name"`
+
+	// Trigger What starts the agent. Only schedule triggers carry a validated configuration.
+	//
+	// Example: {"schedule":{"frequency":"daily","time_of_day":"09:00","timezone":"UTC"},"trigger_type":"schedule"}
+	Trigger *TriggerDto `json:"trigger,omitempty"`
+
+	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+	Type AgentType `json:"type"`
+
+	// WorkflowStructure Graph of a workflow agent: nodes and the edges between them.
+	//
+	// Example: {"edges":[],"nodes":[]}
+	WorkflowStructure *WorkflowStructureDto `json:"workflowStructure,omitempty"`
+}
+
+// CreateDimensionDto A semantic-layer dimension definition.
+type CreateDimensionDto struct {
+	// DataType Data type tag of the dimension's values.
+	//
+	// Example: TEXT
+	DataType *string `json:"dataType,omitempty"`
+
+	// Description What the dimension means.
+	//
+	// Example: ISO 3166 country code derived from billing address.
+	Description string `json:"description"`
+
+	// Expr Semantic-layer expression that computes the dimension; its syntax depends on the warehouse.
+	//
+	// Example: ${customers.billing_country}
+	Expr string `json:"expr"`
+
+	// Name Name of the dimension.
+	//
+	// Example: customer_country
+	Name string `json:"name"`
+
+	// SampleValues A few example values separated by commas or new lines, for documentation.
+	//
+	// Example: US, CA, GB, DE
+	SampleValues *string `json:"sampleValues,omitempty"`
+
+	// Synonyms Other names that should match this dimension.
+	//
+	// Example: ["country","nation"]
+	Synonyms []string `json:"synonyms,omitempty"`
+
+	// Unique Whether every row has a distinct value.
+	//
+	// Example: false
+	Unique *bool `json:"unique,omitempty"`
+}
+
+// CreateFactDto A semantic-layer fact definition.
+type CreateFactDto struct {
+	// AccessModifier Visibility of the fact: `public` or `private`.
+	//
+	// Example: public
+	AccessModifier *string `json:"accessModifier,omitempty"`
+
+	// Aggregation How values of the fact are aggregated.
+	//
+	// Example: SUM
+	Aggregation *string `json:"aggregation,omitempty"`
+
+	// DataType Data type tag of the fact's values.
+	//
+	// Example: NUMBER
+	DataType *string `json:"dataType,omitempty"`
+
+	// Description What the fact measures.
+	//
+	// Example: Total order amount in USD after FX conversion.
+	Description string `json:"description"`
+
+	// Expr Semantic-layer expression that computes the fact.
+	//
+	// Example: ${orders.amount_usd}
+	Expr string `json:"expr"`
+
+	// Name Name of the fact.
+	//
+	// Example: order_amount_usd
+	Name string `json:"name"`
+
+	// Synonyms Other names that should match this fact.
+	Synonyms []string `json:"synonyms,omitempty"`
+}
+
+// CreateFilterDto A semantic-layer filter definition.
+type CreateFilterDto struct {
+	// Description What the filter selects.
+	//
+	// Example: Subscribers whose status is active and last seen within 30 days.
+	Description string `json:"description"`
+
+	// Expr Boolean semantic-layer expression of the filter.
+	//
+	// Example: ${subscribers.status} = 'active' AND ${subscribers.last_seen_at} > NOW() - INTERVAL '30 days'
+	Expr string `json:"expr"`
+
+	// Name Name of the filter.
+	//
+	// Example: active_subscribers
+	Name string `json:"name"`
+
+	// Synonyms Other names that should match this filter.
+	Synonyms []string `json:"synonyms,omitempty"`
+}
+
+// CreateLinkDto A web page (or a crawl starting from it) to turn into a context item.
+type CreateLinkDto struct {
+	// IsCrawl Whether to crawl several pages starting at `url` instead of extracting just that page.
+	//
+	// Example: false
+	IsCrawl *bool `json:"isCrawl,omitempty"`
+
+	// PageLimit Maximum number of pages to crawl; only used when `isCrawl` is true.
+	//
+	// Example: 10
+	PageLimit *int64 `json:"pageLimit,omitempty"`
+
+	// Title Title to use instead of the one taken from the page metadata or the host name.
+	//
+	// Example: Example blog post
+	Title *string `json:"title,omitempty"`
+
+	// URL Address of the page whose content is extracted.
+	//
+	// Example: https://example.com/blog/post
+	URL string `json:"url"`
+}
+
+// CreateMetricDto A semantic-layer metric definition.
+type CreateMetricDto struct {
+	// AccessModifier Visibility of the metric: `public` or `private`.
+	//
+	// Example: public
+	AccessModifier *string `json:"accessModifier,omitempty"`
+
+	// Description What the metric measures.
+	//
+	// Example: Gross margin as a percentage of revenue.
+	Description string `json:"description"`
+
+	// Expr Semantic-layer expression that computes the metric.
+	//
+	// Example: (${facts.revenue} - ${facts.cogs}) / ${facts.revenue}
+	Expr string `json:"expr"`
+
+	// Format Display format hint, for example `percent`, `currency` or `number`.
+	//
+	// Example: percent
+	Format *string `json:"format,omitempty"`
+
+	// Name Name of the metric.
+	//
+	// Example: gross_margin_pct
+	Name string `json:"name"`
+}
+
+// CreateNoteDto A markdown note to store as a context item.
+type CreateNoteDto struct {
+	// Content Body of the note, in markdown.
+	//
+	// Example: ## Findings
+	//
+	// Churn rate increased 2.3% MoM.
+	Content string `json:"content"`
+
+	// Title Title of the note; also used as the file name of the stored blob.
+	//
+	// Example: Q3 churn analysis
+	Title string `json:"title"`
+}
+
+// CreateRunResponseDto Answer of CreateRun when the client asks for JSON (Accept: application/json): the run started and its events are to be polled.
+type CreateRunResponseDto struct {
+	// RunID Id of the started run.
+	//
+	// Example: abc-123
+	RunID string `json:"runId"`
+
+	// Status Status of the run when it was accepted.
+	//
+	// Example: running
+	Status string `json:"status"`
+}
+
+// CreateSavedQueryDto A SQL snippet and the connection it runs against.
+type CreateSavedQueryDto struct {
+	// ConnectionID Identifier of an existing data connection of the organization that the query targets.
+	//
+	// Example: 00000000-0000-4000-a000-000000000111
+	ConnectionID string `json:"connectionId"`
+
+	// Description Short one-line description.
+	//
+	// Example: Quarterly cohort by amount.
+	Description *string `json:"description,omitempty"`
+
+	// Name Display name of the saved query.
+	//
+	// Example: Top customers Q3
+	Name string `json:"name"`
+
+	// Path Hierarchical data scope of the query, for example database and schema, or a dataset.
+	//
+	// Example: ["my_dataset"]
+	Path []string `json:"path,omitempty"`
+
+	// Query SQL text; may be empty or left out to create a placeholder.
+	//
+	// Example: SELECT customer_id, SUM(amount) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 10
+	Query *string `json:"query,omitempty"`
+}
+
+// CreateSkillDto Fields of a new skill.
+type CreateSkillDto struct {
+	// AccessConfig Who in the organization may use or manage a skill.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig *AccessConfigDto `json:"accessConfig,omitempty"`
+
+	// ConnectionSet Connections the skill may use; the shape depends on the integration.
+	//
+	// Example: []
+	ConnectionSet []map[string]interface{} `json:"connectionSet,omitempty"`
+
+	// ContextSelections Context items the skill may read.
+	//
+	// Example: []
+	ContextSelections []map[string]interface{} `json:"contextSelections,omitempty"`
+
+	// Description Short description shown in the builder and catalog.
+	//
+	// Example: Predicts churn risk for a customer given a 90-day usage window.
+	Description *string `json:"description,omitempty"`
+
+	// ExpectedOutput Description of the reply the skill should produce, used when it is supervised.
+	//
+	// Example: JSON: { churn_probability: number, drivers: string[] }
+	ExpectedOutput *string `json:"expectedOutput,omitempty"`
+
+	// Instructions System-prompt fragments, joined in order at run time.
+	//
+	// Example: ["You are a senior data analyst.","Always cite the SQL you used."]
+	Instructions []string `json:"instructions,omitempty"`
+
+	// Interfaces Interface settings; the shape depends on the interface.
+	//
+	// Example: []
+	Interfaces []map[string]interface{} `json:"interfaces,omitempty"`
+
+	// Model Model id to run with; the organization default when absent.
+	//
+	// Example: claude-sonnet-4-5
+	Model *string `json:"model,omitempty"`
+
+	// Name Display name; also turned into the slug.
+	//
+	// Example: Customer Churn Analyzer
+	Name string `json:"name"`
+
+	// Toolset The tools a skill may call.
+	Toolset *ToolsetDto `json:"toolset,omitempty"`
+}
+
+// CreatedContextItemResponseDto Result of creating a context item.
+type CreatedContextItemResponseDto struct {
+	// ContextItemID Identifier (a UUID string) of the new item; pass it as `uid` to get, update or delete it.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	ContextItemID string `json:"contextItemId"`
+
+	// Kind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
+	Kind ContextItemKind `json:"kind"`
+
+	// S3Key Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
+	//
+	// Example: context_notes/7a3f9d2c.../Q3_churn_analysis.md
+	S3Key nullable.Nullable[string] `json:"s3Key,omitempty"`
+
+	// Title Title the item ended up with; null for kinds that have no title.
+	//
+	// Example: Q3 churn analysis
+	Title nullable.Nullable[string] `json:"title,omitempty"`
+}
+
+// DeleteContextItemResponseDto Result of deleting a context item.
+type DeleteContextItemResponseDto struct {
+	// ContextType Context type the item had when it was deleted.
+	//
+	// Example: note
+	ContextType string `json:"contextType"`
+
+	// UID Identifier of the deleted item.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	UID string `json:"uid"`
+}
+
+// DeployAgentDto Options for deploying the draft.
+type DeployAgentDto struct {
+	// ExpectedMainShaOverride SHA of the remote file the client last saw; confirms an overwrite when the remote copy has drifted.
+	//
+	// Example: a1b2c3d4e5f607890123456789abcdef01234567
+	ExpectedMainShaOverride *string `json:"expectedMainShaOverride,omitempty"`
+}
+
+// DeployResponseDto Result of a deploy.
+type DeployResponseDto struct {
+	// DeployedAt When the deploy finished.
+	//
+	// Example: 2026-05-11T10:00:00.000Z
+	DeployedAt time.Time `json:"deployedAt"`
+
+	// Skill A skill: a configurable AI assistant of the organization.
+	//
+	// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-analyzer-a3f","status":"active","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}}
+	Skill SkillDto `json:"skill"`
+}
+
+// DeploySkillDto Options for a deploy.
+type DeploySkillDto struct {
+	// ExpectedMainShaOverride Version of the remote file the caller accepts overwriting, to deploy past a detected drift; empty means absent.
+	//
+	// Example: a1b2c3d4e5f607890123456789abcdef01234567
+	ExpectedMainShaOverride *string `json:"expectedMainShaOverride,omitempty"`
+}
+
+// DoneRunEvent Terminal event: the run finished successfully.
+//
+// Example: {"runId":"abc-123","type":"done"}
+type DoneRunEvent struct {
+	// RunID Id of the finished run.
+	//
+	// Example: abc-123
+	RunID string `json:"runId"`
+
+	// ThreadID Conversation thread of the run, when there is one.
+	//
+	// Example: thread_8f2c
+	ThreadID *string `json:"threadId,omitempty"`
+
+	// Type Event type; always `done`.
+	Type DoneRunEventType `json:"type"`
+}
+
+// DoneRunEventType Event type; always `done`.
+type DoneRunEventType string
 
 // ErrorEnvelopeDto Details of a failed request.
 type ErrorEnvelopeDto struct {
@@ -113,6 +2053,1181 @@ type ErrorResponseDto struct {
 	Error ErrorEnvelopeDto `json:"error"`
 }
 
+// ErrorRunEvent Terminal event: the run failed. Also sent when an Idempotency-Key is reused with a different body (a 409 conflict).
+//
+// Example: {"error":"Idempotency-Key reused with a different request body","type":"error"}
+type ErrorRunEvent struct {
+	// Error What went wrong.
+	//
+	// Example: Idempotency-Key reused with a different request body
+	Error string `json:"error"`
+
+	// Type Event type; always `error`.
+	Type ErrorRunEventType `json:"type"`
+}
+
+// ErrorRunEventType Event type; always `error`.
+type ErrorRunEventType string
+
+// GetAutomationRunResponseDto Details of one agent run.
+type GetAutomationRunResponseDto struct {
+	// AgentID Id of the agent that ran.
+	//
+	// Example: 42
+	AgentID int64 `json:"agentId"`
+
+	// AgentName Agent name at the time the run was recorded.
+	//
+	// Example: Daily Sales Report
+	AgentName string `json:"agentName"`
+
+	// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+	AgentType AgentType `json:"agentType"`
+
+	// DurationMs Duration in milliseconds, once the end is known.
+	//
+	// Example: 42000
+	DurationMs *int64 `json:"durationMs,omitempty"`
+
+	// EndedAt End time; absent while the run is in progress.
+	//
+	// Example: 2026-05-11T09:00:42.000Z
+	EndedAt *time.Time `json:"endedAt,omitempty"`
+
+	// HistoryUnavailableReason Why the history could not be read, when that happened.
+	HistoryUnavailableReason *string `json:"historyUnavailableReason,omitempty"`
+
+	// ID Run id: the workflow id and the Temporal run id joined by a colon.
+	//
+	// Example: wf_42_run_1:11111111-2222-3333-4444-555555555555
+	ID string `json:"id"`
+
+	// PendingApproval Approval request waiting for a human; present only when status is awaiting_human.
+	PendingApproval map[string]interface{} `json:"pendingApproval,omitempty"`
+
+	// Source Where run details came from: a live query of the running workflow, or the history of a closed one.
+	Source AutomationRunSource `json:"source"`
+
+	// StartedAt Start time.
+	//
+	// Example: 2026-05-11T09:00:00.000Z
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+
+	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
+	//
+	// Example: completed
+	Status string `json:"status"`
+
+	// StatusReason Display hint that the run closed for a non-success reason.
+	StatusReason *GetAutomationRunResponseDtoStatusReason `json:"statusReason,omitempty"`
+
+	// Summary Short description of the outcome.
+	//
+	// Example: Report generated for 3 regions.
+	Summary *string `json:"summary,omitempty"`
+
+	// TaskError Error message of a failed task agent's run.
+	TaskError *string `json:"taskError,omitempty"`
+
+	// TaskResult Final result of a task agent's run.
+	TaskResult map[string]interface{} `json:"taskResult,omitempty"`
+
+	// TemporalRunID Temporal run id; a workflow may have several after retries.
+	//
+	// Example: 11111111-2222-3333-4444-555555555555
+	TemporalRunID *string `json:"temporalRunId,omitempty"`
+
+	// TriggerType What started the run, such as schedule, webhook, api, slack or manual.
+	//
+	// Example: schedule
+	TriggerType *string `json:"triggerType,omitempty"`
+
+	// WorkflowID Temporal workflow id of the run.
+	//
+	// Example: wf_42_run_1
+	WorkflowID string `json:"workflowId"`
+
+	// WorkflowNodes State of each node, for workflow agents' runs.
+	WorkflowNodes []map[string]interface{} `json:"workflowNodes,omitempty"`
+}
+
+// GetAutomationRunResponseDtoStatusReason Display hint that the run closed for a non-success reason.
+type GetAutomationRunResponseDtoStatusReason string
+
+// GroupPermissionDto What members of one group may do with the resource.
+type GroupPermissionDto struct {
+	// Manage Members may edit, deploy and delete the resource.
+	//
+	// Example: false
+	Manage bool `json:"manage"`
+
+	// Use Members may run the resource and read its history.
+	//
+	// Example: true
+	Use bool `json:"use"`
+}
+
+// HeartbeatRunEvent Keep-alive event; carries no run data.
+//
+// Example: {"timestamp":1717000000500,"type":"heartbeat"}
+type HeartbeatRunEvent struct {
+	// Timestamp Send time, in milliseconds since the Unix epoch.
+	//
+	// Example: 1717000000500
+	Timestamp *int64 `json:"timestamp,omitempty"`
+
+	// Type Event type; always `heartbeat`.
+	Type HeartbeatRunEventType `json:"type"`
+}
+
+// HeartbeatRunEventType Event type; always `heartbeat`.
+type HeartbeatRunEventType string
+
+// ListAgentsResponseDto One page of agents.
+type ListAgentsResponseDto struct {
+	// Agents Agents the caller can use.
+	Agents []AgentDto `json:"agents"`
+
+	// NextPageToken Token for the next page; null on the last page.
+	//
+	// Example: eyJsYXN0SWQiOjQyfQ
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+}
+
+// ListAutomationRunsResponseDto One page of agent runs, newest first, with totals per status.
+type ListAutomationRunsResponseDto struct {
+	// Counts Number of runs per status. Statuses other than the five listed may appear.
+	//
+	// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
+	Counts ListAutomationRunsResponseDto_Counts `json:"counts"`
+
+	// NextPageToken Token for the next page; null on the last page.
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken,omitempty"`
+
+	// Runs Runs on this page.
+	Runs []AutomationRunListItemDto `json:"runs"`
+}
+
+// ListAutomationRunsResponseDto_Counts Number of runs per status. Statuses other than the five listed may appear.
+//
+// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
+type ListAutomationRunsResponseDto_Counts struct {
+	// AllExecutions Runs counted under `all_executions`.
+	AllExecutions *int64 `json:"all_executions,omitempty"`
+
+	// AwaitingHuman Runs counted under `awaiting_human`.
+	AwaitingHuman *int64 `json:"awaiting_human,omitempty"`
+
+	// Completed Runs counted under `completed`.
+	Completed *int64 `json:"completed,omitempty"`
+
+	// Error Runs counted under `error`.
+	Error *int64 `json:"error,omitempty"`
+
+	// Running Runs counted under `running`.
+	Running              *int64           `json:"running,omitempty"`
+	AdditionalProperties map[string]int64 `json:"-"`
+}
+
+// ListConnectionsResponseDto One page of connections.
+type ListConnectionsResponseDto struct {
+	// Connections Connections the caller can use.
+	Connections []ConnectionDto `json:"connections"`
+
+	// NextPageToken Token for the next page; null on the last page.
+	//
+	// Example: eyJjcmVhdGVkQXQiOiIyMDI2
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+}
+
+// ListContextItemValuesResponseDto One page of values read from an array inside a context item's content.
+type ListContextItemValuesResponseDto struct {
+	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+
+	// Values Values of this page; each is any JSON value.
+	Values []interface{} `json:"values"`
+}
+
+// ListContextItemsResponseDto One page of context items.
+type ListContextItemsResponseDto struct {
+	// ContextItems Items of this page; empty when nothing matches.
+	ContextItems []ContextItemDto `json:"contextItems"`
+
+	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
+	//
+	// Example: eyJjcmVhdGVkQXQiOiIyMDI2LTA1LTAxIiwidWlkIjoiYWJjIn0
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+
+	// TotalCount Approximate number of matching items, when the server computes it.
+	//
+	// Example: 142
+	TotalCount nullable.Nullable[int64] `json:"totalCount,omitempty"`
+}
+
+// ListConversationsResponseDto One page of conversation summaries.
+type ListConversationsResponseDto struct {
+	// Conversations Summaries, most recently updated first.
+	Conversations []ConversationListItemDto `json:"conversations"`
+
+	// NextPageToken Token for the next page; null or empty on the last page.
+	//
+	// Example: eyJwYWdlIjoxLCJwYWdlU2l6ZSI6MTB9
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+
+	// Page The requested zero-based page, echoed back (legacy).
+	//
+	// Example: 0
+	Page *int64 `json:"page,omitempty"`
+
+	// PageSize The requested page size, echoed back (legacy).
+	//
+	// Example: 10
+	PageSize *int64 `json:"pageSize,omitempty"`
+
+	// TotalCount Threads in the scanned window that match the filters; not a global total.
+	//
+	// Example: 47
+	TotalCount int64 `json:"totalCount"`
+}
+
+// ListMemoriesResponseDto One page of memories.
+type ListMemoriesResponseDto struct {
+	// Memories Memories of the skill.
+	Memories []MemoryDto `json:"memories"`
+
+	// NextPageToken Token for the next page; null or empty on the last page.
+	//
+	// Example: eyJvZmZzZXQiOjI1LCJwYWdlU2l6ZSI6MjV9
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+}
+
+// ListSkillsResponseDto One page of skills.
+type ListSkillsResponseDto struct {
+	// NextPageToken Token for the next page; null or empty on the last page.
+	//
+	// Example: eyJsYXN0SWQiOjQyfQ
+	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+
+	// Skills Skills the caller may at least use.
+	Skills []SkillDto `json:"skills"`
+}
+
+// ListUsageResponseDto LLM usage of the organization, in time buckets.
+type ListUsageResponseDto struct {
+	// Buckets Usage per bucket.
+	Buckets []UsageBucketDto `json:"buckets"`
+
+	// GroupBy Dimension the buckets are grouped by.
+	//
+	// Example: model
+	GroupBy *ListUsageResponseDtoGroupBy `json:"group_by,omitempty"`
+
+	// OrgID Organization id of the identity provider (org_...), not the organization UUID.
+	//
+	// Example: org_2abc
+	OrgID string `json:"org_id"`
+
+	// Rollup Bucket size.
+	//
+	// Example: day
+	Rollup ListUsageResponseDtoRollup `json:"rollup"`
+
+	// Since Start of the window (inclusive).
+	//
+	// Example: 2026-05-01T00:00:00.000Z
+	Since time.Time `json:"since"`
+
+	// Totals Usage summed over the whole window.
+	Totals UsageTotalsDto `json:"totals"`
+
+	// Until End of the window (exclusive).
+	//
+	// Example: 2026-05-08T00:00:00.000Z
+	Until time.Time `json:"until"`
+}
+
+// ListUsageResponseDtoGroupBy Dimension the buckets are grouped by.
+//
+// Example: model
+type ListUsageResponseDtoGroupBy string
+
+// ListUsageResponseDtoRollup Bucket size.
+//
+// Example: day
+type ListUsageResponseDtoRollup string
+
+// LookupContextItemDto Exact key of the context item to look up.
+type LookupContextItemDto struct {
+	// ContentProjection Which parts of an item's content to return.
+	ContentProjection *ContentProjectionDto `json:"contentProjection,omitempty"`
+
+	// ContextType Context type of the wanted item.
+	//
+	// Example: slack_workspace_channel_list
+	ContextType string `json:"contextType"`
+
+	// DataPath Data path of the wanted item; it must equal the item's path exactly (no prefix matching).
+	//
+	// Example: ["00000000-0000-4000-a000-000000000111","T0123456"]
+	DataPath []string `json:"dataPath"`
+}
+
+// LookupContextItemResponseDto Result of an exact lookup.
+type LookupContextItemResponseDto struct {
+	Item nullable.Nullable[LookupContextItemRowDto] `json:"item"`
+}
+
+// LookupContextItemRowDto The context item found by an exact lookup.
+type LookupContextItemRowDto struct {
+	// ConnectionID Connection the item was derived from, or null.
+	//
+	// Example: 00000000-0000-4000-a000-000000000111
+	ConnectionID nullable.Nullable[string] `json:"connectionId"`
+
+	// Content Content of the item, trimmed by the request's projection when one was given.
+	Content map[string]interface{} `json:"content"`
+
+	// ContextType Context type of the item.
+	//
+	// Example: slack_workspace_channel_list
+	ContextType string `json:"contextType"`
+
+	// DataPath Data path of the item.
+	//
+	// Example: ["00000000-0000-4000-a000-000000000111","T0123456"]
+	DataPath []string `json:"dataPath"`
+
+	// SelectionID Selection the item belongs to, or null.
+	SelectionID nullable.Nullable[string] `json:"selectionId"`
+
+	// UID Identifier (a UUID string) of the item.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	UID string `json:"uid"`
+}
+
+// MemoryDto A fact the skill remembers.
+type MemoryDto struct {
+	// CreatedAt When the memory was created.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+
+	// Hash Hash of the content, for de-duplication.
+	//
+	// Example: 5d41402abc4b2a76b9719d911017c592
+	Hash *string `json:"hash,omitempty"`
+
+	// ID Opaque memory id.
+	//
+	// Example: mem_01HRQX...ABC
+	ID string `json:"id"`
+
+	// Memory Text of the memory.
+	//
+	// Example: User prefers concise summaries with bullet points.
+	Memory string `json:"memory"`
+
+	// Metadata Tags stored with the memory.
+	//
+	// Example: {"source":"agent_run_42","topic":"preferences"}
+	Metadata map[string]interface{} `json:"metadata,omitempty"`
+
+	// UpdatedAt When the memory was last changed.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+}
+
+// ModelSettingsDto Per-model runtime settings.
+type ModelSettingsDto struct {
+	// ContextWindow Context window to use, in tokens.
+	//
+	// Example: 200000
+	ContextWindow *int64 `json:"contextWindow,omitempty"`
+
+	// ReasoningEffort How much reasoning a model that supports it should spend.
+	ReasoningEffort *ReasoningEffort `json:"reasoningEffort,omitempty"`
+}
+
+// NoticeRunEvent Non-terminal warning or information about the run.
+//
+// Example: {"message":"The context window is almost full.","severity":"warning","type":"notice"}
+type NoticeRunEvent struct {
+	// Message Text of the notice.
+	//
+	// Example: The context window is almost full.
+	Message string `json:"message"`
+
+	// Severity How important the notice is.
+	//
+	// Example: warning
+	Severity NoticeRunEventSeverity `json:"severity"`
+
+	// Type Event type; always `notice`.
+	Type NoticeRunEventType `json:"type"`
+}
+
+// NoticeRunEventSeverity How important the notice is.
+//
+// Example: warning
+type NoticeRunEventSeverity string
+
+// NoticeRunEventType Event type; always `notice`.
+type NoticeRunEventType string
+
+// PatchSkillMCPConfigDto New MCP interface settings for a skill.
+type PatchSkillMCPConfigDto struct {
+	// Config How a skill appears to MCP clients.
+	Config SkillMCPInterfaceConfigDto `json:"config"`
+}
+
+// PatchSkillMCPConfigResponseDto The MCP interface settings as stored.
+type PatchSkillMCPConfigResponseDto struct {
+	// Config How a skill appears to MCP clients.
+	Config SkillMCPInterfaceConfigDto `json:"config"`
+}
+
+// PendingOwnershipTransferDto An ownership transfer that waits for the recipient to accept it.
+//
+// Example: {"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"}
+type PendingOwnershipTransferDto struct {
+	// PendingOwnerEmail Email of that member, looked up when the transfer was requested.
+	//
+	// Example: newowner@example.com
+	PendingOwnerEmail nullable.Nullable[string] `json:"pendingOwnerEmail,omitempty"`
+
+	// PendingOwnerUserID User id of the member who becomes owner on acceptance.
+	//
+	// Example: user_2abc123def456
+	PendingOwnerUserID string `json:"pendingOwnerUserId"`
+
+	// RequestedAt When the transfer was requested.
+	//
+	// Example: 2026-06-05T12:00:00.000Z
+	RequestedAt time.Time `json:"requestedAt"`
+
+	// RequestedByUserID User id of the owner who asked for the transfer.
+	//
+	// Example: user_2xyz789ghi012
+	RequestedByUserID string `json:"requestedByUserId"`
+}
+
+// ReasoningEffort How much reasoning a model that supports it should spend.
+type ReasoningEffort string
+
+// ResourceLifecycleStatus Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
+type ResourceLifecycleStatus string
+
+// RunEvent JSON payload of one run stream frame, selected by its `type`. The server may send other types (runtime progress frames); clients must tolerate and skip them.
+type RunEvent struct {
+	union json.RawMessage
+}
+
+// RunEventType Known values of a run event's `type`. done, error and cancelled end the stream.
+type RunEventType string
+
+// SearchMemoriesRequestDto A semantic search over a skill's memories.
+type SearchMemoriesRequestDto struct {
+	// Limit Most results to return (10 when absent).
+	//
+	// Example: 10
+	Limit *int `json:"limit,omitempty"`
+
+	// Query Text to match memories against.
+	//
+	// Example: user preferences for response style
+	Query string `json:"query"`
+
+	// UserID Only memories tagged with this end-user id.
+	//
+	// Example: user_clerk_X
+	UserID *string `json:"userId,omitempty"`
+}
+
+// SharedUserDto One user given access to a private skill.
+type SharedUserDto struct {
+	// AddedAt When the user was added to the share list.
+	//
+	// Example: 2026-05-01T10:00:00Z
+	AddedAt *time.Time `json:"addedAt,omitempty"`
+
+	// AddedBy User id of whoever added this entry.
+	//
+	// Example: user_2abc
+	AddedBy *string `json:"addedBy,omitempty"`
+
+	// Email Lower-case email of the invited user; access checks use it.
+	//
+	// Example: alice@example.com
+	Email string `json:"email"`
+
+	// Permission Access level granted to one invited user of a private resource; `manage` includes `use`.
+	Permission *SharedUserPermission `json:"permission,omitempty"`
+
+	// UserID User id of the invited user, kept for display.
+	//
+	// Example: user_2xyz
+	UserID *string `json:"userId,omitempty"`
+}
+
+// SharedUserPermission Access level granted to one invited user of a private resource; `manage` includes `use`.
+type SharedUserPermission string
+
+// SkillChatRequestDto A user message for a published skill or agent.
+//
+// Example: {"message":"Summarize open support tickets from last week.","model":"claude-sonnet-4.6"}
+type SkillChatRequestDto struct {
+	// Message The user's message.
+	//
+	// Example: Summarize open support tickets from last week.
+	Message string `json:"message"`
+
+	// Model Model to run with; must be sent on every call.
+	//
+	// Example: claude-sonnet-4.6
+	Model SkillChatRequestDtoModel `json:"model"`
+}
+
+// SkillChatRequestDtoModel Model to run with; must be sent on every call.
+//
+// Example: claude-sonnet-4.6
+type SkillChatRequestDtoModel string
+
+// SkillChatResponseDto The buffered answer of a chat run.
+//
+// Example: {"content":"There were 12 open tickets last week…","runId":"550e8400-e29b-41d4-a716-446655440001","threadId":"api-skill-42-550e8400-e29b-41d4-a716-446655440000"}
+type SkillChatResponseDto struct {
+	// Content Final text of the assistant.
+	//
+	// Example: There were 12 open tickets last week…
+	Content string `json:"content"`
+
+	// RunID Opaque id of this run, for logs and correlation.
+	//
+	// Example: 550e8400-e29b-41d4-a716-446655440001
+	RunID string `json:"runId"`
+
+	// ThreadID Conversation thread; send follow-ups to …/conversations/{threadId}/chat.
+	//
+	// Example: api-skill-42-550e8400-e29b-41d4-a716-446655440000
+	ThreadID string `json:"threadId"`
+}
+
+// SkillDto A skill: a configurable AI assistant of the organization.
+//
+// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-analyzer-a3f","status":"active","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}}
+type SkillDto struct {
+	// AccessConfig Who in the organization may use or manage a skill.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig AccessConfigDto `json:"accessConfig"`
+
+	// ActiveVariationID Deployed variation; null until the first deploy.
+	//
+	// Example: 00000000-0000-4000-a000-000000000100
+	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+
+	// CreatedAt When the skill was created.
+	//
+	// Example: 2026-05-01T10:00:00.000Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeletedAt When the skill was soft-deleted; null for live skills.
+	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+
+	// Description Short description of what the skill does.
+	//
+	// Example: Predicts churn risk for a customer given a 90-day usage window.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// DraftVariationID Latest draft variation; null when no draft is pending.
+	//
+	// Example: 00000000-0000-4000-a000-000000000101
+	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+
+	// HasUnpublishedChanges True when the draft differs from the deployed variation.
+	//
+	// Example: false
+	HasUnpublishedChanges bool `json:"hasUnpublishedChanges"`
+
+	// ID Numeric skill id; stable within the organization and never reused.
+	//
+	// Example: 42
+	ID int64 `json:"id"`
+
+	// Name Display name.
+	//
+	// Example: Customer Churn Analyzer
+	Name string `json:"name"`
+
+	// OrgUUID Organization that owns the skill.
+	//
+	// Example: 00000000-0000-0000-0000-000000000001
+	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
+	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+
+	// Slug URL-safe name, unique within the organization.
+	//
+	// Example: customer-churn-analyzer-a3f
+	Slug string `json:"slug"`
+
+	// Status Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
+	Status ResourceLifecycleStatus `json:"status"`
+
+	// UpdatedAt When the skill was last changed.
+	//
+	// Example: 2026-05-11T10:00:00.000Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Variation The configuration of one version (variation) of a skill.
+	//
+	// Example: {"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}
+	Variation *SkillVariationDto `json:"variation,omitempty"`
+}
+
+// SkillMCPInterfaceConfigDto How a skill appears to MCP clients.
+type SkillMCPInterfaceConfigDto struct {
+	// CoreTools Settings of the built-in MCP tools (chat, get_context).
+	CoreTools map[string]interface{} `json:"coreTools,omitempty"`
+
+	// MCPToolExposure Which of the skill's tools MCP clients can see.
+	MCPToolExposure map[string]interface{} `json:"mcpToolExposure,omitempty"`
+}
+
+// SkillVariationDto The configuration of one version (variation) of a skill.
+//
+// Example: {"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}
+type SkillVariationDto struct {
+	// ConnectionSet Connections (databases, integrations) attached to this variation.
+	ConnectionSet []map[string]interface{} `json:"connectionSet"`
+
+	// ContextSelections Context items attached to this variation.
+	ContextSelections []map[string]interface{} `json:"contextSelections"`
+
+	// Evaluations Evaluation cases (task and expected output) saved with this variation.
+	Evaluations []map[string]interface{} `json:"evaluations"`
+
+	// ExpectedOutput Description of the reply the skill should produce.
+	//
+	// Example: A 3-bullet summary highlighting churn risk drivers.
+	ExpectedOutput string `json:"expectedOutput"`
+
+	// Instructions System-prompt fragments, in order.
+	//
+	// Example: ["Be concise.","Always justify the score."]
+	Instructions []string `json:"instructions"`
+
+	// Interfaces Interfaces (chat, API, webhook and so on) attached to this variation.
+	Interfaces []map[string]interface{} `json:"interfaces"`
+
+	// Model Model id with its provider prefix.
+	//
+	// Example: anthropic/claude-sonnet-4.6
+	Model string `json:"model"`
+
+	// SupervisionSubordinateDescriptions The manager's note about each subordinate, keyed by subordinate id as a string.
+	//
+	// Example: {"12":"Reads warehouse facts","17":"Drafts the report"}
+	SupervisionSubordinateDescriptions map[string]string `json:"supervisionSubordinateDescriptions"`
+
+	// SupervisionSubordinateIDs Ids, as strings, of the skills this skill supervises.
+	//
+	// Example: ["12","17"]
+	SupervisionSubordinateIDs []string `json:"supervisionSubordinateIds"`
+
+	// Toolset Tool settings keyed by tool name, as stored by the builder.
+	//
+	// Example: {"calculator":{"enabled":true},"web_search":{"enabled":true}}
+	Toolset map[string]interface{} `json:"toolset"`
+}
+
+// TokenRunEvent A chunk of model output text.
+//
+// Example: {"content":"Hello","type":"token"}
+type TokenRunEvent struct {
+	// Content Text to append to the answer.
+	//
+	// Example: Hello
+	Content string `json:"content"`
+
+	// Type Event type; always `token`.
+	Type TokenRunEventType `json:"type"`
+}
+
+// TokenRunEventType Event type; always `token`.
+type TokenRunEventType string
+
+// ToolEndRunEvent A tool call finished. The runtime may add fields beyond those listed.
+//
+// Example: {"output":{"rows":1},"toolCallId":"call_01","toolName":"sql_runner","type":"tool_end"}
+type ToolEndRunEvent struct {
+	// Output What the tool returned.
+	Output interface{} `json:"output,omitempty"`
+
+	// ToolCallID Id that links this event to its tool_start event.
+	//
+	// Example: call_01
+	ToolCallID *string `json:"toolCallId,omitempty"`
+
+	// ToolName Name of the tool.
+	//
+	// Example: sql_runner
+	ToolName *string `json:"toolName,omitempty"`
+
+	// Type Event type; always `tool_end`.
+	Type                 ToolEndRunEventType    `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ToolEndRunEventType Event type; always `tool_end`.
+type ToolEndRunEventType string
+
+// ToolStartRunEvent A tool call started. The runtime may add fields beyond those listed.
+//
+// Example: {"input":{"query":"select 1"},"toolCallId":"call_01","toolName":"sql_runner","type":"tool_start"}
+type ToolStartRunEvent struct {
+	// Input Arguments the tool was called with.
+	Input interface{} `json:"input,omitempty"`
+
+	// ToolCallID Id that links this event to its tool_end event.
+	//
+	// Example: call_01
+	ToolCallID *string `json:"toolCallId,omitempty"`
+
+	// ToolName Name of the tool.
+	//
+	// Example: sql_runner
+	ToolName *string `json:"toolName,omitempty"`
+
+	// Type Event type; always `tool_start`.
+	Type                 ToolStartRunEventType  `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ToolStartRunEventType Event type; always `tool_start`.
+type ToolStartRunEventType string
+
+// ToolsetDto The tools a skill may call.
+type ToolsetDto struct {
+	// Tools Tools, in order.
+	//
+	// Example: [{"enabled":true,"id":"web_search"}]
+	Tools []ToolsetToolDto `json:"tools,omitempty"`
+}
+
+// ToolsetToolDto One tool a skill may call.
+type ToolsetToolDto struct {
+	// Config Tool-specific settings.
+	//
+	// Example: {"max_results":5}
+	Config map[string]interface{} `json:"config,omitempty"`
+
+	// Enabled Whether the tool is on; true when absent.
+	//
+	// Example: true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// ID Tool id, as registered in the runtime.
+	//
+	// Example: web_search
+	ID string `json:"id"`
+}
+
+// TransferOwnershipDto Asks to hand a resource over to another organization member.
+//
+// Example: {"newOwnerUserId":"user_2abc123def456"}
+type TransferOwnershipDto struct {
+	// NewOwnerUserID User id of the organization member who should become the owner.
+	//
+	// Example: user_2abc123def456
+	NewOwnerUserID string `json:"newOwnerUserId"`
+}
+
+// TriggerDto What starts the agent. Only schedule triggers carry a validated configuration.
+//
+// Example: {"schedule":{"frequency":"daily","time_of_day":"09:00","timezone":"UTC"},"trigger_type":"schedule"}
+type TriggerDto struct {
+	// Schedule When a scheduled agent runs.
+	Schedule *TriggerScheduleDto `json:"schedule,omitempty"`
+
+	// TriggerType Kind of trigger.
+	//
+	// Example: schedule
+	TriggerType TriggerDtoTriggerType `json:"trigger_type"`
+}
+
+// TriggerDtoTriggerType Kind of trigger.
+//
+// Example: schedule
+type TriggerDtoTriggerType string
+
+// TriggerScheduleDto When a scheduled agent runs.
+type TriggerScheduleDto struct {
+	// CronDescription Human-readable text for the custom schedule.
+	//
+	// Example: Weekdays at 9am
+	CronDescription *string `json:"cron_description,omitempty"`
+
+	// CronExpressions Cron expressions, for custom schedules.
+	//
+	// Example: ["0 9 * * 1-5"]
+	CronExpressions []string `json:"cron_expressions,omitempty"`
+
+	// DayOfMonth Day of the month, for monthly schedules.
+	//
+	// Example: 15
+	DayOfMonth *int `json:"day_of_month,omitempty"`
+
+	// Frequency How often the agent runs.
+	//
+	// Example: daily
+	Frequency TriggerScheduleDtoFrequency `json:"frequency"`
+
+	// TimeOfDay Time of day, as HH:MM (24-hour).
+	//
+	// Example: 09:00
+	TimeOfDay *string `json:"time_of_day,omitempty"`
+
+	// Timezone IANA time zone of the schedule.
+	//
+	// Example: UTC
+	Timezone string `json:"timezone"`
+
+	// Weekdays Days of the week, for weekly schedules.
+	//
+	// Example: ["monday","wednesday","friday"]
+	Weekdays []TriggerScheduleDtoWeekdays `json:"weekdays,omitempty"`
+}
+
+// TriggerScheduleDtoFrequency How often the agent runs.
+//
+// Example: daily
+type TriggerScheduleDtoFrequency string
+
+// TriggerScheduleDtoWeekdays defines model for TriggerScheduleDto.Weekdays.
+type TriggerScheduleDtoWeekdays string
+
+// UpdateAgentDto Fields to change in the agent's draft; all optional (use updateMask to choose which are written).
+type UpdateAgentDto struct {
+	// AccessConfig Who in the organization may use or manage the agent.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig   *AgentAccessConfigDto                `json:"accessConfig,omitempty"`
+	AgentSelection nullable.Nullable[AgentSelectionDto] `json:"agentSelection,omitempty"`
+
+	// Description New description; null clears it.
+	//
+	// Example: Generates a daily sales report broken down by region.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Name New display name.
+	//
+	// Example: Daily Sales Report v2
+	Name    *string                       `json:"name,omitempty"`
+	Trigger nullable.Nullable[TriggerDto] `json:"trigger,omitempty"`
+
+	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
+	Type              *AgentType                              `json:"type,omitempty"`
+	WorkflowStructure nullable.Nullable[WorkflowStructureDto] `json:"workflowStructure,omitempty"`
+}
+
+// UpdateContextItemDto Fields of a context item to change; all are optional.
+type UpdateContextItemDto struct {
+	// Content New type-specific content replacing the old one.
+	Content map[string]interface{} `json:"content,omitempty"`
+
+	// ContextType Context type of the item; must be sent together with `content`.
+	//
+	// Example: note
+	ContextType *string `json:"contextType,omitempty"`
+
+	// Description New description.
+	//
+	// Example: Updated description after review
+	Description *string `json:"description,omitempty"`
+
+	// Topics New topic tags, replacing the old list; an empty list removes them all.
+	//
+	// Example: ["analytics","verified"]
+	Topics *[]string `json:"topics,omitempty"`
+
+	// UserFeedback New verification verdict.
+	//
+	// Example: positive
+	UserFeedback *UpdateContextItemDtoUserFeedback `json:"userFeedback,omitempty"`
+}
+
+// UpdateContextItemDtoUserFeedback New verification verdict.
+//
+// Example: positive
+type UpdateContextItemDtoUserFeedback string
+
+// UpdateContextItemResponseDto Result of updating a context item.
+type UpdateContextItemResponseDto struct {
+	// UID Identifier of the updated item.
+	//
+	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
+	UID string `json:"uid"`
+}
+
+// UpdateMemoryRequestDto New values for a memory; send `memory`, `metadata` or both.
+type UpdateMemoryRequestDto struct {
+	// Memory New memory text.
+	//
+	// Example: User prefers concise bullet-point summaries.
+	Memory *string `json:"memory,omitempty"`
+
+	// Metadata New metadata; replaces the old tags.
+	//
+	// Example: {"confidence":"high","topic":"preferences"}
+	Metadata map[string]interface{} `json:"metadata,omitempty"`
+}
+
+// UpdateSkillDto Changes to a skill's draft. `managerId` moves the skill under another manager and cannot be combined with other fields.
+type UpdateSkillDto struct {
+	// AccessConfig Who in the organization may use or manage a skill.
+	//
+	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
+	AccessConfig *AccessConfigDto `json:"accessConfig,omitempty"`
+
+	// ConnectionSet New connection list.
+	//
+	// Example: []
+	ConnectionSet []map[string]interface{} `json:"connectionSet,omitempty"`
+
+	// ContextSelections New context selection list.
+	//
+	// Example: []
+	ContextSelections []map[string]interface{} `json:"contextSelections,omitempty"`
+
+	// Description New description.
+	//
+	// Example: Predicts churn risk over a 180-day window.
+	Description *string `json:"description,omitempty"`
+
+	// Evaluations New evaluation cases for the draft; replaces the old list.
+	//
+	// Example: []
+	Evaluations []map[string]interface{} `json:"evaluations,omitempty"`
+
+	// ExpectedOutput New expected-output description.
+	//
+	// Example: JSON: { churn_probability: number }
+	ExpectedOutput *string `json:"expectedOutput,omitempty"`
+
+	// Instructions New instruction list; replaces the old one.
+	//
+	// Example: ["You are a senior data analyst."]
+	Instructions []string `json:"instructions,omitempty"`
+
+	// Interfaces New interface list.
+	//
+	// Example: []
+	Interfaces []map[string]interface{} `json:"interfaces,omitempty"`
+
+	// ManagerID Manager skill to move this skill under; null detaches it from its manager.
+	//
+	// Example: 17
+	ManagerID nullable.Nullable[int64] `json:"managerId,omitempty"`
+
+	// Model New model id; null reverts to the organization default.
+	//
+	// Example: claude-sonnet-4-5
+	Model nullable.Nullable[string] `json:"model,omitempty"`
+
+	// Name New display name.
+	//
+	// Example: Customer Churn Analyzer v2
+	Name *string `json:"name,omitempty"`
+
+	// SupervisionSubordinateDescriptions New notes about subordinates, keyed by subordinate id as a string; replaces the old map.
+	//
+	// Example: {"12":"Reads warehouse facts","17":"Drafts the report"}
+	SupervisionSubordinateDescriptions map[string]string `json:"supervisionSubordinateDescriptions,omitempty"`
+
+	// Toolset The tools a skill may call.
+	Toolset *ToolsetDto `json:"toolset,omitempty"`
+}
+
+// UsageBucketDto LLM usage in one time bucket (and group).
+type UsageBucketDto struct {
+	// Bucket Start of the time bucket (ISO 8601).
+	//
+	// Example: 2026-05-01T00:00:00.000Z
+	Bucket string `json:"bucket"`
+
+	// CallCount Number of LLM calls.
+	//
+	// Example: 12
+	CallCount int64 `json:"call_count"`
+
+	// Credits Credits consumed.
+	//
+	// Example: 1.5
+	Credits *float64 `json:"credits,omitempty"`
+
+	// GroupValue Value of the grouping dimension for this row.
+	//
+	// Example: 42
+	GroupValue *string `json:"group_value,omitempty"`
+
+	// InputTokens Input tokens.
+	//
+	// Example: 48000
+	InputTokens int64 `json:"input_tokens"`
+
+	// Model Model the usage belongs to.
+	//
+	// Example: claude-sonnet-4.6
+	Model *string `json:"model,omitempty"`
+
+	// OutputTokens Output tokens.
+	//
+	// Example: 6400
+	OutputTokens int64 `json:"output_tokens"`
+}
+
+// UsageTotalsDto Usage summed over the whole window.
+type UsageTotalsDto struct {
+	// CallCount Number of LLM calls.
+	//
+	// Example: 12
+	CallCount int64 `json:"call_count"`
+
+	// Credits Credits consumed.
+	//
+	// Example: 1.5
+	Credits *float64 `json:"credits,omitempty"`
+
+	// InputTokens Input tokens.
+	//
+	// Example: 48000
+	InputTokens int64 `json:"input_tokens"`
+
+	// OutputTokens Output tokens.
+	//
+	// Example: 6400
+	OutputTokens int64 `json:"output_tokens"`
+}
+
+// WorkflowActionDto Request to run one workflow action step.
+type WorkflowActionDto struct {
+	// AutomationID Id of the agent the action belongs to, used to attribute usage.
+	//
+	// Example: 42
+	AutomationID *string `json:"automationId,omitempty"`
+
+	// FileThreadID Thread id of a document, for executions scoped to one document.
+	//
+	// Example: file_thread_91
+	FileThreadID *string `json:"fileThreadId,omitempty"`
+
+	// OrganizationID Organization of the caller; must match the token's organization.
+	//
+	// Example: 00000000-0000-0000-0000-000000000001
+	OrganizationID string `json:"organizationId"`
+
+	// PreviousOutputs Outputs of earlier steps, passed to the action.
+	PreviousOutputs []map[string]interface{} `json:"previousOutputs,omitempty"`
+
+	// RunID Client-chosen run id; the Idempotency-Key header wins when both are given.
+	//
+	// Example: run_7d1e0a44
+	RunID *string `json:"runId,omitempty"`
+
+	// SessionID Client-chosen session id.
+	//
+	// Example: sess_2f6a7d9c
+	SessionID string `json:"sessionId"`
+
+	// Source Surface that triggered a workflow action.
+	Source *WorkflowActionSource `json:"source,omitempty"`
+
+	// UserTimezone IANA time zone of the user.
+	//
+	// Example: America/New_York
+	UserTimezone *string `json:"userTimezone,omitempty"`
+
+	// WorkflowAction Descriptor of the action: toolId, toolName, aiDescription, runtimeScope and the action's own parameters.
+	//
+	// Example: {"aiDescription":"Count open tickets","runtimeScope":"workflow","toolId":"sql_runner","toolName":"Run SQL"}
+	WorkflowAction map[string]interface{} `json:"workflowAction"`
+}
+
+// WorkflowActionSource Surface that triggered a workflow action.
+type WorkflowActionSource string
+
+// WorkflowEdgeDto A directed edge between two workflow nodes.
+type WorkflowEdgeDto struct {
+	// ID Edge id.
+	//
+	// Example: e1
+	ID string `json:"id"`
+
+	// Source Id of the node the edge leaves.
+	//
+	// Example: 1
+	Source string `json:"source"`
+
+	// SourceHandle Output handle of the source node, for branching nodes.
+	//
+	// Example: branch_0
+	SourceHandle *string `json:"sourceHandle,omitempty"`
+
+	// Target Id of the node the edge enters.
+	//
+	// Example: 2
+	Target string `json:"target"`
+}
+
+// WorkflowNodeDto A node of a workflow graph.
+type WorkflowNodeDto struct {
+	// Data Node-specific configuration.
+	//
+	// Example: {}
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// ID Node id, unique in the graph.
+	//
+	// Example: 1
+	ID string `json:"id"`
+
+	// Position Position of a node on the builder canvas.
+	Position *WorkflowNodePositionDto `json:"position,omitempty"`
+
+	// Type Kind of node in a workflow graph.
+	Type WorkflowNodeType `json:"type"`
+}
+
+// WorkflowNodePositionDto Position of a node on the builder canvas.
+type WorkflowNodePositionDto struct {
+	// X Horizontal coordinate.
+	//
+	// Example: 0
+	X float64 `json:"x"`
+
+	// Y Vertical coordinate.
+	//
+	// Example: 50
+	Y float64 `json:"y"`
+}
+
+// WorkflowNodeType Kind of node in a workflow graph.
+type WorkflowNodeType string
+
+// WorkflowStructureDto Graph of a workflow agent: nodes and the edges between them.
+//
+// Example: {"edges":[],"nodes":[]}
+type WorkflowStructureDto struct {
+	// Edges Edges of the graph.
+	Edges []WorkflowEdgeDto `json:"edges,omitempty"`
+
+	// Nodes Nodes of the graph.
+	Nodes []WorkflowNodeDto `json:"nodes,omitempty"`
+}
+
 // BadRequest Body of every non-2xx answer.
 type BadRequest = ErrorResponseDto
 
@@ -136,6 +3251,1152 @@ type Unauthorized = ErrorResponseDto
 
 // UnprocessableEntity Body of every non-2xx answer.
 type UnprocessableEntity = ErrorResponseDto
+
+// CreateRunParams defines parameters for CreateRun.
+type CreateRunParams struct {
+	// IdempotencyKey Client-chosen key (a UUID is suggested). Retrying with the same key and the same body re-attaches to the run already started; the same key with a different body yields an `error` event reporting a 409 conflict.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// StreamRunParams defines parameters for StreamRun.
+type StreamRunParams struct {
+	// LastEventID Id of the last frame received; replay continues after it. Omit it, or send "0", to replay everything.
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
+// ExecuteWorkflowActionParams defines parameters for ExecuteWorkflowAction.
+type ExecuteWorkflowActionParams struct {
+	// IdempotencyKey Client-chosen key (a UUID is suggested). Retrying with the same key and the same body re-attaches to the run already started; the same key with a different body yields an `error` event reporting a 409 conflict.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListAgentsParams defines parameters for ListAgents.
+type ListAgentsParams struct {
+	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
+	View *ListAgentsParamsView `form:"view,omitempty" json:"view,omitempty"`
+
+	// Type Only agents of this type.
+	Type *ListAgentsParamsType `form:"type,omitempty" json:"type,omitempty"`
+
+	// Search Case-insensitive substring of the agent name.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// IncludeVariation When true, each agent carries its variation (trigger, workflow structure, skill selection).
+	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
+}
+
+// ListAgentsParamsView defines parameters for ListAgents.
+type ListAgentsParamsView string
+
+// ListAgentsParamsType defines parameters for ListAgents.
+type ListAgentsParamsType string
+
+// GetAgentParams defines parameters for GetAgent.
+type GetAgentParams struct {
+	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
+	View *GetAgentParamsView `form:"view,omitempty" json:"view,omitempty"`
+}
+
+// GetAgentParamsView defines parameters for GetAgent.
+type GetAgentParamsView string
+
+// UpdateAgentParams defines parameters for UpdateAgent.
+type UpdateAgentParams struct {
+	// UpdateMask Comma-separated top-level fields to write; others in the body are ignored.
+	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
+}
+
+// ListAgentRunsParams defines parameters for ListAgentRuns.
+type ListAgentRunsParams struct {
+	// Status Only runs with this status: running, awaiting_human, completed, error, cancelled, or all_executions for all.
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Timeframe Only runs started in this period, such as last_hour, last_day or last_week.
+	Timeframe *string `form:"timeframe,omitempty" json:"timeframe,omitempty"`
+
+	// ApprovalScope With status=awaiting_human: `mine` for approvals assigned to the caller, `all` for every one.
+	ApprovalScope *string `form:"approvalScope,omitempty" json:"approvalScope,omitempty"`
+
+	// Search Case-insensitive substring of the agent name.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+}
+
+// GetAgentRunParams defines parameters for GetAgentRun.
+type GetAgentRunParams struct {
+	// TemporalRunID Selects one Temporal run of the workflow, when it has several.
+	TemporalRunID *string `form:"temporalRunId,omitempty" json:"temporalRunId,omitempty"`
+}
+
+// ListConnectionsParams defines parameters for ListConnections.
+type ListConnectionsParams struct {
+	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Type Only connections of this integration category (exact, case-sensitive).
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+}
+
+// ListContextItemsParams defines parameters for ListContextItems.
+type ListContextItemsParams struct {
+	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// PageSize Maximum number of items per page; larger values are clamped to 200.
+	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// ContextTypes Only items of these context types; repeat the parameter for several.
+	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
+
+	// VerificationStatuses Only items with these verification verdicts (`negative`, `neutral`, `positive`); repeat the parameter for several.
+	VerificationStatuses []string `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
+
+	// SearchQuery Case-insensitive text matched against the content, description and topics.
+	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
+
+	// Topics Only items tagged with these topics; repeat the parameter for several.
+	Topics []string `form:"topics,omitempty" json:"topics,omitempty"`
+}
+
+// UpdateContextItemParams defines parameters for UpdateContextItem.
+type UpdateContextItemParams struct {
+	// UpdateMask Comma-separated list of the field paths to change; without it every field sent is applied.
+	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
+}
+
+// ListContextItemValuesParams defines parameters for ListContextItemValues.
+type ListContextItemValuesParams struct {
+	// ContextType Context type of the item.
+	ContextType string `form:"contextType" json:"contextType"`
+
+	// ContentKeyPath Dot-separated JSON path of the array inside the content, such as `enumValues` or `sample.values`.
+	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
+
+	// PageSize Maximum number of values per page; larger values are clamped to 200.
+	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Offset Number of values to skip (older paging style); prefer `pageToken`.
+	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// SearchQuery Case-insensitive text that each returned value must contain.
+	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
+
+	// DataPathPrefix Data-path prefix applied before the values are read (advanced); repeat the parameter for each segment.
+	DataPathPrefix []string `form:"dataPathPrefix,omitempty" json:"dataPathPrefix,omitempty"`
+}
+
+// ListSkillsParams defines parameters for ListSkills.
+type ListSkillsParams struct {
+	// PageToken The nextPageToken of the previous page; omit for the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// PageSize Skills per page (at most 100).
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// View Which variation to read for each skill: deployed (`active`) or latest draft (`draft`).
+	View *ListSkillsParamsView `form:"view,omitempty" json:"view,omitempty"`
+
+	// Search Case-insensitive substring of the skill name.
+	Search *string `form:"search,omitempty" json:"search,omitempty"`
+
+	// ManagerID Only skills supervised by this manager skill.
+	ManagerID *int64 `form:"managerId,omitempty" json:"managerId,omitempty"`
+
+	// IncludeVariation Include each skill's variation block.
+	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
+}
+
+// ListSkillsParamsView defines parameters for ListSkills.
+type ListSkillsParamsView string
+
+// GetSkillParams defines parameters for GetSkill.
+type GetSkillParams struct {
+	// View Which variation to read: the deployed one (`active`) or the latest draft (`draft`).
+	View *GetSkillParamsView `form:"view,omitempty" json:"view,omitempty"`
+}
+
+// GetSkillParamsView defines parameters for GetSkill.
+type GetSkillParamsView string
+
+// UpdateSkillParams defines parameters for UpdateSkill.
+type UpdateSkillParams struct {
+	// UpdateMask Comma-separated top-level fields to write; without it every field in the body is written.
+	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
+}
+
+// ListConversationsParams defines parameters for ListConversations.
+type ListConversationsParams struct {
+	// PageToken The nextPageToken of the previous page; omit for the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// Page Zero-based page number (legacy); pageToken wins when both are sent.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PageSize Conversations per page (at most 100).
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// UserID Only threads this user took part in.
+	UserID *string `form:"userId,omitempty" json:"userId,omitempty"`
+
+	// ToolName Only threads that called this tool (filtered after fetching).
+	ToolName *string `form:"toolName,omitempty" json:"toolName,omitempty"`
+
+	// Timeframe Only threads active within this period.
+	Timeframe *ListConversationsParamsTimeframe `form:"timeframe,omitempty" json:"timeframe,omitempty"`
+
+	// IncludeTools Fill toolsUsed on each summary.
+	IncludeTools *bool `form:"includeTools,omitempty" json:"includeTools,omitempty"`
+}
+
+// ListConversationsParamsTimeframe defines parameters for ListConversations.
+type ListConversationsParamsTimeframe string
+
+// ListMemoriesParams defines parameters for ListMemories.
+type ListMemoriesParams struct {
+	// PageToken The nextPageToken of the previous page; omit for the first page.
+	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
+
+	// PageSize Memories per page (at most 100). Without any paging parameter the service returns up to 100; otherwise the default is 25.
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// UserID Only memories tagged with this end-user id.
+	UserID *string `form:"userId,omitempty" json:"userId,omitempty"`
+
+	// Limit Old name for pageSize.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// UpdateMemoryParams defines parameters for UpdateMemory.
+type UpdateMemoryParams struct {
+	// UpdateMask Comma-separated top-level fields to write; without it every field in the body is written.
+	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
+}
+
+// ListUsageParams defines parameters for ListUsage.
+type ListUsageParams struct {
+	// Since Start of the window (inclusive).
+	Since time.Time `form:"since" json:"since"`
+
+	// Until End of the window (exclusive).
+	Until time.Time `form:"until" json:"until"`
+
+	// Rollup Bucket size.
+	Rollup ListUsageParamsRollup `form:"rollup" json:"rollup"`
+
+	// Model Only usage of this model.
+	Model *string `form:"model,omitempty" json:"model,omitempty"`
+
+	// GroupBy Dimension to group the buckets by.
+	GroupBy *ListUsageParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+
+	// SkillID Only usage of these skills.
+	SkillID []string `form:"skill_id,omitempty" json:"skill_id,omitempty"`
+
+	// AgentID Only usage of these agents.
+	AgentID []string `form:"agent_id,omitempty" json:"agent_id,omitempty"`
+
+	// UserID Only usage by these users.
+	UserID []string `form:"user_id,omitempty" json:"user_id,omitempty"`
+
+	// Interface Only usage through these interfaces.
+	Interface []string `form:"interface,omitempty" json:"interface,omitempty"`
+}
+
+// ListUsageParamsRollup defines parameters for ListUsage.
+type ListUsageParamsRollup string
+
+// ListUsageParamsGroupBy defines parameters for ListUsage.
+type ListUsageParamsGroupBy string
+
+// CreateRunJSONRequestBody defines body for CreateRun for application/json ContentType.
+type CreateRunJSONRequestBody = AgentRunDto
+
+// ExecuteWorkflowActionJSONRequestBody defines body for ExecuteWorkflowAction for application/json ContentType.
+type ExecuteWorkflowActionJSONRequestBody = WorkflowActionDto
+
+// CreateAgentJSONRequestBody defines body for CreateAgent for application/json ContentType.
+type CreateAgentJSONRequestBody = CreateAgentDto
+
+// UpdateAgentJSONRequestBody defines body for UpdateAgent for application/json ContentType.
+type UpdateAgentJSONRequestBody = UpdateAgentDto
+
+// ChatWithAgentJSONRequestBody defines body for ChatWithAgent for application/json ContentType.
+type ChatWithAgentJSONRequestBody = SkillChatRequestDto
+
+// ContinueAgentChatJSONRequestBody defines body for ContinueAgentChat for application/json ContentType.
+type ContinueAgentChatJSONRequestBody = SkillChatRequestDto
+
+// DeployAgentJSONRequestBody defines body for DeployAgent for application/json ContentType.
+type DeployAgentJSONRequestBody = DeployAgentDto
+
+// RequestAgentOwnershipTransferJSONRequestBody defines body for RequestAgentOwnershipTransfer for application/json ContentType.
+type RequestAgentOwnershipTransferJSONRequestBody = TransferOwnershipDto
+
+// CreateDimensionJSONRequestBody defines body for CreateDimension for application/json ContentType.
+type CreateDimensionJSONRequestBody = CreateDimensionDto
+
+// CreateFactJSONRequestBody defines body for CreateFact for application/json ContentType.
+type CreateFactJSONRequestBody = CreateFactDto
+
+// CreateFilterJSONRequestBody defines body for CreateFilter for application/json ContentType.
+type CreateFilterJSONRequestBody = CreateFilterDto
+
+// LookupContextItemJSONRequestBody defines body for LookupContextItem for application/json ContentType.
+type LookupContextItemJSONRequestBody = LookupContextItemDto
+
+// UpdateContextItemJSONRequestBody defines body for UpdateContextItem for application/json ContentType.
+type UpdateContextItemJSONRequestBody = UpdateContextItemDto
+
+// CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
+type CreateLinkJSONRequestBody = CreateLinkDto
+
+// CreateMetricJSONRequestBody defines body for CreateMetric for application/json ContentType.
+type CreateMetricJSONRequestBody = CreateMetricDto
+
+// CreateNoteJSONRequestBody defines body for CreateNote for application/json ContentType.
+type CreateNoteJSONRequestBody = CreateNoteDto
+
+// CreateSavedQueryJSONRequestBody defines body for CreateSavedQuery for application/json ContentType.
+type CreateSavedQueryJSONRequestBody = CreateSavedQueryDto
+
+// CreateSkillJSONRequestBody defines body for CreateSkill for application/json ContentType.
+type CreateSkillJSONRequestBody = CreateSkillDto
+
+// UpdateSkillJSONRequestBody defines body for UpdateSkill for application/json ContentType.
+type UpdateSkillJSONRequestBody = UpdateSkillDto
+
+// ChatWithSkillJSONRequestBody defines body for ChatWithSkill for application/json ContentType.
+type ChatWithSkillJSONRequestBody = SkillChatRequestDto
+
+// ComposeSkillContextJSONRequestBody defines body for ComposeSkillContext for application/json ContentType.
+type ComposeSkillContextJSONRequestBody = ComposeSkillContextRequestDto
+
+// ContinueSkillChatJSONRequestBody defines body for ContinueSkillChat for application/json ContentType.
+type ContinueSkillChatJSONRequestBody = SkillChatRequestDto
+
+// DeploySkillJSONRequestBody defines body for DeploySkill for application/json ContentType.
+type DeploySkillJSONRequestBody = DeploySkillDto
+
+// ApplySkillMCPConfigJSONRequestBody defines body for ApplySkillMCPConfig for application/json ContentType.
+type ApplySkillMCPConfigJSONRequestBody = PatchSkillMCPConfigDto
+
+// SearchMemoriesJSONRequestBody defines body for SearchMemories for application/json ContentType.
+type SearchMemoriesJSONRequestBody = SearchMemoriesRequestDto
+
+// UpdateMemoryJSONRequestBody defines body for UpdateMemory for application/json ContentType.
+type UpdateMemoryJSONRequestBody = UpdateMemoryRequestDto
+
+// RequestSkillOwnershipTransferJSONRequestBody defines body for RequestSkillOwnershipTransfer for application/json ContentType.
+type RequestSkillOwnershipTransferJSONRequestBody = TransferOwnershipDto
+
+// Getter for additional properties for ContextItemDto_LastUpdateMetadata. Returns the specified
+// element and whether it was found
+func (a ContextItemDto_LastUpdateMetadata) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ContextItemDto_LastUpdateMetadata
+func (a *ContextItemDto_LastUpdateMetadata) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ContextItemDto_LastUpdateMetadata to handle AdditionalProperties
+func (a *ContextItemDto_LastUpdateMetadata) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["action"]; found {
+		err = json.Unmarshal(raw, &a.Action)
+		if err != nil {
+			return fmt.Errorf("error reading 'action': %w", err)
+		}
+		delete(object, "action")
+	}
+
+	if raw, found := object["editedByEmail"]; found {
+		err = json.Unmarshal(raw, &a.EditedByEmail)
+		if err != nil {
+			return fmt.Errorf("error reading 'editedByEmail': %w", err)
+		}
+		delete(object, "editedByEmail")
+	}
+
+	if raw, found := object["editedByName"]; found {
+		err = json.Unmarshal(raw, &a.EditedByName)
+		if err != nil {
+			return fmt.Errorf("error reading 'editedByName': %w", err)
+		}
+		delete(object, "editedByName")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["user_id"]; found {
+		err = json.Unmarshal(raw, &a.UserID)
+		if err != nil {
+			return fmt.Errorf("error reading 'user_id': %w", err)
+		}
+		delete(object, "user_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ContextItemDto_LastUpdateMetadata to handle AdditionalProperties
+func (a ContextItemDto_LastUpdateMetadata) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Action != nil {
+		object["action"], err = json.Marshal(a.Action)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'action': %w", err)
+		}
+	}
+
+	if a.EditedByEmail != nil {
+		object["editedByEmail"], err = json.Marshal(a.EditedByEmail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'editedByEmail': %w", err)
+		}
+	}
+
+	if a.EditedByName != nil {
+		object["editedByName"], err = json.Marshal(a.EditedByName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'editedByName': %w", err)
+		}
+	}
+
+	if a.Timestamp != nil {
+		object["timestamp"], err = json.Marshal(a.Timestamp)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		}
+	}
+
+	if a.UserID != nil {
+		object["user_id"], err = json.Marshal(a.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'user_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ListAutomationRunsResponseDto_Counts. Returns the specified
+// element and whether it was found
+func (a ListAutomationRunsResponseDto_Counts) Get(fieldName string) (value int64, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ListAutomationRunsResponseDto_Counts
+func (a *ListAutomationRunsResponseDto_Counts) Set(fieldName string, value int64) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]int64)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
+func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["all_executions"]; found {
+		err = json.Unmarshal(raw, &a.AllExecutions)
+		if err != nil {
+			return fmt.Errorf("error reading 'all_executions': %w", err)
+		}
+		delete(object, "all_executions")
+	}
+
+	if raw, found := object["awaiting_human"]; found {
+		err = json.Unmarshal(raw, &a.AwaitingHuman)
+		if err != nil {
+			return fmt.Errorf("error reading 'awaiting_human': %w", err)
+		}
+		delete(object, "awaiting_human")
+	}
+
+	if raw, found := object["completed"]; found {
+		err = json.Unmarshal(raw, &a.Completed)
+		if err != nil {
+			return fmt.Errorf("error reading 'completed': %w", err)
+		}
+		delete(object, "completed")
+	}
+
+	if raw, found := object["error"]; found {
+		err = json.Unmarshal(raw, &a.Error)
+		if err != nil {
+			return fmt.Errorf("error reading 'error': %w", err)
+		}
+		delete(object, "error")
+	}
+
+	if raw, found := object["running"]; found {
+		err = json.Unmarshal(raw, &a.Running)
+		if err != nil {
+			return fmt.Errorf("error reading 'running': %w", err)
+		}
+		delete(object, "running")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]int64)
+		for fieldName, fieldBuf := range object {
+			var fieldVal int64
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
+func (a ListAutomationRunsResponseDto_Counts) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AllExecutions != nil {
+		object["all_executions"], err = json.Marshal(a.AllExecutions)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'all_executions': %w", err)
+		}
+	}
+
+	if a.AwaitingHuman != nil {
+		object["awaiting_human"], err = json.Marshal(a.AwaitingHuman)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'awaiting_human': %w", err)
+		}
+	}
+
+	if a.Completed != nil {
+		object["completed"], err = json.Marshal(a.Completed)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'completed': %w", err)
+		}
+	}
+
+	if a.Error != nil {
+		object["error"], err = json.Marshal(a.Error)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'error': %w", err)
+		}
+	}
+
+	if a.Running != nil {
+		object["running"], err = json.Marshal(a.Running)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'running': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ToolEndRunEvent. Returns the specified
+// element and whether it was found
+func (a ToolEndRunEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ToolEndRunEvent
+func (a *ToolEndRunEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ToolEndRunEvent to handle AdditionalProperties
+func (a *ToolEndRunEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["output"]; found {
+		err = json.Unmarshal(raw, &a.Output)
+		if err != nil {
+			return fmt.Errorf("error reading 'output': %w", err)
+		}
+		delete(object, "output")
+	}
+
+	if raw, found := object["toolCallId"]; found {
+		err = json.Unmarshal(raw, &a.ToolCallID)
+		if err != nil {
+			return fmt.Errorf("error reading 'toolCallId': %w", err)
+		}
+		delete(object, "toolCallId")
+	}
+
+	if raw, found := object["toolName"]; found {
+		err = json.Unmarshal(raw, &a.ToolName)
+		if err != nil {
+			return fmt.Errorf("error reading 'toolName': %w", err)
+		}
+		delete(object, "toolName")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ToolEndRunEvent to handle AdditionalProperties
+func (a ToolEndRunEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["output"], err = json.Marshal(a.Output)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'output': %w", err)
+	}
+
+	if a.ToolCallID != nil {
+		object["toolCallId"], err = json.Marshal(a.ToolCallID)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'toolCallId': %w", err)
+		}
+	}
+
+	if a.ToolName != nil {
+		object["toolName"], err = json.Marshal(a.ToolName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'toolName': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ToolStartRunEvent. Returns the specified
+// element and whether it was found
+func (a ToolStartRunEvent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ToolStartRunEvent
+func (a *ToolStartRunEvent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ToolStartRunEvent to handle AdditionalProperties
+func (a *ToolStartRunEvent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["input"]; found {
+		err = json.Unmarshal(raw, &a.Input)
+		if err != nil {
+			return fmt.Errorf("error reading 'input': %w", err)
+		}
+		delete(object, "input")
+	}
+
+	if raw, found := object["toolCallId"]; found {
+		err = json.Unmarshal(raw, &a.ToolCallID)
+		if err != nil {
+			return fmt.Errorf("error reading 'toolCallId': %w", err)
+		}
+		delete(object, "toolCallId")
+	}
+
+	if raw, found := object["toolName"]; found {
+		err = json.Unmarshal(raw, &a.ToolName)
+		if err != nil {
+			return fmt.Errorf("error reading 'toolName': %w", err)
+		}
+		delete(object, "toolName")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ToolStartRunEvent to handle AdditionalProperties
+func (a ToolStartRunEvent) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["input"], err = json.Marshal(a.Input)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'input': %w", err)
+	}
+
+	if a.ToolCallID != nil {
+		object["toolCallId"], err = json.Marshal(a.ToolCallID)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'toolCallId': %w", err)
+		}
+	}
+
+	if a.ToolName != nil {
+		object["toolName"], err = json.Marshal(a.ToolName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'toolName': %w", err)
+		}
+	}
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// AsTokenRunEvent returns the union data inside the RunEvent as a TokenRunEvent
+func (t RunEvent) AsTokenRunEvent() (TokenRunEvent, error) {
+	var body TokenRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenRunEvent overwrites any union data inside the RunEvent as the provided TokenRunEvent
+func (t *RunEvent) FromTokenRunEvent(v TokenRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
+	t.union = b
+	return err
+}
+
+// MergeTokenRunEvent performs a merge with any union data inside the RunEvent, using the provided TokenRunEvent
+func (t *RunEvent) MergeTokenRunEvent(v TokenRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDoneRunEvent returns the union data inside the RunEvent as a DoneRunEvent
+func (t RunEvent) AsDoneRunEvent() (DoneRunEvent, error) {
+	var body DoneRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDoneRunEvent overwrites any union data inside the RunEvent as the provided DoneRunEvent
+func (t *RunEvent) FromDoneRunEvent(v DoneRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
+	t.union = b
+	return err
+}
+
+// MergeDoneRunEvent performs a merge with any union data inside the RunEvent, using the provided DoneRunEvent
+func (t *RunEvent) MergeDoneRunEvent(v DoneRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorRunEvent returns the union data inside the RunEvent as a ErrorRunEvent
+func (t RunEvent) AsErrorRunEvent() (ErrorRunEvent, error) {
+	var body ErrorRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorRunEvent overwrites any union data inside the RunEvent as the provided ErrorRunEvent
+func (t *RunEvent) FromErrorRunEvent(v ErrorRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
+	t.union = b
+	return err
+}
+
+// MergeErrorRunEvent performs a merge with any union data inside the RunEvent, using the provided ErrorRunEvent
+func (t *RunEvent) MergeErrorRunEvent(v ErrorRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCancelledRunEvent returns the union data inside the RunEvent as a CancelledRunEvent
+func (t RunEvent) AsCancelledRunEvent() (CancelledRunEvent, error) {
+	var body CancelledRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCancelledRunEvent overwrites any union data inside the RunEvent as the provided CancelledRunEvent
+func (t *RunEvent) FromCancelledRunEvent(v CancelledRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"cancelled"}`))
+	t.union = b
+	return err
+}
+
+// MergeCancelledRunEvent performs a merge with any union data inside the RunEvent, using the provided CancelledRunEvent
+func (t *RunEvent) MergeCancelledRunEvent(v CancelledRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"cancelled"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsNoticeRunEvent returns the union data inside the RunEvent as a NoticeRunEvent
+func (t RunEvent) AsNoticeRunEvent() (NoticeRunEvent, error) {
+	var body NoticeRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromNoticeRunEvent overwrites any union data inside the RunEvent as the provided NoticeRunEvent
+func (t *RunEvent) FromNoticeRunEvent(v NoticeRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"notice"}`))
+	t.union = b
+	return err
+}
+
+// MergeNoticeRunEvent performs a merge with any union data inside the RunEvent, using the provided NoticeRunEvent
+func (t *RunEvent) MergeNoticeRunEvent(v NoticeRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"notice"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsHeartbeatRunEvent returns the union data inside the RunEvent as a HeartbeatRunEvent
+func (t RunEvent) AsHeartbeatRunEvent() (HeartbeatRunEvent, error) {
+	var body HeartbeatRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromHeartbeatRunEvent overwrites any union data inside the RunEvent as the provided HeartbeatRunEvent
+func (t *RunEvent) FromHeartbeatRunEvent(v HeartbeatRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"heartbeat"}`))
+	t.union = b
+	return err
+}
+
+// MergeHeartbeatRunEvent performs a merge with any union data inside the RunEvent, using the provided HeartbeatRunEvent
+func (t *RunEvent) MergeHeartbeatRunEvent(v HeartbeatRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"heartbeat"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsToolStartRunEvent returns the union data inside the RunEvent as a ToolStartRunEvent
+func (t RunEvent) AsToolStartRunEvent() (ToolStartRunEvent, error) {
+	var body ToolStartRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromToolStartRunEvent overwrites any union data inside the RunEvent as the provided ToolStartRunEvent
+func (t *RunEvent) FromToolStartRunEvent(v ToolStartRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_start"}`))
+	t.union = b
+	return err
+}
+
+// MergeToolStartRunEvent performs a merge with any union data inside the RunEvent, using the provided ToolStartRunEvent
+func (t *RunEvent) MergeToolStartRunEvent(v ToolStartRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_start"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsToolEndRunEvent returns the union data inside the RunEvent as a ToolEndRunEvent
+func (t RunEvent) AsToolEndRunEvent() (ToolEndRunEvent, error) {
+	var body ToolEndRunEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromToolEndRunEvent overwrites any union data inside the RunEvent as the provided ToolEndRunEvent
+func (t *RunEvent) FromToolEndRunEvent(v ToolEndRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_end"}`))
+	t.union = b
+	return err
+}
+
+// MergeToolEndRunEvent performs a merge with any union data inside the RunEvent, using the provided ToolEndRunEvent
+func (t *RunEvent) MergeToolEndRunEvent(v ToolEndRunEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_end"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RunEvent) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"type"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t RunEvent) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "cancelled":
+		return t.AsCancelledRunEvent()
+	case "done":
+		return t.AsDoneRunEvent()
+	case "error":
+		return t.AsErrorRunEvent()
+	case "heartbeat":
+		return t.AsHeartbeatRunEvent()
+	case "notice":
+		return t.AsNoticeRunEvent()
+	case "token":
+		return t.AsTokenRunEvent()
+	case "tool_end":
+		return t.AsToolEndRunEvent()
+	case "tool_start":
+		return t.AsToolStartRunEvent()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t RunEvent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RunEvent) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -210,6 +4471,5273 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// CreateRunWithBody Start a run and stream its events
+	//
+	// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+	CreateRunWithBody(ctx context.Context, params *CreateRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRun Start a run and stream its events
+	//
+	// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+	CreateRun(ctx context.Context, params *CreateRunParams, body CreateRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamRun Watch or resume a run's event stream
+	//
+	// Attaches to a run already started, replays its events from Last-Event-ID (from the start when absent), then waits for new ones until a terminal event. Several clients may watch the same run.
+	//
+	// Corresponds with GET /agent/runs/{runId}/stream (the `StreamRun` operationId).
+	StreamRun(ctx context.Context, runID string, params *StreamRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExecuteWorkflowActionWithBody Run a workflow action and stream its events
+	//
+	// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+	ExecuteWorkflowActionWithBody(ctx context.Context, params *ExecuteWorkflowActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExecuteWorkflowAction Run a workflow action and stream its events
+	//
+	// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+	ExecuteWorkflowAction(ctx context.Context, params *ExecuteWorkflowActionParams, body ExecuteWorkflowActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAgents List agents
+	//
+	// Lists the agents the caller can use, page by page; agents the caller cannot see are left out.
+	//
+	// Corresponds with GET /api/v1/agents (the `ListAgents` operationId).
+	ListAgents(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAgentWithBody Create an agent
+	//
+	// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+	CreateAgentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAgent Create an agent
+	//
+	// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+	CreateAgent(ctx context.Context, body CreateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAgent Delete an agent
+	//
+	// Soft-deletes the agent: its status becomes deleted and deletedAt is set. UndeleteAgent reverses it.
+	//
+	// Corresponds with DELETE /api/v1/agents/{id} (the `DeleteAgent` operationId).
+	DeleteAgent(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAgent Get an agent
+	//
+	// Returns one agent with its variation. Missing agents and agents of other organizations both answer 404.
+	//
+	// Corresponds with GET /api/v1/agents/{id} (the `GetAgent` operationId).
+	GetAgent(ctx context.Context, id int64, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAgentWithBody Update an agent
+	//
+	// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+	UpdateAgentWithBody(ctx context.Context, id int64, params *UpdateAgentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAgent Update an agent
+	//
+	// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+	UpdateAgent(ctx context.Context, id int64, params *UpdateAgentParams, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChatWithAgentWithBody Chat with an agent
+	//
+	// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+	ChatWithAgentWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChatWithAgent Chat with an agent
+	//
+	// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+	ChatWithAgent(ctx context.Context, id int64, body ChatWithAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ContinueAgentChatWithBody Continue a chat with an agent
+	//
+	// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+	ContinueAgentChatWithBody(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ContinueAgentChat Continue a chat with an agent
+	//
+	// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+	ContinueAgentChat(ctx context.Context, id int64, threadID string, body ContinueAgentChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeployAgentWithBody Deploy an agent
+	//
+	// Publishes the agent's current draft variation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+	DeployAgentWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeployAgent Deploy an agent
+	//
+	// Publishes the agent's current draft variation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+	DeployAgent(ctx context.Context, id int64, body DeployAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UndeleteAgent Restore a deleted agent
+	//
+	// Undoes a soft delete and returns the agent's draft view; restoring an active agent changes nothing. Needs manage rights. The schedule is not re-enabled.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/restore (the `UndeleteAgent` operationId).
+	UndeleteAgent(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAgentRuns List an agent's runs
+	//
+	// Lists recent runs of the agent, newest first, with per-status totals. Needs the agents:invoke permission.
+	//
+	// Corresponds with GET /api/v1/agents/{id}/runs (the `ListAgentRuns` operationId).
+	ListAgentRuns(ctx context.Context, id int64, params *ListAgentRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAgentRun Get an agent run
+	//
+	// Returns one run of the agent. Runs in progress are read live from the workflow engine, closed runs from their history; `source` says which. Needs the agents:invoke permission.
+	//
+	// Corresponds with GET /api/v1/agents/{id}/runs/{runId} (the `GetAgentRun` operationId).
+	GetAgentRun(ctx context.Context, id int64, runID string, params *GetAgentRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelAgentOwnershipTransfer Cancel or decline an agent ownership transfer
+	//
+	// Withdraws a pending ownership transfer: the owner cancels it or the pending new owner declines it.
+	//
+	// Corresponds with DELETE /api/v1/agents/{id}/transfer-ownership (the `CancelAgentOwnershipTransfer` operationId).
+	CancelAgentOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAgentOwnershipTransferWithBody Request an agent ownership transfer
+	//
+	// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+	RequestAgentOwnershipTransferWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestAgentOwnershipTransfer Request an agent ownership transfer
+	//
+	// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+	RequestAgentOwnershipTransfer(ctx context.Context, id int64, body RequestAgentOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptAgentOwnershipTransfer Accept an agent ownership transfer
+	//
+	// Makes the caller the owner of the agent. Only the user named as the pending new owner may call it.
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership/accept (the `AcceptAgentOwnershipTransfer` operationId).
+	AcceptAgentOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConnections List connections
+	//
+	// Lists the integration connections the caller can use, page by page; others are left out.
+	//
+	// Corresponds with GET /api/v1/connections (the `ListConnections` operationId).
+	ListConnections(ctx context.Context, params *ListConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDimensionWithBody Create a dimension
+	//
+	// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+	CreateDimensionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDimension Create a dimension
+	//
+	// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+	CreateDimension(ctx context.Context, body CreateDimensionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFactWithBody Create a fact
+	//
+	// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+	CreateFactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFact Create a fact
+	//
+	// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+	CreateFact(ctx context.Context, body CreateFactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFilterWithBody Create a filter
+	//
+	// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+	CreateFilterWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFilter Create a filter
+	//
+	// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+	CreateFilter(ctx context.Context, body CreateFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListContextItems List context items
+	//
+	// Returns one page of the organization's context items, optionally filtered by type, verification status, topic or a text search. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+	//
+	// Corresponds with GET /api/v1/context/items (the `ListContextItems` operationId).
+	ListContextItems(ctx context.Context, params *ListContextItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LookupContextItemWithBody Look up a context item by type and data path
+	//
+	// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+	LookupContextItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LookupContextItem Look up a context item by type and data path
+	//
+	// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+	LookupContextItem(ctx context.Context, body LookupContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteContextItem Delete a user-created context item
+	//
+	// Deletes a context item that a user created (such as a note, link or saved query). Items produced by integrations are managed by their sync and cannot be deleted here: the API answers 422 for them, and 404 when the item does not exist. Needs the `context:write` permission.
+	//
+	// Corresponds with DELETE /api/v1/context/items/{uid} (the `DeleteContextItem` operationId).
+	DeleteContextItem(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetContextItem Get a context item
+	//
+	// Returns one context item of the caller's organization. Answers 404 when the item does not exist or belongs to another organization. Needs the `context:read` permission.
+	//
+	// Corresponds with GET /api/v1/context/items/{uid} (the `GetContextItem` operationId).
+	GetContextItem(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContextItemWithBody Update a context item
+	//
+	// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+	UpdateContextItemWithBody(ctx context.Context, uid string, params *UpdateContextItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContextItem Update a context item
+	//
+	// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+	UpdateContextItem(ctx context.Context, uid string, params *UpdateContextItemParams, body UpdateContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListContextItemValues List values inside a context item
+	//
+	// Pages through the array found at `contentKeyPath` inside a context item's content, without fetching the whole item. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+	//
+	// Corresponds with GET /api/v1/context/items/{uid}/values (the `ListContextItemValues` operationId).
+	ListContextItemValues(ctx context.Context, uid string, params *ListContextItemValuesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLinkWithBody Create a link
+	//
+	// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+	CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateLink Create a link
+	//
+	// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+	CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetricWithBody Create a metric
+	//
+	// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+	CreateMetricWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetric Create a metric
+	//
+	// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+	CreateMetric(ctx context.Context, body CreateMetricJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateNoteWithBody Create a note
+	//
+	// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+	CreateNoteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateNote Create a note
+	//
+	// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+	CreateNote(ctx context.Context, body CreateNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSavedQueryWithBody Create a saved query
+	//
+	// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+	CreateSavedQueryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSavedQuery Create a saved query
+	//
+	// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+	CreateSavedQuery(ctx context.Context, body CreateSavedQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSkills List skills
+	//
+	// Returns one page of the organization's skills that the caller may at least use; others are left out.
+	//
+	// Corresponds with GET /api/v1/skills (the `ListSkills` operationId).
+	ListSkills(ctx context.Context, params *ListSkillsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSkillWithBody Create a skill
+	//
+	// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+	CreateSkillWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSkill Create a skill
+	//
+	// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+	CreateSkill(ctx context.Context, body CreateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSkill Delete a skill
+	//
+	// Soft-deletes a skill so that it can be restored later; deleting a deleted skill succeeds.
+	//
+	// Corresponds with DELETE /api/v1/skills/{id} (the `DeleteSkill` operationId).
+	DeleteSkill(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSkill Get a skill
+	//
+	// Returns one skill with its deployed or draft variation. Gives 404 when the skill does not exist or the caller cannot use it.
+	//
+	// Corresponds with GET /api/v1/skills/{id} (the `GetSkill` operationId).
+	GetSkill(ctx context.Context, id int64, params *GetSkillParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSkillWithBody Update a skill
+	//
+	// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+	UpdateSkillWithBody(ctx context.Context, id int64, params *UpdateSkillParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSkill Update a skill
+	//
+	// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+	UpdateSkill(ctx context.Context, id int64, params *UpdateSkillParams, body UpdateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChatWithSkillWithBody Start a conversation with a skill
+	//
+	// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+	ChatWithSkillWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChatWithSkill Start a conversation with a skill
+	//
+	// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+	ChatWithSkill(ctx context.Context, id int64, body ChatWithSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ComposeSkillContextWithBody Compose a skill's context
+	//
+	// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+	ComposeSkillContextWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ComposeSkillContext Compose a skill's context
+	//
+	// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+	ComposeSkillContext(ctx context.Context, id int64, body ComposeSkillContextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListConversations List conversations
+	//
+	// Returns one page of conversation summaries for a skill, most recently updated first; skill id 0 lists the caller's recent history across all skills.
+	//
+	// Corresponds with GET /api/v1/skills/{id}/conversations (the `ListConversations` operationId).
+	ListConversations(ctx context.Context, id int64, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConversation Get a conversation
+	//
+	// Returns one thread with all its messages, oldest first. The skill id only scopes the permission check (0 looks across all skills); it does not mean the skill owns the thread.
+	//
+	// Corresponds with GET /api/v1/skills/{id}/conversations/{threadId} (the `GetConversation` operationId).
+	GetConversation(ctx context.Context, id int64, threadID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ContinueSkillChatWithBody Continue a conversation with a skill
+	//
+	// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+	ContinueSkillChatWithBody(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ContinueSkillChat Continue a conversation with a skill
+	//
+	// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+	ContinueSkillChat(ctx context.Context, id int64, threadID string, body ContinueSkillChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeploySkillWithBody Deploy a skill
+	//
+	// Publishes the skill's current draft variation as its active one.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+	DeploySkillWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeploySkill Deploy a skill
+	//
+	// Publishes the skill's current draft variation as its active one.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+	DeploySkill(ctx context.Context, id int64, body DeploySkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplySkillMCPConfigWithBody Set a skill's MCP interface
+	//
+	// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+	ApplySkillMCPConfigWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplySkillMCPConfig Set a skill's MCP interface
+	//
+	// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+	ApplySkillMCPConfig(ctx context.Context, id int64, body ApplySkillMCPConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMemories List a skill's memories
+	//
+	// Returns one page of a skill's memories (at most 1000 in all), optionally only those of one end user.
+	//
+	// Corresponds with GET /api/v1/skills/{id}/memories (the `ListMemories` operationId).
+	ListMemories(ctx context.Context, id int64, params *ListMemoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchMemoriesWithBody Search a skill's memories
+	//
+	// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+	SearchMemoriesWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchMemories Search a skill's memories
+	//
+	// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+	SearchMemories(ctx context.Context, id int64, body SearchMemoriesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMemory Delete a memory
+	//
+	// Deletes one memory of a skill; deleting a memory that is already gone succeeds. Needs the `skills:write` permission.
+	//
+	// Corresponds with DELETE /api/v1/skills/{id}/memories/{memoryId} (the `DeleteMemory` operationId).
+	DeleteMemory(ctx context.Context, id int64, memoryID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemoryWithBody Update a memory
+	//
+	// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+	UpdateMemoryWithBody(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemory Update a memory
+	//
+	// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+	UpdateMemory(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, body UpdateMemoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UndeleteSkill Restore a deleted skill
+	//
+	// Brings back a soft-deleted skill; a skill that is not deleted is returned unchanged.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/restore (the `UndeleteSkill` operationId).
+	UndeleteSkill(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelSkillOwnershipTransfer Cancel or decline a skill ownership transfer
+	//
+	// Drops a pending ownership transfer: the owner cancels it, or the recipient declines it.
+	//
+	// Corresponds with DELETE /api/v1/skills/{id}/transfer-ownership (the `CancelSkillOwnershipTransfer` operationId).
+	CancelSkillOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestSkillOwnershipTransferWithBody Request a skill ownership transfer
+	//
+	// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+	RequestSkillOwnershipTransferWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestSkillOwnershipTransfer Request a skill ownership transfer
+	//
+	// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+	RequestSkillOwnershipTransfer(ctx context.Context, id int64, body RequestSkillOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptSkillOwnershipTransfer Accept a skill ownership transfer
+	//
+	// Makes the caller the owner of the skill; only the pending recipient of the transfer may call it.
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership/accept (the `AcceptSkillOwnershipTransfer` operationId).
+	AcceptSkillOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSkillVariation Get a past variation of a skill
+	//
+	// Returns the skill with its variation block taken from an older variation; activeVariationId still names the deployed one. Gives 404 when the caller cannot use the skill.
+	//
+	// Corresponds with GET /api/v1/skills/{id}/variations/{variationUid} (the `GetSkillVariation` operationId).
+	GetSkillVariation(ctx context.Context, id int64, variationUID openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUsage List LLM usage
+	//
+	// Returns the organization's LLM calls and tokens in hourly or daily buckets for the window [since, until). Used by the Modus web app.
+	//
+	// Corresponds with GET /api/v1/usage (the `ListUsage` operationId).
+	ListUsage(ctx context.Context, params *ListUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganization Delete the organization's data
+	//
+	// Permanently deletes everything Modus holds for the caller's active organization. This cannot be undone.
+	//
+	// Corresponds with DELETE /api/v1/users/organization (the `DeleteOrganization` operationId).
+	DeleteOrganization(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CreateRunWithBody Start a run and stream its events
+//
+// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+func (c *Client) CreateRunWithBody(ctx context.Context, params *CreateRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRunRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRun Start a run and stream its events
+//
+// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+func (c *Client) CreateRun(ctx context.Context, params *CreateRunParams, body CreateRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRunRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamRun Watch or resume a run's event stream
+//
+// Attaches to a run already started, replays its events from Last-Event-ID (from the start when absent), then waits for new ones until a terminal event. Several clients may watch the same run.
+//
+// Corresponds with GET /agent/runs/{runId}/stream (the `StreamRun` operationId).
+func (c *Client) StreamRun(ctx context.Context, runID string, params *StreamRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamRunRequest(c.Server, runID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExecuteWorkflowActionWithBody Run a workflow action and stream its events
+//
+// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+func (c *Client) ExecuteWorkflowActionWithBody(ctx context.Context, params *ExecuteWorkflowActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExecuteWorkflowActionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExecuteWorkflowAction Run a workflow action and stream its events
+//
+// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+func (c *Client) ExecuteWorkflowAction(ctx context.Context, params *ExecuteWorkflowActionParams, body ExecuteWorkflowActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExecuteWorkflowActionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAgents List agents
+//
+// Lists the agents the caller can use, page by page; agents the caller cannot see are left out.
+//
+// Corresponds with GET /api/v1/agents (the `ListAgents` operationId).
+func (c *Client) ListAgents(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAgentWithBody Create an agent
+//
+// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+func (c *Client) CreateAgentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAgentRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAgent Create an agent
+//
+// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+func (c *Client) CreateAgent(ctx context.Context, body CreateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAgentRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAgent Delete an agent
+//
+// Soft-deletes the agent: its status becomes deleted and deletedAt is set. UndeleteAgent reverses it.
+//
+// Corresponds with DELETE /api/v1/agents/{id} (the `DeleteAgent` operationId).
+func (c *Client) DeleteAgent(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAgentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAgent Get an agent
+//
+// Returns one agent with its variation. Missing agents and agents of other organizations both answer 404.
+//
+// Corresponds with GET /api/v1/agents/{id} (the `GetAgent` operationId).
+func (c *Client) GetAgent(ctx context.Context, id int64, params *GetAgentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAgentRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAgentWithBody Update an agent
+//
+// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+func (c *Client) UpdateAgentWithBody(ctx context.Context, id int64, params *UpdateAgentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAgentRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAgent Update an agent
+//
+// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+func (c *Client) UpdateAgent(ctx context.Context, id int64, params *UpdateAgentParams, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAgentRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChatWithAgentWithBody Chat with an agent
+//
+// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+func (c *Client) ChatWithAgentWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChatWithAgentRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChatWithAgent Chat with an agent
+//
+// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+func (c *Client) ChatWithAgent(ctx context.Context, id int64, body ChatWithAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChatWithAgentRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ContinueAgentChatWithBody Continue a chat with an agent
+//
+// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+func (c *Client) ContinueAgentChatWithBody(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewContinueAgentChatRequestWithBody(c.Server, id, threadID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ContinueAgentChat Continue a chat with an agent
+//
+// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+func (c *Client) ContinueAgentChat(ctx context.Context, id int64, threadID string, body ContinueAgentChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewContinueAgentChatRequest(c.Server, id, threadID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeployAgentWithBody Deploy an agent
+//
+// Publishes the agent's current draft variation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+func (c *Client) DeployAgentWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeployAgentRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeployAgent Deploy an agent
+//
+// Publishes the agent's current draft variation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+func (c *Client) DeployAgent(ctx context.Context, id int64, body DeployAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeployAgentRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UndeleteAgent Restore a deleted agent
+//
+// Undoes a soft delete and returns the agent's draft view; restoring an active agent changes nothing. Needs manage rights. The schedule is not re-enabled.
+//
+// Corresponds with POST /api/v1/agents/{id}/restore (the `UndeleteAgent` operationId).
+func (c *Client) UndeleteAgent(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUndeleteAgentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAgentRuns List an agent's runs
+//
+// Lists recent runs of the agent, newest first, with per-status totals. Needs the agents:invoke permission.
+//
+// Corresponds with GET /api/v1/agents/{id}/runs (the `ListAgentRuns` operationId).
+func (c *Client) ListAgentRuns(ctx context.Context, id int64, params *ListAgentRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgentRunsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAgentRun Get an agent run
+//
+// Returns one run of the agent. Runs in progress are read live from the workflow engine, closed runs from their history; `source` says which. Needs the agents:invoke permission.
+//
+// Corresponds with GET /api/v1/agents/{id}/runs/{runId} (the `GetAgentRun` operationId).
+func (c *Client) GetAgentRun(ctx context.Context, id int64, runID string, params *GetAgentRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAgentRunRequest(c.Server, id, runID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelAgentOwnershipTransfer Cancel or decline an agent ownership transfer
+//
+// Withdraws a pending ownership transfer: the owner cancels it or the pending new owner declines it.
+//
+// Corresponds with DELETE /api/v1/agents/{id}/transfer-ownership (the `CancelAgentOwnershipTransfer` operationId).
+func (c *Client) CancelAgentOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelAgentOwnershipTransferRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAgentOwnershipTransferWithBody Request an agent ownership transfer
+//
+// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+func (c *Client) RequestAgentOwnershipTransferWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAgentOwnershipTransferRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestAgentOwnershipTransfer Request an agent ownership transfer
+//
+// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+func (c *Client) RequestAgentOwnershipTransfer(ctx context.Context, id int64, body RequestAgentOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestAgentOwnershipTransferRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptAgentOwnershipTransfer Accept an agent ownership transfer
+//
+// Makes the caller the owner of the agent. Only the user named as the pending new owner may call it.
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership/accept (the `AcceptAgentOwnershipTransfer` operationId).
+func (c *Client) AcceptAgentOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptAgentOwnershipTransferRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConnections List connections
+//
+// Lists the integration connections the caller can use, page by page; others are left out.
+//
+// Corresponds with GET /api/v1/connections (the `ListConnections` operationId).
+func (c *Client) ListConnections(ctx context.Context, params *ListConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConnectionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDimensionWithBody Create a dimension
+//
+// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+func (c *Client) CreateDimensionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDimensionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDimension Create a dimension
+//
+// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+func (c *Client) CreateDimension(ctx context.Context, body CreateDimensionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDimensionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFactWithBody Create a fact
+//
+// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+func (c *Client) CreateFactWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFactRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFact Create a fact
+//
+// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+func (c *Client) CreateFact(ctx context.Context, body CreateFactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFactRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFilterWithBody Create a filter
+//
+// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+func (c *Client) CreateFilterWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFilterRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFilter Create a filter
+//
+// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+func (c *Client) CreateFilter(ctx context.Context, body CreateFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFilterRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListContextItems List context items
+//
+// Returns one page of the organization's context items, optionally filtered by type, verification status, topic or a text search. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+//
+// Corresponds with GET /api/v1/context/items (the `ListContextItems` operationId).
+func (c *Client) ListContextItems(ctx context.Context, params *ListContextItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListContextItemsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LookupContextItemWithBody Look up a context item by type and data path
+//
+// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+func (c *Client) LookupContextItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLookupContextItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LookupContextItem Look up a context item by type and data path
+//
+// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+func (c *Client) LookupContextItem(ctx context.Context, body LookupContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLookupContextItemRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteContextItem Delete a user-created context item
+//
+// Deletes a context item that a user created (such as a note, link or saved query). Items produced by integrations are managed by their sync and cannot be deleted here: the API answers 422 for them, and 404 when the item does not exist. Needs the `context:write` permission.
+//
+// Corresponds with DELETE /api/v1/context/items/{uid} (the `DeleteContextItem` operationId).
+func (c *Client) DeleteContextItem(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteContextItemRequest(c.Server, uid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetContextItem Get a context item
+//
+// Returns one context item of the caller's organization. Answers 404 when the item does not exist or belongs to another organization. Needs the `context:read` permission.
+//
+// Corresponds with GET /api/v1/context/items/{uid} (the `GetContextItem` operationId).
+func (c *Client) GetContextItem(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContextItemRequest(c.Server, uid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContextItemWithBody Update a context item
+//
+// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+func (c *Client) UpdateContextItemWithBody(ctx context.Context, uid string, params *UpdateContextItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContextItemRequestWithBody(c.Server, uid, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContextItem Update a context item
+//
+// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+func (c *Client) UpdateContextItem(ctx context.Context, uid string, params *UpdateContextItemParams, body UpdateContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContextItemRequest(c.Server, uid, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListContextItemValues List values inside a context item
+//
+// Pages through the array found at `contentKeyPath` inside a context item's content, without fetching the whole item. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+//
+// Corresponds with GET /api/v1/context/items/{uid}/values (the `ListContextItemValues` operationId).
+func (c *Client) ListContextItemValues(ctx context.Context, uid string, params *ListContextItemValuesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListContextItemValuesRequest(c.Server, uid, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLinkWithBody Create a link
+//
+// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+func (c *Client) CreateLinkWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateLink Create a link
+//
+// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+func (c *Client) CreateLink(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateLinkRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetricWithBody Create a metric
+//
+// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+func (c *Client) CreateMetricWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetricRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetric Create a metric
+//
+// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+func (c *Client) CreateMetric(ctx context.Context, body CreateMetricJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetricRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateNoteWithBody Create a note
+//
+// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+func (c *Client) CreateNoteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateNoteRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateNote Create a note
+//
+// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+func (c *Client) CreateNote(ctx context.Context, body CreateNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateNoteRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSavedQueryWithBody Create a saved query
+//
+// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+func (c *Client) CreateSavedQueryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSavedQueryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSavedQuery Create a saved query
+//
+// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+func (c *Client) CreateSavedQuery(ctx context.Context, body CreateSavedQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSavedQueryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSkills List skills
+//
+// Returns one page of the organization's skills that the caller may at least use; others are left out.
+//
+// Corresponds with GET /api/v1/skills (the `ListSkills` operationId).
+func (c *Client) ListSkills(ctx context.Context, params *ListSkillsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSkillsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSkillWithBody Create a skill
+//
+// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+func (c *Client) CreateSkillWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSkillRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSkill Create a skill
+//
+// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+func (c *Client) CreateSkill(ctx context.Context, body CreateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSkillRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSkill Delete a skill
+//
+// Soft-deletes a skill so that it can be restored later; deleting a deleted skill succeeds.
+//
+// Corresponds with DELETE /api/v1/skills/{id} (the `DeleteSkill` operationId).
+func (c *Client) DeleteSkill(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSkillRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSkill Get a skill
+//
+// Returns one skill with its deployed or draft variation. Gives 404 when the skill does not exist or the caller cannot use it.
+//
+// Corresponds with GET /api/v1/skills/{id} (the `GetSkill` operationId).
+func (c *Client) GetSkill(ctx context.Context, id int64, params *GetSkillParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSkillRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSkillWithBody Update a skill
+//
+// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+func (c *Client) UpdateSkillWithBody(ctx context.Context, id int64, params *UpdateSkillParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSkillRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSkill Update a skill
+//
+// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+func (c *Client) UpdateSkill(ctx context.Context, id int64, params *UpdateSkillParams, body UpdateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSkillRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChatWithSkillWithBody Start a conversation with a skill
+//
+// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+func (c *Client) ChatWithSkillWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChatWithSkillRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChatWithSkill Start a conversation with a skill
+//
+// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+func (c *Client) ChatWithSkill(ctx context.Context, id int64, body ChatWithSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChatWithSkillRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ComposeSkillContextWithBody Compose a skill's context
+//
+// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+func (c *Client) ComposeSkillContextWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewComposeSkillContextRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ComposeSkillContext Compose a skill's context
+//
+// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+func (c *Client) ComposeSkillContext(ctx context.Context, id int64, body ComposeSkillContextJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewComposeSkillContextRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListConversations List conversations
+//
+// Returns one page of conversation summaries for a skill, most recently updated first; skill id 0 lists the caller's recent history across all skills.
+//
+// Corresponds with GET /api/v1/skills/{id}/conversations (the `ListConversations` operationId).
+func (c *Client) ListConversations(ctx context.Context, id int64, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConversationsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConversation Get a conversation
+//
+// Returns one thread with all its messages, oldest first. The skill id only scopes the permission check (0 looks across all skills); it does not mean the skill owns the thread.
+//
+// Corresponds with GET /api/v1/skills/{id}/conversations/{threadId} (the `GetConversation` operationId).
+func (c *Client) GetConversation(ctx context.Context, id int64, threadID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationRequest(c.Server, id, threadID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ContinueSkillChatWithBody Continue a conversation with a skill
+//
+// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+func (c *Client) ContinueSkillChatWithBody(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewContinueSkillChatRequestWithBody(c.Server, id, threadID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ContinueSkillChat Continue a conversation with a skill
+//
+// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+func (c *Client) ContinueSkillChat(ctx context.Context, id int64, threadID string, body ContinueSkillChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewContinueSkillChatRequest(c.Server, id, threadID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeploySkillWithBody Deploy a skill
+//
+// Publishes the skill's current draft variation as its active one.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+func (c *Client) DeploySkillWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeploySkillRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeploySkill Deploy a skill
+//
+// Publishes the skill's current draft variation as its active one.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+func (c *Client) DeploySkill(ctx context.Context, id int64, body DeploySkillJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeploySkillRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplySkillMCPConfigWithBody Set a skill's MCP interface
+//
+// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+func (c *Client) ApplySkillMCPConfigWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplySkillMCPConfigRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplySkillMCPConfig Set a skill's MCP interface
+//
+// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+func (c *Client) ApplySkillMCPConfig(ctx context.Context, id int64, body ApplySkillMCPConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplySkillMCPConfigRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMemories List a skill's memories
+//
+// Returns one page of a skill's memories (at most 1000 in all), optionally only those of one end user.
+//
+// Corresponds with GET /api/v1/skills/{id}/memories (the `ListMemories` operationId).
+func (c *Client) ListMemories(ctx context.Context, id int64, params *ListMemoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMemoriesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchMemoriesWithBody Search a skill's memories
+//
+// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+func (c *Client) SearchMemoriesWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchMemoriesRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchMemories Search a skill's memories
+//
+// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+func (c *Client) SearchMemories(ctx context.Context, id int64, body SearchMemoriesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchMemoriesRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMemory Delete a memory
+//
+// Deletes one memory of a skill; deleting a memory that is already gone succeeds. Needs the `skills:write` permission.
+//
+// Corresponds with DELETE /api/v1/skills/{id}/memories/{memoryId} (the `DeleteMemory` operationId).
+func (c *Client) DeleteMemory(ctx context.Context, id int64, memoryID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMemoryRequest(c.Server, id, memoryID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemoryWithBody Update a memory
+//
+// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+func (c *Client) UpdateMemoryWithBody(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemoryRequestWithBody(c.Server, id, memoryID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemory Update a memory
+//
+// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+func (c *Client) UpdateMemory(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, body UpdateMemoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemoryRequest(c.Server, id, memoryID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UndeleteSkill Restore a deleted skill
+//
+// Brings back a soft-deleted skill; a skill that is not deleted is returned unchanged.
+//
+// Corresponds with POST /api/v1/skills/{id}/restore (the `UndeleteSkill` operationId).
+func (c *Client) UndeleteSkill(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUndeleteSkillRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelSkillOwnershipTransfer Cancel or decline a skill ownership transfer
+//
+// Drops a pending ownership transfer: the owner cancels it, or the recipient declines it.
+//
+// Corresponds with DELETE /api/v1/skills/{id}/transfer-ownership (the `CancelSkillOwnershipTransfer` operationId).
+func (c *Client) CancelSkillOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelSkillOwnershipTransferRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestSkillOwnershipTransferWithBody Request a skill ownership transfer
+//
+// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+func (c *Client) RequestSkillOwnershipTransferWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestSkillOwnershipTransferRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestSkillOwnershipTransfer Request a skill ownership transfer
+//
+// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+func (c *Client) RequestSkillOwnershipTransfer(ctx context.Context, id int64, body RequestSkillOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestSkillOwnershipTransferRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptSkillOwnershipTransfer Accept a skill ownership transfer
+//
+// Makes the caller the owner of the skill; only the pending recipient of the transfer may call it.
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership/accept (the `AcceptSkillOwnershipTransfer` operationId).
+func (c *Client) AcceptSkillOwnershipTransfer(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptSkillOwnershipTransferRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSkillVariation Get a past variation of a skill
+//
+// Returns the skill with its variation block taken from an older variation; activeVariationId still names the deployed one. Gives 404 when the caller cannot use the skill.
+//
+// Corresponds with GET /api/v1/skills/{id}/variations/{variationUid} (the `GetSkillVariation` operationId).
+func (c *Client) GetSkillVariation(ctx context.Context, id int64, variationUID openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSkillVariationRequest(c.Server, id, variationUID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUsage List LLM usage
+//
+// Returns the organization's LLM calls and tokens in hourly or daily buckets for the window [since, until). Used by the Modus web app.
+//
+// Corresponds with GET /api/v1/usage (the `ListUsage` operationId).
+func (c *Client) ListUsage(ctx context.Context, params *ListUsageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUsageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganization Delete the organization's data
+//
+// Permanently deletes everything Modus holds for the caller's active organization. This cannot be undone.
+//
+// Corresponds with DELETE /api/v1/users/organization (the `DeleteOrganization` operationId).
+func (c *Client) DeleteOrganization(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganizationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewCreateRunRequest calls the generic CreateRun builder with application/json body
+func NewCreateRunRequest(server string, params *CreateRunParams, body CreateRunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRunRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRunRequestWithBody constructs an http.Request for the CreateRun method, with any body, and a specified content type
+func NewCreateRunRequestWithBody(server string, params *CreateRunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/agent/runs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewStreamRunRequest constructs an http.Request for the StreamRun method
+func NewStreamRunRequest(server string, runID string, params *StreamRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "runId", runID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/agent/runs/%s/stream", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.LastEventID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewExecuteWorkflowActionRequest calls the generic ExecuteWorkflowAction builder with application/json body
+func NewExecuteWorkflowActionRequest(server string, params *ExecuteWorkflowActionParams, body ExecuteWorkflowActionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExecuteWorkflowActionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewExecuteWorkflowActionRequestWithBody constructs an http.Request for the ExecuteWorkflowAction method, with any body, and a specified content type
+func NewExecuteWorkflowActionRequestWithBody(server string, params *ExecuteWorkflowActionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/agent/workflow-actions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAgentsRequest constructs an http.Request for the ListAgents method
+func NewListAgentsRequest(server string, params *ListAgentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.View != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "view", *params.View, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeVariation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "includeVariation", *params.IncludeVariation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAgentRequest calls the generic CreateAgent builder with application/json body
+func NewCreateAgentRequest(server string, body CreateAgentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAgentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAgentRequestWithBody constructs an http.Request for the CreateAgent method, with any body, and a specified content type
+func NewCreateAgentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAgentRequest constructs an http.Request for the DeleteAgent method
+func NewDeleteAgentRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAgentRequest constructs an http.Request for the GetAgent method
+func NewGetAgentRequest(server string, id int64, params *GetAgentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.View != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "view", *params.View, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAgentRequest calls the generic UpdateAgent builder with application/json body
+func NewUpdateAgentRequest(server string, id int64, params *UpdateAgentParams, body UpdateAgentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAgentRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateAgentRequestWithBody constructs an http.Request for the UpdateAgent method, with any body, and a specified content type
+func NewUpdateAgentRequestWithBody(server string, id int64, params *UpdateAgentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UpdateMask != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updateMask", *params.UpdateMask, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewChatWithAgentRequest calls the generic ChatWithAgent builder with application/json body
+func NewChatWithAgentRequest(server string, id int64, body ChatWithAgentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChatWithAgentRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewChatWithAgentRequestWithBody constructs an http.Request for the ChatWithAgent method, with any body, and a specified content type
+func NewChatWithAgentRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/chat", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewContinueAgentChatRequest calls the generic ContinueAgentChat builder with application/json body
+func NewContinueAgentChatRequest(server string, id int64, threadID string, body ContinueAgentChatJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewContinueAgentChatRequestWithBody(server, id, threadID, "application/json", bodyReader)
+}
+
+// NewContinueAgentChatRequestWithBody constructs an http.Request for the ContinueAgentChat method, with any body, and a specified content type
+func NewContinueAgentChatRequestWithBody(server string, id int64, threadID string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "threadId", threadID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/conversations/%s/chat", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeployAgentRequest calls the generic DeployAgent builder with application/json body
+func NewDeployAgentRequest(server string, id int64, body DeployAgentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeployAgentRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewDeployAgentRequestWithBody constructs an http.Request for the DeployAgent method, with any body, and a specified content type
+func NewDeployAgentRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/deploy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUndeleteAgentRequest constructs an http.Request for the UndeleteAgent method
+func NewUndeleteAgentRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/restore", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAgentRunsRequest constructs an http.Request for the ListAgentRuns method
+func NewListAgentRunsRequest(server string, id int64, params *ListAgentRunsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/runs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Timeframe != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "timeframe", *params.Timeframe, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ApprovalScope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "approvalScope", *params.ApprovalScope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAgentRunRequest constructs an http.Request for the GetAgentRun method
+func NewGetAgentRunRequest(server string, id int64, runID string, params *GetAgentRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "runId", runID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/runs/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.TemporalRunID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "temporalRunId", *params.TemporalRunID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelAgentOwnershipTransferRequest constructs an http.Request for the CancelAgentOwnershipTransfer method
+func NewCancelAgentOwnershipTransferRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/transfer-ownership", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestAgentOwnershipTransferRequest calls the generic RequestAgentOwnershipTransfer builder with application/json body
+func NewRequestAgentOwnershipTransferRequest(server string, id int64, body RequestAgentOwnershipTransferJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestAgentOwnershipTransferRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRequestAgentOwnershipTransferRequestWithBody constructs an http.Request for the RequestAgentOwnershipTransfer method, with any body, and a specified content type
+func NewRequestAgentOwnershipTransferRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/transfer-ownership", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAcceptAgentOwnershipTransferRequest constructs an http.Request for the AcceptAgentOwnershipTransfer method
+func NewAcceptAgentOwnershipTransferRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/agents/%s/transfer-ownership/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListConnectionsRequest constructs an http.Request for the ListConnections method
+func NewListConnectionsRequest(server string, params *ListConnectionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/connections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDimensionRequest calls the generic CreateDimension builder with application/json body
+func NewCreateDimensionRequest(server string, body CreateDimensionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDimensionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateDimensionRequestWithBody constructs an http.Request for the CreateDimension method, with any body, and a specified content type
+func NewCreateDimensionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/dimensions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateFactRequest calls the generic CreateFact builder with application/json body
+func NewCreateFactRequest(server string, body CreateFactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFactRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateFactRequestWithBody constructs an http.Request for the CreateFact method, with any body, and a specified content type
+func NewCreateFactRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/facts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateFilterRequest calls the generic CreateFilter builder with application/json body
+func NewCreateFilterRequest(server string, body CreateFilterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFilterRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateFilterRequestWithBody constructs an http.Request for the CreateFilter method, with any body, and a specified content type
+func NewCreateFilterRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/filters")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListContextItemsRequest constructs an http.Request for the ListContextItems method
+func NewListContextItemsRequest(server string, params *ListContextItemsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContextTypes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contextTypes", params.ContextTypes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VerificationStatuses != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "verificationStatuses", params.VerificationStatuses, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchQuery != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchQuery", *params.SearchQuery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Topics != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "topics", params.Topics, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLookupContextItemRequest calls the generic LookupContextItem builder with application/json body
+func NewLookupContextItemRequest(server string, body LookupContextItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLookupContextItemRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewLookupContextItemRequestWithBody constructs an http.Request for the LookupContextItem method, with any body, and a specified content type
+func NewLookupContextItemRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items/lookup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteContextItemRequest constructs an http.Request for the DeleteContextItem method
+func NewDeleteContextItemRequest(server string, uid string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "uid", uid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetContextItemRequest constructs an http.Request for the GetContextItem method
+func NewGetContextItemRequest(server string, uid string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "uid", uid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateContextItemRequest calls the generic UpdateContextItem builder with application/json body
+func NewUpdateContextItemRequest(server string, uid string, params *UpdateContextItemParams, body UpdateContextItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateContextItemRequestWithBody(server, uid, params, "application/json", bodyReader)
+}
+
+// NewUpdateContextItemRequestWithBody constructs an http.Request for the UpdateContextItem method, with any body, and a specified content type
+func NewUpdateContextItemRequestWithBody(server string, uid string, params *UpdateContextItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "uid", uid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UpdateMask != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updateMask", *params.UpdateMask, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListContextItemValuesRequest constructs an http.Request for the ListContextItemValues method
+func NewListContextItemValuesRequest(server string, uid string, params *ListContextItemValuesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "uid", uid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/items/%s/values", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contextType", params.ContextType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contentKeyPath", params.ContentKeyPath, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchQuery != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchQuery", *params.SearchQuery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DataPathPrefix != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dataPathPrefix", params.DataPathPrefix, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateLinkRequest calls the generic CreateLink builder with application/json body
+func NewCreateLinkRequest(server string, body CreateLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateLinkRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateLinkRequestWithBody constructs an http.Request for the CreateLink method, with any body, and a specified content type
+func NewCreateLinkRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/links")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateMetricRequest calls the generic CreateMetric builder with application/json body
+func NewCreateMetricRequest(server string, body CreateMetricJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetricRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateMetricRequestWithBody constructs an http.Request for the CreateMetric method, with any body, and a specified content type
+func NewCreateMetricRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateNoteRequest calls the generic CreateNote builder with application/json body
+func NewCreateNoteRequest(server string, body CreateNoteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateNoteRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateNoteRequestWithBody constructs an http.Request for the CreateNote method, with any body, and a specified content type
+func NewCreateNoteRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/notes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateSavedQueryRequest calls the generic CreateSavedQuery builder with application/json body
+func NewCreateSavedQueryRequest(server string, body CreateSavedQueryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSavedQueryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSavedQueryRequestWithBody constructs an http.Request for the CreateSavedQuery method, with any body, and a specified content type
+func NewCreateSavedQueryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/context/saved-queries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSkillsRequest constructs an http.Request for the ListSkills method
+func NewListSkillsRequest(server string, params *ListSkillsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.View != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "view", *params.View, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ManagerID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "managerId", *params.ManagerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeVariation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "includeVariation", *params.IncludeVariation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSkillRequest calls the generic CreateSkill builder with application/json body
+func NewCreateSkillRequest(server string, body CreateSkillJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSkillRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSkillRequestWithBody constructs an http.Request for the CreateSkill method, with any body, and a specified content type
+func NewCreateSkillRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSkillRequest constructs an http.Request for the DeleteSkill method
+func NewDeleteSkillRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSkillRequest constructs an http.Request for the GetSkill method
+func NewGetSkillRequest(server string, id int64, params *GetSkillParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.View != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "view", *params.View, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSkillRequest calls the generic UpdateSkill builder with application/json body
+func NewUpdateSkillRequest(server string, id int64, params *UpdateSkillParams, body UpdateSkillJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSkillRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateSkillRequestWithBody constructs an http.Request for the UpdateSkill method, with any body, and a specified content type
+func NewUpdateSkillRequestWithBody(server string, id int64, params *UpdateSkillParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UpdateMask != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updateMask", *params.UpdateMask, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewChatWithSkillRequest calls the generic ChatWithSkill builder with application/json body
+func NewChatWithSkillRequest(server string, id int64, body ChatWithSkillJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChatWithSkillRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewChatWithSkillRequestWithBody constructs an http.Request for the ChatWithSkill method, with any body, and a specified content type
+func NewChatWithSkillRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/chat", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewComposeSkillContextRequest calls the generic ComposeSkillContext builder with application/json body
+func NewComposeSkillContextRequest(server string, id int64, body ComposeSkillContextJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewComposeSkillContextRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewComposeSkillContextRequestWithBody constructs an http.Request for the ComposeSkillContext method, with any body, and a specified content type
+func NewComposeSkillContextRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/context", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListConversationsRequest constructs an http.Request for the ListConversations method
+func NewListConversationsRequest(server string, id int64, params *ListConversationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/conversations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", *params.UserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ToolName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "toolName", *params.ToolName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Timeframe != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "timeframe", *params.Timeframe, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeTools != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "includeTools", *params.IncludeTools, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetConversationRequest constructs an http.Request for the GetConversation method
+func NewGetConversationRequest(server string, id int64, threadID string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "threadId", threadID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/conversations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewContinueSkillChatRequest calls the generic ContinueSkillChat builder with application/json body
+func NewContinueSkillChatRequest(server string, id int64, threadID string, body ContinueSkillChatJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewContinueSkillChatRequestWithBody(server, id, threadID, "application/json", bodyReader)
+}
+
+// NewContinueSkillChatRequestWithBody constructs an http.Request for the ContinueSkillChat method, with any body, and a specified content type
+func NewContinueSkillChatRequestWithBody(server string, id int64, threadID string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "threadId", threadID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/conversations/%s/chat", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeploySkillRequest calls the generic DeploySkill builder with application/json body
+func NewDeploySkillRequest(server string, id int64, body DeploySkillJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeploySkillRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewDeploySkillRequestWithBody constructs an http.Request for the DeploySkill method, with any body, and a specified content type
+func NewDeploySkillRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/deploy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewApplySkillMCPConfigRequest calls the generic ApplySkillMCPConfig builder with application/json body
+func NewApplySkillMCPConfigRequest(server string, id int64, body ApplySkillMCPConfigJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApplySkillMCPConfigRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewApplySkillMCPConfigRequestWithBody constructs an http.Request for the ApplySkillMCPConfig method, with any body, and a specified content type
+func NewApplySkillMCPConfigRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/mcp-config", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMemoriesRequest constructs an http.Request for the ListMemories method
+func NewListMemoriesRequest(server string, id int64, params *ListMemoriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/memories", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageToken", *params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", *params.UserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSearchMemoriesRequest calls the generic SearchMemories builder with application/json body
+func NewSearchMemoriesRequest(server string, id int64, body SearchMemoriesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSearchMemoriesRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSearchMemoriesRequestWithBody constructs an http.Request for the SearchMemories method, with any body, and a specified content type
+func NewSearchMemoriesRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/memories/search", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMemoryRequest constructs an http.Request for the DeleteMemory method
+func NewDeleteMemoryRequest(server string, id int64, memoryID string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "memoryId", memoryID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/memories/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMemoryRequest calls the generic UpdateMemory builder with application/json body
+func NewUpdateMemoryRequest(server string, id int64, memoryID string, params *UpdateMemoryParams, body UpdateMemoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMemoryRequestWithBody(server, id, memoryID, params, "application/json", bodyReader)
+}
+
+// NewUpdateMemoryRequestWithBody constructs an http.Request for the UpdateMemory method, with any body, and a specified content type
+func NewUpdateMemoryRequestWithBody(server string, id int64, memoryID string, params *UpdateMemoryParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "memoryId", memoryID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/memories/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UpdateMask != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updateMask", *params.UpdateMask, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUndeleteSkillRequest constructs an http.Request for the UndeleteSkill method
+func NewUndeleteSkillRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/restore", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelSkillOwnershipTransferRequest constructs an http.Request for the CancelSkillOwnershipTransfer method
+func NewCancelSkillOwnershipTransferRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/transfer-ownership", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestSkillOwnershipTransferRequest calls the generic RequestSkillOwnershipTransfer builder with application/json body
+func NewRequestSkillOwnershipTransferRequest(server string, id int64, body RequestSkillOwnershipTransferJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestSkillOwnershipTransferRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRequestSkillOwnershipTransferRequestWithBody constructs an http.Request for the RequestSkillOwnershipTransfer method, with any body, and a specified content type
+func NewRequestSkillOwnershipTransferRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/transfer-ownership", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAcceptSkillOwnershipTransferRequest constructs an http.Request for the AcceptSkillOwnershipTransfer method
+func NewAcceptSkillOwnershipTransferRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/transfer-ownership/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSkillVariationRequest constructs an http.Request for the GetSkillVariation method
+func NewGetSkillVariationRequest(server string, id int64, variationUID openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "variationUid", variationUID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/skills/%s/variations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListUsageRequest constructs an http.Request for the ListUsage method
+func NewListUsageRequest(server string, params *ListUsageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/usage")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "until", params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rollup", params.Rollup, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Model != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "model", *params.Model, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_by", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SkillID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "skill_id", params.SkillID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AgentID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agent_id", params.AgentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_id", params.UserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Interface != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interface", params.Interface, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteOrganizationRequest constructs an http.Request for the DeleteOrganization method
+func NewDeleteOrganizationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/organization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
@@ -255,4 +9783,12611 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+
+	// CreateRunWithBodyWithResponse Start a run and stream its events
+	//
+	// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+	CreateRunWithBodyWithResponse(ctx context.Context, params *CreateRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRunResponse, error)
+
+	// CreateRunWithResponse Start a run and stream its events
+	//
+	// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+	CreateRunWithResponse(ctx context.Context, params *CreateRunParams, body CreateRunJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRunResponse, error)
+
+	// StreamRunWithResponse Watch or resume a run's event stream
+	//
+	// Attaches to a run already started, replays its events from Last-Event-ID (from the start when absent), then waits for new ones until a terminal event. Several clients may watch the same run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /agent/runs/{runId}/stream (the `StreamRun` operationId).
+	StreamRunWithResponse(ctx context.Context, runID string, params *StreamRunParams, reqEditors ...RequestEditorFn) (*StreamRunResponse, error)
+
+	// ExecuteWorkflowActionWithBodyWithResponse Run a workflow action and stream its events
+	//
+	// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+	ExecuteWorkflowActionWithBodyWithResponse(ctx context.Context, params *ExecuteWorkflowActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteWorkflowActionResponse, error)
+
+	// ExecuteWorkflowActionWithResponse Run a workflow action and stream its events
+	//
+	// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+	ExecuteWorkflowActionWithResponse(ctx context.Context, params *ExecuteWorkflowActionParams, body ExecuteWorkflowActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteWorkflowActionResponse, error)
+
+	// ListAgentsWithResponse List agents
+	//
+	// Lists the agents the caller can use, page by page; agents the caller cannot see are left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/agents (the `ListAgents` operationId).
+	ListAgentsWithResponse(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error)
+
+	// CreateAgentWithBodyWithResponse Create an agent
+	//
+	// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+	CreateAgentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAgentResponse, error)
+
+	// CreateAgentWithResponse Create an agent
+	//
+	// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+	CreateAgentWithResponse(ctx context.Context, body CreateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAgentResponse, error)
+
+	// DeleteAgentWithResponse Delete an agent
+	//
+	// Soft-deletes the agent: its status becomes deleted and deletedAt is set. UndeleteAgent reverses it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/agents/{id} (the `DeleteAgent` operationId).
+	DeleteAgentWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error)
+
+	// GetAgentWithResponse Get an agent
+	//
+	// Returns one agent with its variation. Missing agents and agents of other organizations both answer 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/agents/{id} (the `GetAgent` operationId).
+	GetAgentWithResponse(ctx context.Context, id int64, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error)
+
+	// UpdateAgentWithBodyWithResponse Update an agent
+	//
+	// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+	UpdateAgentWithBodyWithResponse(ctx context.Context, id int64, params *UpdateAgentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
+
+	// UpdateAgentWithResponse Update an agent
+	//
+	// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+	UpdateAgentWithResponse(ctx context.Context, id int64, params *UpdateAgentParams, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error)
+
+	// ChatWithAgentWithBodyWithResponse Chat with an agent
+	//
+	// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+	ChatWithAgentWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChatWithAgentResponse, error)
+
+	// ChatWithAgentWithResponse Chat with an agent
+	//
+	// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+	ChatWithAgentWithResponse(ctx context.Context, id int64, body ChatWithAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*ChatWithAgentResponse, error)
+
+	// ContinueAgentChatWithBodyWithResponse Continue a chat with an agent
+	//
+	// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+	ContinueAgentChatWithBodyWithResponse(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContinueAgentChatResponse, error)
+
+	// ContinueAgentChatWithResponse Continue a chat with an agent
+	//
+	// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+	ContinueAgentChatWithResponse(ctx context.Context, id int64, threadID string, body ContinueAgentChatJSONRequestBody, reqEditors ...RequestEditorFn) (*ContinueAgentChatResponse, error)
+
+	// DeployAgentWithBodyWithResponse Deploy an agent
+	//
+	// Publishes the agent's current draft variation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+	DeployAgentWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeployAgentResponse, error)
+
+	// DeployAgentWithResponse Deploy an agent
+	//
+	// Publishes the agent's current draft variation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+	DeployAgentWithResponse(ctx context.Context, id int64, body DeployAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*DeployAgentResponse, error)
+
+	// UndeleteAgentWithResponse Restore a deleted agent
+	//
+	// Undoes a soft delete and returns the agent's draft view; restoring an active agent changes nothing. Needs manage rights. The schedule is not re-enabled.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/restore (the `UndeleteAgent` operationId).
+	UndeleteAgentWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*UndeleteAgentResponse, error)
+
+	// ListAgentRunsWithResponse List an agent's runs
+	//
+	// Lists recent runs of the agent, newest first, with per-status totals. Needs the agents:invoke permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/agents/{id}/runs (the `ListAgentRuns` operationId).
+	ListAgentRunsWithResponse(ctx context.Context, id int64, params *ListAgentRunsParams, reqEditors ...RequestEditorFn) (*ListAgentRunsResponse, error)
+
+	// GetAgentRunWithResponse Get an agent run
+	//
+	// Returns one run of the agent. Runs in progress are read live from the workflow engine, closed runs from their history; `source` says which. Needs the agents:invoke permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/agents/{id}/runs/{runId} (the `GetAgentRun` operationId).
+	GetAgentRunWithResponse(ctx context.Context, id int64, runID string, params *GetAgentRunParams, reqEditors ...RequestEditorFn) (*GetAgentRunResponse, error)
+
+	// CancelAgentOwnershipTransferWithResponse Cancel or decline an agent ownership transfer
+	//
+	// Withdraws a pending ownership transfer: the owner cancels it or the pending new owner declines it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/agents/{id}/transfer-ownership (the `CancelAgentOwnershipTransfer` operationId).
+	CancelAgentOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*CancelAgentOwnershipTransferResponse, error)
+
+	// RequestAgentOwnershipTransferWithBodyWithResponse Request an agent ownership transfer
+	//
+	// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+	RequestAgentOwnershipTransferWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAgentOwnershipTransferResponse, error)
+
+	// RequestAgentOwnershipTransferWithResponse Request an agent ownership transfer
+	//
+	// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+	RequestAgentOwnershipTransferWithResponse(ctx context.Context, id int64, body RequestAgentOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAgentOwnershipTransferResponse, error)
+
+	// AcceptAgentOwnershipTransferWithResponse Accept an agent ownership transfer
+	//
+	// Makes the caller the owner of the agent. Only the user named as the pending new owner may call it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/agents/{id}/transfer-ownership/accept (the `AcceptAgentOwnershipTransfer` operationId).
+	AcceptAgentOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AcceptAgentOwnershipTransferResponse, error)
+
+	// ListConnectionsWithResponse List connections
+	//
+	// Lists the integration connections the caller can use, page by page; others are left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/connections (the `ListConnections` operationId).
+	ListConnectionsWithResponse(ctx context.Context, params *ListConnectionsParams, reqEditors ...RequestEditorFn) (*ListConnectionsResponse, error)
+
+	// CreateDimensionWithBodyWithResponse Create a dimension
+	//
+	// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+	CreateDimensionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDimensionResponse, error)
+
+	// CreateDimensionWithResponse Create a dimension
+	//
+	// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+	CreateDimensionWithResponse(ctx context.Context, body CreateDimensionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDimensionResponse, error)
+
+	// CreateFactWithBodyWithResponse Create a fact
+	//
+	// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+	CreateFactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFactResponse, error)
+
+	// CreateFactWithResponse Create a fact
+	//
+	// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+	CreateFactWithResponse(ctx context.Context, body CreateFactJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFactResponse, error)
+
+	// CreateFilterWithBodyWithResponse Create a filter
+	//
+	// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+	CreateFilterWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFilterResponse, error)
+
+	// CreateFilterWithResponse Create a filter
+	//
+	// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+	CreateFilterWithResponse(ctx context.Context, body CreateFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFilterResponse, error)
+
+	// ListContextItemsWithResponse List context items
+	//
+	// Returns one page of the organization's context items, optionally filtered by type, verification status, topic or a text search. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/context/items (the `ListContextItems` operationId).
+	ListContextItemsWithResponse(ctx context.Context, params *ListContextItemsParams, reqEditors ...RequestEditorFn) (*ListContextItemsResponse, error)
+
+	// LookupContextItemWithBodyWithResponse Look up a context item by type and data path
+	//
+	// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+	LookupContextItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LookupContextItemResponse, error)
+
+	// LookupContextItemWithResponse Look up a context item by type and data path
+	//
+	// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+	LookupContextItemWithResponse(ctx context.Context, body LookupContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*LookupContextItemResponse, error)
+
+	// DeleteContextItemWithResponse Delete a user-created context item
+	//
+	// Deletes a context item that a user created (such as a note, link or saved query). Items produced by integrations are managed by their sync and cannot be deleted here: the API answers 422 for them, and 404 when the item does not exist. Needs the `context:write` permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/context/items/{uid} (the `DeleteContextItem` operationId).
+	DeleteContextItemWithResponse(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*DeleteContextItemResponse, error)
+
+	// GetContextItemWithResponse Get a context item
+	//
+	// Returns one context item of the caller's organization. Answers 404 when the item does not exist or belongs to another organization. Needs the `context:read` permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/context/items/{uid} (the `GetContextItem` operationId).
+	GetContextItemWithResponse(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*GetContextItemResponse, error)
+
+	// UpdateContextItemWithBodyWithResponse Update a context item
+	//
+	// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+	UpdateContextItemWithBodyWithResponse(ctx context.Context, uid string, params *UpdateContextItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContextItemResponse, error)
+
+	// UpdateContextItemWithResponse Update a context item
+	//
+	// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+	UpdateContextItemWithResponse(ctx context.Context, uid string, params *UpdateContextItemParams, body UpdateContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContextItemResponse, error)
+
+	// ListContextItemValuesWithResponse List values inside a context item
+	//
+	// Pages through the array found at `contentKeyPath` inside a context item's content, without fetching the whole item. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/context/items/{uid}/values (the `ListContextItemValues` operationId).
+	ListContextItemValuesWithResponse(ctx context.Context, uid string, params *ListContextItemValuesParams, reqEditors ...RequestEditorFn) (*ListContextItemValuesResponse, error)
+
+	// CreateLinkWithBodyWithResponse Create a link
+	//
+	// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+	CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
+
+	// CreateLinkWithResponse Create a link
+	//
+	// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+	CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error)
+
+	// CreateMetricWithBodyWithResponse Create a metric
+	//
+	// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+	CreateMetricWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetricResponse, error)
+
+	// CreateMetricWithResponse Create a metric
+	//
+	// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+	CreateMetricWithResponse(ctx context.Context, body CreateMetricJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetricResponse, error)
+
+	// CreateNoteWithBodyWithResponse Create a note
+	//
+	// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+	CreateNoteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateNoteResponse, error)
+
+	// CreateNoteWithResponse Create a note
+	//
+	// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+	CreateNoteWithResponse(ctx context.Context, body CreateNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateNoteResponse, error)
+
+	// CreateSavedQueryWithBodyWithResponse Create a saved query
+	//
+	// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+	CreateSavedQueryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSavedQueryResponse, error)
+
+	// CreateSavedQueryWithResponse Create a saved query
+	//
+	// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+	CreateSavedQueryWithResponse(ctx context.Context, body CreateSavedQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSavedQueryResponse, error)
+
+	// ListSkillsWithResponse List skills
+	//
+	// Returns one page of the organization's skills that the caller may at least use; others are left out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills (the `ListSkills` operationId).
+	ListSkillsWithResponse(ctx context.Context, params *ListSkillsParams, reqEditors ...RequestEditorFn) (*ListSkillsResponse, error)
+
+	// CreateSkillWithBodyWithResponse Create a skill
+	//
+	// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+	CreateSkillWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSkillResponse, error)
+
+	// CreateSkillWithResponse Create a skill
+	//
+	// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+	CreateSkillWithResponse(ctx context.Context, body CreateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSkillResponse, error)
+
+	// DeleteSkillWithResponse Delete a skill
+	//
+	// Soft-deletes a skill so that it can be restored later; deleting a deleted skill succeeds.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/skills/{id} (the `DeleteSkill` operationId).
+	DeleteSkillWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteSkillResponse, error)
+
+	// GetSkillWithResponse Get a skill
+	//
+	// Returns one skill with its deployed or draft variation. Gives 404 when the skill does not exist or the caller cannot use it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills/{id} (the `GetSkill` operationId).
+	GetSkillWithResponse(ctx context.Context, id int64, params *GetSkillParams, reqEditors ...RequestEditorFn) (*GetSkillResponse, error)
+
+	// UpdateSkillWithBodyWithResponse Update a skill
+	//
+	// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+	UpdateSkillWithBodyWithResponse(ctx context.Context, id int64, params *UpdateSkillParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSkillResponse, error)
+
+	// UpdateSkillWithResponse Update a skill
+	//
+	// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+	UpdateSkillWithResponse(ctx context.Context, id int64, params *UpdateSkillParams, body UpdateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSkillResponse, error)
+
+	// ChatWithSkillWithBodyWithResponse Start a conversation with a skill
+	//
+	// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+	ChatWithSkillWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChatWithSkillResponse, error)
+
+	// ChatWithSkillWithResponse Start a conversation with a skill
+	//
+	// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+	ChatWithSkillWithResponse(ctx context.Context, id int64, body ChatWithSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*ChatWithSkillResponse, error)
+
+	// ComposeSkillContextWithBodyWithResponse Compose a skill's context
+	//
+	// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+	ComposeSkillContextWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ComposeSkillContextResponse, error)
+
+	// ComposeSkillContextWithResponse Compose a skill's context
+	//
+	// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+	ComposeSkillContextWithResponse(ctx context.Context, id int64, body ComposeSkillContextJSONRequestBody, reqEditors ...RequestEditorFn) (*ComposeSkillContextResponse, error)
+
+	// ListConversationsWithResponse List conversations
+	//
+	// Returns one page of conversation summaries for a skill, most recently updated first; skill id 0 lists the caller's recent history across all skills.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills/{id}/conversations (the `ListConversations` operationId).
+	ListConversationsWithResponse(ctx context.Context, id int64, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*ListConversationsResponse, error)
+
+	// GetConversationWithResponse Get a conversation
+	//
+	// Returns one thread with all its messages, oldest first. The skill id only scopes the permission check (0 looks across all skills); it does not mean the skill owns the thread.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills/{id}/conversations/{threadId} (the `GetConversation` operationId).
+	GetConversationWithResponse(ctx context.Context, id int64, threadID string, reqEditors ...RequestEditorFn) (*GetConversationResponse, error)
+
+	// ContinueSkillChatWithBodyWithResponse Continue a conversation with a skill
+	//
+	// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+	ContinueSkillChatWithBodyWithResponse(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContinueSkillChatResponse, error)
+
+	// ContinueSkillChatWithResponse Continue a conversation with a skill
+	//
+	// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+	ContinueSkillChatWithResponse(ctx context.Context, id int64, threadID string, body ContinueSkillChatJSONRequestBody, reqEditors ...RequestEditorFn) (*ContinueSkillChatResponse, error)
+
+	// DeploySkillWithBodyWithResponse Deploy a skill
+	//
+	// Publishes the skill's current draft variation as its active one.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+	DeploySkillWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeploySkillResponse, error)
+
+	// DeploySkillWithResponse Deploy a skill
+	//
+	// Publishes the skill's current draft variation as its active one.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+	DeploySkillWithResponse(ctx context.Context, id int64, body DeploySkillJSONRequestBody, reqEditors ...RequestEditorFn) (*DeploySkillResponse, error)
+
+	// ApplySkillMCPConfigWithBodyWithResponse Set a skill's MCP interface
+	//
+	// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+	ApplySkillMCPConfigWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplySkillMCPConfigResponse, error)
+
+	// ApplySkillMCPConfigWithResponse Set a skill's MCP interface
+	//
+	// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+	ApplySkillMCPConfigWithResponse(ctx context.Context, id int64, body ApplySkillMCPConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplySkillMCPConfigResponse, error)
+
+	// ListMemoriesWithResponse List a skill's memories
+	//
+	// Returns one page of a skill's memories (at most 1000 in all), optionally only those of one end user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills/{id}/memories (the `ListMemories` operationId).
+	ListMemoriesWithResponse(ctx context.Context, id int64, params *ListMemoriesParams, reqEditors ...RequestEditorFn) (*ListMemoriesResponse, error)
+
+	// SearchMemoriesWithBodyWithResponse Search a skill's memories
+	//
+	// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+	SearchMemoriesWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchMemoriesResponse, error)
+
+	// SearchMemoriesWithResponse Search a skill's memories
+	//
+	// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+	SearchMemoriesWithResponse(ctx context.Context, id int64, body SearchMemoriesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchMemoriesResponse, error)
+
+	// DeleteMemoryWithResponse Delete a memory
+	//
+	// Deletes one memory of a skill; deleting a memory that is already gone succeeds. Needs the `skills:write` permission.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/skills/{id}/memories/{memoryId} (the `DeleteMemory` operationId).
+	DeleteMemoryWithResponse(ctx context.Context, id int64, memoryID string, reqEditors ...RequestEditorFn) (*DeleteMemoryResponse, error)
+
+	// UpdateMemoryWithBodyWithResponse Update a memory
+	//
+	// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+	UpdateMemoryWithBodyWithResponse(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemoryResponse, error)
+
+	// UpdateMemoryWithResponse Update a memory
+	//
+	// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+	UpdateMemoryWithResponse(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, body UpdateMemoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemoryResponse, error)
+
+	// UndeleteSkillWithResponse Restore a deleted skill
+	//
+	// Brings back a soft-deleted skill; a skill that is not deleted is returned unchanged.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/restore (the `UndeleteSkill` operationId).
+	UndeleteSkillWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*UndeleteSkillResponse, error)
+
+	// CancelSkillOwnershipTransferWithResponse Cancel or decline a skill ownership transfer
+	//
+	// Drops a pending ownership transfer: the owner cancels it, or the recipient declines it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/skills/{id}/transfer-ownership (the `CancelSkillOwnershipTransfer` operationId).
+	CancelSkillOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*CancelSkillOwnershipTransferResponse, error)
+
+	// RequestSkillOwnershipTransferWithBodyWithResponse Request a skill ownership transfer
+	//
+	// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+	RequestSkillOwnershipTransferWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestSkillOwnershipTransferResponse, error)
+
+	// RequestSkillOwnershipTransferWithResponse Request a skill ownership transfer
+	//
+	// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+	RequestSkillOwnershipTransferWithResponse(ctx context.Context, id int64, body RequestSkillOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestSkillOwnershipTransferResponse, error)
+
+	// AcceptSkillOwnershipTransferWithResponse Accept a skill ownership transfer
+	//
+	// Makes the caller the owner of the skill; only the pending recipient of the transfer may call it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/skills/{id}/transfer-ownership/accept (the `AcceptSkillOwnershipTransfer` operationId).
+	AcceptSkillOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AcceptSkillOwnershipTransferResponse, error)
+
+	// GetSkillVariationWithResponse Get a past variation of a skill
+	//
+	// Returns the skill with its variation block taken from an older variation; activeVariationId still names the deployed one. Gives 404 when the caller cannot use the skill.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/skills/{id}/variations/{variationUid} (the `GetSkillVariation` operationId).
+	GetSkillVariationWithResponse(ctx context.Context, id int64, variationUID openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSkillVariationResponse, error)
+
+	// ListUsageWithResponse List LLM usage
+	//
+	// Returns the organization's LLM calls and tokens in hourly or daily buckets for the window [since, until). Used by the Modus web app.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/usage (the `ListUsage` operationId).
+	ListUsageWithResponse(ctx context.Context, params *ListUsageParams, reqEditors ...RequestEditorFn) (*ListUsageResponse, error)
+
+	// DeleteOrganizationWithResponse Delete the organization's data
+	//
+	// Permanently deletes everything Modus holds for the caller's active organization. This cannot be undone.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/users/organization (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error)
+}
+
+// CreateRunResponse429Headers the declared response headers of an HTTP 429 response for CreateRun
+type CreateRunResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreateRunResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateRunResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRunResponse) GetJSON201() *CreateRunResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRunResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRunResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRunResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRunResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRunResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateRunResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateRunResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRunResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StreamRunResponse429Headers the declared response headers of an HTTP 429 response for StreamRun
+type StreamRunResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StreamRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StreamRunResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StreamRunResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StreamRunResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StreamRunResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StreamRunResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StreamRunResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r StreamRunResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StreamRunResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StreamRunResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExecuteWorkflowActionResponse429Headers the declared response headers of an HTTP 429 response for ExecuteWorkflowAction
+type ExecuteWorkflowActionResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ExecuteWorkflowActionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExecuteWorkflowActionResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExecuteWorkflowActionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExecuteWorkflowActionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExecuteWorkflowActionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExecuteWorkflowActionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExecuteWorkflowActionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAgentsResponse429Headers the declared response headers of an HTTP 429 response for ListAgents
+type ListAgentsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAgentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListAgentsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAgentsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAgentsResponse) GetJSON200() *ListAgentsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAgentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAgentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAgentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAgentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListAgentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListAgentsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAgentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAgentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAgentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAgentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAgentResponse429Headers the declared response headers of an HTTP 429 response for CreateAgent
+type CreateAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAgentResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAgentResponse) GetJSON201() *AgentDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteAgentResponse429Headers the declared response headers of an HTTP 429 response for DeleteAgent
+type DeleteAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteAgentResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAgentResponse429Headers the declared response headers of an HTTP 429 response for GetAgent
+type GetAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAgentResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAgentResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAgentResponse429Headers the declared response headers of an HTTP 429 response for UpdateAgent
+type UpdateAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateAgentResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAgentResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChatWithAgentResponse429Headers the declared response headers of an HTTP 429 response for ChatWithAgent
+type ChatWithAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ChatWithAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillChatResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChatWithAgentResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChatWithAgentResponse) GetJSON200() *SkillChatResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChatWithAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChatWithAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ChatWithAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ChatWithAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ChatWithAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ChatWithAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ChatWithAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChatWithAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ChatWithAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChatWithAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChatWithAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChatWithAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ContinueAgentChatResponse429Headers the declared response headers of an HTTP 429 response for ContinueAgentChat
+type ContinueAgentChatResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ContinueAgentChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillChatResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ContinueAgentChatResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON200() *SkillChatResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ContinueAgentChatResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ContinueAgentChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ContinueAgentChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ContinueAgentChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ContinueAgentChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeployAgentResponse429Headers the declared response headers of an HTTP 429 response for DeployAgent
+type DeployAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeployAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDeployResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeployAgentResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeployAgentResponse) GetJSON200() *AgentDeployResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeployAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeployAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeployAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeployAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeployAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeployAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeployAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeployAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeployAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeployAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeployAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeployAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UndeleteAgentResponse429Headers the declared response headers of an HTTP 429 response for UndeleteAgent
+type UndeleteAgentResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UndeleteAgentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UndeleteAgentResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UndeleteAgentResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UndeleteAgentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UndeleteAgentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UndeleteAgentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UndeleteAgentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UndeleteAgentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UndeleteAgentResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UndeleteAgentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UndeleteAgentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UndeleteAgentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UndeleteAgentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UndeleteAgentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UndeleteAgentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAgentRunsResponse429Headers the declared response headers of an HTTP 429 response for ListAgentRuns
+type ListAgentRunsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAgentRunsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListAutomationRunsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAgentRunsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAgentRunsResponse) GetJSON200() *ListAutomationRunsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAgentRunsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAgentRunsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAgentRunsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAgentRunsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListAgentRunsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListAgentRunsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAgentRunsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAgentRunsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAgentRunsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgentRunsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgentRunsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAgentRunsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAgentRunResponse429Headers the declared response headers of an HTTP 429 response for GetAgentRun
+type GetAgentRunResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetAgentRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetAutomationRunResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAgentRunResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAgentRunResponse) GetJSON200() *GetAutomationRunResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAgentRunResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAgentRunResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAgentRunResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAgentRunResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetAgentRunResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetAgentRunResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAgentRunResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAgentRunResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAgentRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAgentRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAgentRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAgentRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelAgentOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for CancelAgentOwnershipTransfer
+type CancelAgentOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CancelAgentOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelAgentOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelAgentOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelAgentOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelAgentOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelAgentOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelAgentOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestAgentOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for RequestAgentOwnershipTransfer
+type RequestAgentOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RequestAgentOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestAgentOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RequestAgentOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestAgentOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestAgentOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestAgentOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestAgentOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptAgentOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for AcceptAgentOwnershipTransfer
+type AcceptAgentOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AcceptAgentOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AcceptAgentOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON200() *AgentDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptAgentOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptAgentOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptAgentOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptAgentOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptAgentOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConnectionsResponse429Headers the declared response headers of an HTTP 429 response for ListConnections
+type ListConnectionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListConnectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListConnectionsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListConnectionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConnectionsResponse) GetJSON200() *ListConnectionsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListConnectionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListConnectionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListConnectionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListConnectionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListConnectionsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListConnectionsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListConnectionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListConnectionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConnectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConnectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConnectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConnectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateDimensionResponse429Headers the declared response headers of an HTTP 429 response for CreateDimension
+type CreateDimensionResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateDimensionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateDimensionResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDimensionResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDimensionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDimensionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateDimensionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDimensionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateDimensionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateDimensionResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateDimensionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDimensionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDimensionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDimensionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDimensionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDimensionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateFactResponse429Headers the declared response headers of an HTTP 429 response for CreateFact
+type CreateFactResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateFactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateFactResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateFactResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateFactResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateFactResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateFactResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateFactResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateFactResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateFactResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateFactResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateFactResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateFilterResponse429Headers the declared response headers of an HTTP 429 response for CreateFilter
+type CreateFilterResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateFilterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateFilterResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateFilterResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateFilterResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateFilterResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateFilterResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateFilterResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateFilterResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateFilterResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateFilterResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateFilterResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFilterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFilterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFilterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFilterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListContextItemsResponse429Headers the declared response headers of an HTTP 429 response for ListContextItems
+type ListContextItemsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListContextItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListContextItemsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListContextItemsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListContextItemsResponse) GetJSON200() *ListContextItemsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListContextItemsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListContextItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListContextItemsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListContextItemsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListContextItemsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListContextItemsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListContextItemsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListContextItemsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListContextItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListContextItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListContextItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListContextItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LookupContextItemResponse429Headers the declared response headers of an HTTP 429 response for LookupContextItem
+type LookupContextItemResponse429Headers struct {
+	RetryAfter *int
+}
+
+type LookupContextItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LookupContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LookupContextItemResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LookupContextItemResponse) GetJSON200() *LookupContextItemResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LookupContextItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LookupContextItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LookupContextItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LookupContextItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r LookupContextItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r LookupContextItemResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LookupContextItemResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LookupContextItemResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LookupContextItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LookupContextItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LookupContextItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LookupContextItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteContextItemResponse429Headers the declared response headers of an HTTP 429 response for DeleteContextItem
+type DeleteContextItemResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteContextItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeleteContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteContextItemResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteContextItemResponse) GetJSON200() *DeleteContextItemResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteContextItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteContextItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteContextItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteContextItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteContextItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteContextItemResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteContextItemResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteContextItemResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteContextItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteContextItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteContextItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteContextItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetContextItemResponse429Headers the declared response headers of an HTTP 429 response for GetContextItem
+type GetContextItemResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetContextItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContextItemDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetContextItemResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetContextItemResponse) GetJSON200() *ContextItemDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetContextItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetContextItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetContextItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetContextItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetContextItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetContextItemResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetContextItemResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetContextItemResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetContextItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetContextItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetContextItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetContextItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateContextItemResponse429Headers the declared response headers of an HTTP 429 response for UpdateContextItem
+type UpdateContextItemResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateContextItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UpdateContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateContextItemResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateContextItemResponse) GetJSON200() *UpdateContextItemResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateContextItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateContextItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateContextItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateContextItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateContextItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateContextItemResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateContextItemResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateContextItemResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateContextItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateContextItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateContextItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateContextItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListContextItemValuesResponse429Headers the declared response headers of an HTTP 429 response for ListContextItemValues
+type ListContextItemValuesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListContextItemValuesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListContextItemValuesResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListContextItemValuesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON200() *ListContextItemValuesResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListContextItemValuesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListContextItemValuesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListContextItemValuesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListContextItemValuesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListContextItemValuesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateLinkResponse429Headers the declared response headers of an HTTP 429 response for CreateLink
+type CreateLinkResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateLinkResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLinkResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateLinkResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateLinkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateLinkResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateLinkResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateLinkResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateLinkResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateLinkResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateLinkResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMetricResponse429Headers the declared response headers of an HTTP 429 response for CreateMetric
+type CreateMetricResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateMetricResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMetricResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMetricResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateMetricResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateMetricResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateMetricResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateMetricResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateMetricResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateMetricResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateMetricResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateMetricResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMetricResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMetricResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMetricResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMetricResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateNoteResponse429Headers the declared response headers of an HTTP 429 response for CreateNote
+type CreateNoteResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateNoteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateNoteResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateNoteResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateNoteResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateNoteResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateNoteResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateNoteResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateNoteResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateNoteResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateNoteResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateNoteResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateNoteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateNoteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateNoteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateNoteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSavedQueryResponse429Headers the declared response headers of an HTTP 429 response for CreateSavedQuery
+type CreateSavedQueryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateSavedQueryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedContextItemResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSavedQueryResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON201() *CreatedContextItemResponseDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSavedQueryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSavedQueryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSavedQueryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSavedQueryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSavedQueryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSkillsResponse429Headers the declared response headers of an HTTP 429 response for ListSkills
+type ListSkillsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListSkillsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListSkillsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSkillsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSkillsResponse) GetJSON200() *ListSkillsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSkillsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSkillsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSkillsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSkillsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListSkillsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListSkillsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSkillsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSkillsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSkillsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSkillsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSkillsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSkillsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSkillResponse429Headers the declared response headers of an HTTP 429 response for CreateSkill
+type CreateSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CreateSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSkillResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSkillResponse) GetJSON201() *SkillDto {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteSkillResponse429Headers the declared response headers of an HTTP 429 response for DeleteSkill
+type DeleteSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteSkillResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSkillResponse429Headers the declared response headers of an HTTP 429 response for GetSkill
+type GetSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSkillResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSkillResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateSkillResponse429Headers the declared response headers of an HTTP 429 response for UpdateSkill
+type UpdateSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateSkillResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSkillResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChatWithSkillResponse429Headers the declared response headers of an HTTP 429 response for ChatWithSkill
+type ChatWithSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ChatWithSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillChatResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChatWithSkillResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChatWithSkillResponse) GetJSON200() *SkillChatResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChatWithSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChatWithSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ChatWithSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ChatWithSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ChatWithSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ChatWithSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ChatWithSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChatWithSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ChatWithSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChatWithSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChatWithSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChatWithSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ComposeSkillContextResponse429Headers the declared response headers of an HTTP 429 response for ComposeSkillContext
+type ComposeSkillContextResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ComposeSkillContextResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ComposeSkillContextResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ComposeSkillContextResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON200() *ComposeSkillContextResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ComposeSkillContextResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ComposeSkillContextResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ComposeSkillContextResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ComposeSkillContextResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ComposeSkillContextResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListConversationsResponse429Headers the declared response headers of an HTTP 429 response for ListConversations
+type ListConversationsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListConversationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListConversationsResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListConversationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConversationsResponse) GetJSON200() *ListConversationsResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListConversationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListConversationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListConversationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListConversationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListConversationsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListConversationsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListConversationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListConversationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConversationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConversationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConversationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConversationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConversationResponse429Headers the declared response headers of an HTTP 429 response for GetConversation
+type GetConversationResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetConversationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConversationDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetConversationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversationResponse) GetJSON200() *ConversationDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetConversationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetConversationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetConversationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetConversationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetConversationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetConversationResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetConversationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetConversationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ContinueSkillChatResponse429Headers the declared response headers of an HTTP 429 response for ContinueSkillChat
+type ContinueSkillChatResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ContinueSkillChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillChatResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ContinueSkillChatResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON200() *SkillChatResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ContinueSkillChatResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ContinueSkillChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ContinueSkillChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ContinueSkillChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ContinueSkillChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeploySkillResponse429Headers the declared response headers of an HTTP 429 response for DeploySkill
+type DeploySkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeploySkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeployResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeploySkillResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeploySkillResponse) GetJSON200() *DeployResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeploySkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeploySkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeploySkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeploySkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeploySkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeploySkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeploySkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeploySkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeploySkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeploySkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeploySkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeploySkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApplySkillMCPConfigResponse429Headers the declared response headers of an HTTP 429 response for ApplySkillMCPConfig
+type ApplySkillMCPConfigResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ApplySkillMCPConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PatchSkillMCPConfigResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApplySkillMCPConfigResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON200() *PatchSkillMCPConfigResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApplySkillMCPConfigResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplySkillMCPConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplySkillMCPConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplySkillMCPConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplySkillMCPConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMemoriesResponse429Headers the declared response headers of an HTTP 429 response for ListMemories
+type ListMemoriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListMemoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListMemoriesResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMemoriesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMemoriesResponse) GetJSON200() *ListMemoriesResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMemoriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMemoriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMemoriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListMemoriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListMemoriesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListMemoriesResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMemoriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMemoriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMemoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMemoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMemoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMemoriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SearchMemoriesResponse429Headers the declared response headers of an HTTP 429 response for SearchMemories
+type SearchMemoriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SearchMemoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListMemoriesResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SearchMemoriesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchMemoriesResponse) GetJSON200() *ListMemoriesResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SearchMemoriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SearchMemoriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SearchMemoriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SearchMemoriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SearchMemoriesResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SearchMemoriesResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SearchMemoriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SearchMemoriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchMemoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchMemoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchMemoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchMemoriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMemoryResponse429Headers the declared response headers of an HTTP 429 response for DeleteMemory
+type DeleteMemoryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteMemoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMemoryResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteMemoryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteMemoryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteMemoryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteMemoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteMemoryResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteMemoryResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteMemoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteMemoryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMemoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMemoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMemoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMemoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMemoryResponse429Headers the declared response headers of an HTTP 429 response for UpdateMemory
+type UpdateMemoryResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateMemoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMemoryResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMemoryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMemoryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateMemoryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateMemoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateMemoryResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateMemoryResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMemoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMemoryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMemoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMemoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMemoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMemoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UndeleteSkillResponse429Headers the declared response headers of an HTTP 429 response for UndeleteSkill
+type UndeleteSkillResponse429Headers struct {
+	RetryAfter *int
+}
+
+type UndeleteSkillResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UndeleteSkillResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UndeleteSkillResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UndeleteSkillResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UndeleteSkillResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UndeleteSkillResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UndeleteSkillResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UndeleteSkillResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UndeleteSkillResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UndeleteSkillResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UndeleteSkillResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UndeleteSkillResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UndeleteSkillResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UndeleteSkillResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UndeleteSkillResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelSkillOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for CancelSkillOwnershipTransfer
+type CancelSkillOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CancelSkillOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelSkillOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelSkillOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelSkillOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelSkillOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelSkillOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelSkillOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestSkillOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for RequestSkillOwnershipTransfer
+type RequestSkillOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RequestSkillOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestSkillOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RequestSkillOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestSkillOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestSkillOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestSkillOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestSkillOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptSkillOwnershipTransferResponse429Headers the declared response headers of an HTTP 429 response for AcceptSkillOwnershipTransfer
+type AcceptSkillOwnershipTransferResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AcceptSkillOwnershipTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AcceptSkillOwnershipTransferResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptSkillOwnershipTransferResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptSkillOwnershipTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptSkillOwnershipTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptSkillOwnershipTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptSkillOwnershipTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSkillVariationResponse429Headers the declared response headers of an HTTP 429 response for GetSkillVariation
+type GetSkillVariationResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetSkillVariationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SkillDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSkillVariationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSkillVariationResponse) GetJSON200() *SkillDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSkillVariationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSkillVariationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSkillVariationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSkillVariationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSkillVariationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetSkillVariationResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSkillVariationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSkillVariationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSkillVariationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSkillVariationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSkillVariationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSkillVariationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUsageResponse429Headers the declared response headers of an HTTP 429 response for ListUsage
+type ListUsageResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListUsageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListUsageResponseDto
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUsageResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUsageResponse) GetJSON200() *ListUsageResponseDto {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUsageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUsageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUsageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListUsageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListUsageResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListUsageResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUsageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUsageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUsageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUsageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUsageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUsageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteOrganizationResponse429Headers the declared response headers of an HTTP 429 response for DeleteOrganization
+type DeleteOrganizationResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteOrganizationResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateRunWithBodyWithResponse Start a run and stream its events
+//
+// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+func (c *ClientWithResponses) CreateRunWithBodyWithResponse(ctx context.Context, params *CreateRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRunResponse, error) {
+	rsp, err := c.CreateRunWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRunResponse(rsp)
+}
+
+// CreateRunWithResponse Start a run and stream its events
+//
+// Starts an agent chat run and streams its events as Server-Sent Events. A retry with the same Idempotency-Key and body re-attaches to the same stream. With `Accept: application/json` the server answers 201 with the run id instead, and the events are then polled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agent/runs (the `CreateRun` operationId).
+func (c *ClientWithResponses) CreateRunWithResponse(ctx context.Context, params *CreateRunParams, body CreateRunJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRunResponse, error) {
+	rsp, err := c.CreateRun(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRunResponse(rsp)
+}
+
+// StreamRunWithResponse Watch or resume a run's event stream
+//
+// Attaches to a run already started, replays its events from Last-Event-ID (from the start when absent), then waits for new ones until a terminal event. Several clients may watch the same run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /agent/runs/{runId}/stream (the `StreamRun` operationId).
+func (c *ClientWithResponses) StreamRunWithResponse(ctx context.Context, runID string, params *StreamRunParams, reqEditors ...RequestEditorFn) (*StreamRunResponse, error) {
+	rsp, err := c.StreamRun(ctx, runID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamRunResponse(rsp)
+}
+
+// ExecuteWorkflowActionWithBodyWithResponse Run a workflow action and stream its events
+//
+// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+func (c *ClientWithResponses) ExecuteWorkflowActionWithBodyWithResponse(ctx context.Context, params *ExecuteWorkflowActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExecuteWorkflowActionResponse, error) {
+	rsp, err := c.ExecuteWorkflowActionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExecuteWorkflowActionResponse(rsp)
+}
+
+// ExecuteWorkflowActionWithResponse Run a workflow action and stream its events
+//
+// Runs one workflow action step (a tool call with runtime context) and streams the result as Server-Sent Events. Idempotency and resume work as for CreateRun.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agent/workflow-actions (the `ExecuteWorkflowAction` operationId).
+func (c *ClientWithResponses) ExecuteWorkflowActionWithResponse(ctx context.Context, params *ExecuteWorkflowActionParams, body ExecuteWorkflowActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ExecuteWorkflowActionResponse, error) {
+	rsp, err := c.ExecuteWorkflowAction(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExecuteWorkflowActionResponse(rsp)
+}
+
+// ListAgentsWithResponse List agents
+//
+// Lists the agents the caller can use, page by page; agents the caller cannot see are left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/agents (the `ListAgents` operationId).
+func (c *ClientWithResponses) ListAgentsWithResponse(ctx context.Context, params *ListAgentsParams, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error) {
+	rsp, err := c.ListAgents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgentsResponse(rsp)
+}
+
+// CreateAgentWithBodyWithResponse Create an agent
+//
+// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+func (c *ClientWithResponses) CreateAgentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAgentResponse, error) {
+	rsp, err := c.CreateAgentWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAgentResponse(rsp)
+}
+
+// CreateAgentWithResponse Create an agent
+//
+// Creates a draft agent in the caller's organization, owned by the caller. Without accessConfig the whole organization may use and manage it. Deploy it to publish.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents (the `CreateAgent` operationId).
+func (c *ClientWithResponses) CreateAgentWithResponse(ctx context.Context, body CreateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAgentResponse, error) {
+	rsp, err := c.CreateAgent(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAgentResponse(rsp)
+}
+
+// DeleteAgentWithResponse Delete an agent
+//
+// Soft-deletes the agent: its status becomes deleted and deletedAt is set. UndeleteAgent reverses it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/agents/{id} (the `DeleteAgent` operationId).
+func (c *ClientWithResponses) DeleteAgentWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteAgentResponse, error) {
+	rsp, err := c.DeleteAgent(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAgentResponse(rsp)
+}
+
+// GetAgentWithResponse Get an agent
+//
+// Returns one agent with its variation. Missing agents and agents of other organizations both answer 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/agents/{id} (the `GetAgent` operationId).
+func (c *ClientWithResponses) GetAgentWithResponse(ctx context.Context, id int64, params *GetAgentParams, reqEditors ...RequestEditorFn) (*GetAgentResponse, error) {
+	rsp, err := c.GetAgent(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAgentResponse(rsp)
+}
+
+// UpdateAgentWithBodyWithResponse Update an agent
+//
+// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+func (c *ClientWithResponses) UpdateAgentWithBodyWithResponse(ctx context.Context, id int64, params *UpdateAgentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
+	rsp, err := c.UpdateAgentWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAgentResponse(rsp)
+}
+
+// UpdateAgentWithResponse Update an agent
+//
+// Writes the given fields into the agent's draft and returns the draft view; deploy to publish. Without updateMask every field in the body is written. A change of accessConfig that would remove the caller's own use and manage rights is rejected with 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/agents/{id} (the `UpdateAgent` operationId).
+func (c *ClientWithResponses) UpdateAgentWithResponse(ctx context.Context, id int64, params *UpdateAgentParams, body UpdateAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAgentResponse, error) {
+	rsp, err := c.UpdateAgent(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAgentResponse(rsp)
+}
+
+// ChatWithAgentWithBodyWithResponse Chat with an agent
+//
+// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+func (c *ClientWithResponses) ChatWithAgentWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChatWithAgentResponse, error) {
+	rsp, err := c.ChatWithAgentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChatWithAgentResponse(rsp)
+}
+
+// ChatWithAgentWithResponse Chat with an agent
+//
+// Starts a new conversation with a published agent and returns the whole answer as JSON. The returned threadId continues a task agent's conversation; workflow agents start a fresh execution each time.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/chat (the `ChatWithAgent` operationId).
+func (c *ClientWithResponses) ChatWithAgentWithResponse(ctx context.Context, id int64, body ChatWithAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*ChatWithAgentResponse, error) {
+	rsp, err := c.ChatWithAgent(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChatWithAgentResponse(rsp)
+}
+
+// ContinueAgentChatWithBodyWithResponse Continue a chat with an agent
+//
+// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+func (c *ClientWithResponses) ContinueAgentChatWithBodyWithResponse(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContinueAgentChatResponse, error) {
+	rsp, err := c.ContinueAgentChatWithBody(ctx, id, threadID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseContinueAgentChatResponse(rsp)
+}
+
+// ContinueAgentChatWithResponse Continue a chat with an agent
+//
+// Sends another message in an existing task-agent thread and returns the whole answer as JSON (not streamed). Workflow agents keep no memory between calls.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/conversations/{threadId}/chat (the `ContinueAgentChat` operationId).
+func (c *ClientWithResponses) ContinueAgentChatWithResponse(ctx context.Context, id int64, threadID string, body ContinueAgentChatJSONRequestBody, reqEditors ...RequestEditorFn) (*ContinueAgentChatResponse, error) {
+	rsp, err := c.ContinueAgentChat(ctx, id, threadID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseContinueAgentChatResponse(rsp)
+}
+
+// DeployAgentWithBodyWithResponse Deploy an agent
+//
+// Publishes the agent's current draft variation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+func (c *ClientWithResponses) DeployAgentWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeployAgentResponse, error) {
+	rsp, err := c.DeployAgentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeployAgentResponse(rsp)
+}
+
+// DeployAgentWithResponse Deploy an agent
+//
+// Publishes the agent's current draft variation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/deploy (the `DeployAgent` operationId).
+func (c *ClientWithResponses) DeployAgentWithResponse(ctx context.Context, id int64, body DeployAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*DeployAgentResponse, error) {
+	rsp, err := c.DeployAgent(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeployAgentResponse(rsp)
+}
+
+// UndeleteAgentWithResponse Restore a deleted agent
+//
+// Undoes a soft delete and returns the agent's draft view; restoring an active agent changes nothing. Needs manage rights. The schedule is not re-enabled.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/restore (the `UndeleteAgent` operationId).
+func (c *ClientWithResponses) UndeleteAgentWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*UndeleteAgentResponse, error) {
+	rsp, err := c.UndeleteAgent(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUndeleteAgentResponse(rsp)
+}
+
+// ListAgentRunsWithResponse List an agent's runs
+//
+// Lists recent runs of the agent, newest first, with per-status totals. Needs the agents:invoke permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/agents/{id}/runs (the `ListAgentRuns` operationId).
+func (c *ClientWithResponses) ListAgentRunsWithResponse(ctx context.Context, id int64, params *ListAgentRunsParams, reqEditors ...RequestEditorFn) (*ListAgentRunsResponse, error) {
+	rsp, err := c.ListAgentRuns(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgentRunsResponse(rsp)
+}
+
+// GetAgentRunWithResponse Get an agent run
+//
+// Returns one run of the agent. Runs in progress are read live from the workflow engine, closed runs from their history; `source` says which. Needs the agents:invoke permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/agents/{id}/runs/{runId} (the `GetAgentRun` operationId).
+func (c *ClientWithResponses) GetAgentRunWithResponse(ctx context.Context, id int64, runID string, params *GetAgentRunParams, reqEditors ...RequestEditorFn) (*GetAgentRunResponse, error) {
+	rsp, err := c.GetAgentRun(ctx, id, runID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAgentRunResponse(rsp)
+}
+
+// CancelAgentOwnershipTransferWithResponse Cancel or decline an agent ownership transfer
+//
+// Withdraws a pending ownership transfer: the owner cancels it or the pending new owner declines it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/agents/{id}/transfer-ownership (the `CancelAgentOwnershipTransfer` operationId).
+func (c *ClientWithResponses) CancelAgentOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*CancelAgentOwnershipTransferResponse, error) {
+	rsp, err := c.CancelAgentOwnershipTransfer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelAgentOwnershipTransferResponse(rsp)
+}
+
+// RequestAgentOwnershipTransferWithBodyWithResponse Request an agent ownership transfer
+//
+// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+func (c *ClientWithResponses) RequestAgentOwnershipTransferWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestAgentOwnershipTransferResponse, error) {
+	rsp, err := c.RequestAgentOwnershipTransferWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAgentOwnershipTransferResponse(rsp)
+}
+
+// RequestAgentOwnershipTransferWithResponse Request an agent ownership transfer
+//
+// Asks another organization member to take over the agent. Only the owner may call it; ownership changes when the recipient accepts.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership (the `RequestAgentOwnershipTransfer` operationId).
+func (c *ClientWithResponses) RequestAgentOwnershipTransferWithResponse(ctx context.Context, id int64, body RequestAgentOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestAgentOwnershipTransferResponse, error) {
+	rsp, err := c.RequestAgentOwnershipTransfer(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestAgentOwnershipTransferResponse(rsp)
+}
+
+// AcceptAgentOwnershipTransferWithResponse Accept an agent ownership transfer
+//
+// Makes the caller the owner of the agent. Only the user named as the pending new owner may call it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/agents/{id}/transfer-ownership/accept (the `AcceptAgentOwnershipTransfer` operationId).
+func (c *ClientWithResponses) AcceptAgentOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AcceptAgentOwnershipTransferResponse, error) {
+	rsp, err := c.AcceptAgentOwnershipTransfer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptAgentOwnershipTransferResponse(rsp)
+}
+
+// ListConnectionsWithResponse List connections
+//
+// Lists the integration connections the caller can use, page by page; others are left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/connections (the `ListConnections` operationId).
+func (c *ClientWithResponses) ListConnectionsWithResponse(ctx context.Context, params *ListConnectionsParams, reqEditors ...RequestEditorFn) (*ListConnectionsResponse, error) {
+	rsp, err := c.ListConnections(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConnectionsResponse(rsp)
+}
+
+// CreateDimensionWithBodyWithResponse Create a dimension
+//
+// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+func (c *ClientWithResponses) CreateDimensionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDimensionResponse, error) {
+	rsp, err := c.CreateDimensionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDimensionResponse(rsp)
+}
+
+// CreateDimensionWithResponse Create a dimension
+//
+// Adds a semantic-layer dimension to the organization's context. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/dimensions (the `CreateDimension` operationId).
+func (c *ClientWithResponses) CreateDimensionWithResponse(ctx context.Context, body CreateDimensionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDimensionResponse, error) {
+	rsp, err := c.CreateDimension(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDimensionResponse(rsp)
+}
+
+// CreateFactWithBodyWithResponse Create a fact
+//
+// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+func (c *ClientWithResponses) CreateFactWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFactResponse, error) {
+	rsp, err := c.CreateFactWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFactResponse(rsp)
+}
+
+// CreateFactWithResponse Create a fact
+//
+// Adds a semantic-layer fact to the organization's context. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/facts (the `CreateFact` operationId).
+func (c *ClientWithResponses) CreateFactWithResponse(ctx context.Context, body CreateFactJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFactResponse, error) {
+	rsp, err := c.CreateFact(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFactResponse(rsp)
+}
+
+// CreateFilterWithBodyWithResponse Create a filter
+//
+// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+func (c *ClientWithResponses) CreateFilterWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFilterResponse, error) {
+	rsp, err := c.CreateFilterWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFilterResponse(rsp)
+}
+
+// CreateFilterWithResponse Create a filter
+//
+// Adds a semantic-layer filter to the organization's context. The server does not store filters yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/filters (the `CreateFilter` operationId).
+func (c *ClientWithResponses) CreateFilterWithResponse(ctx context.Context, body CreateFilterJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFilterResponse, error) {
+	rsp, err := c.CreateFilter(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFilterResponse(rsp)
+}
+
+// ListContextItemsWithResponse List context items
+//
+// Returns one page of the organization's context items, optionally filtered by type, verification status, topic or a text search. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/context/items (the `ListContextItems` operationId).
+func (c *ClientWithResponses) ListContextItemsWithResponse(ctx context.Context, params *ListContextItemsParams, reqEditors ...RequestEditorFn) (*ListContextItemsResponse, error) {
+	rsp, err := c.ListContextItems(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListContextItemsResponse(rsp)
+}
+
+// LookupContextItemWithBodyWithResponse Look up a context item by type and data path
+//
+// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+func (c *ClientWithResponses) LookupContextItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LookupContextItemResponse, error) {
+	rsp, err := c.LookupContextItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLookupContextItemResponse(rsp)
+}
+
+// LookupContextItemWithResponse Look up a context item by type and data path
+//
+// Finds the single item whose context type and data path both match exactly, and returns it, or `item: null` when there is none. `contentProjection` trims the returned content. Needs the `context:read` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/items/lookup (the `LookupContextItem` operationId).
+func (c *ClientWithResponses) LookupContextItemWithResponse(ctx context.Context, body LookupContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*LookupContextItemResponse, error) {
+	rsp, err := c.LookupContextItem(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLookupContextItemResponse(rsp)
+}
+
+// DeleteContextItemWithResponse Delete a user-created context item
+//
+// Deletes a context item that a user created (such as a note, link or saved query). Items produced by integrations are managed by their sync and cannot be deleted here: the API answers 422 for them, and 404 when the item does not exist. Needs the `context:write` permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/context/items/{uid} (the `DeleteContextItem` operationId).
+func (c *ClientWithResponses) DeleteContextItemWithResponse(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*DeleteContextItemResponse, error) {
+	rsp, err := c.DeleteContextItem(ctx, uid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteContextItemResponse(rsp)
+}
+
+// GetContextItemWithResponse Get a context item
+//
+// Returns one context item of the caller's organization. Answers 404 when the item does not exist or belongs to another organization. Needs the `context:read` permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/context/items/{uid} (the `GetContextItem` operationId).
+func (c *ClientWithResponses) GetContextItemWithResponse(ctx context.Context, uid string, reqEditors ...RequestEditorFn) (*GetContextItemResponse, error) {
+	rsp, err := c.GetContextItem(ctx, uid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetContextItemResponse(rsp)
+}
+
+// UpdateContextItemWithBodyWithResponse Update a context item
+//
+// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+func (c *ClientWithResponses) UpdateContextItemWithBodyWithResponse(ctx context.Context, uid string, params *UpdateContextItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContextItemResponse, error) {
+	rsp, err := c.UpdateContextItemWithBody(ctx, uid, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContextItemResponse(rsp)
+}
+
+// UpdateContextItemWithResponse Update a context item
+//
+// Changes the content, description, verification verdict or topics of a context item and returns its uid. `updateMask` limits which of the sent fields are applied; `content` must come with `contextType`. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/context/items/{uid} (the `UpdateContextItem` operationId).
+func (c *ClientWithResponses) UpdateContextItemWithResponse(ctx context.Context, uid string, params *UpdateContextItemParams, body UpdateContextItemJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContextItemResponse, error) {
+	rsp, err := c.UpdateContextItem(ctx, uid, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContextItemResponse(rsp)
+}
+
+// ListContextItemValuesWithResponse List values inside a context item
+//
+// Pages through the array found at `contentKeyPath` inside a context item's content, without fetching the whole item. Send `nextPageToken` back as `pageToken` for the next page. Needs the `context:read` permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/context/items/{uid}/values (the `ListContextItemValues` operationId).
+func (c *ClientWithResponses) ListContextItemValuesWithResponse(ctx context.Context, uid string, params *ListContextItemValuesParams, reqEditors ...RequestEditorFn) (*ListContextItemValuesResponse, error) {
+	rsp, err := c.ListContextItemValues(ctx, uid, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListContextItemValuesResponse(rsp)
+}
+
+// CreateLinkWithBodyWithResponse Create a link
+//
+// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLinkWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
+}
+
+// CreateLinkWithResponse Create a link
+//
+// Fetches the content of a web page (or crawls from it when `isCrawl` is true) and stores it as a link context item. Without a `title`, the page metadata or the host name gives the title. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/links (the `CreateLink` operationId).
+func (c *ClientWithResponses) CreateLinkWithResponse(ctx context.Context, body CreateLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateLinkResponse, error) {
+	rsp, err := c.CreateLink(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateLinkResponse(rsp)
+}
+
+// CreateMetricWithBodyWithResponse Create a metric
+//
+// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+func (c *ClientWithResponses) CreateMetricWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetricResponse, error) {
+	rsp, err := c.CreateMetricWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetricResponse(rsp)
+}
+
+// CreateMetricWithResponse Create a metric
+//
+// Adds a semantic-layer metric to the organization's context. The server does not store metrics yet: after validating the body it answers 422 with a fixed message. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/metrics (the `CreateMetric` operationId).
+func (c *ClientWithResponses) CreateMetricWithResponse(ctx context.Context, body CreateMetricJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetricResponse, error) {
+	rsp, err := c.CreateMetric(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetricResponse(rsp)
+}
+
+// CreateNoteWithBodyWithResponse Create a note
+//
+// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+func (c *ClientWithResponses) CreateNoteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateNoteResponse, error) {
+	rsp, err := c.CreateNoteWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateNoteResponse(rsp)
+}
+
+// CreateNoteWithResponse Create a note
+//
+// Stores a markdown note as a context item of the organization. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/notes (the `CreateNote` operationId).
+func (c *ClientWithResponses) CreateNoteWithResponse(ctx context.Context, body CreateNoteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateNoteResponse, error) {
+	rsp, err := c.CreateNote(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateNoteResponse(rsp)
+}
+
+// CreateSavedQueryWithBodyWithResponse Create a saved query
+//
+// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+func (c *ClientWithResponses) CreateSavedQueryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSavedQueryResponse, error) {
+	rsp, err := c.CreateSavedQueryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSavedQueryResponse(rsp)
+}
+
+// CreateSavedQueryWithResponse Create a saved query
+//
+// Stores a SQL snippet together with the data connection it targets, as a context item. The connection must exist in the organization. Needs the `context:write` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/context/saved-queries (the `CreateSavedQuery` operationId).
+func (c *ClientWithResponses) CreateSavedQueryWithResponse(ctx context.Context, body CreateSavedQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSavedQueryResponse, error) {
+	rsp, err := c.CreateSavedQuery(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSavedQueryResponse(rsp)
+}
+
+// ListSkillsWithResponse List skills
+//
+// Returns one page of the organization's skills that the caller may at least use; others are left out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills (the `ListSkills` operationId).
+func (c *ClientWithResponses) ListSkillsWithResponse(ctx context.Context, params *ListSkillsParams, reqEditors ...RequestEditorFn) (*ListSkillsResponse, error) {
+	rsp, err := c.ListSkills(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSkillsResponse(rsp)
+}
+
+// CreateSkillWithBodyWithResponse Create a skill
+//
+// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+func (c *ClientWithResponses) CreateSkillWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSkillResponse, error) {
+	rsp, err := c.CreateSkillWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSkillResponse(rsp)
+}
+
+// CreateSkillWithResponse Create a skill
+//
+// Creates a draft skill owned by the caller; without accessConfig it is shared with the whole organization (use and manage). Deploy it to publish it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills (the `CreateSkill` operationId).
+func (c *ClientWithResponses) CreateSkillWithResponse(ctx context.Context, body CreateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSkillResponse, error) {
+	rsp, err := c.CreateSkill(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSkillResponse(rsp)
+}
+
+// DeleteSkillWithResponse Delete a skill
+//
+// Soft-deletes a skill so that it can be restored later; deleting a deleted skill succeeds.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/skills/{id} (the `DeleteSkill` operationId).
+func (c *ClientWithResponses) DeleteSkillWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteSkillResponse, error) {
+	rsp, err := c.DeleteSkill(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSkillResponse(rsp)
+}
+
+// GetSkillWithResponse Get a skill
+//
+// Returns one skill with its deployed or draft variation. Gives 404 when the skill does not exist or the caller cannot use it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills/{id} (the `GetSkill` operationId).
+func (c *ClientWithResponses) GetSkillWithResponse(ctx context.Context, id int64, params *GetSkillParams, reqEditors ...RequestEditorFn) (*GetSkillResponse, error) {
+	rsp, err := c.GetSkill(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSkillResponse(rsp)
+}
+
+// UpdateSkillWithBodyWithResponse Update a skill
+//
+// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+func (c *ClientWithResponses) UpdateSkillWithBodyWithResponse(ctx context.Context, id int64, params *UpdateSkillParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSkillResponse, error) {
+	rsp, err := c.UpdateSkillWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSkillResponse(rsp)
+}
+
+// UpdateSkillWithResponse Update a skill
+//
+// Writes the given fields into the skill's draft, or, when the body holds only managerId, moves the skill under another manager (mixing both gives 422). Changes that would take away the caller's own use and manage access are refused.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id} (the `UpdateSkill` operationId).
+func (c *ClientWithResponses) UpdateSkillWithResponse(ctx context.Context, id int64, params *UpdateSkillParams, body UpdateSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSkillResponse, error) {
+	rsp, err := c.UpdateSkill(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSkillResponse(rsp)
+}
+
+// ChatWithSkillWithBodyWithResponse Start a conversation with a skill
+//
+// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+func (c *ClientWithResponses) ChatWithSkillWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChatWithSkillResponse, error) {
+	rsp, err := c.ChatWithSkillWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChatWithSkillResponse(rsp)
+}
+
+// ChatWithSkillWithResponse Start a conversation with a skill
+//
+// Opens a new thread with a published skill and waits for the full answer; use the returned threadId for follow-ups. Needs the `skills:invoke` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/chat (the `ChatWithSkill` operationId).
+func (c *ClientWithResponses) ChatWithSkillWithResponse(ctx context.Context, id int64, body ChatWithSkillJSONRequestBody, reqEditors ...RequestEditorFn) (*ChatWithSkillResponse, error) {
+	rsp, err := c.ChatWithSkill(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChatWithSkillResponse(rsp)
+}
+
+// ComposeSkillContextWithBodyWithResponse Compose a skill's context
+//
+// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+func (c *ClientWithResponses) ComposeSkillContextWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ComposeSkillContextResponse, error) {
+	rsp, err := c.ComposeSkillContextWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseComposeSkillContextResponse(rsp)
+}
+
+// ComposeSkillContextWithResponse Compose a skill's context
+//
+// Runs the published skill's context retrieval for a message without calling a model, and returns the composed context. Needs the `skills:invoke` permission and use access.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/context (the `ComposeSkillContext` operationId).
+func (c *ClientWithResponses) ComposeSkillContextWithResponse(ctx context.Context, id int64, body ComposeSkillContextJSONRequestBody, reqEditors ...RequestEditorFn) (*ComposeSkillContextResponse, error) {
+	rsp, err := c.ComposeSkillContext(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseComposeSkillContextResponse(rsp)
+}
+
+// ListConversationsWithResponse List conversations
+//
+// Returns one page of conversation summaries for a skill, most recently updated first; skill id 0 lists the caller's recent history across all skills.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills/{id}/conversations (the `ListConversations` operationId).
+func (c *ClientWithResponses) ListConversationsWithResponse(ctx context.Context, id int64, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*ListConversationsResponse, error) {
+	rsp, err := c.ListConversations(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConversationsResponse(rsp)
+}
+
+// GetConversationWithResponse Get a conversation
+//
+// Returns one thread with all its messages, oldest first. The skill id only scopes the permission check (0 looks across all skills); it does not mean the skill owns the thread.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills/{id}/conversations/{threadId} (the `GetConversation` operationId).
+func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, id int64, threadID string, reqEditors ...RequestEditorFn) (*GetConversationResponse, error) {
+	rsp, err := c.GetConversation(ctx, id, threadID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationResponse(rsp)
+}
+
+// ContinueSkillChatWithBodyWithResponse Continue a conversation with a skill
+//
+// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+func (c *ClientWithResponses) ContinueSkillChatWithBodyWithResponse(ctx context.Context, id int64, threadID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ContinueSkillChatResponse, error) {
+	rsp, err := c.ContinueSkillChatWithBody(ctx, id, threadID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseContinueSkillChatResponse(rsp)
+}
+
+// ContinueSkillChatWithResponse Continue a conversation with a skill
+//
+// Sends a new user message into an existing thread of a published skill and waits for the full answer. Needs the `skills:invoke` permission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/conversations/{threadId}/chat (the `ContinueSkillChat` operationId).
+func (c *ClientWithResponses) ContinueSkillChatWithResponse(ctx context.Context, id int64, threadID string, body ContinueSkillChatJSONRequestBody, reqEditors ...RequestEditorFn) (*ContinueSkillChatResponse, error) {
+	rsp, err := c.ContinueSkillChat(ctx, id, threadID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseContinueSkillChatResponse(rsp)
+}
+
+// DeploySkillWithBodyWithResponse Deploy a skill
+//
+// Publishes the skill's current draft variation as its active one.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+func (c *ClientWithResponses) DeploySkillWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeploySkillResponse, error) {
+	rsp, err := c.DeploySkillWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeploySkillResponse(rsp)
+}
+
+// DeploySkillWithResponse Deploy a skill
+//
+// Publishes the skill's current draft variation as its active one.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/deploy (the `DeploySkill` operationId).
+func (c *ClientWithResponses) DeploySkillWithResponse(ctx context.Context, id int64, body DeploySkillJSONRequestBody, reqEditors ...RequestEditorFn) (*DeploySkillResponse, error) {
+	rsp, err := c.DeploySkill(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeploySkillResponse(rsp)
+}
+
+// ApplySkillMCPConfigWithBodyWithResponse Set a skill's MCP interface
+//
+// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+func (c *ClientWithResponses) ApplySkillMCPConfigWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplySkillMCPConfigResponse, error) {
+	rsp, err := c.ApplySkillMCPConfigWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplySkillMCPConfigResponse(rsp)
+}
+
+// ApplySkillMCPConfigWithResponse Set a skill's MCP interface
+//
+// Writes the MCP interface settings (core tools and tool exposure) of a published skill; MCP clients see them after the next deploy. Needs manage access; an unpublished skill gives 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id}/mcp-config (the `ApplySkillMCPConfig` operationId).
+func (c *ClientWithResponses) ApplySkillMCPConfigWithResponse(ctx context.Context, id int64, body ApplySkillMCPConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplySkillMCPConfigResponse, error) {
+	rsp, err := c.ApplySkillMCPConfig(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplySkillMCPConfigResponse(rsp)
+}
+
+// ListMemoriesWithResponse List a skill's memories
+//
+// Returns one page of a skill's memories (at most 1000 in all), optionally only those of one end user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills/{id}/memories (the `ListMemories` operationId).
+func (c *ClientWithResponses) ListMemoriesWithResponse(ctx context.Context, id int64, params *ListMemoriesParams, reqEditors ...RequestEditorFn) (*ListMemoriesResponse, error) {
+	rsp, err := c.ListMemories(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMemoriesResponse(rsp)
+}
+
+// SearchMemoriesWithBodyWithResponse Search a skill's memories
+//
+// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+func (c *ClientWithResponses) SearchMemoriesWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchMemoriesResponse, error) {
+	rsp, err := c.SearchMemoriesWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchMemoriesResponse(rsp)
+}
+
+// SearchMemoriesWithResponse Search a skill's memories
+//
+// Returns the skill's memories ranked by semantic similarity to a query. Needs at least use access on the skill.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/memories/search (the `SearchMemories` operationId).
+func (c *ClientWithResponses) SearchMemoriesWithResponse(ctx context.Context, id int64, body SearchMemoriesJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchMemoriesResponse, error) {
+	rsp, err := c.SearchMemories(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchMemoriesResponse(rsp)
+}
+
+// DeleteMemoryWithResponse Delete a memory
+//
+// Deletes one memory of a skill; deleting a memory that is already gone succeeds. Needs the `skills:write` permission.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/skills/{id}/memories/{memoryId} (the `DeleteMemory` operationId).
+func (c *ClientWithResponses) DeleteMemoryWithResponse(ctx context.Context, id int64, memoryID string, reqEditors ...RequestEditorFn) (*DeleteMemoryResponse, error) {
+	rsp, err := c.DeleteMemory(ctx, id, memoryID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMemoryResponse(rsp)
+}
+
+// UpdateMemoryWithBodyWithResponse Update a memory
+//
+// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+func (c *ClientWithResponses) UpdateMemoryWithBodyWithResponse(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemoryResponse, error) {
+	rsp, err := c.UpdateMemoryWithBody(ctx, id, memoryID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemoryResponse(rsp)
+}
+
+// UpdateMemoryWithResponse Update a memory
+//
+// Changes the text and/or metadata of one memory. Needs manage access on the skill.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/skills/{id}/memories/{memoryId} (the `UpdateMemory` operationId).
+func (c *ClientWithResponses) UpdateMemoryWithResponse(ctx context.Context, id int64, memoryID string, params *UpdateMemoryParams, body UpdateMemoryJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemoryResponse, error) {
+	rsp, err := c.UpdateMemory(ctx, id, memoryID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemoryResponse(rsp)
+}
+
+// UndeleteSkillWithResponse Restore a deleted skill
+//
+// Brings back a soft-deleted skill; a skill that is not deleted is returned unchanged.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/restore (the `UndeleteSkill` operationId).
+func (c *ClientWithResponses) UndeleteSkillWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*UndeleteSkillResponse, error) {
+	rsp, err := c.UndeleteSkill(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUndeleteSkillResponse(rsp)
+}
+
+// CancelSkillOwnershipTransferWithResponse Cancel or decline a skill ownership transfer
+//
+// Drops a pending ownership transfer: the owner cancels it, or the recipient declines it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/skills/{id}/transfer-ownership (the `CancelSkillOwnershipTransfer` operationId).
+func (c *ClientWithResponses) CancelSkillOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*CancelSkillOwnershipTransferResponse, error) {
+	rsp, err := c.CancelSkillOwnershipTransfer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelSkillOwnershipTransferResponse(rsp)
+}
+
+// RequestSkillOwnershipTransferWithBodyWithResponse Request a skill ownership transfer
+//
+// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+func (c *ClientWithResponses) RequestSkillOwnershipTransferWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestSkillOwnershipTransferResponse, error) {
+	rsp, err := c.RequestSkillOwnershipTransferWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestSkillOwnershipTransferResponse(rsp)
+}
+
+// RequestSkillOwnershipTransferWithResponse Request a skill ownership transfer
+//
+// Offers ownership of the skill to another organization member; only the owner may call it, and ownership moves once the recipient accepts.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership (the `RequestSkillOwnershipTransfer` operationId).
+func (c *ClientWithResponses) RequestSkillOwnershipTransferWithResponse(ctx context.Context, id int64, body RequestSkillOwnershipTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestSkillOwnershipTransferResponse, error) {
+	rsp, err := c.RequestSkillOwnershipTransfer(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestSkillOwnershipTransferResponse(rsp)
+}
+
+// AcceptSkillOwnershipTransferWithResponse Accept a skill ownership transfer
+//
+// Makes the caller the owner of the skill; only the pending recipient of the transfer may call it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/skills/{id}/transfer-ownership/accept (the `AcceptSkillOwnershipTransfer` operationId).
+func (c *ClientWithResponses) AcceptSkillOwnershipTransferWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*AcceptSkillOwnershipTransferResponse, error) {
+	rsp, err := c.AcceptSkillOwnershipTransfer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptSkillOwnershipTransferResponse(rsp)
+}
+
+// GetSkillVariationWithResponse Get a past variation of a skill
+//
+// Returns the skill with its variation block taken from an older variation; activeVariationId still names the deployed one. Gives 404 when the caller cannot use the skill.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/skills/{id}/variations/{variationUid} (the `GetSkillVariation` operationId).
+func (c *ClientWithResponses) GetSkillVariationWithResponse(ctx context.Context, id int64, variationUID openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetSkillVariationResponse, error) {
+	rsp, err := c.GetSkillVariation(ctx, id, variationUID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSkillVariationResponse(rsp)
+}
+
+// ListUsageWithResponse List LLM usage
+//
+// Returns the organization's LLM calls and tokens in hourly or daily buckets for the window [since, until). Used by the Modus web app.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/usage (the `ListUsage` operationId).
+func (c *ClientWithResponses) ListUsageWithResponse(ctx context.Context, params *ListUsageParams, reqEditors ...RequestEditorFn) (*ListUsageResponse, error) {
+	rsp, err := c.ListUsage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUsageResponse(rsp)
+}
+
+// DeleteOrganizationWithResponse Delete the organization's data
+//
+// Permanently deletes everything Modus holds for the caller's active organization. This cannot be undone.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/users/organization (the `DeleteOrganization` operationId).
+func (c *ClientWithResponses) DeleteOrganizationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error) {
+	rsp, err := c.DeleteOrganization(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganizationResponse(rsp)
+}
+
+// ParseCreateRunResponse parses an HTTP response from a CreateRunWithResponse call
+func ParseCreateRunResponse(rsp *http.Response) (*CreateRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreateRunResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateRunResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStreamRunResponse parses an HTTP response from a StreamRunWithResponse call
+func ParseStreamRunResponse(rsp *http.Response) (*StreamRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StreamRunResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExecuteWorkflowActionResponse parses an HTTP response from a ExecuteWorkflowActionWithResponse call
+func ParseExecuteWorkflowActionResponse(rsp *http.Response) (*ExecuteWorkflowActionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExecuteWorkflowActionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExecuteWorkflowActionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
+func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListAgentsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAgentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAgentResponse parses an HTTP response from a CreateAgentWithResponse call
+func ParseCreateAgentResponse(rsp *http.Response) (*CreateAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAgentResponse parses an HTTP response from a DeleteAgentWithResponse call
+func ParseDeleteAgentResponse(rsp *http.Response) (*DeleteAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAgentResponse parses an HTTP response from a GetAgentWithResponse call
+func ParseGetAgentResponse(rsp *http.Response) (*GetAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAgentResponse parses an HTTP response from a UpdateAgentWithResponse call
+func ParseUpdateAgentResponse(rsp *http.Response) (*UpdateAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChatWithAgentResponse parses an HTTP response from a ChatWithAgentWithResponse call
+func ParseChatWithAgentResponse(rsp *http.Response) (*ChatWithAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChatWithAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillChatResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ChatWithAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseContinueAgentChatResponse parses an HTTP response from a ContinueAgentChatWithResponse call
+func ParseContinueAgentChatResponse(rsp *http.Response) (*ContinueAgentChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ContinueAgentChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillChatResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ContinueAgentChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeployAgentResponse parses an HTTP response from a DeployAgentWithResponse call
+func ParseDeployAgentResponse(rsp *http.Response) (*DeployAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeployAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDeployResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeployAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUndeleteAgentResponse parses an HTTP response from a UndeleteAgentWithResponse call
+func ParseUndeleteAgentResponse(rsp *http.Response) (*UndeleteAgentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UndeleteAgentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UndeleteAgentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAgentRunsResponse parses an HTTP response from a ListAgentRunsWithResponse call
+func ParseListAgentRunsResponse(rsp *http.Response) (*ListAgentRunsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgentRunsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListAutomationRunsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAgentRunsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAgentRunResponse parses an HTTP response from a GetAgentRunWithResponse call
+func ParseGetAgentRunResponse(rsp *http.Response) (*GetAgentRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAgentRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetAutomationRunResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAgentRunResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelAgentOwnershipTransferResponse parses an HTTP response from a CancelAgentOwnershipTransferWithResponse call
+func ParseCancelAgentOwnershipTransferResponse(rsp *http.Response) (*CancelAgentOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelAgentOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelAgentOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRequestAgentOwnershipTransferResponse parses an HTTP response from a RequestAgentOwnershipTransferWithResponse call
+func ParseRequestAgentOwnershipTransferResponse(rsp *http.Response) (*RequestAgentOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestAgentOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestAgentOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAcceptAgentOwnershipTransferResponse parses an HTTP response from a AcceptAgentOwnershipTransferWithResponse call
+func ParseAcceptAgentOwnershipTransferResponse(rsp *http.Response) (*AcceptAgentOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptAgentOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AcceptAgentOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConnectionsResponse parses an HTTP response from a ListConnectionsWithResponse call
+func ParseListConnectionsResponse(rsp *http.Response) (*ListConnectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConnectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListConnectionsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListConnectionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateDimensionResponse parses an HTTP response from a CreateDimensionWithResponse call
+func ParseCreateDimensionResponse(rsp *http.Response) (*CreateDimensionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDimensionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateDimensionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateFactResponse parses an HTTP response from a CreateFactWithResponse call
+func ParseCreateFactResponse(rsp *http.Response) (*CreateFactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateFactResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateFilterResponse parses an HTTP response from a CreateFilterWithResponse call
+func ParseCreateFilterResponse(rsp *http.Response) (*CreateFilterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFilterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateFilterResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListContextItemsResponse parses an HTTP response from a ListContextItemsWithResponse call
+func ParseListContextItemsResponse(rsp *http.Response) (*ListContextItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListContextItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListContextItemsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListContextItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLookupContextItemResponse parses an HTTP response from a LookupContextItemWithResponse call
+func ParseLookupContextItemResponse(rsp *http.Response) (*LookupContextItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LookupContextItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LookupContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers LookupContextItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteContextItemResponse parses an HTTP response from a DeleteContextItemWithResponse call
+func ParseDeleteContextItemResponse(rsp *http.Response) (*DeleteContextItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteContextItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeleteContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteContextItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetContextItemResponse parses an HTTP response from a GetContextItemWithResponse call
+func ParseGetContextItemResponse(rsp *http.Response) (*GetContextItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetContextItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContextItemDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetContextItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateContextItemResponse parses an HTTP response from a UpdateContextItemWithResponse call
+func ParseUpdateContextItemResponse(rsp *http.Response) (*UpdateContextItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateContextItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UpdateContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateContextItemResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListContextItemValuesResponse parses an HTTP response from a ListContextItemValuesWithResponse call
+func ParseListContextItemValuesResponse(rsp *http.Response) (*ListContextItemValuesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListContextItemValuesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListContextItemValuesResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListContextItemValuesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateLinkResponse parses an HTTP response from a CreateLinkWithResponse call
+func ParseCreateLinkResponse(rsp *http.Response) (*CreateLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateLinkResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMetricResponse parses an HTTP response from a CreateMetricWithResponse call
+func ParseCreateMetricResponse(rsp *http.Response) (*CreateMetricResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMetricResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateMetricResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateNoteResponse parses an HTTP response from a CreateNoteWithResponse call
+func ParseCreateNoteResponse(rsp *http.Response) (*CreateNoteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateNoteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateNoteResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSavedQueryResponse parses an HTTP response from a CreateSavedQueryWithResponse call
+func ParseCreateSavedQueryResponse(rsp *http.Response) (*CreateSavedQueryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSavedQueryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedContextItemResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateSavedQueryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSkillsResponse parses an HTTP response from a ListSkillsWithResponse call
+func ParseListSkillsResponse(rsp *http.Response) (*ListSkillsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSkillsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListSkillsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListSkillsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSkillResponse parses an HTTP response from a CreateSkillWithResponse call
+func ParseCreateSkillResponse(rsp *http.Response) (*CreateSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSkillResponse parses an HTTP response from a DeleteSkillWithResponse call
+func ParseDeleteSkillResponse(rsp *http.Response) (*DeleteSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSkillResponse parses an HTTP response from a GetSkillWithResponse call
+func ParseGetSkillResponse(rsp *http.Response) (*GetSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSkillResponse parses an HTTP response from a UpdateSkillWithResponse call
+func ParseUpdateSkillResponse(rsp *http.Response) (*UpdateSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChatWithSkillResponse parses an HTTP response from a ChatWithSkillWithResponse call
+func ParseChatWithSkillResponse(rsp *http.Response) (*ChatWithSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChatWithSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillChatResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ChatWithSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseComposeSkillContextResponse parses an HTTP response from a ComposeSkillContextWithResponse call
+func ParseComposeSkillContextResponse(rsp *http.Response) (*ComposeSkillContextResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ComposeSkillContextResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ComposeSkillContextResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ComposeSkillContextResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListConversationsResponse parses an HTTP response from a ListConversationsWithResponse call
+func ParseListConversationsResponse(rsp *http.Response) (*ListConversationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConversationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListConversationsResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListConversationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConversationResponse parses an HTTP response from a GetConversationWithResponse call
+func ParseGetConversationResponse(rsp *http.Response) (*GetConversationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConversationDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetConversationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseContinueSkillChatResponse parses an HTTP response from a ContinueSkillChatWithResponse call
+func ParseContinueSkillChatResponse(rsp *http.Response) (*ContinueSkillChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ContinueSkillChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillChatResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ContinueSkillChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeploySkillResponse parses an HTTP response from a DeploySkillWithResponse call
+func ParseDeploySkillResponse(rsp *http.Response) (*DeploySkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeploySkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeployResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeploySkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplySkillMCPConfigResponse parses an HTTP response from a ApplySkillMCPConfigWithResponse call
+func ParseApplySkillMCPConfigResponse(rsp *http.Response) (*ApplySkillMCPConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplySkillMCPConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PatchSkillMCPConfigResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ApplySkillMCPConfigResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMemoriesResponse parses an HTTP response from a ListMemoriesWithResponse call
+func ParseListMemoriesResponse(rsp *http.Response) (*ListMemoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMemoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListMemoriesResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListMemoriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchMemoriesResponse parses an HTTP response from a SearchMemoriesWithResponse call
+func ParseSearchMemoriesResponse(rsp *http.Response) (*SearchMemoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchMemoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListMemoriesResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SearchMemoriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMemoryResponse parses an HTTP response from a DeleteMemoryWithResponse call
+func ParseDeleteMemoryResponse(rsp *http.Response) (*DeleteMemoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMemoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteMemoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMemoryResponse parses an HTTP response from a UpdateMemoryWithResponse call
+func ParseUpdateMemoryResponse(rsp *http.Response) (*UpdateMemoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMemoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateMemoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUndeleteSkillResponse parses an HTTP response from a UndeleteSkillWithResponse call
+func ParseUndeleteSkillResponse(rsp *http.Response) (*UndeleteSkillResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UndeleteSkillResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UndeleteSkillResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelSkillOwnershipTransferResponse parses an HTTP response from a CancelSkillOwnershipTransferWithResponse call
+func ParseCancelSkillOwnershipTransferResponse(rsp *http.Response) (*CancelSkillOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelSkillOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelSkillOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRequestSkillOwnershipTransferResponse parses an HTTP response from a RequestSkillOwnershipTransferWithResponse call
+func ParseRequestSkillOwnershipTransferResponse(rsp *http.Response) (*RequestSkillOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestSkillOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestSkillOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAcceptSkillOwnershipTransferResponse parses an HTTP response from a AcceptSkillOwnershipTransferWithResponse call
+func ParseAcceptSkillOwnershipTransferResponse(rsp *http.Response) (*AcceptSkillOwnershipTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptSkillOwnershipTransferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AcceptSkillOwnershipTransferResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSkillVariationResponse parses an HTTP response from a GetSkillVariationWithResponse call
+func ParseGetSkillVariationResponse(rsp *http.Response) (*GetSkillVariationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSkillVariationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SkillDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSkillVariationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUsageResponse parses an HTTP response from a ListUsageWithResponse call
+func ParseListUsageResponse(rsp *http.Response) (*ListUsageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUsageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListUsageResponseDto
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUsageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrganizationResponse parses an HTTP response from a DeleteOrganizationWithResponse call
+func ParseDeleteOrganizationResponse(rsp *http.Response) (*DeleteOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteOrganizationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
