@@ -1,0 +1,159 @@
+package sse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Decoder reads events from a stream. It is not safe for concurrent use;
+// to stop a Next that is blocked in a read, cancel the context given to
+// [NewStreamDecoder].
+type Decoder struct {
+	fr    framer
+	first bool // the next block is the first: strip a byte order mark
+	f     fields
+
+	lastID string
+	typ    string // last custom event type, reused to save allocations
+	retry  time.Duration
+	err    error // sticky: once set, Next returns it
+
+	// Set by NewStreamDecoder.
+	ctx        context.Context
+	body       io.Closer
+	stop       func() bool   // stops the context watcher
+	closed     chan struct{} // closed once the watcher has closed the body
+	bodyClosed bool
+}
+
+var errClosed = errors.New("sse: decoder closed")
+
+var bom = []byte("\xEF\xBB\xBF")
+
+// NewDecoder returns a Decoder reading from r.
+func NewDecoder(r io.Reader, opts ...Option) *Decoder {
+	c := config{maxEventSize: DefaultMaxEventSize}
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Decoder{fr: newFramer(r, c), first: true}
+}
+
+// NewStreamDecoder returns a Decoder reading from body, typically an HTTP
+// response body. When ctx ends, the body is closed, which unblocks a
+// pending read, and Next returns ctx.Err() (context.Canceled or
+// context.DeadlineExceeded), never io.EOF. Call Close when done; it closes
+// the body and stops watching ctx, so no goroutine outlives the decoder.
+func NewStreamDecoder(ctx context.Context, body io.ReadCloser, opts ...Option) *Decoder {
+	d := NewDecoder(body, opts...)
+	d.ctx, d.body = ctx, body
+	d.closed = make(chan struct{})
+	d.stop = context.AfterFunc(ctx, func() {
+		body.Close()
+		close(d.closed)
+	})
+	return d
+}
+
+// Next returns the next event. It returns io.EOF only when the stream ends
+// cleanly after a complete event; an event cut short is an error matching
+// [ErrTruncated], an event over the limit an *[EventTooLargeError]. Once
+// Next returns an error, it returns the same error again.
+func (d *Decoder) Next() (Event, error) {
+	if d.err != nil {
+		return Event{}, d.err
+	}
+	for {
+		if d.ctx != nil && d.ctx.Err() != nil {
+			return Event{}, d.fail(d.ctx.Err())
+		}
+		block, err := d.fr.ReadEvent()
+		if err != nil {
+			if d.ctx != nil && d.ctx.Err() != nil {
+				err = d.ctx.Err() // the read failed because we closed the body
+			}
+			return Event{}, d.fail(err)
+		}
+		if d.first {
+			d.first = false
+			block = bytes.TrimPrefix(block, bom)
+		}
+		if ev, ok := d.dispatch(block); ok {
+			return ev, nil
+		}
+	}
+}
+
+// dispatch applies one block. Blocks without data only move the cursors.
+func (d *Decoder) dispatch(block []byte) (Event, bool) {
+	f := &d.f
+	*f = fields{buf: f.buf[:0]}
+	parseFields(block, f)
+	if f.hasID && string(f.id) != d.lastID {
+		d.lastID = string(f.id)
+	}
+	var retry time.Duration
+	if f.hasRetry {
+		d.retry, retry = f.retry, f.retry
+	}
+	if !f.hasData {
+		return Event{}, false
+	}
+	typ := "message"
+	if len(f.event) > 0 {
+		if string(f.event) != d.typ {
+			d.typ = string(f.event)
+		}
+		typ = d.typ
+	}
+	// Copy: the block lives in a buffer the next read reuses.
+	data := make([]byte, len(f.data))
+	copy(data, f.data)
+	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+}
+
+// LastEventID returns the last-event-id cursor: the latest id field of a
+// complete block, "" if none or after an empty id field. Send it as the
+// Last-Event-ID header when reconnecting.
+func (d *Decoder) LastEventID() string { return d.lastID }
+
+// Retry returns the latest reconnection time the stream sent, 0 if none.
+func (d *Decoder) Retry() time.Duration { return d.retry }
+
+// Close releases the decoder. For a decoder from [NewStreamDecoder] it
+// stops watching the context and closes the body; Next then returns an
+// error. Close is a no-op for a decoder from [NewDecoder] beyond that.
+func (d *Decoder) Close() error {
+	d.release()
+	var err error
+	if d.body != nil && !d.bodyClosed {
+		d.bodyClosed = true
+		err = d.body.Close()
+	}
+	if d.err == nil {
+		d.err = errClosed
+	}
+	return err
+}
+
+func (d *Decoder) fail(err error) error {
+	d.err = err
+	d.release()
+	return err
+}
+
+// release stops the context watcher, waiting for it if it already started
+// closing the body.
+func (d *Decoder) release() {
+	if d.stop == nil {
+		return
+	}
+	if !d.stop() {
+		<-d.closed
+		d.bodyClosed = true
+	}
+	d.stop = nil
+}

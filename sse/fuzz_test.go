@@ -1,0 +1,112 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// refParse is a slow, obvious version of parseFields: normalise line
+// endings, split, apply the spec's field rules.
+func refParse(block []byte) (id string, hasID bool, event, data string, hasData bool, retry time.Duration, hasRetry bool) {
+	s := strings.ReplaceAll(strings.ReplaceAll(string(block), "\r\n", "\n"), "\r", "\n")
+	var datas []string
+	for _, line := range strings.Split(s, "\n") {
+		if line == "" || line[0] == ':' {
+			continue
+		}
+		name, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch name {
+		case "id":
+			if !strings.Contains(value, "\x00") {
+				id, hasID = value, true
+			}
+		case "event":
+			event = value
+		case "data":
+			datas = append(datas, value)
+		case "retry":
+			if d, ok := parseMillis([]byte(value)); ok {
+				retry, hasRetry = d, true
+			}
+		}
+	}
+	return id, hasID, event, strings.Join(datas, "\n"), datas != nil, retry, hasRetry
+}
+
+func FuzzParseFields(f *testing.F) {
+	f.Add([]byte("id: 1\ndata: a\ndata: b"))
+	f.Fuzz(func(t *testing.T, block []byte) {
+		var fl fields
+		parseFields(block, &fl)
+		id, hasID, event, data, hasData, retry, hasRetry := refParse(block)
+		if fl.hasID != hasID || string(fl.id) != id || string(fl.event) != event ||
+			fl.hasData != hasData || string(fl.data) != data || fl.hasRetry != hasRetry || fl.retry != retry {
+			t.Fatalf("parseFields(%q) = %+v, want id=%q event=%q data=%q retry=%v", block, fl, id, event, data, retry)
+		}
+		if bytes.ContainsAny(fl.data, "\r") || bytes.ContainsAny(fl.id, "\r\n\x00") {
+			t.Fatalf("line ending leaked: %+v", fl)
+		}
+	})
+}
+
+type outcome struct {
+	events []string
+	lastID string
+	retry  time.Duration
+	err    string // class of the final error
+}
+
+func decodeOutcome(r io.Reader, opts ...Option) outcome {
+	d := NewDecoder(r, opts...)
+	evs, err := readAll(d)
+	o := outcome{events: fmtEvents(evs), lastID: d.LastEventID(), retry: d.Retry()}
+	switch {
+	case err == io.EOF:
+		o.err = "eof"
+	case errors.Is(err, ErrTruncated) && errors.Is(err, io.ErrUnexpectedEOF):
+		o.err = "truncated"
+	case errors.Is(err, ErrEventTooLarge):
+		o.err = "too large"
+	default:
+		o.err = "other: " + err.Error()
+	}
+	return o
+}
+
+func FuzzDecoder(f *testing.F) {
+	f.Add([]byte("id: 1\ndata: a\n\ndata: b\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		for _, limit := range []int{DefaultMaxEventSize, 16} {
+			want := decodeOutcome(bytes.NewReader(stream), WithMaxEventSize(limit))
+			if want.err != "eof" && want.err != "truncated" && want.err != "too large" {
+				t.Fatalf("unexpected end: %s", want.err)
+			}
+			for name, r := range map[string]io.Reader{
+				"1byte": iotest.OneByteReader(bytes.NewReader(stream)),
+				"half":  iotest.HalfReader(bytes.NewReader(stream)),
+				"eof":   iotest.DataErrReader(bytes.NewReader(stream)),
+			} {
+				got := decodeOutcome(r, WithMaxEventSize(limit))
+				if !equalOutcome(got, want) {
+					t.Fatalf("limit %d, %s: %+v\nwhole: %+v", limit, name, got, want)
+				}
+			}
+			// r3labs misreads mixed endings; without CR both framings agree.
+			got := decodeOutcome(bytes.NewReader(stream), WithMaxEventSize(limit), withFraming(framingR3labs))
+			if !bytes.ContainsRune(stream, '\r') && !equalOutcome(got, want) {
+				t.Fatalf("limit %d, r3labs framing: %+v\nscan: %+v", limit, got, want)
+			}
+		}
+	})
+}
+
+func equalOutcome(a, b outcome) bool {
+	return strings.Join(a.events, "\x01") == strings.Join(b.events, "\x01") &&
+		a.lastID == b.lastID && a.retry == b.retry && a.err == b.err
+}

@@ -1,0 +1,139 @@
+package sse
+
+import (
+	"bytes"
+	"math"
+	"time"
+)
+
+// fields is what one block says. id, event and a single data line alias the
+// block; several data lines are joined in buf, a scratch buffer the decoder
+// reuses.
+type fields struct {
+	id       []byte
+	hasID    bool
+	event    []byte
+	data     []byte
+	hasData  bool
+	joined   bool // data lives in buf
+	buf      []byte
+	retry    time.Duration
+	hasRetry bool
+}
+
+// parseFields parses the lines of one block. Lines end with LF, CR or CRLF;
+// the last one may have no ending. Blank lines are skipped: splitting the
+// stream into blocks is the framer's job.
+func parseFields(block []byte, f *fields) {
+	// Most streams use LF only; IndexByte is fast, and checking for CR once
+	// avoids rescanning the block for it on every line.
+	lfOnly := bytes.IndexByte(block, '\r') < 0
+	for len(block) > 0 {
+		var line []byte
+		if lfOnly {
+			i := bytes.IndexByte(block, '\n')
+			if i < 0 {
+				line, block = block, nil
+			} else {
+				line, block = block[:i], block[i+1:]
+			}
+		} else {
+			line, block = cutLine(block)
+		}
+		if len(line) == 0 || line[0] == ':' {
+			continue
+		}
+		parseLine(line, f)
+	}
+}
+
+// cutLine splits b after its first line ending (LF, CR or CRLF).
+func cutLine(b []byte) (line, rest []byte) {
+	for i, c := range b {
+		switch c {
+		case '\n':
+			return b[:i], b[i+1:]
+		case '\r':
+			if i+1 < len(b) && b[i+1] == '\n' {
+				return b[:i], b[i+2:]
+			}
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}
+
+func parseLine(line []byte, f *fields) {
+	// A line without a colon is a field name with an empty value.
+	name, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) {
+	case "data":
+		switch {
+		case !f.hasData:
+			f.data, f.hasData = value, true
+		case !f.joined:
+			f.buf = append(append(append(f.buf[:0], f.data...), '\n'), value...)
+			f.data, f.joined = f.buf, true
+		default:
+			f.buf = append(append(f.buf, '\n'), value...)
+			f.data = f.buf
+		}
+	case "event":
+		f.event = value
+	case "id":
+		// The spec ignores ids containing NUL; an empty id resets the cursor.
+		if bytes.IndexByte(value, 0) < 0 {
+			f.id, f.hasID = value, true
+		}
+	case "retry":
+		if d, ok := parseMillis(value); ok {
+			f.retry, f.hasRetry = d, true
+		}
+	}
+}
+
+// parseMillis accepts ASCII digits only, as the spec says; anything else,
+// including an empty value or an overflow, is ignored.
+func parseMillis(b []byte) (time.Duration, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	const limit = math.MaxInt64 / int64(time.Millisecond)
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+		if n > limit {
+			return 0, false
+		}
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// pendingEnd looks at what is left when the stream ends without a final
+// blank line. It returns the end of the last complete block in rest (0 if
+// none) and whether lines after it would have made an event: comment-only
+// leftovers lose nothing, so they are not a truncation.
+func pendingEnd(rest []byte) (complete int, pending bool) {
+	off := 0
+	for len(rest) > 0 {
+		line, next := cutLine(rest)
+		off += len(rest) - len(next)
+		rest = next
+		switch {
+		case len(line) == 0:
+			complete, pending = off, false
+		case line[0] != ':':
+			pending = true
+		}
+	}
+	return complete, pending
+}

@@ -1,0 +1,93 @@
+// Package sse decodes a text/event-stream (Server-Sent Events) as described
+// by the WHATWG HTML standard. It knows nothing about the API that produces
+// the stream: it turns bytes into [Event] values and reports how the stream
+// ended (a clean io.EOF, a truncated event, a read error or a cancelled
+// context).
+package sse
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event is one dispatched server-sent event.
+type Event struct {
+	// ID is the last-event-id cursor in force when the event was
+	// dispatched: the latest id field seen so far in the stream, possibly
+	// from an earlier event, or "" after an empty id field reset it.
+	ID string
+	// Type is the event field, "message" when the event has none.
+	Type string
+	// Data is the data fields joined with "\n". It is owned by the caller.
+	Data []byte
+	// Retry is the reconnection time sent in this event's own block,
+	// 0 if it had none. Use [Decoder.Retry] for the latest hint of the stream.
+	Retry time.Duration
+}
+
+// DefaultMaxEventSize is the largest event accepted unless
+// [WithMaxEventSize] says otherwise.
+const DefaultMaxEventSize = 16 << 20
+
+// ErrEventTooLarge matches, through errors.Is, the *[EventTooLargeError]
+// returned for an event past the size limit.
+var ErrEventTooLarge = errors.New("sse: event too large")
+
+// ErrTruncated is returned when the stream ends, or its reader fails,
+// in the middle of an event (before the blank line that ends it). The
+// error also wraps the read error, or io.ErrUnexpectedEOF on a plain EOF.
+var ErrTruncated = errors.New("sse: truncated event")
+
+// EventTooLargeError reports an event whose bytes on the wire (its lines,
+// without the blank line that ends it) exceed Limit. The decoder stops
+// there: the event is not skipped silently.
+type EventTooLargeError struct {
+	Limit int
+}
+
+// Error implements the error interface.
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("sse: event larger than %d bytes", e.Limit)
+}
+
+// Is reports whether target is [ErrEventTooLarge].
+func (e *EventTooLargeError) Is(target error) bool { return target == ErrEventTooLarge }
+
+// Option configures a [Decoder].
+type Option func(*config)
+
+type config struct {
+	maxEventSize int
+	framing      framing
+}
+
+// WithMaxEventSize sets the largest event, in bytes, the decoder accepts
+// (default [DefaultMaxEventSize]). It also bounds the decoder's buffer.
+// n <= 0 keeps the default.
+func WithMaxEventSize(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxEventSize = n
+		}
+	}
+}
+
+// WithR3labsFraming frames the stream with github.com/r3labs/sse/v2's
+// EventStreamReader instead of the built-in framer. Events and errors are the
+// same (the fuzz tests check it: the wrapper corrects r3labs' handling of cut
+// final blocks, cancellation and mixed line endings), but it is several times
+// slower and its cost grows with the square of the event size; see the
+// comment on framingScan in framer.go and `make bench`.
+func WithR3labsFraming() Option {
+	return withFraming(framingR3labs)
+}
+
+// withFraming picks the framing implementation (tests and benchmarks).
+func withFraming(f framing) Option {
+	return func(c *config) { c.framing = f }
+}
+
+func truncated(cause error) error {
+	return fmt.Errorf("%w: %w", ErrTruncated, cause)
+}
