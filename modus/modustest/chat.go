@@ -1,0 +1,303 @@
+package modustest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+	"github.com/oapi-codegen/nullable"
+)
+
+// thread is a conversation of a skill or of an agent.
+type thread struct {
+	id       string
+	ownerID  int64
+	agent    bool // an agent's thread; skill threads are the ones ListConversations shows
+	messages []server.ConversationMessageDto
+	created  time.Time
+	updated  time.Time
+	seq      int64 // orders threads by last activity when time stamps tie
+}
+
+// answer is the fake model: a deterministic echo of the message.
+func answer(message string) string { return "Echo: " + message }
+
+func checkChat(b *server.SkillChatRequestDto) error {
+	if strings.TrimSpace(b.Message) == "" {
+		return invalid("message must not be empty")
+	}
+	if !b.Model.Valid() {
+		return invalid("model %q is not supported", b.Model)
+	}
+	return nil
+}
+
+// chat appends one exchange to th (a new thread when th is nil).
+func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) server.SkillChatResponseDto {
+	t := now()
+	if th == nil {
+		st.seq++
+		th = &thread{id: fmt.Sprintf("thread_%d", st.seq), ownerID: ownerID, agent: isAgent, created: t}
+		st.threads[th.id] = th
+	}
+	st.seq++
+	th.seq, th.updated = st.seq, t
+	text := answer(message)
+	th.messages = append(th.messages,
+		server.ConversationMessageDto{Type: server.ConversationMessageTypeHuman, Content: message, ID: ptr(fmt.Sprintf("msg_%d_h", st.seq))},
+		server.ConversationMessageDto{Type: server.ConversationMessageTypeAi, Content: text, ID: ptr(fmt.Sprintf("msg_%d_a", st.seq))},
+	)
+	return server.SkillChatResponseDto{Content: text, RunID: "run_" + st.newUUID().String(), ThreadID: th.id}
+}
+
+func (st *state) ownThread(threadID string, ownerID int64, isAgent bool) (*thread, error) {
+	th, ok := st.threads[threadID]
+	if !ok || th.ownerID != ownerID || th.agent != isAgent {
+		return nil, notFound("thread %s not found", threadID)
+	}
+	return th, nil
+}
+
+func (h *api) ChatWithSkill(ctx context.Context, req server.ChatWithSkillRequestObject) (server.ChatWithSkillResponseObject, error) {
+	if err := checkChat(req.Body); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	return server.ChatWithSkill200JSONResponse(h.state.chat(nil, req.ID, false, req.Body.Message)), nil
+}
+
+func (h *api) ContinueSkillChat(ctx context.Context, req server.ContinueSkillChatRequestObject) (server.ContinueSkillChatResponseObject, error) {
+	if err := checkChat(req.Body); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	th, err := h.state.ownThread(req.ThreadID, req.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	return server.ContinueSkillChat200JSONResponse(h.state.chat(th, req.ID, false, req.Body.Message)), nil
+}
+
+func (h *api) ChatWithAgent(ctx context.Context, req server.ChatWithAgentRequestObject) (server.ChatWithAgentResponseObject, error) {
+	if err := checkChat(req.Body); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveAgent(req.ID); err != nil {
+		return nil, err
+	}
+	return server.ChatWithAgent200JSONResponse(h.state.chat(nil, req.ID, true, req.Body.Message)), nil
+}
+
+func (h *api) ContinueAgentChat(ctx context.Context, req server.ContinueAgentChatRequestObject) (server.ContinueAgentChatResponseObject, error) {
+	if err := checkChat(req.Body); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveAgent(req.ID); err != nil {
+		return nil, err
+	}
+	th, err := h.state.ownThread(req.ThreadID, req.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	return server.ContinueAgentChat200JSONResponse(h.state.chat(th, req.ID, true, req.Body.Message)), nil
+}
+
+func (th *thread) summary() server.ConversationListItemDto {
+	first := ""
+	if len(th.messages) > 0 {
+		first = th.messages[0].Content
+	}
+	return server.ConversationListItemDto{
+		CreatedAt: th.created, UpdatedAt: th.updated, FirstMessage: first, MessageCount: int64(len(th.messages)),
+		SkillID: th.ownerID, ThreadID: th.id, Title: nullable.NewNullableWithValue(first),
+		UserIDs: []string{DefaultUserID},
+	}
+}
+
+// ListConversations lists a skill's threads, most recently active first;
+// skill id 0 lists the threads of all skills.
+func (h *api) ListConversations(ctx context.Context, req server.ListConversationsRequestObject) (server.ListConversationsResponseObject, error) {
+	p := req.Params
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if req.ID != 0 {
+		if _, err := h.state.liveSkill(req.ID); err != nil {
+			return nil, err
+		}
+	}
+	var ths []*thread
+	for _, th := range h.state.threads {
+		if th.agent || (req.ID != 0 && th.ownerID != req.ID) {
+			continue
+		}
+		if p.UserID != nil && *p.UserID != DefaultUserID {
+			continue
+		}
+		if p.ToolName != nil { // the fake's threads call no tools
+			continue
+		}
+		ths = append(ths, th)
+	}
+	slices.SortFunc(ths, func(a, b *thread) int { return int(b.seq - a.seq) })
+	all := make([]server.ConversationListItemDto, 0, len(ths))
+	for _, th := range ths {
+		s := th.summary()
+		if p.IncludeTools != nil && *p.IncludeTools {
+			s.ToolsUsed = []string{}
+		}
+		all = append(all, s)
+	}
+	q := queryHash("ListConversations", req.ID, p.UserID, p.ToolName, p.Timeframe, p.IncludeTools)
+	size := 10
+	if p.PageSize != nil && *p.PageSize > 0 {
+		size = min(*p.PageSize, 100)
+	}
+	token := p.PageToken
+	if (token == nil || *token == "") && p.Page != nil { // legacy page numbers
+		if *p.Page < 0 {
+			return nil, invalid("page must not be negative")
+		}
+		token = ptr(makeToken(*p.Page*size, q))
+	}
+	page, next, err := paginate(all, token, p.PageSize, 10, 100, q)
+	if err != nil {
+		return nil, err
+	}
+	return server.ListConversations200JSONResponse{
+		Conversations: nonNil(page), NextPageToken: next, TotalCount: int64(len(all)), PageSize: ptr(int64(size)),
+	}, nil
+}
+
+func (h *api) GetConversation(ctx context.Context, req server.GetConversationRequestObject) (server.GetConversationResponseObject, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if req.ID != 0 {
+		if _, err := h.state.liveSkill(req.ID); err != nil {
+			return nil, err
+		}
+	}
+	th, ok := h.state.threads[req.ThreadID]
+	if !ok {
+		return nil, notFound("thread %s not found", req.ThreadID)
+	}
+	return server.GetConversation200JSONResponse{
+		CreatedAt: th.created, UpdatedAt: th.updated, Messages: slices.Clone(th.messages),
+		SkillID: th.ownerID, ThreadID: th.id,
+	}, nil
+}
+
+// memoryUser is the metadata key ListMemories' userId filter looks at.
+const memoryUser = "userId"
+
+func (h *api) ListMemories(ctx context.Context, req server.ListMemoriesRequestObject) (server.ListMemoriesResponseObject, error) {
+	p := req.Params
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	var all []server.MemoryDto
+	for _, m := range h.state.memories[req.ID] {
+		if p.UserID != nil && m.Metadata[memoryUser] != *p.UserID {
+			continue
+		}
+		all = append(all, *m)
+	}
+	if len(all) > 1000 {
+		all = all[:1000]
+	}
+	// Without any paging parameter the API returns up to 100; else 25 a page.
+	def, max, size := 25, 100, p.PageSize
+	if size == nil && p.Limit != nil {
+		size, max = p.Limit, 1000
+	}
+	if p.PageToken == nil && size == nil {
+		def = 100
+	}
+	page, next, err := paginate(all, p.PageToken, size, def, max, queryHash("ListMemories", req.ID, p.UserID))
+	if err != nil {
+		return nil, err
+	}
+	return server.ListMemories200JSONResponse{Memories: nonNil(page), NextPageToken: next}, nil
+}
+
+// SearchMemories ranks by a case-insensitive substring match instead of
+// semantic similarity.
+func (h *api) SearchMemories(ctx context.Context, req server.SearchMemoriesRequestObject) (server.SearchMemoriesResponseObject, error) {
+	b := req.Body
+	if strings.TrimSpace(b.Query) == "" {
+		return nil, invalid("query must not be empty")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	limit := 10
+	if b.Limit != nil && *b.Limit > 0 {
+		limit = *b.Limit
+	}
+	out := []server.MemoryDto{}
+	for _, m := range h.state.memories[req.ID] {
+		if b.UserID != nil && m.Metadata[memoryUser] != *b.UserID {
+			continue
+		}
+		if containsFold(m.Memory, b.Query) && len(out) < limit {
+			out = append(out, *m)
+		}
+	}
+	return server.SearchMemories200JSONResponse{Memories: out, NextPageToken: nullable.NewNullNullable[string]()}, nil
+}
+
+func (h *api) UpdateMemory(ctx context.Context, req server.UpdateMemoryRequestObject) (server.UpdateMemoryResponseObject, error) {
+	apply, err := mask(req.Params.UpdateMask, "memory", "metadata")
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	if i < 0 {
+		return nil, notFound("memory %s not found", req.MemoryID)
+	}
+	m := h.state.memories[req.ID][i]
+	if req.Body.Memory != nil && apply("memory") {
+		if strings.TrimSpace(*req.Body.Memory) == "" {
+			return nil, invalid("memory must not be empty")
+		}
+		m.Memory = *req.Body.Memory
+	}
+	if req.Body.Metadata != nil && apply("metadata") {
+		m.Metadata = req.Body.Metadata
+	}
+	m.UpdatedAt = ptr(now())
+	return server.UpdateMemory204Response{}, nil
+}
+
+func (h *api) DeleteMemory(ctx context.Context, req server.DeleteMemoryRequestObject) (server.DeleteMemoryResponseObject, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveSkill(req.ID); err != nil {
+		return nil, err
+	}
+	h.state.memories[req.ID] = slices.DeleteFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	return server.DeleteMemory204Response{}, nil
+}

@@ -1,0 +1,420 @@
+package modustest
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+	"github.com/oapi-codegen/nullable"
+)
+
+// userKinds are the context types users create and may delete; items of
+// other types come from integrations and answer 422 on delete.
+var userKinds = []string{"note", "link", "saved_query"}
+
+// addItem stores a context item and returns it.
+func (st *state) addItem(contextType string, content map[string]any, description *string, dataPath []string, connectionID *string) *server.ContextItemDto {
+	t := now()
+	it := &server.ContextItemDto{
+		Content: content, ContextType: contextType, CreatedAt: t, UpdatedAt: t,
+		DataPath: nonNil(dataPath), OrgID: DefaultOrganizationID, Topics: []string{},
+		UID: st.newUUID().String(), UserFeedback: server.ContextItemDtoUserFeedbackNeutral,
+	}
+	if it.Content == nil {
+		it.Content = map[string]any{}
+	}
+	it.ConnectionID = nullable.NewNullNullable[string]()
+	if connectionID != nil {
+		it.ConnectionID = nullable.NewNullableWithValue(*connectionID)
+	}
+	it.Description = nullable.NewNullNullable[string]()
+	if description != nil {
+		it.Description = nullable.NewNullableWithValue(*description)
+	}
+	st.items[it.UID] = it
+	st.itemOrder = append(st.itemOrder, it.UID)
+	return it
+}
+
+// itemText is what text searches look at: content, description and topics.
+func itemText(it *server.ContextItemDto) string {
+	b, _ := json.Marshal(it.Content)
+	d, _ := it.Description.Get()
+	return string(b) + " " + d + " " + strings.Join(it.Topics, " ")
+}
+
+func (st *state) item(uid string) (*server.ContextItemDto, error) {
+	it, ok := st.items[uid]
+	if !ok {
+		return nil, notFound("context item %s not found", uid)
+	}
+	return it, nil
+}
+
+func created(it *server.ContextItemDto, kind server.ContextItemKind, title string) server.CreatedContextItemResponseDto {
+	return server.CreatedContextItemResponseDto{
+		ContextItemID: it.UID, Kind: kind, Title: nullable.NewNullableWithValue(title),
+		S3Key: nullable.NewNullNullable[string](),
+	}
+}
+
+func required(fields map[string]string) error {
+	for name, v := range fields {
+		if strings.TrimSpace(v) == "" {
+			return invalid("%s must not be empty", name)
+		}
+	}
+	return nil
+}
+
+func (h *api) CreateNote(ctx context.Context, req server.CreateNoteRequestObject) (server.CreateNoteResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"title": b.Title, "content": b.Content}); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it := h.state.addItem("note", map[string]any{"title": b.Title, "content": b.Content}, &b.Title, []string{"notes", b.Title}, nil)
+	return server.CreateNote201JSONResponse(created(it, server.ContextItemKindNote, b.Title)), nil
+}
+
+// CreateLink does not fetch the page: the content holds the URL, and the
+// title falls back to the host name, as the API's does without metadata.
+func (h *api) CreateLink(ctx context.Context, req server.CreateLinkRequestObject) (server.CreateLinkResponseObject, error) {
+	b := req.Body
+	u, err := url.Parse(b.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, invalid("url must be an absolute http(s) URL")
+	}
+	title := u.Hostname()
+	if b.Title != nil && *b.Title != "" {
+		title = *b.Title
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	content := map[string]any{"url": b.URL, "title": title, "isCrawl": b.IsCrawl != nil && *b.IsCrawl}
+	it := h.state.addItem("link", content, &title, []string{"links", b.URL}, nil)
+	return server.CreateLink201JSONResponse(created(it, server.ContextItemKindLink, title)), nil
+}
+
+func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryRequestObject) (server.CreateSavedQueryResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"name": b.Name, "connectionId": b.ConnectionID}); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slices.ContainsFunc(h.state.connections, func(c server.ConnectionDto) bool { return c.ID.String() == b.ConnectionID }) {
+		return nil, notFound("connection %s not found", b.ConnectionID)
+	}
+	content := map[string]any{"name": b.Name, "query": deref(b.Query)}
+	path := b.Path
+	if len(path) == 0 {
+		path = []string{"saved_queries", b.Name}
+	}
+	it := h.state.addItem("saved_query", content, b.Description, path, &b.ConnectionID)
+	return server.CreateSavedQuery201JSONResponse(created(it, server.ContextItemKindSavedQuery, b.Name)), nil
+}
+
+func (h *api) CreateDimension(ctx context.Context, req server.CreateDimensionRequestObject) (server.CreateDimensionResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	content := toMap(b)
+	if _, ok := content["dataType"]; !ok {
+		content["dataType"] = "TEXT"
+	}
+	it := h.state.addItem("dimension", content, &b.Description, []string{"semantic_layer", "dimensions", b.Name}, nil)
+	return server.CreateDimension201JSONResponse(created(it, server.ContextItemKindDimension, b.Name)), nil
+}
+
+func (h *api) CreateFact(ctx context.Context, req server.CreateFactRequestObject) (server.CreateFactResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	content := toMap(b)
+	if _, ok := content["dataType"]; !ok {
+		content["dataType"] = "NUMBER"
+	}
+	if _, ok := content["aggregation"]; !ok {
+		content["aggregation"] = "SUM"
+	}
+	it := h.state.addItem("fact", content, &b.Description, []string{"semantic_layer", "facts", b.Name}, nil)
+	return server.CreateFact201JSONResponse(created(it, server.ContextItemKindFact, b.Name)), nil
+}
+
+// CreateFilter validates and then answers 422: the API does not store
+// filters yet (see the operation's description in openapi.json).
+func (h *api) CreateFilter(ctx context.Context, req server.CreateFilterRequestObject) (server.CreateFilterResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+		return nil, err
+	}
+	return nil, unprocessable("filters cannot be created yet")
+}
+
+// CreateMetric validates and then answers 422, like CreateFilter.
+func (h *api) CreateMetric(ctx context.Context, req server.CreateMetricRequestObject) (server.CreateMetricResponseObject, error) {
+	b := req.Body
+	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+		return nil, err
+	}
+	return nil, unprocessable("metrics cannot be created yet")
+}
+
+func (h *api) GetContextItem(ctx context.Context, req server.GetContextItemRequestObject) (server.GetContextItemResponseObject, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it, err := h.state.item(req.UID)
+	if err != nil {
+		return nil, err
+	}
+	return server.GetContextItem200JSONResponse(*it), nil
+}
+
+func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsRequestObject) (server.ListContextItemsResponseObject, error) {
+	p := req.Params
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var all []server.ContextItemDto
+	for _, uid := range h.state.itemOrder {
+		it := h.state.items[uid]
+		if len(p.ContextTypes) > 0 && !slices.Contains(p.ContextTypes, it.ContextType) {
+			continue
+		}
+		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, string(it.UserFeedback)) {
+			continue
+		}
+		if len(p.Topics) > 0 && !slices.ContainsFunc(p.Topics, func(t string) bool { return slices.Contains(it.Topics, t) }) {
+			continue
+		}
+		if p.SearchQuery != nil && !containsFold(itemText(it), *p.SearchQuery) {
+			continue
+		}
+		all = append(all, *it)
+	}
+	page, next, err := paginate(all, p.PageToken, intPtr(p.PageSize), 25, 200,
+		queryHash("ListContextItems", p.ContextTypes, p.VerificationStatuses, p.SearchQuery, p.Topics))
+	if err != nil {
+		return nil, err
+	}
+	return server.ListContextItems200JSONResponse{
+		ContextItems: nonNil(page), NextPageToken: next, TotalCount: nullable.NewNullableWithValue(int64(len(all))),
+	}, nil
+}
+
+func (h *api) LookupContextItem(ctx context.Context, req server.LookupContextItemRequestObject) (server.LookupContextItemResponseObject, error) {
+	b := req.Body
+	if b.ContextType == "" || len(b.DataPath) == 0 {
+		return nil, invalid("contextType and dataPath are required")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, uid := range h.state.itemOrder {
+		it := h.state.items[uid]
+		if it.ContextType != b.ContextType || !slices.Equal(it.DataPath, b.DataPath) {
+			continue
+		}
+		return server.LookupContextItem200JSONResponse{Item: nullable.NewNullableWithValue(server.LookupContextItemRowDto{
+			ConnectionID: it.ConnectionID, Content: project(it.Content, b.ContentProjection), ContextType: it.ContextType,
+			DataPath: it.DataPath, SelectionID: orNull(it.SelectionID), UID: it.UID,
+		})}, nil
+	}
+	return server.LookupContextItem200JSONResponse{Item: nullable.NewNullNullable[server.LookupContextItemRowDto]()}, nil
+}
+
+// project keeps only the content keys a contentProjection asks for.
+func project(content map[string]any, p *server.ContentProjectionDto) map[string]any {
+	if p == nil || (len(p.Fields) == 0 && len(p.Arrays) == 0) {
+		return content
+	}
+	out := map[string]any{}
+	for _, f := range p.Fields {
+		if v, ok := content[f]; ok {
+			out[f] = v
+		}
+	}
+	for key, keep := range p.Arrays {
+		arr, ok := content[key].([]any)
+		if !ok {
+			continue
+		}
+		trimmed := make([]any, 0, len(arr))
+		for _, e := range arr {
+			m, ok := e.(map[string]any)
+			if !ok {
+				trimmed = append(trimmed, e)
+				continue
+			}
+			n := map[string]any{}
+			for _, k := range keep {
+				if v, ok := m[k]; ok {
+					n[k] = v
+				}
+			}
+			trimmed = append(trimmed, n)
+		}
+		out[key] = trimmed
+	}
+	return out
+}
+
+func orNull(n nullable.Nullable[string]) nullable.Nullable[string] {
+	if !n.IsSpecified() {
+		return nullable.NewNullNullable[string]()
+	}
+	return n
+}
+
+// UpdateContextItem applies the fields the updateMask names (all fields
+// sent, without a mask). A field named in the mask but absent from the body
+// is reset, as AIP-134 asks: description to null, topics to none, the
+// verdict to neutral.
+func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextItemRequestObject) (server.UpdateContextItemResponseObject, error) {
+	b := req.Body
+	hasMask := req.Params.UpdateMask != nil && strings.TrimSpace(*req.Params.UpdateMask) != ""
+	apply, err := mask(req.Params.UpdateMask, "content", "contextType", "description", "topics", "userFeedback")
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it, err := h.state.item(req.UID)
+	if err != nil {
+		return nil, err
+	}
+	next := *it
+	if apply("content") && (b.Content != nil || hasMask) {
+		if b.Content == nil {
+			return nil, invalid("updateMask names content but the body has none")
+		}
+		if b.ContextType == nil {
+			return nil, invalid("content must be sent together with contextType")
+		}
+		if *b.ContextType != it.ContextType {
+			return nil, invalid("contextType %q does not match the item's type %q", *b.ContextType, it.ContextType)
+		}
+		next.Content = b.Content
+	}
+	if apply("description") {
+		switch {
+		case b.Description != nil:
+			next.Description = nullable.NewNullableWithValue(*b.Description)
+		case hasMask:
+			next.Description = nullable.NewNullNullable[string]()
+		}
+	}
+	if apply("topics") {
+		switch {
+		case b.Topics != nil:
+			next.Topics = nonNil(*b.Topics)
+		case hasMask:
+			next.Topics = []string{}
+		}
+	}
+	if apply("userFeedback") {
+		switch {
+		case b.UserFeedback != nil:
+			if !server.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
+				return nil, invalid("userFeedback must be negative, neutral or positive")
+			}
+			next.UserFeedback = server.ContextItemDtoUserFeedback(*b.UserFeedback)
+		case hasMask:
+			next.UserFeedback = server.ContextItemDtoUserFeedbackNeutral
+		}
+	}
+	t := now()
+	next.UpdatedAt = t
+	next.LastUpdateMetadata = nullable.NewNullableWithValue(server.ContextItemDto_LastUpdateMetadata{
+		Action: ptr("api_update"), UserID: ptr(DefaultUserID), Timestamp: &t,
+	})
+	*it = next
+	return server.UpdateContextItem200JSONResponse{UID: it.UID}, nil
+}
+
+func (h *api) DeleteContextItem(ctx context.Context, req server.DeleteContextItemRequestObject) (server.DeleteContextItemResponseObject, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it, err := h.state.item(req.UID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(userKinds, it.ContextType) {
+		return nil, unprocessable("context items of type %q are managed by their integration and cannot be deleted", it.ContextType)
+	}
+	delete(h.state.items, it.UID)
+	h.state.itemOrder = slices.DeleteFunc(h.state.itemOrder, func(u string) bool { return u == it.UID })
+	return server.DeleteContextItem200JSONResponse{ContextType: it.ContextType, UID: it.UID}, nil
+}
+
+// ListContextItemValues pages through the array at contentKeyPath (a dot
+// path) inside the item's content.
+func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextItemValuesRequestObject) (server.ListContextItemValuesResponseObject, error) {
+	p := req.Params
+	if p.Offset != nil && *p.Offset < 0 {
+		return nil, invalid("offset must not be negative")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it, err := h.state.item(req.UID)
+	if err != nil {
+		return nil, err
+	}
+	if it.ContextType != p.ContextType || len(p.DataPathPrefix) > len(it.DataPath) || !slices.Equal(it.DataPath[:len(p.DataPathPrefix)], p.DataPathPrefix) {
+		return nil, notFound("context item %s of type %q not found", req.UID, p.ContextType)
+	}
+	var cur any = it.Content
+	for _, k := range strings.Split(p.ContentKeyPath, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			cur = nil
+			break
+		}
+		cur = m[k]
+	}
+	arr, ok := cur.([]any)
+	if !ok {
+		return nil, invalid("no array at contentKeyPath %q", p.ContentKeyPath)
+	}
+	var all []any
+	for _, v := range arr {
+		if p.SearchQuery != nil {
+			s, isStr := v.(string)
+			if !isStr {
+				b, _ := json.Marshal(v)
+				s = string(b)
+			}
+			if !containsFold(s, *p.SearchQuery) {
+				continue
+			}
+		}
+		all = append(all, v)
+	}
+	q := queryHash("ListContextItemValues", req.UID, p.ContextType, p.ContentKeyPath, p.SearchQuery, p.DataPathPrefix)
+	token := p.PageToken
+	if (token == nil || *token == "") && p.Offset != nil { // the legacy offset starts where a token would
+		token = ptr(makeToken(int(*p.Offset), q))
+	}
+	page, next, err := paginate(all, token, intPtr(p.PageSize), 25, 200, q)
+	if err != nil {
+		return nil, err
+	}
+	return server.ListContextItemValues200JSONResponse{Values: nonNil(page), NextPageToken: next}, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

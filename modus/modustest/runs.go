@@ -1,0 +1,376 @@
+package modustest
+
+// SSE: the three stream operations go through the generated strict server.
+// Its text/event-stream response copies the Body reader to the client and
+// flushes after every read, so we hand it an io.Pipe and write one whole
+// frame per Write: each frame is flushed on its own. To drop a stream the
+// writer closes the pipe with errDropStream; the error handler then panics
+// with http.ErrAbortHandler so the client sees a broken connection rather
+// than a clean end. No hand-written routing is needed.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+)
+
+// frame is one stored SSE event.
+type frame struct {
+	id   string
+	data []byte
+}
+
+func (f frame) bytes() []byte {
+	return []byte("id: " + f.id + "\ndata: " + string(f.data) + "\n\n")
+}
+
+// run is a run or workflow action with all its events. The fake produces a
+// run's events at once, so a run is complete as soon as it exists; streams
+// replay the stored events.
+type run struct {
+	id       string
+	threadID string
+	ms       int64
+	bodyHash [32]byte
+	frames   []frame
+}
+
+func (r *run) add(event any) {
+	b, _ := json.Marshal(event)
+	r.frames = append(r.frames, frame{id: fmt.Sprintf("%d-%d", r.ms, len(r.frames)), data: b})
+}
+
+// after returns the index of the first frame after lastID ("" or "0": all).
+func (r *run) after(lastID string) (int, error) {
+	if lastID == "" || lastID == "0" {
+		return 0, nil
+	}
+	if i := slices.IndexFunc(r.frames, func(f frame) bool { return f.id == lastID }); i >= 0 {
+		return i + 1, nil
+	}
+	msStr, seqStr, ok := strings.Cut(lastID, "-")
+	ms, err1 := strconv.ParseInt(msStr, 10, 64)
+	seq, err2 := strconv.ParseInt(seqStr, 10, 64)
+	if !ok || err1 != nil || err2 != nil || seq < 0 {
+		return 0, invalid("invalid Last-Event-ID %q", lastID)
+	}
+	switch {
+	case ms < r.ms:
+		return 0, nil
+	case ms > r.ms || seq >= int64(len(r.frames)):
+		return len(r.frames), nil
+	}
+	return int(seq) + 1, nil
+}
+
+// tokens is what a run says: the server's script, else an echo of the
+// message word by word.
+func (st *state) tokens(message string) []string {
+	if len(st.script) > 0 {
+		return st.script
+	}
+	words := strings.Fields(answer(message))
+	for i := range words[1:] {
+		words[i+1] = " " + words[i+1]
+	}
+	return words
+}
+
+func hashBody(v any) [32]byte {
+	b, _ := json.Marshal(v)
+	return sha256.Sum256(b)
+}
+
+// startOrResume finds the run an idempotency key names, or makes a new one
+// with build. conflict is true when the key was used with another body.
+func (st *state) startOrResume(kind, key string, hash [32]byte, build func(r *run)) (r *run, conflict bool) {
+	if key != "" {
+		if old, ok := st.idem[kind+"\x00"+key]; ok {
+			return old, old.bodyHash != hash
+		}
+	}
+	st.seq++
+	id := key
+	if id == "" {
+		id = fmt.Sprintf("run_%d", st.seq)
+	}
+	if _, taken := st.runs[id]; taken { // a key reused by the other kind of run
+		id = fmt.Sprintf("%s_%d", id, st.seq)
+	}
+	r = &run{id: id, threadID: fmt.Sprintf("thread_%d", st.seq), ms: time.Now().UnixMilli(), bodyHash: hash}
+	build(r)
+	st.runs[r.id] = r
+	if key != "" {
+		st.idem[kind+"\x00"+key] = r
+	}
+	return r, false
+}
+
+// wantsJSON: CreateRun answers JSON only when the client asks for it and
+// not for an event stream.
+func wantsJSON(accept string) bool {
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/event-stream")
+}
+
+// stream writes frames into a pipe, one Write per frame, pausing and
+// dropping as the fault switches say. The goroutine ends when the frames
+// are written, the reader is closed, or ctx (the request) ends.
+func (h *api) stream(ctx context.Context, frames []frame) io.Reader {
+	info(ctx).streaming = true
+	drop, interval := h.faults.takeDrop()
+	pr, pw := io.Pipe()
+	go func() {
+		for i, f := range frames {
+			if i == drop {
+				pw.CloseWithError(errDropStream)
+				return
+			}
+			if i > 0 && !sleep(ctx, interval) {
+				pw.CloseWithError(errDropStream)
+				return
+			}
+			if _, err := pw.Write(f.bytes()); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	return pr
+}
+
+// conflictFrame is the error event a reused Idempotency-Key with another
+// body gets (a 409 conflict reported inside the stream).
+func conflictFrame() []frame {
+	b, _ := json.Marshal(server.ErrorRunEvent{Type: server.ErrorRunEventTypeError, Error: "Idempotency-Key reused with a different request body"})
+	return []frame{{id: fmt.Sprintf("%d-0", time.Now().UnixMilli()), data: b}}
+}
+
+func checkOrg(id string) error {
+	if id != "" && id != DefaultOrganizationID {
+		return forbidden("organizationId %q does not match the token's organization", id)
+	}
+	return nil
+}
+
+func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) (server.CreateRunResponseObject, error) {
+	b := req.Body
+	if strings.TrimSpace(b.Message) == "" {
+		return nil, invalid("message must not be empty")
+	}
+	if strings.TrimSpace(b.SessionID) == "" {
+		return nil, invalid("sessionId must not be empty")
+	}
+	if b.Action != nil && !b.Action.Valid() {
+		return nil, invalid("action must be chat")
+	}
+	if err := checkOrg(b.OrganizationID); err != nil {
+		return nil, err
+	}
+	key := deref(req.Params.IdempotencyKey)
+	if key == "" {
+		key = deref(b.RunID)
+	}
+	ri := info(ctx)
+	h.mu.Lock()
+	r, conflicted := h.state.startOrResume("run", key, hashBody(b), func(r *run) {
+		for _, t := range h.state.tokens(b.Message) {
+			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+		}
+		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
+		h.state.recordAgentRun(0, r, b.Message, "api")
+	})
+	start, err := 0, error(nil)
+	if !conflicted {
+		start, err = r.after(ri.lastEventID)
+	}
+	frames := r.frames
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if wantsJSON(ri.accept) {
+		if conflicted {
+			return nil, conflict("Idempotency-Key reused with a different request body")
+		}
+		return server.CreateRun201JSONResponse{RunID: r.id, Status: "running"}, nil
+	}
+	if conflicted {
+		return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, conflictFrame())}, nil
+	}
+	return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+}
+
+func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkflowActionRequestObject) (server.ExecuteWorkflowActionResponseObject, error) {
+	b := req.Body
+	if strings.TrimSpace(b.SessionID) == "" {
+		return nil, invalid("sessionId must not be empty")
+	}
+	if b.WorkflowAction == nil {
+		return nil, invalid("workflowAction is required")
+	}
+	if err := checkOrg(b.OrganizationID); err != nil {
+		return nil, err
+	}
+	key := deref(req.Params.IdempotencyKey)
+	if key == "" {
+		key = deref(b.RunID)
+	}
+	var agentID int64
+	if b.AutomationID != nil {
+		agentID, _ = strconv.ParseInt(*b.AutomationID, 10, 64)
+	}
+	tool, _ := b.WorkflowAction["toolName"].(string)
+	if tool == "" {
+		tool, _ = b.WorkflowAction["toolId"].(string)
+	}
+	ri := info(ctx)
+	h.mu.Lock()
+	r, conflicted := h.state.startOrResume("action", key, hashBody(b), func(r *run) {
+		callID := "call_" + r.id
+		r.add(server.ToolStartRunEvent{Type: server.ToolStartRunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
+		for _, t := range h.state.tokens("action " + tool) {
+			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+		}
+		r.add(server.ToolEndRunEvent{Type: server.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
+		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id})
+		h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
+	})
+	start, err := 0, error(nil)
+	if !conflicted {
+		start, err = r.after(ri.lastEventID)
+	}
+	frames := r.frames
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if conflicted {
+		frames, start = conflictFrame(), 0
+	}
+	return server.ExecuteWorkflowAction200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+}
+
+func (h *api) StreamRun(ctx context.Context, req server.StreamRunRequestObject) (server.StreamRunResponseObject, error) {
+	h.mu.Lock()
+	r, ok := h.state.runs[req.RunID]
+	var frames []frame
+	start, err := 0, error(nil)
+	if ok {
+		frames = r.frames
+		start, err = r.after(strings.TrimSpace(deref(req.Params.LastEventID)))
+	}
+	h.mu.Unlock()
+	if !ok {
+		return nil, notFound("run %s not found", req.RunID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return server.StreamRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+}
+
+// recordAgentRun adds the run summary ListAgentRuns shows. agentID 0 means
+// the most recently created agent that is not deleted (CreateRun's body
+// names no agent); without any agent nothing is recorded.
+func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) {
+	if agentID == 0 {
+		for id, a := range st.agents {
+			if a.dto.Status != server.ResourceLifecycleStatusDeleted && id > agentID {
+				agentID = id
+			}
+		}
+	}
+	a, err := st.liveAgent(agentID)
+	if err != nil {
+		return
+	}
+	t := time.UnixMilli(r.ms).UTC()
+	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
+}
+
+func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *server.GetAutomationRunResponseDto {
+	temporal := st.newUUID().String()
+	if workflowID == "" {
+		st.seq++
+		workflowID = fmt.Sprintf("wf_%d_run_%d", a.dto.ID, st.seq)
+	}
+	ar := &server.GetAutomationRunResponseDto{
+		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
+		Source: server.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
+		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
+	}
+	if status != "running" && status != "awaiting_human" {
+		end := started.Add(42 * time.Millisecond)
+		ar.EndedAt, ar.DurationMs = &end, ptr(int64(42))
+	} else {
+		ar.Source = server.AutomationRunSourceLiveQuery
+	}
+	st.agentRuns = append(st.agentRuns, ar)
+	return ar
+}
+
+func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequestObject) (server.ListAgentRunsResponseObject, error) {
+	p := req.Params
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveAgent(req.ID); err != nil {
+		return nil, err
+	}
+	counts := map[string]int64{}
+	var all []server.AutomationRunListItemDto
+	for i := len(h.state.agentRuns) - 1; i >= 0; i-- { // newest first
+		ar := h.state.agentRuns[i]
+		if ar.AgentID != req.ID {
+			continue
+		}
+		if p.Search != nil && !containsFold(ar.AgentName, *p.Search) {
+			continue
+		}
+		counts[ar.Status]++
+		counts["all_executions"]++
+		if p.Status != nil && *p.Status != "all_executions" && *p.Status != ar.Status {
+			continue
+		}
+		all = append(all, server.AutomationRunListItemDto{
+			AgentID: ar.AgentID, AgentName: ar.AgentName, AgentType: ar.AgentType, DurationMs: ar.DurationMs,
+			EndedAt: ar.EndedAt, ID: ar.ID, StartedAt: ar.StartedAt, Status: ar.Status, Summary: ar.Summary,
+			TemporalRunID: ar.TemporalRunID, TriggerType: ar.TriggerType, WorkflowID: ar.WorkflowID,
+		})
+	}
+	page, next, err := paginate(all, p.PageToken, p.PageSize, 25, 100,
+		queryHash("ListAgentRuns", req.ID, p.Status, p.Timeframe, p.ApprovalScope, p.Search))
+	if err != nil {
+		return nil, err
+	}
+	c := server.ListAutomationRunsResponseDto_Counts{
+		AllExecutions: ptr(counts["all_executions"]), AwaitingHuman: ptr(counts["awaiting_human"]),
+		Completed: ptr(counts["completed"]), Error: ptr(counts["error"]), Running: ptr(counts["running"]),
+	}
+	return server.ListAgentRuns200JSONResponse{Runs: nonNil(page), NextPageToken: next, Counts: c}, nil
+}
+
+func (h *api) GetAgentRun(ctx context.Context, req server.GetAgentRunRequestObject) (server.GetAgentRunResponseObject, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, err := h.state.liveAgent(req.ID); err != nil {
+		return nil, err
+	}
+	for _, ar := range h.state.agentRuns {
+		if ar.AgentID != req.ID || (ar.ID != req.RunID && ar.WorkflowID != req.RunID) {
+			continue
+		}
+		if t := req.Params.TemporalRunID; t != nil && *t != deref(ar.TemporalRunID) {
+			continue
+		}
+		return server.GetAgentRun200JSONResponse(*ar), nil
+	}
+	return nil, notFound("run %s of agent %d not found", req.RunID, req.ID)
+}

@@ -1,0 +1,191 @@
+package modustest
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+	"github.com/oapi-codegen/nullable"
+)
+
+// The Seed methods put data into the server directly, so that a test can
+// start from a known state. They return what they created as the generated
+// client's types (package gen), as the API would show it.
+
+// AgentSeed describes an agent for SeedAgent.
+type AgentSeed struct {
+	Name        string        // required
+	Type        gen.AgentType // default task
+	Description string
+	Deployed    bool // deploy the first variation (status active)
+	Deleted     bool // soft-delete it afterwards
+}
+
+// SkillSeed describes a skill for SeedSkill.
+type SkillSeed struct {
+	Name         string // required
+	Description  string
+	Model        string // default anthropic/claude-sonnet-4.6
+	Instructions []string
+	Deployed     bool // deploy the first variation (status active)
+	Deleted      bool // soft-delete it afterwards
+}
+
+// ContextItemSeed describes a context item for SeedContextItem. Items of
+// types other than note, link and saved_query behave as integration items:
+// deleting them answers 422.
+type ContextItemSeed struct {
+	ContextType  string // required, such as note or salesforce_object_field
+	Content      map[string]any
+	Description  string
+	DataPath     []string
+	Topics       []string
+	ConnectionID string
+	UserFeedback string // negative, neutral (default) or positive
+}
+
+// SeedAgent adds an agent and returns it (draft view).
+func (s *Server) SeedAgent(in AgentSeed) (gen.AgentDto, error) {
+	typ := server.AgentType(in.Type)
+	if typ == "" {
+		typ = server.AgentTypeTask
+	}
+	dto := server.CreateAgentDto{Name: in.Name, Type: typ}
+	if in.Description != "" {
+		dto.Description = &in.Description
+	}
+	status := server.ResourceLifecycleStatusDraft
+	if in.Deployed {
+		status = server.ResourceLifecycleStatusActive
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.state.createAgent(dto, status)
+	if err != nil {
+		return gen.AgentDto{}, err
+	}
+	if in.Deleted {
+		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+	}
+	return convert[gen.AgentDto](a.view("draft", true))
+}
+
+// SeedSkill adds a skill and returns it (draft view).
+func (s *Server) SeedSkill(in SkillSeed) (gen.SkillDto, error) {
+	dto := server.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
+	if in.Description != "" {
+		dto.Description = &in.Description
+	}
+	if in.Model != "" {
+		dto.Model = &in.Model
+	}
+	status := server.ResourceLifecycleStatusDraft
+	if in.Deployed {
+		status = server.ResourceLifecycleStatusActive
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sk, err := s.state.createSkill(dto, status)
+	if err != nil {
+		return gen.SkillDto{}, err
+	}
+	if in.Deleted {
+		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+	}
+	return convert[gen.SkillDto](sk.view("draft", true))
+}
+
+// SeedContextItem adds a context item of any type and returns it.
+func (s *Server) SeedContextItem(in ContextItemSeed) (gen.ContextItemDto, error) {
+	if in.ContextType == "" {
+		return gen.ContextItemDto{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
+	}
+	fb := server.ContextItemDtoUserFeedback(in.UserFeedback)
+	if fb == "" {
+		fb = server.ContextItemDtoUserFeedbackNeutral
+	}
+	if !fb.Valid() {
+		return gen.ContextItemDto{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)
+	}
+	// A JSON round trip gives content the shapes decoding would ([]any, float64).
+	var content map[string]any
+	if in.Content != nil {
+		c, err := convert[map[string]any](in.Content)
+		if err != nil {
+			return gen.ContextItemDto{}, err
+		}
+		content = c
+	}
+	var desc, conn *string
+	if in.Description != "" {
+		desc = &in.Description
+	}
+	if in.ConnectionID != "" {
+		conn = &in.ConnectionID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it := s.state.addItem(in.ContextType, content, desc, in.DataPath, conn)
+	it.Topics = append([]string{}, in.Topics...)
+	it.UserFeedback = fb
+	return convert[gen.ContextItemDto](*it)
+}
+
+// SeedMemory adds a memory to a skill. metadata["userId"] is what the
+// userId filters of ListMemories and SearchMemories match.
+func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]any) (gen.MemoryDto, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.state.liveSkill(skillID); err != nil {
+		return gen.MemoryDto{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
+	}
+	t := now()
+	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: metadata,
+		CreatedAt: &t, UpdatedAt: &t, Hash: ptr(fmt.Sprintf("%x", hashBody(memory))[:16])}
+	s.state.memories[skillID] = append(s.state.memories[skillID], m)
+	return convert[gen.MemoryDto](*m)
+}
+
+// SeedConnection adds an integration connection (type such as postgresql).
+func (s *Server) SeedConnection(name, typ string) gen.ConnectionDto {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := server.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
+	s.state.connections = append(s.state.connections, c)
+	out, _ := convert[gen.ConnectionDto](c)
+	return out
+}
+
+// SeedAgentRun adds a run summary to an agent's history, with a status
+// such as running, awaiting_human, completed, error or cancelled.
+func (s *Server) SeedAgentRun(agentID int64, status string) (gen.GetAutomationRunResponseDto, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.state.liveAgent(agentID)
+	if err != nil {
+		return gen.GetAutomationRunResponseDto{}, fmt.Errorf("modustest: SeedAgentRun: agent %d does not exist", agentID)
+	}
+	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
+	return convert[gen.GetAutomationRunResponseDto](*ar)
+}
+
+// SetRunScript sets the tokens every later run streams before its done
+// event; no tokens restores the default echo of the message.
+func (s *Server) SetRunScript(tokens ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.script = append([]string(nil), tokens...)
+}
+
+// convert moves a value between the server's and the client's generated
+// types, which share their JSON shape.
+func convert[T any](v any) (T, error) {
+	var out T
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	return out, err
+}

@@ -1,0 +1,265 @@
+package modustest
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/modus"
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+)
+
+// DefaultAPIKey is the API key a Server accepts unless WithAPIKey sets another.
+const DefaultAPIKey = "modus_test_0123456789abcdef0123456789abcdef"
+
+// DefaultOrganizationID is the organization the fake serves; run requests
+// whose organizationId is set to anything else are refused with 403.
+const DefaultOrganizationID = "00000000-0000-0000-0000-000000000001"
+
+// DefaultUserID is the user id of the caller; it owns what it creates.
+const DefaultUserID = "user_modustest"
+
+// Server is an in-memory fake of the Modus API. One HTTP server answers the
+// paths of both hosts (/api/v1/... and /agent/...). All methods are safe for
+// concurrent use.
+type Server struct {
+	ts     *httptest.Server
+	apiKey string
+
+	mu    sync.Mutex
+	state *state
+
+	faults faults
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAPIKey makes the server accept key instead of DefaultAPIKey.
+func WithAPIKey(key string) Option {
+	return func(s *Server) { s.apiKey = key }
+}
+
+// WithRunScript sets the tokens every run streams before its done event
+// (default: an echo of the run's message, word by word).
+func WithRunScript(tokens ...string) Option {
+	return func(s *Server) { s.state.script = append([]string(nil), tokens...) }
+}
+
+// WithLatency delays every request by d before it is handled.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) { s.faults.latency = d }
+}
+
+// WithEventInterval makes streams pause d between two events, so a client
+// can cancel or drop a stream while it is in flight.
+func WithEventInterval(d time.Duration) Option {
+	return func(s *Server) { s.faults.eventInterval = d }
+}
+
+// New starts a Server for use outside tests; the caller must call Close.
+func New(opts ...Option) *Server {
+	s := &Server{apiKey: DefaultAPIKey, state: newState()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.ts = httptest.NewServer(s.handler())
+	return s
+}
+
+// NewServer starts a Server that is closed when t's test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := New(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL is the base URL of the server, for modus.WithBaseURL. The agent host
+// is the same URL.
+func (s *Server) URL() string { return s.ts.URL }
+
+// APIKey is the key the server accepts as a Bearer token.
+func (s *Server) APIKey() string { return s.apiKey }
+
+// OrganizationID is the organization the server's data belongs to.
+func (s *Server) OrganizationID() string { return DefaultOrganizationID }
+
+// Close shuts the server down, closing open streams; it may be called twice.
+func (s *Server) Close() {
+	s.ts.CloseClientConnections()
+	s.ts.Close()
+}
+
+// HTTPClient returns an *http.Client that talks to the server.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
+// Client returns a modus.Client for this server: base URL, API key and
+// organization id set; opts are applied after them and may override them.
+func (s *Server) Client(opts ...modus.Option) (*modus.Client, error) {
+	all := append([]modus.Option{
+		modus.WithBaseURL(s.URL()),
+		modus.WithAPIKey(s.APIKey()),
+		modus.WithOrganizationID(s.OrganizationID()),
+	}, opts...)
+	return modus.NewClient(all...)
+}
+
+// ctxKey keys the per-request values the HTTP layer hands to the handlers.
+type ctxKey struct{}
+
+// reqInfo is what strict handlers need from the raw request but cannot get
+// from their generated request objects.
+type reqInfo struct {
+	id          string
+	accept      string
+	lastEventID string
+	streaming   bool // a stream response has begun: errors can only cut it
+}
+
+func info(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// handler builds the chain: request id and counting, injected faults, auth,
+// then the generated router around our strict implementation.
+func (s *Server) handler() http.Handler {
+	strict := server.NewStrictHandlerWithOptions((*api)(s), nil, server.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, r, badRequest("%v", err))
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
+				// Ends the response without the terminating chunk: the client
+				// sees a broken connection, not a clean end of stream.
+				panic(http.ErrAbortHandler)
+			}
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = &apiError{status: http.StatusInternalServerError, code: server.APIErrorCodeINTERNALERROR,
+					grpc: server.APIErrorStatusINTERNAL, msg: err.Error()}
+			}
+			writeError(w, r, ae)
+		},
+	})
+	mux := http.NewServeMux()
+	// Anything the spec does not route gets the API's 404 shape.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, notFound("no route for %s %s", r.Method, r.URL.Path))
+	})
+	router := server.HandlerWithOptions(strict, server.StdHTTPServerOptions{
+		BaseRouter: mux,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, r, badRequest("%v", err))
+		},
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := &reqInfo{
+			id:          s.nextRequestID(),
+			accept:      r.Header.Get("Accept"),
+			lastEventID: strings.TrimSpace(r.Header.Get("Last-Event-ID")),
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		w.Header().Set("X-Request-Id", ri.id)
+		s.faults.count(r.Method, r.URL.Path)
+		if !s.faults.delay(r.Context()) {
+			return
+		}
+		if ae := s.faults.takeFailure(); ae != nil {
+			writeError(w, r, ae)
+			return
+		}
+		if !s.authorized(r) {
+			writeError(w, r, &apiError{status: http.StatusUnauthorized, code: server.APIErrorCodeUNAUTHORIZED,
+				grpc: server.APIErrorStatusUNAUTHENTICATED, msg: "missing or invalid API key"})
+			return
+		}
+		router.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.apiKey)) == 1
+}
+
+func (s *Server) nextRequestID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.seq++
+	return fmt.Sprintf("req_modustest_%06d", s.state.seq)
+}
+
+// api is the Server seen as the generated StrictServerInterface; a distinct
+// type keeps the 54 operation methods out of Server's documented API.
+type api Server
+
+var _ server.StrictServerInterface = (*api)(nil)
+
+// state is everything the fake remembers; guarded by Server.mu.
+type state struct {
+	seq         int64 // request ids, uuids and other counters
+	nextAgentID int64
+	nextSkillID int64
+	script      []string
+
+	agents      map[int64]*agent
+	skills      map[int64]*skill
+	items       map[string]*server.ContextItemDto
+	itemOrder   []string
+	threads     map[string]*thread
+	memories    map[int64][]*server.MemoryDto
+	connections []server.ConnectionDto
+	runs        map[string]*run
+	idem        map[string]*run
+	agentRuns   []*server.GetAutomationRunResponseDto
+}
+
+func newState() *state {
+	return &state{
+		agents:   map[int64]*agent{},
+		skills:   map[int64]*skill{},
+		items:    map[string]*server.ContextItemDto{},
+		threads:  map[string]*thread{},
+		memories: map[int64][]*server.MemoryDto{},
+		runs:     map[string]*run{},
+		idem:     map[string]*run{},
+	}
+}
+
+// newUUID returns a fresh, deterministic version-4-shaped UUID.
+func (st *state) newUUID() openapi_types.UUID {
+	st.seq++
+	var u openapi_types.UUID
+	n := st.seq
+	for i := 15; i >= 8 && n > 0; i-- {
+		u[i] = byte(n)
+		n >>= 8
+	}
+	u[6] = 0x40
+	u[8] |= 0x80
+	return u
+}
+
+func orgUUID() openapi_types.UUID {
+	var u openapi_types.UUID
+	u[15] = 1
+	return u
+}
+
+// now is the time stamps use: UTC, millisecond precision like the API.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+func ptr[T any](v T) *T { return &v }
