@@ -1,0 +1,19 @@
+// Package modus is the Go client for the Modus API: skills, agents, context
+// items, conversations, memories and streamed agent runs.
+//
+// Create a client once and share it; it is safe for concurrent use:
+//
+//	client, err := modus.NewClient() // reads MODUS_API_KEY and friends
+//	if err != nil { ... }
+//
+// Every operation returns (result, error). A non-2xx answer is a *Error that
+// works with errors.Is and the sentinels (ErrNotFound, ErrRateLimited, ...);
+// a failure to reach the server is a *TransportError naming the host.
+// Transient failures are retried with jittered exponential backoff, and list
+// operations come as iterators that follow page tokens.
+//
+// Options are shared between the client and single calls: WithHeader,
+// WithMaxRetries, WithRequestTimeout work on both; client-only options
+// (WithAPIKey, WithBaseURL, ...) make a call fail, and WithIdempotencyKey
+// makes NewClient fail, because a fixed key on every request is never right.
+package modus

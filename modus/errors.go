@@ -1,0 +1,266 @@
+package modus
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+)
+
+// Sentinels for errors.Is. A *Error matches the one for its HTTP status:
+//
+//	if errors.Is(err, modus.ErrNotFound) { ... }
+//
+// Use errors.As with *Error for the details.
+var (
+	ErrBadRequest    = errors.New("modus: bad request")          // 400
+	ErrUnauthorized  = errors.New("modus: unauthorized")         // 401
+	ErrForbidden     = errors.New("modus: forbidden")            // 403
+	ErrNotFound      = errors.New("modus: not found")            // 404
+	ErrConflict      = errors.New("modus: conflict")             // 409
+	ErrUnprocessable = errors.New("modus: unprocessable entity") // 422
+	ErrRateLimited   = errors.New("modus: rate limited")         // 429
+	ErrServer        = errors.New("modus: server error")         // any 5xx
+)
+
+// maxErrorBody caps Error.Body: enough for any real error document, small
+// enough that a misbehaving server cannot balloon memory.
+const maxErrorBody = 64 << 10
+
+// Error is the error for every answer outside 2xx. The fields come from the
+// API's error document {"error": {code, status, message, requestId, info}};
+// for a body in another shape (a proxy's HTML page, say) Message holds the
+// start of the body instead.
+type Error struct {
+	// StatusCode is the HTTP status, such as 404.
+	StatusCode int
+	// Code is the Modus error code, such as "NOT_FOUND" or "VALIDATION".
+	Code string
+	// Status is the canonical status name, such as "INVALID_ARGUMENT".
+	Status string
+	// Message is the server's explanation.
+	Message string
+	// RequestID identifies the request for Modus support: from the body,
+	// else from the x-request-id header.
+	RequestID string
+	// Info holds operation-specific details, such as missing scopes.
+	Info map[string]any
+	// RetryAfter is the wait the server asked for in a Retry-After header
+	// (0 when there was none).
+	RetryAfter time.Duration
+	// Body is the raw response body, at most 64 KiB.
+	Body []byte
+}
+
+// Error reports status, code, message and request id on one line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("modus: ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	switch {
+	case e.Code != "" && e.Status != "" && e.Status != e.Code:
+		b.WriteString(" (" + e.Code + ", " + e.Status + ")")
+	case e.Code != "":
+		b.WriteString(" (" + e.Code + ")")
+	case e.Status != "":
+		b.WriteString(" (" + e.Status + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request id ")
+		b.WriteString(e.RequestID)
+		b.WriteByte(']')
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) and the other sentinels match by
+// HTTP status.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrUnprocessable:
+		return e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// newError builds an *Error from a non-2xx response, reading at most
+// maxErrorBody bytes of it. It neither drains nor closes the body.
+func newError(resp *http.Response) *Error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &Error{StatusCode: resp.StatusCode, Body: body}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+	parseErrorBody(e, body)
+	if e.RequestID == "" {
+		e.RequestID = resp.Header.Get("X-Request-Id")
+	}
+	return e
+}
+
+// parseErrorBody fills e from the API's error document, or failing that from
+// the common {"message": ...} / {"error": "..."} shapes, or the raw text.
+func parseErrorBody(e *Error, body []byte) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return
+	}
+	if trimmed[0] == '{' {
+		var doc gen.ErrorResponseDto
+		if json.Unmarshal(trimmed, &doc) == nil && (doc.Error.Code != "" || doc.Error.Message != "" || doc.Error.Status != "") {
+			d := doc.Error
+			e.Code, e.Status, e.Message, e.Info = string(d.Code), string(d.Status), d.Message, d.Info
+			if d.RequestID != nil {
+				e.RequestID = *d.RequestID
+			}
+			return
+		}
+		var loose struct {
+			Message string `json:"message"`
+			Error   any    `json:"error"`
+		}
+		if json.Unmarshal(trimmed, &loose) == nil {
+			if s, ok := loose.Error.(string); ok && loose.Message == "" {
+				loose.Message = s
+			}
+			if loose.Message != "" {
+				e.Message = loose.Message
+				return
+			}
+		}
+	}
+	e.Message = snippet(trimmed, 200)
+}
+
+// snippet returns at most n bytes of b as one printable line, for messages.
+func snippet(b []byte, n int) string {
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+		for len(b) > 0 && !utf8.Valid(b) { // do not split a rune
+			b = b[:len(b)-1]
+		}
+	}
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > 1<<31 { // absurd; avoid overflow
+			secs = 1 << 31
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}
+
+// TransportError is a request that got no HTTP answer: the connection
+// failed, the context ended, or a retry wait was cut short. It names the
+// method and host and unwraps to the cause (a *url.Error, *net.OpError,
+// context.Canceled, ...).
+type TransportError struct {
+	Method string // HTTP method
+	Host   string // host[:port] the request was for
+	Path   string // URL path, without query
+	Err    error  // the cause
+}
+
+// Error reads "modus: GET api.getmodus.com/api/v1/agents: <cause>".
+func (e *TransportError) Error() string {
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = unwrapURLError(e.Err).Error()
+	}
+	return "modus: " + e.Method + " " + e.Host + e.Path + ": " + msg
+}
+
+// unwrapURLError drops the *url.Error layer, whose text repeats the URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+func newTransportError(req *http.Request, err error) *TransportError {
+	te := &TransportError{Method: req.Method, Err: err}
+	if req.URL != nil {
+		te.Host, te.Path = req.URL.Host, req.URL.Path
+	}
+	return te
+}
+
+// DecodeError is a 2xx answer whose body is not the JSON the operation
+// describes. It usually means a proxy answered in the API's place, or the
+// API changed and the SDK needs regenerating.
+type DecodeError struct {
+	StatusCode  int
+	ContentType string
+	Body        []byte // at most the first 1 KiB of the body
+	Err         error  // the JSON error
+}
+
+// Error reports the status, the JSON error and the start of the body.
+func (e *DecodeError) Error() string {
+	return "modus: cannot decode " + strconv.Itoa(e.StatusCode) + " response (" + e.ContentType + "): " +
+		e.Err.Error() + "; body: " + strconv.Quote(snippet(e.Body, 200))
+}
+
+// Unwrap returns the JSON error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+func newDecodeError(resp *http.Response, body []byte, err error) *DecodeError {
+	if len(body) > 1024 {
+		body = body[:1024]
+	}
+	return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(body), Err: err}
+}

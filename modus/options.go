@@ -1,0 +1,327 @@
+package modus
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// HTTPDoer sends one HTTP request. *http.Client implements it; so can a
+// middleware that records or signs requests. Pass one with WithHTTPClient.
+type HTTPDoer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// optionScope says where an Option may be used.
+type optionScope uint8
+
+const (
+	scopeClient optionScope = 1 << iota // accepted by NewClient
+	scopeCall                           // accepted by a single call
+)
+
+// Option configures a Client when passed to NewClient, or a single call
+// when passed to an operation (the same type for both, as in openai-go, so
+// that a caller can move a setting from one place to the other).
+//
+// WithHeader, WithMaxRetries and WithRequestTimeout work in both places;
+// a call's value overrides the client's for that call only. Client-only
+// options (WithAPIKey, WithBaseURL, WithAgentHost, WithHTTPClient,
+// WithUserAgent, WithOrganizationID) make a call fail with an error, and
+// WithIdempotencyKey, which only makes sense for one request, makes NewClient
+// fail. Options check their input and report a bad value as an error from
+// NewClient or from the call; the zero Option does nothing.
+type Option struct {
+	name  string
+	scope optionScope
+	apply func(*settings) error
+}
+
+// settings collects what options set. NewClient uses all of it; a call only
+// the call part, starting from a copy of the client's defaults.
+type settings struct {
+	apiKey     *string
+	baseURL    string
+	agentHost  string
+	httpClient HTTPDoer
+	userAgent  string
+	orgID      *string
+
+	call callConfig
+	// Which call fields were set explicitly: explicit options beat the
+	// environment, which NewClient reads only for what is still unset.
+	maxRetriesSet bool
+	timeoutSet    bool
+	// headersOwned is false while call.headers is still shared with the
+	// client's defaults (copy on first write, so calls without WithHeader
+	// allocate nothing).
+	headersOwned bool
+}
+
+// callConfig is what one request needs beyond its URL and body. The client
+// keeps the defaults; a call with options gets its own copy, carried to the
+// retrying transport in the request context (see callKey) so that nothing in
+// the generated package has to know about it.
+type callConfig struct {
+	maxRetries     int
+	timeout        time.Duration // per attempt; 0 = none
+	headers        http.Header   // slices are clipped: an Add on a request never writes into them
+	idempotencyKey string
+	// autoIdempotencyKey asks for a fresh key when the call has none, so
+	// that a POST can be retried safely (used by the run endpoints).
+	autoIdempotencyKey bool
+}
+
+// callKey is the context key under which a call's *callConfig travels.
+type callKey struct{}
+
+func optionError(name string, err error) Option {
+	return Option{name: name, scope: scopeClient | scopeCall, apply: func(*settings) error { return err }}
+}
+
+// WithAPIKey sets the Modus API key (a personal access token starting with
+// "modus_"). Without it NewClient reads MODUS_API_KEY. Client only.
+func WithAPIKey(key string) Option {
+	return Option{name: "WithAPIKey", scope: scopeClient, apply: func(s *settings) error {
+		k := strings.TrimSpace(key)
+		if err := checkAPIKey(k, "the key given to WithAPIKey"); err != nil {
+			return err
+		}
+		s.apiKey = &k
+		return nil
+	}}
+}
+
+// WithBaseURL sets the API host, such as "https://api.staging.getmodus.com"
+// or the URL of a proxy or a local fake. Default: MODUS_BASE_URL, else
+// https://api.getmodus.com. It also decides the agent host when neither
+// WithAgentHost nor MODUS_AGENT_HOST is given (see NewClient). Client only.
+func WithBaseURL(baseURL string) Option {
+	u, err := parseBaseURL(baseURL, "WithBaseURL")
+	if err != nil {
+		return optionError("WithBaseURL", err)
+	}
+	return Option{name: "WithBaseURL", scope: scopeClient, apply: func(s *settings) error {
+		s.baseURL = u
+		return nil
+	}}
+}
+
+// WithAgentHost sets the host that serves the /agent/... operations (run
+// streams), as a URL or a bare host name (then https is assumed). Default:
+// MODUS_AGENT_HOST, else derived from the base URL. Client only.
+func WithAgentHost(host string) Option {
+	u, err := parseAgentHost(host, "WithAgentHost")
+	if err != nil {
+		return optionError("WithAgentHost", err)
+	}
+	return Option{name: "WithAgentHost", scope: scopeClient, apply: func(s *settings) error {
+		s.agentHost = u
+		return nil
+	}}
+}
+
+// WithHTTPClient sets the HTTP client that sends requests (default: a new
+// http.Client using http.DefaultTransport). The SDK adds retries on top of it.
+//
+// A *http.Client's Timeout would also cut off run streams, so the SDK uses a
+// shallow copy without it and applies that Timeout as the per-attempt timeout
+// of unary calls instead, unless WithRequestTimeout is given. Client only.
+func WithHTTPClient(client HTTPDoer) Option {
+	if client == nil {
+		return optionError("WithHTTPClient", errors.New("modus: WithHTTPClient: nil client"))
+	}
+	return Option{name: "WithHTTPClient", scope: scopeClient, apply: func(s *settings) error {
+		s.httpClient = client
+		return nil
+	}}
+}
+
+// WithUserAgent replaces the User-Agent header, by default
+// "modus-go/<Version> go/<Go version>". Client only.
+func WithUserAgent(userAgent string) Option {
+	if userAgent == "" || strings.ContainsAny(userAgent, "\r\n\x00") {
+		return optionError("WithUserAgent", errors.New("modus: WithUserAgent: empty value or value with control characters"))
+	}
+	return Option{name: "WithUserAgent", scope: scopeClient, apply: func(s *settings) error {
+		s.userAgent = userAgent
+		return nil
+	}}
+}
+
+// WithOrganizationID sets the organization id that run requests carry in
+// their body (default: MODUS_ORGANIZATION_ID). See Client.OrganizationID.
+// Client only.
+func WithOrganizationID(id string) Option {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return optionError("WithOrganizationID", errors.New("modus: WithOrganizationID: empty id"))
+	}
+	return Option{name: "WithOrganizationID", scope: scopeClient, apply: func(s *settings) error {
+		s.orgID = &id
+		return nil
+	}}
+}
+
+// WithHeader sets header key to value on every request of the client, or on
+// the requests of one call. It replaces any value the SDK would set, so it can
+// also override User-Agent or Authorization (for a proxy, say).
+func WithHeader(key, value string) Option {
+	if !validHeaderName(key) {
+		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: invalid header name %q", key))
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character", key))
+	}
+	key = textproto.CanonicalMIMEHeaderKey(key)
+	return Option{name: "WithHeader", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.ownHeaders()
+		s.call.headers[key] = []string{value} // len == cap: clipped
+		return nil
+	}}
+}
+
+// WithMaxRetries sets how many times a failed request is retried (0 turns
+// retries off). Default: MODUS_MAX_RETRIES, else 2. See NewClient for what is
+// retried.
+func WithMaxRetries(n int) Option {
+	if n < 0 {
+		return optionError("WithMaxRetries", fmt.Errorf("modus: WithMaxRetries: negative value %d", n))
+	}
+	return Option{name: "WithMaxRetries", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.maxRetries = n
+		s.maxRetriesSet = true
+		return nil
+	}}
+}
+
+// WithRequestTimeout bounds each attempt of a unary call (0 means no bound
+// beyond the context). Run streams are never cut by it: bound them with the
+// context. Default: MODUS_TIMEOUT (seconds), else DefaultRequestTimeout.
+func WithRequestTimeout(d time.Duration) Option {
+	if d < 0 {
+		return optionError("WithRequestTimeout", fmt.Errorf("modus: WithRequestTimeout: negative duration %s", d))
+	}
+	return Option{name: "WithRequestTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.timeout = d
+		s.timeoutSet = true
+		return nil
+	}}
+}
+
+// WithIdempotencyKey sends key as the Idempotency-Key header of one call. The
+// server then treats repeats of the request as one, which also lets the SDK
+// retry a POST or PATCH; every attempt carries the same key. Call only.
+func WithIdempotencyKey(key string) Option {
+	if key == "" || strings.ContainsAny(key, "\r\n\x00") {
+		return optionError("WithIdempotencyKey", errors.New("modus: WithIdempotencyKey: empty key or key with control characters"))
+	}
+	return Option{name: "WithIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
+		s.call.idempotencyKey = key
+		return nil
+	}}
+}
+
+// autoIdempotencyKey makes the call send a fresh random Idempotency-Key
+// unless the caller gave one (with WithIdempotencyKey or a generated header
+// parameter). Wrappers of the run endpoints append it to the caller's options,
+// so that a retry of the POST re-attaches to the same run instead of starting
+// a second one.
+func autoIdempotencyKey() Option {
+	return Option{name: "autoIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
+		s.call.autoIdempotencyKey = true
+		return nil
+	}}
+}
+
+// ownHeaders makes call.headers private to these settings before a write.
+func (s *settings) ownHeaders() {
+	if s.headersOwned {
+		return
+	}
+	h := make(http.Header, len(s.call.headers)+1)
+	for k, v := range s.call.headers {
+		h[k] = v // the slices are never written to, only replaced
+	}
+	s.call.headers = h
+	s.headersOwned = true
+}
+
+// applyOptions applies opts in order, refusing those not allowed in scope.
+func (s *settings) applyOptions(opts []Option, scope optionScope) error {
+	for _, o := range opts {
+		if o.apply == nil {
+			continue
+		}
+		if o.scope&scope == 0 {
+			if scope == scopeCall {
+				return fmt.Errorf("modus: %s configures the client; pass it to NewClient, not to a call", o.name)
+			}
+			return fmt.Errorf("modus: %s applies to a single call; pass it to the call, not to NewClient", o.name)
+		}
+		if err := o.apply(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAPIKey rejects keys that cannot be right. The message describes the
+// key without quoting it: an error may end up in a log.
+func checkAPIKey(key, source string) error {
+	if !strings.HasPrefix(key, "modus_") || len(key) == len("modus_") {
+		return fmt.Errorf("modus: %s does not hold a Modus API key: keys start with \"modus_\" (the value, not shown, has %d characters)", source, len(key))
+	}
+	if strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return fmt.Errorf("modus: %s contains spaces or control characters", source)
+	}
+	return nil
+}
+
+// parseBaseURL checks a base URL and returns it without trailing slash.
+func parseBaseURL(raw, source string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("modus: %s: invalid URL: %w", source, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("modus: %s: URL %q must start with https:// (or http://)", source, raw)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("modus: %s: URL %q has no host", source, raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("modus: %s: URL must not carry credentials, a query or a fragment", source)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// parseAgentHost accepts a URL or a bare host[:port] (https assumed).
+func parseAgentHost(raw, source string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw != "" && !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	return parseBaseURL(raw, source)
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

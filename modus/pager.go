@@ -1,0 +1,116 @@
+package modus
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// Page is one page of a list operation. Pass NextPageToken as the page token
+// of the next call to resume where this page ended; it is "" on the last
+// page (the API's null and absent tokens also read as "").
+type Page[T any] struct {
+	Items         []T    `json:"items"`
+	NextPageToken string `json:"nextPageToken"`
+}
+
+// HasNext reports whether another page follows.
+func (p *Page[T]) HasNext() bool { return p != nil && p.NextPageToken != "" }
+
+// fetchFunc fetches the page at pageToken ("" for the first page).
+type fetchFunc[T any] func(ctx context.Context, pageToken string) (items []T, nextPageToken string, err error)
+
+// paginate returns an iterator over every item of a list, fetching pages as
+// the caller ranges: it follows the next-page token until it is empty, goes
+// on through empty pages, checks ctx before each page, yields an error once
+// (with the zero T) and then stops, and stops fetching when the loop breaks.
+// Each range over the iterator starts again from the first page.
+//
+// Contract for the wrappers that call it: fetch must not modify the caller's
+// params. It copies the params struct for each page and sets the token on
+// the copy, and only when pageToken != "", so that a token the caller put in
+// the params resumes from there on the first page:
+//
+//	func (c *Client) ListAgents(ctx context.Context, params *ListAgentsParams, opts ...Option) iter.Seq2[Agent, error] {
+//		return paginate(ctx, func(ctx context.Context, token string) ([]Agent, string, error) {
+//			page, err := c.ListAgentsPage(ctx, withPageToken(params, token, func(p *ListAgentsParams, t string) { p.PageToken = &t }), opts...)
+//			if err != nil {
+//				return nil, "", err
+//			}
+//			return page.Items, page.NextPageToken, nil
+//		})
+//	}
+func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		token := ""
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			if next == token {
+				// A server bug would otherwise make this loop forever.
+				yield(zero, fmt.Errorf("modus: the server returned page token %q for the page it names; stopping", next))
+				return
+			}
+			token = next
+		}
+	}
+}
+
+// doPage sends a list call and returns its page: extract picks the items
+// and the next-page token out of the decoded response R (use tokenOf for a
+// *string token).
+//
+//	func (c *Client) ListAgentsPage(ctx context.Context, params *ListAgentsParams, opts ...Option) (*Page[Agent], error) {
+//		return doPage(ctx, c, opts,
+//			func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+//				return c.api.ListAgents(ctx, params, eds...)
+//			},
+//			func(r *gen.ListAgentsResponseDto) ([]Agent, string) { return r.Agents, tokenOf(r.NextPageToken) })
+//	}
+func doPage[R, T any](ctx context.Context, c *Client, opts []Option, send sendFunc, extract func(*R) ([]T, string)) (*Page[T], error) {
+	r, err := do[R](ctx, c, opts, send)
+	if err != nil {
+		return nil, err
+	}
+	items, next := extract(r)
+	return &Page[T]{Items: items, NextPageToken: next}, nil
+}
+
+// withPageToken returns a copy of params (a new zero P when params is nil)
+// with the page token set by set when token is not "". The caller's struct
+// is never modified. The copy is shallow: wrappers must not modify
+// slices or maps inside it.
+func withPageToken[P any](params *P, token string, set func(p *P, token string)) *P {
+	p := new(P)
+	if params != nil {
+		*p = *params
+	}
+	if token != "" {
+		set(p, token)
+	}
+	return p
+}
+
+// tokenOf turns a nullable token into a string, nil being "".
+func tokenOf(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
