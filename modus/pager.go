@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+
+	"github.com/oapi-codegen/nullable"
 )
 
 // Page is one page of a list operation. Pass NextPageToken as the page token
@@ -113,4 +115,25 @@ func tokenOf(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// nullableToken turns the API's nullable nextPageToken into a string, null
+// and absent being "".
+func nullableToken(n nullable.Nullable[string]) string {
+	v, _ := n.Get()
+	return v
+}
+
+// listAll is the body of every All method: it pages through a list with
+// paginate, calling the service's page method with a copy of params that
+// carries the page token (set stores it), so the caller's params are never
+// modified.
+func listAll[P, T any](ctx context.Context, params *P, set func(p *P, token string), page func(context.Context, *P) (*Page[T], error)) iter.Seq2[T, error] {
+	return paginate(ctx, func(ctx context.Context, token string) ([]T, string, error) {
+		p, err := page(ctx, withPageToken(params, token, set))
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Items, p.NextPageToken, nil
+	})
 }

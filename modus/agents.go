@@ -1,0 +1,149 @@
+package modus
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+)
+
+// The agent operations. Every method follows one shape: ctx, then path ids,
+// then query params as a pointer (nil for none), then the body, then
+// per-call options.
+
+// Get returns an agent. params.View picks the deployed variation ("active",
+// the default) or the draft; nil shows the default. A soft-deleted agent
+// answers ErrNotFound.
+func (s *AgentsService) Get(ctx context.Context, id int64, params *AgentGetParams, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.GetAgent(ctx, id, params, eds...)
+	})
+}
+
+// List returns one page of the agents the caller can use (soft-deleted ones
+// are left out). Pass the page's NextPageToken as params.PageToken to get
+// the next page, or use All.
+func (s *AgentsService) List(ctx context.Context, params *AgentListParams, opts ...Option) (*Page[Agent], error) {
+	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ListAgents(ctx, params, eds...)
+	}, func(r *gen.ListAgentsResponseDto) ([]Agent, string) { return r.Agents, nullableToken(r.NextPageToken) })
+}
+
+// All iterates over every agent List would return, page after page,
+// starting at params.PageToken if set; params is never modified.
+func (s *AgentsService) All(ctx context.Context, params *AgentListParams, opts ...Option) iter.Seq2[Agent, error] {
+	return listAll(ctx, params, func(p *AgentListParams, t string) { p.PageToken = &t },
+		func(ctx context.Context, p *AgentListParams) (*Page[Agent], error) { return s.List(ctx, p, opts...) })
+}
+
+// Create creates an agent as a draft (status "draft") owned by the caller;
+// Deploy makes it active.
+func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateAgent(ctx, body, eds...)
+	})
+}
+
+// Update changes an agent's draft and returns the agent with its draft.
+// params.UpdateMask lists the top-level fields to write (comma-separated);
+// without it every field set in body is written. Nullable fields set to
+// Null are cleared.
+func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdateParams, body UpdateAgentRequest, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.UpdateAgent(ctx, id, params, body, eds...)
+	})
+}
+
+// Delete soft-deletes an agent: it disappears from Get and List (which
+// answer ErrNotFound) until Restore brings it back. Deleting a deleted
+// agent succeeds.
+func (s *AgentsService) Delete(ctx context.Context, id int64, opts ...Option) error {
+	return doNoContent(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.DeleteAgent(ctx, id, eds...)
+	})
+}
+
+// Restore undoes a soft delete and returns the agent, with the status it
+// had before (restoring a live agent changes nothing).
+func (s *AgentsService) Restore(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.UndeleteAgent(ctx, id, eds...)
+	})
+}
+
+// Deploy publishes an agent's draft as its active variation.
+func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRequest, opts ...Option) (*AgentDeployment, error) {
+	return do[AgentDeployment](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.DeployAgent(ctx, id, body, eds...)
+	})
+}
+
+// Chat sends a message to an agent in a new conversation thread and waits
+// for the whole answer; continue the thread with ContinueChat and the
+// answer's ThreadID. For streamed answers use Client.Runs.
+func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
+	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ChatWithAgent(ctx, id, body, eds...)
+	})
+}
+
+// ContinueChat sends a follow-up message in an existing thread of the agent
+// (ErrNotFound if the thread is not this agent's).
+func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
+	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ContinueAgentChat(ctx, id, threadID, body, eds...)
+	})
+}
+
+// RequestOwnershipTransfer offers the agent to another user; the agent
+// shows it in PendingOwnershipTransfer until accepted or cancelled
+// (ErrConflict if one is already pending).
+func (s *AgentsService) RequestOwnershipTransfer(ctx context.Context, id int64, body TransferOwnershipRequest, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.RequestAgentOwnershipTransfer(ctx, id, body, eds...)
+	})
+}
+
+// AcceptOwnershipTransfer makes the caller, the user the pending transfer
+// names, the owner (ErrNotFound when none is pending).
+func (s *AgentsService) AcceptOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.AcceptAgentOwnershipTransfer(ctx, id, eds...)
+	})
+}
+
+// CancelOwnershipTransfer withdraws a pending transfer (ErrNotFound when
+// none is pending).
+func (s *AgentsService) CancelOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
+	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CancelAgentOwnershipTransfer(ctx, id, eds...)
+	})
+}
+
+// Get returns one past run of an agent, by run id or workflow id;
+// params.TemporalRunID picks one Temporal run when the workflow has several.
+func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string, params *AgentRunGetParams, opts ...Option) (*AgentRun, error) {
+	return do[AgentRun](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.GetAgentRun(ctx, agentID, runID, params, eds...)
+	})
+}
+
+// List returns one page of an agent's runs, newest first. The per-status
+// counts of the API's answer are not part of the page.
+func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*Page[AgentRunSummary], error) {
+	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ListAgentRuns(ctx, agentID, params, eds...)
+	}, func(r *gen.ListAutomationRunsResponseDto) ([]AgentRunSummary, string) {
+		return r.Runs, nullableToken(r.NextPageToken)
+	})
+}
+
+// All iterates over every run of an agent that List would return, page
+// after page; params is never modified.
+func (s *AgentRunsService) All(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) iter.Seq2[AgentRunSummary, error] {
+	return listAll(ctx, params, func(p *AgentRunListParams, t string) { p.PageToken = &t },
+		func(ctx context.Context, p *AgentRunListParams) (*Page[AgentRunSummary], error) {
+			return s.List(ctx, agentID, p, opts...)
+		})
+}

@@ -1,0 +1,135 @@
+package modus
+
+import (
+	"context"
+	"iter"
+	"net/http"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+)
+
+// The context item operations. Items are named by uid, the
+// ContextItemID a Create... call returns.
+
+// CreateNote adds a markdown note to the organization's context.
+func (s *ContextService) CreateNote(ctx context.Context, body CreateNoteRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateNote(ctx, body, eds...)
+	})
+}
+
+// CreateLink adds a web page (optionally crawled) to the context.
+func (s *ContextService) CreateLink(ctx context.Context, body CreateLinkRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateLink(ctx, body, eds...)
+	})
+}
+
+// CreateSavedQuery adds a saved query on a connection to the context.
+func (s *ContextService) CreateSavedQuery(ctx context.Context, body CreateSavedQueryRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateSavedQuery(ctx, body, eds...)
+	})
+}
+
+// CreateDimension adds a semantic-layer dimension to the context.
+func (s *ContextService) CreateDimension(ctx context.Context, body CreateDimensionRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateDimension(ctx, body, eds...)
+	})
+}
+
+// CreateFact adds a semantic-layer fact to the context.
+func (s *ContextService) CreateFact(ctx context.Context, body CreateFactRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateFact(ctx, body, eds...)
+	})
+}
+
+// CreateFilter adds a semantic-layer filter. The API does not store filters
+// yet: after validating the body it answers ErrUnprocessable (422).
+func (s *ContextService) CreateFilter(ctx context.Context, body CreateFilterRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateFilter(ctx, body, eds...)
+	})
+}
+
+// CreateMetric adds a semantic-layer metric. The API does not store metrics
+// yet: after validating the body it answers ErrUnprocessable (422).
+func (s *ContextService) CreateMetric(ctx context.Context, body CreateMetricRequest, opts ...Option) (*CreatedContextItem, error) {
+	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.CreateMetric(ctx, body, eds...)
+	})
+}
+
+// Get returns a context item with its content.
+func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*ContextItem, error) {
+	return do[ContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.GetContextItem(ctx, uid, eds...)
+	})
+}
+
+// List returns one page of context items, filtered by type, verdict, topic
+// or text; see All to iterate over every page.
+func (s *ContextService) List(ctx context.Context, params *ContextItemListParams, opts ...Option) (*Page[ContextItem], error) {
+	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ListContextItems(ctx, params, eds...)
+	}, func(r *gen.ListContextItemsResponseDto) ([]ContextItem, string) {
+		return r.ContextItems, nullableToken(r.NextPageToken)
+	})
+}
+
+// All iterates over every context item List would return, page after page;
+// params is never modified.
+func (s *ContextService) All(ctx context.Context, params *ContextItemListParams, opts ...Option) iter.Seq2[ContextItem, error] {
+	return listAll(ctx, params, func(p *ContextItemListParams, t string) { p.PageToken = &t },
+		func(ctx context.Context, p *ContextItemListParams) (*Page[ContextItem], error) {
+			return s.List(ctx, p, opts...)
+		})
+}
+
+// Lookup finds the one item whose context type and data path both match
+// exactly. No match is not an error: the answer's Item is then null.
+func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemRequest, opts ...Option) (*ContextItemLookup, error) {
+	return do[ContextItemLookup](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.LookupContextItem(ctx, body, eds...)
+	})
+}
+
+// Values returns one page of the values of the array at
+// params.ContentKeyPath inside an item's content (params is required:
+// ContextType and ContentKeyPath must be set). Each value is any JSON value.
+func (s *ContextService) Values(ctx context.Context, uid string, params *ContextItemValuesParams, opts ...Option) (*Page[any], error) {
+	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.ListContextItemValues(ctx, uid, params, eds...)
+	}, func(r *gen.ListContextItemValuesResponseDto) ([]any, string) {
+		return r.Values, nullableToken(r.NextPageToken)
+	})
+}
+
+// AllValues iterates over every value Values would return, page after page;
+// params is never modified.
+func (s *ContextService) AllValues(ctx context.Context, uid string, params *ContextItemValuesParams, opts ...Option) iter.Seq2[any, error] {
+	return listAll(ctx, params, func(p *ContextItemValuesParams, t string) { p.PageToken = &t },
+		func(ctx context.Context, p *ContextItemValuesParams) (*Page[any], error) {
+			return s.Values(ctx, uid, p, opts...)
+		})
+}
+
+// Update changes a context item. params.UpdateMask lists the fields to
+// write; a field it names but body leaves out is reset. Content must come
+// with the item's ContextType.
+func (s *ContextService) Update(ctx context.Context, uid string, params *ContextItemUpdateParams, body UpdateContextItemRequest, opts ...Option) (*UpdatedContextItem, error) {
+	return do[UpdatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.UpdateContextItem(ctx, uid, params, body, eds...)
+	})
+}
+
+// Delete deletes a user-created context item (note, link or saved query)
+// for good. Items brought in by integrations cannot be deleted here: they
+// answer ErrUnprocessable; a missing item answers ErrNotFound.
+func (s *ContextService) Delete(ctx context.Context, uid string, opts ...Option) (*DeletedContextItem, error) {
+	return do[DeletedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return s.c.api.DeleteContextItem(ctx, uid, eds...)
+	})
+}
