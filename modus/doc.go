@@ -16,4 +16,12 @@
 // WithMaxRetries, WithRequestTimeout work on both; client-only options
 // (WithAPIKey, WithBaseURL, ...) make a call fail, and WithIdempotencyKey
 // makes NewClient fail, because a fixed key on every request is never right.
+//
+// Run streams: client.Runs.Create, ExecuteWorkflowAction and Stream return
+// a *RunStream of typed events (a sealed Event interface: *TokenEvent,
+// *DoneEvent, *ErrorEvent, *ToolEvent, ..., and *UnknownEvent for types this
+// SDK does not know). Read it with Next/Event/Err, with All, or gather the
+// answer with Collect. A dropped connection is resumed by itself with
+// GET /agent/runs/{runId}/stream and Last-Event-ID, never by sending the
+// POST again, and every event is delivered once, in order; see RunStream.
 package modus

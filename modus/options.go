@@ -74,6 +74,9 @@ type callConfig struct {
 	// autoIdempotencyKey asks for a fresh key when the call has none, so
 	// that a POST can be retried safely (used by the run endpoints).
 	autoIdempotencyKey bool
+	// stream holds the run-stream settings (WithStreamReconnects,
+	// WithMaxEventSize; see stream.go); zero means the defaults.
+	stream streamConfig
 }
 
 // callKey is the context key under which a call's *callConfig travels.

@@ -1,0 +1,603 @@
+package modus
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+)
+
+// Event is one event of a run stream. The set of implementations is closed
+// (it has an unexported method), so a type switch over the pointer types
+// below covers every case; events of a type this SDK does not know come as
+// *UnknownEvent rather than being dropped:
+//
+//	switch ev := stream.Event().(type) {
+//	case *modus.TokenEvent:
+//		fmt.Print(ev.Content)
+//	case *modus.ToolEvent:
+//		log.Printf("%s %s", ev.Type, ev.ToolName)
+//	case *modus.DoneEvent:
+//		log.Printf("run %s done", ev.RunID)
+//	}
+type Event interface {
+	// ID is the event's Server-Sent Events id (such as
+	// "1717000000000-3"), the cursor a resumed stream continues after.
+	ID() string
+	// EventType is the event's "type": "token", "done", "error",
+	// "cancelled", "notice", "heartbeat", "tool_start", "tool_end", or any
+	// other value for an *UnknownEvent.
+	EventType() string
+	isRunEvent()
+}
+
+// Event types, the values of Event.EventType for the known events.
+const (
+	EventTypeToken     = "token"
+	EventTypeDone      = "done"
+	EventTypeError     = "error"
+	EventTypeCancelled = "cancelled"
+	EventTypeNotice    = "notice"
+	EventTypeHeartbeat = "heartbeat"
+	EventTypeToolStart = "tool_start"
+	EventTypeToolEnd   = "tool_end"
+)
+
+// TokenEvent is a chunk of model output text: append Content to the answer.
+type TokenEvent struct {
+	gen.TokenRunEvent
+	id string
+}
+
+// DoneEvent ends a run that finished successfully. It carries the run id
+// and, when there is one, the conversation thread (ThreadID).
+type DoneEvent struct {
+	gen.DoneRunEvent
+	id string
+}
+
+// ErrorEvent ends a run that failed. The stream delivers it, then stops
+// with a *RunError (from RunStream.Err) built from it. The server also sends
+// it when an Idempotency-Key is reused with a different body (a conflict).
+type ErrorEvent struct {
+	gen.ErrorRunEvent
+	// Code is the payload's "code" field when it has one (such as
+	// "CONFLICT" or "409"), else "".
+	Code string
+	id   string
+}
+
+// CancelledEvent ends a run that was cancelled.
+type CancelledEvent struct {
+	gen.CancelledRunEvent
+	id string
+}
+
+// NoticeEvent is a warning or information about the run; the run goes on.
+type NoticeEvent struct {
+	gen.NoticeRunEvent
+	id string
+}
+
+// HeartbeatEvent is a keep-alive; it carries no run data.
+type HeartbeatEvent struct {
+	gen.HeartbeatRunEvent
+	id string
+}
+
+// ToolEvent reports a tool call starting (Type "tool_start", with Input) or
+// finishing (Type "tool_end", with Output). The runtime may add fields beyond
+// these; Raw holds the whole payload for them.
+type ToolEvent struct {
+	// Type is EventTypeToolStart or EventTypeToolEnd.
+	Type string
+	// ToolName names the tool, such as "sql_runner" ("" when absent).
+	ToolName string
+	// ToolCallID links a tool_end to its tool_start ("" when absent).
+	ToolCallID string
+	// Input is the JSON the tool was called with (tool_start; nil if absent).
+	Input json.RawMessage
+	// Output is the JSON the tool returned (tool_end; nil if absent).
+	Output json.RawMessage
+	// Raw is the event's whole JSON payload.
+	Raw json.RawMessage
+	id  string
+}
+
+// Start reports whether the event is a tool_start.
+func (e *ToolEvent) Start() bool { return e.Type == EventTypeToolStart }
+
+// UnknownEvent is an event whose type this SDK does not know, such as a
+// runtime progress frame. It is delivered as it came, never dropped.
+type UnknownEvent struct {
+	// Type is the payload's "type" field ("" when it has none).
+	Type string
+	// Data is the event's JSON payload.
+	Data json.RawMessage
+	id   string
+	// runID is the payload's "runId" string, if any (the stream learns
+	// the run id from it).
+	runID string
+}
+
+// ID returns the event's SSE id.
+func (e *TokenEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *DoneEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *ErrorEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *CancelledEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *NoticeEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *HeartbeatEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *ToolEvent) ID() string { return e.id }
+
+// ID returns the event's SSE id.
+func (e *UnknownEvent) ID() string { return e.id }
+
+// EventType returns "token".
+func (e *TokenEvent) EventType() string { return EventTypeToken }
+
+// EventType returns "done".
+func (e *DoneEvent) EventType() string { return EventTypeDone }
+
+// EventType returns "error".
+func (e *ErrorEvent) EventType() string { return EventTypeError }
+
+// EventType returns "cancelled".
+func (e *CancelledEvent) EventType() string { return EventTypeCancelled }
+
+// EventType returns "notice".
+func (e *NoticeEvent) EventType() string { return EventTypeNotice }
+
+// EventType returns "heartbeat".
+func (e *HeartbeatEvent) EventType() string { return EventTypeHeartbeat }
+
+// EventType returns "tool_start" or "tool_end".
+func (e *ToolEvent) EventType() string { return e.Type }
+
+// EventType returns the payload's type.
+func (e *UnknownEvent) EventType() string { return e.Type }
+
+func (*TokenEvent) isRunEvent()     {}
+func (*DoneEvent) isRunEvent()      {}
+func (*ErrorEvent) isRunEvent()     {}
+func (*CancelledEvent) isRunEvent() {}
+func (*NoticeEvent) isRunEvent()    {}
+func (*HeartbeatEvent) isRunEvent() {}
+func (*ToolEvent) isRunEvent()      {}
+func (*UnknownEvent) isRunEvent()   {}
+
+// ErrMalformedEvent matches, through errors.Is, the *EventDecodeError of an
+// event whose data is not a run event's JSON.
+var ErrMalformedEvent = errors.New("modus: malformed run event")
+
+// EventDecodeError is a run stream event whose data is not valid JSON, not
+// a JSON object, or does not fit its type's shape. The stream stops there:
+// the event is neither skipped nor guessed at.
+type EventDecodeError struct {
+	// EventID is the SSE id of the event.
+	EventID string
+	// Data is the start of the event's data, at most 1 KiB.
+	Data []byte
+	// Err is the JSON error.
+	Err error
+}
+
+// Error names the event and quotes the start of its data.
+func (e *EventDecodeError) Error() string {
+	return "modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
+		"; data: " + strconv.Quote(snippet(e.Data, 200))
+}
+
+// Unwrap returns the JSON error.
+func (e *EventDecodeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrMalformedEvent.
+func (e *EventDecodeError) Is(target error) bool { return target == ErrMalformedEvent }
+
+func newEventDecodeError(id string, data []byte, err error) *EventDecodeError {
+	if len(data) > 1024 {
+		data = data[:1024]
+	}
+	return &EventDecodeError{EventID: id, Data: bytes.Clone(data), Err: err}
+}
+
+// ErrRunFailed matches, through errors.Is, the *RunError of a run that
+// ended with an error event.
+var ErrRunFailed = errors.New("modus: run failed")
+
+// RunError is the error a run stream ends with after delivering an
+// *ErrorEvent. errors.Is(err, ErrRunFailed) is true for every RunError, and
+// errors.Is(err, ErrConflict) when the run was refused because its
+// Idempotency-Key was already used with a different request body.
+type RunError struct {
+	// Message is the server's description of the failure.
+	Message string
+	// Code is the payload's code when it has one; "CONFLICT" when the
+	// event reports an Idempotency-Key reused with a different body.
+	Code string
+	// RunID is the run's id, when the stream knows it.
+	RunID string
+	// EventID is the SSE id of the error event.
+	EventID string
+}
+
+// Error reads "modus: run <id> failed: <message> (<code>)".
+func (e *RunError) Error() string {
+	var b strings.Builder
+	b.WriteString("modus: run ")
+	if e.RunID != "" {
+		b.WriteString(e.RunID + " ")
+	}
+	b.WriteString("failed")
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	return b.String()
+}
+
+// Is matches ErrRunFailed, and ErrConflict for an idempotency conflict.
+func (e *RunError) Is(target error) bool {
+	switch target {
+	case ErrRunFailed:
+		return true
+	case ErrConflict:
+		return e.Code == "CONFLICT"
+	}
+	return false
+}
+
+func newRunError(ev *ErrorEvent, runID string) *RunError {
+	code := strings.ToUpper(strings.TrimSpace(ev.Code))
+	switch code {
+	case "409", "ALREADY_EXISTS":
+		code = "CONFLICT"
+	case "":
+		m := strings.ToLower(ev.Error)
+		if strings.Contains(m, "idempotency") && (strings.Contains(m, "different") ||
+			strings.Contains(m, "conflict") || strings.Contains(m, "409")) {
+			code = "CONFLICT"
+		}
+	}
+	return &RunError{Message: ev.Error, Code: code, RunID: runID, EventID: ev.id}
+}
+
+// isTerminal reports whether ev ends the run.
+func isTerminal(ev Event) bool {
+	switch ev.(type) {
+	case *DoneEvent, *ErrorEvent, *CancelledEvent:
+		return true
+	}
+	return false
+}
+
+// decodeEvent turns the data of one SSE event into a typed Event. data must
+// not be modified afterwards: the events keep it (ToolEvent.Raw,
+// UnknownEvent.Data, and a TokenEvent's Content shares its bytes); scratch
+// is a reusable buffer for unescaping. The common token event takes a fast
+// path (one allocation for the event, none for its text); anything else, or
+// any token event the fast path is unsure of, is decoded by encoding/json,
+// first its "type", then the whole payload into the matching type.
+func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
+	if content, ok := scanToken(data, scratch); ok {
+		ev := &TokenEvent{id: id}
+		ev.Content, ev.Type = content, gen.TokenRunEventTypeToken
+		return ev, nil
+	}
+	return decodeEventJSON(id, data)
+}
+
+// decodeEventJSON is the general path of decodeEvent.
+func decodeEventJSON(id string, data []byte) (Event, error) {
+	if i := jsonSkipSpace(data, 0); i == len(data) || data[i] != '{' {
+		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
+			return nil, newEventDecodeError(id, data, err)
+		}
+		return nil, newEventDecodeError(id, data, errors.New("not a JSON object"))
+	}
+	var head struct {
+		Type  string          `json:"type"`
+		RunID json.RawMessage `json:"runId"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, newEventDecodeError(id, data, err)
+	}
+	var (
+		ev  Event
+		err error
+	)
+	switch head.Type {
+	case EventTypeToken:
+		e := &TokenEvent{id: id}
+		ev, err = e, json.Unmarshal(data, &e.TokenRunEvent)
+	case EventTypeDone:
+		e := &DoneEvent{id: id}
+		ev, err = e, json.Unmarshal(data, &e.DoneRunEvent)
+	case EventTypeError:
+		var w struct {
+			gen.ErrorRunEvent
+			Code    json.RawMessage `json:"code"`
+			Message string          `json:"message"`
+		}
+		if err = json.Unmarshal(data, &w); err == nil {
+			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, Code: jsonRawScalar(w.Code), id: id}
+			if e.Error == "" {
+				e.Error = w.Message
+			}
+			ev = e
+		}
+	case EventTypeCancelled:
+		e := &CancelledEvent{id: id}
+		ev, err = e, json.Unmarshal(data, &e.CancelledRunEvent)
+	case EventTypeNotice:
+		e := &NoticeEvent{id: id}
+		ev, err = e, json.Unmarshal(data, &e.NoticeRunEvent)
+	case EventTypeHeartbeat:
+		e := &HeartbeatEvent{id: id}
+		ev, err = e, json.Unmarshal(data, &e.HeartbeatRunEvent)
+	case EventTypeToolStart, EventTypeToolEnd:
+		var w struct {
+			ToolName   *string         `json:"toolName"`
+			ToolCallID *string         `json:"toolCallId"`
+			Input      json.RawMessage `json:"input"`
+			Output     json.RawMessage `json:"output"`
+		}
+		if err = json.Unmarshal(data, &w); err == nil {
+			ev = &ToolEvent{Type: head.Type, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
+				Input: w.Input, Output: w.Output, Raw: data, id: id}
+		}
+	default:
+		ev = &UnknownEvent{Type: head.Type, Data: data, id: id, runID: jsonRawString(head.RunID)}
+	}
+	if err != nil {
+		return nil, newEventDecodeError(id, data, err)
+	}
+	return ev, nil
+}
+
+func stringValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// rawString returns raw as a string if it is a JSON string, else "".
+func jsonRawString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// rawScalar returns a JSON string's value or a number's text, else "".
+func jsonRawScalar(raw json.RawMessage) string {
+	if len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return string(raw)
+	}
+	return jsonRawString(raw)
+}
+
+// scanToken is decodeEvent's fast path: it accepts exactly an object with
+// the keys "type" (whose value is the plain string "token") and "content"
+// (a string), once each, in any order, and returns the content. On anything
+// else (other or repeated keys, escaped keys, invalid UTF-8 in the content,
+// invalid JSON) it returns ok == false and encoding/json decides, so the
+// result never differs from encoding/json's (FuzzDecodeEvent checks this).
+func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
+	i := jsonSkipSpace(data, 0)
+	if i == len(data) || data[i] != '{' {
+		return "", false
+	}
+	var seenType, seenContent bool
+	for {
+		i = jsonSkipSpace(data, i+1)
+		if i == len(data) || data[i] != '"' {
+			return "", false
+		}
+		k := bytes.IndexByte(data[i+1:], '"')
+		if k < 0 {
+			return "", false
+		}
+		key := data[i+1 : i+1+k]
+		i = jsonSkipSpace(data, i+2+k)
+		if i == len(data) || data[i] != ':' {
+			return "", false
+		}
+		i = jsonSkipSpace(data, i+1)
+		switch string(key) {
+		case "type":
+			const tok = `"token"`
+			if seenType || string(data[i:min(len(data), i+len(tok))]) != tok {
+				return "", false
+			}
+			seenType, i = true, i+len(tok)
+		case "content":
+			if seenContent {
+				return "", false
+			}
+			var next int
+			if content, next, ok = jsonScanString(data, i, scratch); !ok {
+				return "", false
+			}
+			seenContent, i = true, next
+		default:
+			return "", false
+		}
+		i = jsonSkipSpace(data, i)
+		if i == len(data) {
+			return "", false
+		}
+		switch data[i] {
+		case ',':
+			continue
+		case '}':
+			if jsonSkipSpace(data, i+1) != len(data) || !seenType || !seenContent {
+				return "", false
+			}
+			return content, true
+		default:
+			return "", false
+		}
+	}
+}
+
+func jsonSkipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// scanString reads the JSON string starting at data[i] (a quote) and
+// returns its value and the index after it. It gives up (ok == false) on
+// invalid JSON and on invalid UTF-8, which encoding/json would replace.
+func jsonScanString(data []byte, i int, scratch *[]byte) (s string, next int, ok bool) {
+	if i >= len(data) || data[i] != '"' {
+		return "", 0, false
+	}
+	start := i + 1
+	escaped, high := false, false
+	j := start
+	for ; j < len(data); j++ {
+		c := data[j]
+		if c == '"' {
+			break
+		}
+		switch {
+		case c == '\\':
+			escaped = true
+			j++ // skip the escaped byte (checked by unescape)
+		case c < 0x20:
+			return "", 0, false
+		case c >= 0x80:
+			high = true
+		}
+	}
+	if j >= len(data) {
+		return "", 0, false
+	}
+	raw := data[start:j]
+	if high && !utf8.Valid(raw) {
+		return "", 0, false
+	}
+	if !escaped {
+		// The string shares data's bytes instead of copying them: data is
+		// the event's own copy (sse allocates it per event), kept by no one
+		// else and never written to (decodeEvent's contract). This halves
+		// the memory of a large token event and saves an allocation on
+		// every small one.
+		if len(raw) == 0 {
+			return "", j + 1, true
+		}
+		return unsafe.String(unsafe.SliceData(raw), len(raw)), j + 1, true
+	}
+	buf, ok := jsonUnescape((*scratch)[:0], raw)
+	*scratch = buf
+	if !ok {
+		return "", 0, false
+	}
+	return string(buf), j + 1, true
+}
+
+// unescape appends the value of the JSON string body raw (between its
+// quotes, valid UTF-8, no control characters) to buf, as encoding/json
+// would decode it: a lone surrogate becomes U+FFFD.
+func jsonUnescape(buf, raw []byte) ([]byte, bool) {
+	for len(raw) > 0 {
+		k := bytes.IndexByte(raw, '\\')
+		if k < 0 {
+			return append(buf, raw...), true
+		}
+		buf = append(buf, raw[:k]...)
+		raw = raw[k:]
+		if len(raw) < 2 {
+			return buf, false
+		}
+		switch c := raw[1]; c {
+		case '"', '\\', '/':
+			buf = append(buf, c)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r := jsonHex4(raw[2:])
+			if r < 0 {
+				return buf, false
+			}
+			raw = raw[6:]
+			if utf16.IsSurrogate(r) {
+				if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
+					if r2 := jsonHex4(raw[2:]); r2 >= 0 {
+						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+							buf = utf8.AppendRune(buf, d)
+							raw = raw[6:]
+							continue
+						}
+					}
+				}
+				r = utf8.RuneError
+			}
+			buf = utf8.AppendRune(buf, r)
+			continue
+		default:
+			return buf, false
+		}
+		raw = raw[2:]
+	}
+	return buf, true
+}
+
+// hex4 reads 4 hex digits, -1 if b does not start with them.
+func jsonHex4(b []byte) rune {
+	if len(b) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}

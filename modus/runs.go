@@ -1,0 +1,113 @@
+package modus
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+)
+
+// CreateRunRequest is the body of RunsService.Create: the user's message,
+// the session it belongs to and, optionally, a client-chosen run id.
+type CreateRunRequest = gen.AgentRunDto
+
+// WorkflowActionRequest is the body of RunsService.ExecuteWorkflowAction:
+// the action to run and its context.
+type WorkflowActionRequest = gen.WorkflowActionDto
+
+// Create starts an agent chat run (POST /agent/runs on the agent host) and
+// returns its event stream; see RunStream for reading, resuming and
+// closing it.
+//
+// The request carries an Idempotency-Key: the one given with
+// WithIdempotencyKey, else req.RunID, else a new random UUID. Every attempt
+// of the POST sends the same key, so a retried POST re-attaches to the run
+// it started instead of starting another, and the key is the run's id for
+// resuming. A key reused with a different body makes the server answer with
+// an error event; the stream then ends with a *RunError matching
+// ErrConflict. An empty req.OrganizationID is filled with the client's
+// OrganizationID.
+//
+// An answer other than an event stream is an error before any event: a
+// *Error for an error status, a *DecodeError matching ErrNotEventStream for
+// a 2xx in another format (such as the 201 JSON answer for polling clients).
+func (r *RunsService) Create(ctx context.Context, req CreateRunRequest, opts ...Option) (*RunStream, error) {
+	if req.OrganizationID == "" {
+		req.OrganizationID = r.c.OrganizationID()
+	}
+	return r.c.startRun(ctx, opts, req.RunID, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return r.c.agent.CreateRun(ctx, nil, req, eds...)
+	})
+}
+
+// ExecuteWorkflowAction runs one workflow action step (POST
+// /agent/workflow-actions on the agent host) and returns its event stream.
+// Idempotency key, organization id, errors and resuming work as for Create.
+func (r *RunsService) ExecuteWorkflowAction(ctx context.Context, req WorkflowActionRequest, opts ...Option) (*RunStream, error) {
+	if req.OrganizationID == "" {
+		req.OrganizationID = r.c.OrganizationID()
+	}
+	return r.c.startRun(ctx, opts, req.RunID, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		return r.c.agent.ExecuteWorkflowAction(ctx, nil, req, eds...)
+	})
+}
+
+// Stream attaches to a run already started (GET /agent/runs/{runId}/stream):
+// the server replays the run's events after lastEventID ("" for all of them)
+// and then sends new ones until the terminal event. Use it to watch a run
+// from another process, or to resume a stream that gave up, with the
+// RunID and LastEventID of the old one. Events the server replays at or
+// before lastEventID are skipped.
+func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opts ...Option) (*RunStream, error) {
+	if strings.TrimSpace(runID) == "" {
+		return nil, errors.New("modus: Runs.Stream: empty run id")
+	}
+	cfg, err := r.c.streamSettings(opts)
+	if err != nil {
+		return nil, err
+	}
+	send := func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+		var p *gen.StreamRunParams
+		if lastEventID != "" {
+			p = &gen.StreamRunParams{LastEventID: &lastEventID}
+		}
+		return r.c.agent.StreamRun(ctx, runID, p, eds...)
+	}
+	return r.c.startStream(ctx, cfg, opts, opts, send, runID, lastEventID)
+}
+
+// startRun sends the POST of Create or ExecuteWorkflowAction with its
+// Idempotency-Key and opens the stream.
+func (c *Client) startRun(ctx context.Context, opts []Option, bodyRunID *string, send sendFunc) (*RunStream, error) {
+	cfg, err := c.streamSettings(opts)
+	if err != nil {
+		return nil, err
+	}
+	// The key is chosen here rather than by autoIdempotencyKey (which makes
+	// it inside the request editor) because the stream needs it: the API
+	// uses it as the run id, the one a dropped stream resumes with.
+	key := cfg.idempotencyKey
+	if key == "" {
+		key = cfg.headers.Get("Idempotency-Key")
+	}
+	if key == "" && bodyRunID != nil {
+		key = strings.TrimSpace(*bodyRunID)
+	}
+	if key == "" {
+		key = uuid.NewString()
+	}
+	callOpts := make([]Option, 0, len(opts)+1)
+	callOpts = append(append(callOpts, opts...), WithIdempotencyKey(key))
+	// Reconnections are GETs: they keep the caller's options but not the key.
+	resumeOpts := make([]Option, 0, len(opts))
+	for _, o := range opts {
+		if o.name != "WithIdempotencyKey" {
+			resumeOpts = append(resumeOpts, o)
+		}
+	}
+	return c.startStream(ctx, cfg, callOpts, resumeOpts, send, key, "")
+}
