@@ -62,59 +62,61 @@ func (st *state) ownThread(threadID string, ownerID int64, isAgent bool) (*threa
 }
 
 func (h *api) ChatWithSkill(ctx context.Context, req server.ChatWithSkillRequestObject) (server.ChatWithSkillResponseObject, error) {
-	if err := checkChat(req.Body); err != nil {
+	resp, err := h.chatTurn(req.ID, "", false, req.Body)
+	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, err := h.state.liveSkill(req.ID); err != nil {
-		return nil, err
-	}
-	return server.ChatWithSkill200JSONResponse(h.state.chat(nil, req.ID, false, req.Body.Message)), nil
+	return server.ChatWithSkill200JSONResponse(resp), nil
 }
 
 func (h *api) ContinueSkillChat(ctx context.Context, req server.ContinueSkillChatRequestObject) (server.ContinueSkillChatResponseObject, error) {
-	if err := checkChat(req.Body); err != nil {
-		return nil, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, err := h.state.liveSkill(req.ID); err != nil {
-		return nil, err
-	}
-	th, err := h.state.ownThread(req.ThreadID, req.ID, false)
+	resp, err := h.chatTurn(req.ID, req.ThreadID, false, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return server.ContinueSkillChat200JSONResponse(h.state.chat(th, req.ID, false, req.Body.Message)), nil
+	return server.ContinueSkillChat200JSONResponse(resp), nil
 }
 
 func (h *api) ChatWithAgent(ctx context.Context, req server.ChatWithAgentRequestObject) (server.ChatWithAgentResponseObject, error) {
-	if err := checkChat(req.Body); err != nil {
-		return nil, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, err := h.state.liveAgent(req.ID); err != nil {
-		return nil, err
-	}
-	return server.ChatWithAgent200JSONResponse(h.state.chat(nil, req.ID, true, req.Body.Message)), nil
-}
-
-func (h *api) ContinueAgentChat(ctx context.Context, req server.ContinueAgentChatRequestObject) (server.ContinueAgentChatResponseObject, error) {
-	if err := checkChat(req.Body); err != nil {
-		return nil, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, err := h.state.liveAgent(req.ID); err != nil {
-		return nil, err
-	}
-	th, err := h.state.ownThread(req.ThreadID, req.ID, true)
+	resp, err := h.chatTurn(req.ID, "", true, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return server.ContinueAgentChat200JSONResponse(h.state.chat(th, req.ID, true, req.Body.Message)), nil
+	return server.ChatWithAgent200JSONResponse(resp), nil
+}
+
+func (h *api) ContinueAgentChat(ctx context.Context, req server.ContinueAgentChatRequestObject) (server.ContinueAgentChatResponseObject, error) {
+	resp, err := h.chatTurn(req.ID, req.ThreadID, true, req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return server.ContinueAgentChat200JSONResponse(resp), nil
+}
+
+// chatTurn serves the four chat operations: a new thread when threadID is
+// empty, else a turn on an existing thread of the same skill or agent.
+func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *server.SkillChatRequestDto) (server.SkillChatResponseDto, error) {
+	if err := checkChat(body); err != nil {
+		return server.SkillChatResponseDto{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var err error
+	if isAgent {
+		_, err = h.state.liveAgent(ownerID)
+	} else {
+		_, err = h.state.liveSkill(ownerID)
+	}
+	if err != nil {
+		return server.SkillChatResponseDto{}, err
+	}
+	var th *thread
+	if threadID != "" {
+		if th, err = h.state.ownThread(threadID, ownerID, isAgent); err != nil {
+			return server.SkillChatResponseDto{}, err
+		}
+	}
+	return h.state.chat(th, ownerID, isAgent, body.Message), nil
 }
 
 func (th *thread) summary() server.ConversationListItemDto {

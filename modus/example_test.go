@@ -1,0 +1,368 @@
+package modus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/modus"
+	"github.com/modus-data/modus-sdk-go/modus/modustest"
+)
+
+// These examples run against modustest, the SDK's in-memory fake of the
+// Modus API, so their output is checked by go test. With the real API, make
+// the client with modus.NewClient() instead of srv.Client().
+
+// ExampleNewClient configures a client with options. Without options,
+// NewClient reads the environment:
+//
+//	MODUS_API_KEY          API key, required (keys start with "modus_")
+//	MODUS_BASE_URL         API host (default https://api.getmodus.com)
+//	MODUS_AGENT_HOST       host of the run streams (default: derived from the API host)
+//	MODUS_TIMEOUT          per-attempt timeout of unary calls, in seconds (default 600)
+//	MODUS_MAX_RETRIES      retries of a failed request (default 2)
+//	MODUS_ORGANIZATION_ID  organization id that run requests carry
+//
+// An option always wins over its environment variable.
+func ExampleNewClient() {
+	client, err := modus.NewClient(
+		modus.WithAPIKey("modus_0123456789abcdef"),                       // else MODUS_API_KEY
+		modus.WithBaseURL("https://api.staging.getmodus.com"),            // else MODUS_BASE_URL
+		modus.WithAgentHost("agent.staging.getmodus.com"),                // else MODUS_AGENT_HOST, else derived
+		modus.WithMaxRetries(3),                                          // else MODUS_MAX_RETRIES, else 2
+		modus.WithRequestTimeout(30*time.Second),                         // else MODUS_TIMEOUT, else 10 min
+		modus.WithHeader("X-Team", "analytics"),                          // sent with every request
+		modus.WithOrganizationID("00000000-0000-0000-0000-000000000001"), // else MODUS_ORGANIZATION_ID
+	)
+	if err != nil {
+		panic(err) // such as a missing key or a malformed URL
+	}
+	fmt.Println(client) // a client never prints its key
+	// Output:
+	// modus.Client{BaseURL: "https://api.staging.getmodus.com", AgentURL: "https://agent.staging.getmodus.com", APIKey: modus_****}
+}
+
+func ExampleAgentsService_Get() {
+	srv := modustest.New()
+	defer srv.Close()
+	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	client, err := srv.Client()
+	if err != nil {
+		panic(err)
+	}
+
+	ctx := context.Background()
+	agent, err := client.Agents.Get(ctx, seeded.ID, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(agent.ID, agent.Name, agent.Type, agent.Status)
+	// Output: 1 Weekly sales report task active
+}
+
+func ExampleAgentsService_All() {
+	srv := modustest.New()
+	defer srv.Close()
+	for _, name := range []string{"Churn alert", "Pipeline digest", "Weekly sales report"} {
+		srv.SeedAgent(modustest.AgentSeed{Name: name, Deployed: true})
+	}
+	client, _ := srv.Client()
+
+	// All follows the page tokens for you, fetching pages as the loop goes.
+	ctx := context.Background()
+	params := &modus.AgentListParams{PageSize: modus.Ptr(2)}
+	for agent, err := range client.Agents.All(ctx, params) {
+		if err != nil {
+			panic(err) // the iterator yields an error once, then stops
+		}
+		fmt.Println(agent.Name)
+	}
+	// Output:
+	// Churn alert
+	// Pipeline digest
+	// Weekly sales report
+}
+
+func ExampleAgentsService_List() {
+	srv := modustest.New()
+	defer srv.Close()
+	for i := 1; i <= 5; i++ {
+		srv.SeedAgent(modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
+	}
+	client, _ := srv.Client()
+	ctx := context.Background()
+
+	// One page at a time: NextPageToken is "" on the last page.
+	page, err := client.Agents.List(ctx, &modus.AgentListParams{PageSize: modus.Ptr(2)})
+	if err != nil {
+		panic(err)
+	}
+	for _, agent := range page.Items {
+		fmt.Println(agent.Name)
+	}
+
+	// Later, perhaps in another process: resume from the saved token
+	// (with the same filters; only the page size may change).
+	token := page.NextPageToken
+	params := &modus.AgentListParams{PageSize: modus.Ptr(3), PageToken: &token}
+	for page.HasNext() {
+		page, err = client.Agents.List(ctx, params)
+		if err != nil {
+			panic(err)
+		}
+		for _, agent := range page.Items {
+			fmt.Println(agent.Name)
+		}
+		params.PageToken = &page.NextPageToken
+	}
+	// Output:
+	// agent 1
+	// agent 2
+	// agent 3
+	// agent 4
+	// agent 5
+}
+
+func ExampleError() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, _ := srv.Client()
+
+	_, err := client.Agents.Get(context.Background(), 404, nil)
+	if errors.Is(err, modus.ErrNotFound) {
+		fmt.Println("no such agent")
+	}
+	var apiErr *modus.Error
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
+	}
+	fmt.Println(err)
+	// Output:
+	// no such agent
+	// 404 NOT_FOUND req_modustest_000001
+	// modus: 404 Not Found (NOT_FOUND): agent 404 not found [request id req_modustest_000001]
+}
+
+func ExampleContextService_CreateNote() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, _ := srv.Client()
+	ctx := context.Background()
+
+	note, err := client.Context.CreateNote(ctx, modus.CreateNoteRequest{
+		Title:   "Fiscal year",
+		Content: "Our fiscal year starts on February 1.",
+	})
+	if err != nil {
+		panic(err)
+	}
+	item, err := client.Context.Get(ctx, note.ContextItemID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(note.Kind, item.ContextType, item.Content["content"])
+	// Output: note note Our fiscal year starts on February 1.
+}
+
+func ExampleSkillsService_Chat() {
+	srv := modustest.New() // its model answers "Echo: " + the message
+	defer srv.Close()
+	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant", Deployed: true})
+	client, _ := srv.Client()
+	ctx := context.Background()
+
+	answer, err := client.Skills.Chat(ctx, skill.ID, modus.ChatRequest{
+		Message: "How do I reset my password?",
+		Model:   modus.ChatModelClaudeSonnet46,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(answer.Content)
+
+	// Continue the same thread.
+	answer, err = client.Skills.ContinueChat(ctx, skill.ID, answer.ThreadID, modus.ChatRequest{
+		Message: "Thanks!",
+		Model:   modus.ChatModelClaudeSonnet46,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(answer.Content)
+	// Output:
+	// Echo: How do I reset my password?
+	// Echo: Thanks!
+}
+
+func ExampleConversationsService_Get() {
+	srv := modustest.New()
+	defer srv.Close()
+	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
+	client, _ := srv.Client()
+	ctx := context.Background()
+	client.Skills.Chat(ctx, skill.ID, modus.ChatRequest{Message: "Hi", Model: modus.ChatModelGpt55})
+
+	// Threads of a skill, most recently active first, then one in full.
+	for thread, err := range client.Skills.Conversations.All(ctx, skill.ID, nil) {
+		if err != nil {
+			panic(err)
+		}
+		conv, err := client.Skills.Conversations.Get(ctx, skill.ID, thread.ThreadID)
+		if err != nil {
+			panic(err)
+		}
+		for _, msg := range conv.Messages {
+			fmt.Printf("%s: %s\n", msg.Type, msg.Content)
+		}
+	}
+	// Output:
+	// human: Hi
+	// ai: Echo: Hi
+}
+
+func ExampleMemoriesService_Search() {
+	srv := modustest.New()
+	defer srv.Close()
+	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
+	srv.SeedMemory(skill.ID, "Prefers answers in French", nil)
+	srv.SeedMemory(skill.ID, "Works in the Lyon office", nil)
+	client, _ := srv.Client()
+
+	memories, err := client.Skills.Memories.Search(context.Background(), skill.ID, modus.SearchMemoriesRequest{
+		Query: "french",
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range memories {
+		fmt.Println(m.Memory)
+	}
+	// Output: Prefers answers in French
+}
+
+// ExampleRunsService_Stream resumes a run's stream from another connection
+// (or process) with its run id and the id of the last event seen.
+func ExampleRunsService_Stream() {
+	srv := modustest.New(modustest.WithRunScript("one ", "two ", "three"))
+	defer srv.Close()
+	client, _ := srv.Client()
+	ctx := context.Background()
+
+	stream, err := client.Runs.Create(ctx, modus.CreateRunRequest{Message: "Count to three", SessionID: "sess_1"})
+	if err != nil {
+		panic(err)
+	}
+	stream.Next() // read one event, then stop
+	runID, lastEventID := stream.RunID(), stream.LastEventID()
+	stream.Close()
+
+	// The server replays what came after lastEventID.
+	stream, err = client.Runs.Stream(ctx, runID, lastEventID)
+	if err != nil {
+		panic(err)
+	}
+	res, err := stream.Collect()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Text)
+	// Output: two three
+}
+
+// ExampleRunStream_reconnect shows a dropped connection resumed by the
+// stream itself: the POST is never sent again, and no event is repeated.
+func ExampleRunStream_reconnect() {
+	srv := modustest.New(modustest.WithRunScript("Hello", ",", " world"))
+	defer srv.Close()
+	srv.DropStreamAfter(2, 1) // cut the first stream after two events
+	client, _ := srv.Client()
+
+	stream, err := client.Runs.Create(context.Background(), modus.CreateRunRequest{
+		Message: "Say hello", SessionID: "sess_1",
+	}, modus.WithStreamReconnects(3))
+	if err != nil {
+		panic(err)
+	}
+	res, err := stream.Collect()
+	if err != nil {
+		panic(err) // a *modus.StreamInterruptedError if it could not resume
+	}
+	fmt.Println(res.Text)
+	fmt.Println("POSTs:", srv.Requests("POST", "/agent/runs"))
+	fmt.Println("resumes:", srv.Requests("GET", "/agent/runs/"+res.RunID+"/stream"))
+	// Output:
+	// Hello, world
+	// POSTs: 1
+	// resumes: 1
+}
+
+func ExampleWithIdempotencyKey() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, _ := srv.Client()
+	srv.FailNext(1, http.StatusServiceUnavailable, 0) // one 503, "Retry-After: 0"
+
+	// A POST is retried only when it carries an idempotency key: the server
+	// then treats every attempt as the same request.
+	skill, err := client.Skills.Create(context.Background(),
+		modus.CreateSkillRequest{Name: "Triage"},
+		modus.WithIdempotencyKey("create-triage-skill"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(skill.Name, "after", srv.Requests("POST", "/api/v1/skills"), "attempts")
+	// Output: Triage after 2 attempts
+}
+
+func ExampleWithMaxRetries() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, _ := srv.Client() // GETs are retried twice by default
+	srv.FailNext(5, http.StatusTooManyRequests, 0)
+
+	// Options work per call too: this call is retried once only.
+	_, err := client.Agents.List(context.Background(), nil, modus.WithMaxRetries(1))
+	fmt.Println(errors.Is(err, modus.ErrRateLimited), srv.RequestCount())
+	// Output: true 2
+}
+
+// activeAgents stands for your own code: it takes a *modus.Client.
+func activeAgents(ctx context.Context, client *modus.Client) ([]string, error) {
+	var names []string
+	for agent, err := range client.Agents.All(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		if agent.Status == modus.StatusActive {
+			names = append(names, agent.Name)
+		}
+	}
+	return names, nil
+}
+
+// TestActiveAgents tests activeAgents against the fake server.
+func TestActiveAgents(t *testing.T) {
+	srv := modustest.NewServer(t) // closed when the test ends
+	srv.SeedAgent(modustest.AgentSeed{Name: "Live", Deployed: true})
+	srv.SeedAgent(modustest.AgentSeed{Name: "Draft"})
+	srv.SeedAgent(modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
+	client, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv.FailNext(1, http.StatusServiceUnavailable, 0) // the SDK retries it
+	names, err := activeAgents(context.Background(), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 1 || names[0] != "Live" {
+		t.Errorf("got %q, want [Live]", names)
+	}
+	if n := srv.Requests("GET", "/api/v1/agents"); n != 2 {
+		t.Errorf("got %d requests, want 2 (one retry)", n)
+	}
+}
