@@ -305,16 +305,22 @@ func ExampleWithIdempotencyKey() {
 	client, _ := srv.Client()
 	srv.FailNext(1, http.StatusServiceUnavailable, 0) // one 503, "Retry-After: 0"
 
-	// A POST is retried only when it carries an idempotency key: the server
-	// then treats every attempt as the same request.
-	skill, err := client.Skills.Create(context.Background(),
-		modus.CreateSkillRequest{Name: "Triage"},
-		modus.WithIdempotencyKey("create-triage-skill"))
+	// A POST is retried only when it carries an idempotency key. The run
+	// endpoints deduplicate on it, so every attempt is the same run.
+	// Runs.Create makes a key when you give none; give your own to make
+	// the run findable again, from another process say.
+	stream, err := client.Runs.Create(context.Background(),
+		modus.CreateRunRequest{Message: "Say hello", SessionID: "sess_1"},
+		modus.WithIdempotencyKey("nightly-report-2026-11-23"))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(skill.Name, "after", srv.Requests("POST", "/api/v1/skills"), "attempts")
-	// Output: Triage after 2 attempts
+	res, err := stream.Collect()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Text, "after", srv.Requests("POST", "/agent/runs"), "attempts")
+	// Output: Echo: Say hello after 2 attempts
 }
 
 func ExampleWithMaxRetries() {
