@@ -1666,7 +1666,7 @@ type CreateAgentDto struct {
 
 	// Description Optional longer description.
 	//
-	// Example: Generates a daily sales report from CRM data.
+	// Example: Builds a sales summary every morning from the CRM.
 	Description *string `json:"description,omitempty"`
 
 	// Name Display name; the slug is derived from it.
