@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -94,7 +95,7 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 			if cancel != nil {
 				cancel()
 			}
-			if ctx.Err() != nil || !canRetry || !retryableError(err) || !(safe || neverSent(err)) {
+			if ctx.Err() != nil || !canRetry || !retryableError(err) || !(safe || neverSent(req, err)) {
 				return nil, newTransportError(req, err)
 			}
 			if werr := d.sleep(ctx, d.backoff(attempt)); werr != nil {
@@ -181,7 +182,16 @@ func retryableError(err error) bool {
 // neverSent reports whether err happened before a connection existed (DNS
 // lookup or dial), so no byte of the request reached the server and even a
 // POST without an idempotency key can be sent again.
-func neverSent(err error) bool {
+//
+// A failure while following a redirect does not count: the request that was
+// redirected did reach the server (which may have acted on it, as with a
+// 303 after a create). http.Client reports it as a *url.Error naming the URL
+// it failed on, which is then not req's.
+func neverSent(req *http.Request, err error) bool {
+	var ue *url.Error
+	if errors.As(err, &ue) && req.URL != nil && ue.URL != req.URL.Redacted() && ue.URL != req.URL.String() {
+		return false
+	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return true

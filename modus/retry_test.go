@@ -308,3 +308,29 @@ func TestBodyWithoutGetBodyNotRetried(t *testing.T) {
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Equal(t, 1, f.count())
 }
+
+// A POST answered with a redirect reached the server (303 after a create is
+// the usual pattern): when following the redirect then fails to connect, the
+// dial error belongs to the redirect target, not to the POST, which must not
+// be sent again.
+func TestPOSTRedirectThenDialErrorNotRetried(t *testing.T) {
+	target := closedServerURL(t)
+	var posts atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+		}
+		http.Redirect(w, r, target+"/created/1", http.StatusSeeOther)
+	})
+	c, rec := newTestClient(t, srv)
+	_, err := do[thing](context.Background(), c, nil, rawSend(c, "POST", "/x", []byte(`{}`)))
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
+	assert.Equal(t, int32(1), posts.Load(), "the POST reached the server once and must not be re-sent")
+	assert.Empty(t, rec.get())
+
+	// A GET in the same situation is retried as usual.
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	require.Error(t, err)
+	assert.Len(t, rec.get(), 2)
+}
