@@ -24,8 +24,10 @@ type fetchFunc[T any] func(ctx context.Context, pageToken string) (items []T, ne
 
 // paginate returns an iterator over every item of a list, fetching pages as
 // the caller ranges: it follows the next-page token until it is empty, goes
-// on through empty pages, checks ctx before each page, yields an error once
-// (with the zero T) and then stops, and stops fetching when the loop breaks.
+// on through empty pages, stops with an error at a token it has already
+// followed (a server bug that would loop forever), checks ctx before each
+// page, yields an error once (with the zero T) and then stops, and stops
+// fetching when the loop breaks.
 // Each range over the iterator starts again from the first page.
 //
 // Contract for the wrappers that call it: fetch must not modify the caller's
@@ -46,6 +48,7 @@ func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error
 	return func(yield func(T, error) bool) {
 		var zero T
 		token := ""
+		var seen map[string]struct{} // tokens followed so far, to catch cycles
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(zero, err)
@@ -64,12 +67,15 @@ func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error
 			if next == "" {
 				return
 			}
-			if next == token {
+			if _, again := seen[next]; again || next == token {
 				// A server bug would otherwise make this loop forever.
-				yield(zero, fmt.Errorf("modus: the server returned page token %q for the page it names; stopping", next))
+				yield(zero, fmt.Errorf("modus: the server returned page token %q, which names a page already fetched; stopping", next))
 				return
 			}
-			token = next
+			if seen == nil {
+				seen = make(map[string]struct{})
+			}
+			seen[next], token = struct{}{}, next
 		}
 	}
 }

@@ -126,6 +126,32 @@ func TestPaginateRepeatedToken(t *testing.T) {
 	assert.Contains(t, errs[0].Error(), "page token")
 }
 
+// A server that cycles through tokens (a → b → a) would make the iterator
+// fetch forever: it must stop with one error once a token comes back.
+func TestPaginateTokenCycle(t *testing.T) {
+	f := &fakePages{pages: map[string]Page[int]{
+		"":  {Items: []int{1}, NextPageToken: "a"},
+		"a": {Items: []int{2}, NextPageToken: "b"},
+		"b": {Items: []int{3}, NextPageToken: "a"},
+	}}
+	var items []int
+	var errs []error
+	for v, err := range paginate(context.Background(), f.fetch) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		items = append(items, v)
+		if len(items) > 10 {
+			break // the bug: the cycle never ends
+		}
+	}
+	assert.Equal(t, []int{1, 2, 3}, items)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "page token")
+	assert.Equal(t, []string{"", "a", "b"}, f.tokens)
+}
+
 type listParams struct {
 	PageSize  *int
 	PageToken *string
