@@ -160,6 +160,12 @@ func checkOrg(id string) error {
 	return nil
 }
 
+// CreateRun starts a chat run and streams its events (or answers 201 with
+// the run id when the client accepts only JSON). The body names no agent, so
+// the run is not added to any agent's history: ListAgentRuns shows workflow
+// runs (in the API, Temporal's), not these chat runs, which live only on the
+// agent host and are read back with StreamRun. Use SeedAgentRun, or
+// ExecuteWorkflowAction with automationId, to give an agent a history.
 func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) (server.CreateRunResponseObject, error) {
 	b := req.Body
 	if strings.TrimSpace(b.Message) == "" {
@@ -185,7 +191,6 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
 		}
 		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
-		h.state.recordAgentRun(0, r, b.Message, "api")
 	})
 	start, err := 0, error(nil)
 	if !conflicted {
@@ -208,6 +213,10 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 	return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
 }
 
+// ExecuteWorkflowAction runs one workflow action and streams its events,
+// with the same idempotency and resume rules as CreateRun. When the body's
+// automationId names a live agent, the run is added to that agent's
+// history (ListAgentRuns, GetAgentRun); otherwise it is in no history.
 func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkflowActionRequestObject) (server.ExecuteWorkflowActionResponseObject, error) {
 	b := req.Body
 	if strings.TrimSpace(b.SessionID) == "" {
@@ -241,7 +250,9 @@ func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkf
 		}
 		r.add(server.ToolEndRunEvent{Type: server.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
 		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id})
-		h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
+		if agentID != 0 {
+			h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
+		}
 	})
 	start, err := 0, error(nil)
 	if !conflicted {
@@ -277,17 +288,10 @@ func (h *api) StreamRun(ctx context.Context, req server.StreamRunRequestObject) 
 	return server.StreamRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
 }
 
-// recordAgentRun adds the run summary ListAgentRuns shows. agentID 0 means
-// the most recently created agent that is not deleted (CreateRun's body
-// names no agent); without any agent nothing is recorded.
+// recordAgentRun adds the run summary ListAgentRuns shows to the history of
+// agent agentID; nothing is recorded when that agent does not exist or is
+// deleted.
 func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) {
-	if agentID == 0 {
-		for id, a := range st.agents {
-			if a.dto.Status != server.ResourceLifecycleStatusDeleted && id > agentID {
-				agentID = id
-			}
-		}
-	}
 	a, err := st.liveAgent(agentID)
 	if err != nil {
 		return

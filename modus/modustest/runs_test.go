@@ -56,21 +56,36 @@ func TestRunStreamAndReplay(t *testing.T) {
 		t.Fatalf("json run: %s", body)
 	}
 
-	// The runs show up in the agent's history.
+	// Chat runs name no agent, so they are in no agent's history; a workflow
+	// action with automationId is in its agent's.
 	var runs gen.ListAutomationRunsResponseDto
 	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", a.ID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
-	if len(runs.Runs) != 2 || *runs.Counts.Completed != 2 {
+	if len(runs.Runs) != 0 || *runs.Counts.AllExecutions != 0 {
+		t.Fatalf("agent runs after chat runs: %s", body)
+	}
+	action := map[string]any{"sessionId": "s", "organizationId": modustest.DefaultOrganizationID,
+		"automationId": fmt.Sprint(a.ID), "workflowAction": map[string]any{"toolName": "sql_runner"}}
+	_, acts, err := stream(t, srv, "POST", "/agent/workflow-actions", action)
+	if err != nil || len(acts) == 0 {
+		t.Fatalf("action: %v %v", acts, err)
+	}
+	actionID, _ := acts[len(acts)-1].Data["runId"].(string)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", a.ID), nil)
+	expect(t, r, body, http.StatusOK, &runs)
+	if len(runs.Runs) != 1 || *runs.Counts.Completed != 1 || runs.Runs[0].WorkflowID != actionID {
 		t.Fatalf("agent runs: %s", body)
 	}
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, runID), nil)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, actionID), nil)
 	expect(t, r, body, http.StatusOK, nil)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, runID), nil)
+	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
 	if _, err := srv.SeedAgentRun(a.ID, "running"); err != nil {
 		t.Fatal(err)
 	}
 	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs?status=running", a.ID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
-	if len(runs.Runs) != 1 || *runs.Counts.AllExecutions != 3 {
+	if len(runs.Runs) != 1 || *runs.Counts.AllExecutions != 2 {
 		t.Fatalf("running: %s", body)
 	}
 }
