@@ -335,7 +335,13 @@ func (s *RunStream) Next() bool {
 			s.finish(err)
 			return false
 		}
-		s.ev, s.lastID, s.attempts = ev, raw.ID, 0
+		s.ev, s.attempts = ev, 0
+		if raw.ID != "" {
+			// An event without id (none yet on a resumed connection) keeps
+			// the cursor, as an EventSource keeps its last event id across
+			// reconnections: resetting it would resume from the start.
+			s.lastID = raw.ID
+		}
 		s.delivered++
 		switch e := ev.(type) {
 		case *DoneEvent:
@@ -547,8 +553,9 @@ func (s *RunStream) Err() error {
 	return s.err
 }
 
-// LastEventID returns the id of the last event delivered (or the id given
-// to Stream before any): pass it to RunsService.Stream to resume later.
+// LastEventID returns the id of the last event delivered that carried one
+// (or the id given to Stream before any): pass it to RunsService.Stream to
+// resume later.
 func (s *RunStream) LastEventID() string { return s.lastID }
 
 // RunID returns the run's id as far as the stream knows it: from the first

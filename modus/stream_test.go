@@ -742,3 +742,43 @@ func TestStreamOptionsValidate(t *testing.T) {
 	assert.Equal(t, 7, c.defaults.stream.maxReconnects())
 	assert.Equal(t, 99, c.defaults.stream.maxEventSize)
 }
+
+// An event without an id field on a resumed connection (a heartbeat, say)
+// must not erase the resume cursor: the next reconnection still sends the
+// last id seen, as an EventSource keeps its last event id across
+// reconnections.
+func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
+	var gets atomic.Int32
+	var lastIDs []string
+	var mu sync.Mutex
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		if r.Method == http.MethodPost {
+			writeFlush(w, frame("1717000000000-0", `{"type":"token","content":"a"}`)+frame("1717000000000-1", `{"type":"token","content":"b"}`))
+			panic(http.ErrAbortHandler)
+		}
+		mu.Lock()
+		lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
+		mu.Unlock()
+		if gets.Add(1) == 1 {
+			writeFlush(w, "data: {\"type\":\"heartbeat\"}\n\n")
+			panic(http.ErrAbortHandler)
+		}
+		io.WriteString(w, frame("1717000000000-2", `{"type":"token","content":"c"}`)+frame("1717000000000-3", `{"type":"done","runId":"r"}`))
+	})
+	c, _ := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	var types []string
+	for s.Next() {
+		types = append(types, s.Event().EventType())
+		if s.Event().EventType() == EventTypeHeartbeat {
+			assert.Equal(t, "1717000000000-1", s.LastEventID(), "cursor kept after an event without id")
+		}
+	}
+	require.NoError(t, s.Err())
+	assert.Equal(t, []string{"token", "token", "heartbeat", "token", "done"}, types)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"1717000000000-1", "1717000000000-1"}, lastIDs)
+}
