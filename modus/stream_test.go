@@ -782,3 +782,34 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"1717000000000-1", "1717000000000-1"}, lastIDs)
 }
+
+// decodeEvent's fast path makes a TokenEvent's Content share the bytes of
+// the event's data (unsafe.String). That is only sound while the data is
+// never reused or written to: hold every Content of a long stream, whose
+// reads go through the same buffers again and again, and check each one
+// once the stream has ended.
+func TestTokenContentNotOverwrittenByLaterEvents(t *testing.T) {
+	const n = 2000
+	want := make([]string, n)
+	var body strings.Builder
+	for i := range n {
+		want[i] = strings.Repeat(string(rune('a'+i%26)), 1+i%97)
+		fmt.Fprintf(&body, "id: 1-%d\ndata: {\"type\":\"token\",\"content\":%q}\n\n", i, want[i])
+	}
+	fmt.Fprintf(&body, "id: 1-%d\ndata: {\"type\":\"done\",\"runId\":\"r\"}\n\n", n)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		io.WriteString(w, body.String())
+	})
+	c, _ := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	var got []string
+	for s.Next() {
+		if tok, ok := s.Event().(*TokenEvent); ok {
+			got = append(got, tok.Content)
+		}
+	}
+	require.NoError(t, s.Err())
+	require.Equal(t, want, got)
+}
