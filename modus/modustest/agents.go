@@ -227,15 +227,19 @@ func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObje
 	if err != nil {
 		return nil, err
 	}
+	// Validate everything first: a refused PATCH must change nothing.
+	if in.Name != nil && apply("name") && strings.TrimSpace(*in.Name) == "" {
+		return nil, invalid("name must not be empty")
+	}
+	if in.Type != nil && apply("type") && !in.Type.Valid() {
+		return nil, invalid("type must be task or workflow")
+	}
 	if a.draft == nil { // editing starts a new draft from the deployed variation
 		c := *a.active
 		a.draft = &c
 		a.dto.DraftVariationID = nullable.NewNullableWithValue(h.state.newUUID())
 	}
 	if in.Name != nil && apply("name") {
-		if strings.TrimSpace(*in.Name) == "" {
-			return nil, invalid("name must not be empty")
-		}
 		a.dto.Name = *in.Name
 	}
 	if in.Description.IsSpecified() && apply("description") {
@@ -245,9 +249,6 @@ func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObje
 		}
 	}
 	if in.Type != nil && apply("type") {
-		if !in.Type.Valid() {
-			return nil, invalid("type must be task or workflow")
-		}
 		a.dto.Type = *in.Type
 	}
 	if in.AccessConfig != nil && apply("accessConfig") {

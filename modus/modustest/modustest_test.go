@@ -500,3 +500,28 @@ func TestLatency(t *testing.T) {
 	}
 	srv.SetLatency(0)
 }
+
+// A PATCH refused with 400 must leave the resource as it was.
+func TestRefusedUpdateChangesNothing(t *testing.T) {
+	srv := modustest.NewServer(t)
+	a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "agent", Deployed: true})
+	sk, _ := srv.SeedSkill(modustest.SkillSeed{Name: "skill", Deployed: true})
+	for _, tc := range []struct {
+		path string
+		body map[string]any
+	}{
+		{fmt.Sprintf("/api/v1/agents/%d", a.ID), map[string]any{"name": "renamed", "type": "bogus"}},
+		{fmt.Sprintf("/api/v1/agents/%d", a.ID), map[string]any{"name": " "}},
+		{fmt.Sprintf("/api/v1/skills/%d", sk.ID), map[string]any{"name": ""}},
+	} {
+		resp, before := call(t, srv, "GET", tc.path+"?view=draft", nil)
+		expect(t, resp, before, http.StatusOK, nil)
+		resp, body := call(t, srv, "PATCH", tc.path, tc.body)
+		expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
+		resp, after := call(t, srv, "GET", tc.path+"?view=draft", nil)
+		expect(t, resp, after, http.StatusOK, nil)
+		if string(before) != string(after) {
+			t.Fatalf("PATCH %s %v was refused but changed\n%s\ninto\n%s", tc.path, tc.body, before, after)
+		}
+	}
+}

@@ -221,6 +221,10 @@ func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObje
 		s.dto.UpdatedAt = now()
 		return server.UpdateSkill200JSONResponse(s.view("draft", true)), nil
 	}
+	// Validate before the first write: a refused PATCH must change nothing.
+	if in.Name != nil && apply("name") && strings.TrimSpace(*in.Name) == "" {
+		return nil, invalid("name must not be empty")
+	}
 	if s.draft == nil {
 		c := *s.active
 		s.draft = &c
@@ -228,9 +232,6 @@ func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObje
 	}
 	v := s.draft
 	if in.Name != nil && apply("name") {
-		if strings.TrimSpace(*in.Name) == "" {
-			return nil, invalid("name must not be empty")
-		}
 		s.dto.Name = *in.Name
 	}
 	if in.Description != nil && apply("description") {
