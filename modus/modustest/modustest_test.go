@@ -525,3 +525,30 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// The server keeps its own copy of what a Seed method is given.
+func TestSeedCopiesInput(t *testing.T) {
+	srv := modustest.NewServer(t)
+	sk, _ := srv.SeedSkill(modustest.SkillSeed{Name: "s"})
+	meta := map[string]any{"userId": "u1"}
+	if _, err := srv.SeedMemory(sk.ID, "m", meta); err != nil {
+		t.Fatal(err)
+	}
+	meta["userId"] = "changed"
+	var mems gen.ListMemoriesResponseDto
+	resp, body := call(t, srv, "GET", fmt.Sprintf("/api/v1/skills/%d/memories?userId=u1", sk.ID), nil)
+	expect(t, resp, body, http.StatusOK, &mems)
+	if len(mems.Memories) != 1 {
+		t.Fatalf("memory metadata aliased the caller's map: %s", body)
+	}
+
+	path := []string{"notes", "a"}
+	it, _ := srv.SeedContextItem(modustest.ContextItemSeed{ContextType: "note", DataPath: path})
+	path[1] = "changed"
+	var got gen.ContextItemDto
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+it.UID, nil)
+	expect(t, resp, body, http.StatusOK, &got)
+	if !slices.Equal(got.DataPath, []string{"notes", "a"}) {
+		t.Fatalf("dataPath aliased the caller's slice: %s", body)
+	}
+}

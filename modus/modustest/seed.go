@@ -3,6 +3,7 @@ package modustest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -127,7 +128,7 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (gen.ContextItemDto, error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	it := s.state.addItem(in.ContextType, content, desc, in.DataPath, conn)
+	it := s.state.addItem(in.ContextType, content, desc, slices.Clone(in.DataPath), conn)
 	it.Topics = append([]string{}, in.Topics...)
 	it.UserFeedback = fb
 	return convert[gen.ContextItemDto](*it)
@@ -136,13 +137,21 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (gen.ContextItemDto, error)
 // SeedMemory adds a memory to a skill. metadata["userId"] is what the
 // userId filters of ListMemories and SearchMemories match.
 func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]any) (gen.MemoryDto, error) {
+	// A deep copy: the caller may go on changing its map.
+	var meta map[string]any
+	if metadata != nil {
+		var err error
+		if meta, err = convert[map[string]any](metadata); err != nil {
+			return gen.MemoryDto{}, fmt.Errorf("modustest: SeedMemory: metadata: %w", err)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.state.liveSkill(skillID); err != nil {
 		return gen.MemoryDto{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
 	}
 	t := now()
-	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: metadata,
+	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
 		CreatedAt: &t, UpdatedAt: &t, Hash: ptr(fmt.Sprintf("%x", hashBody(memory))[:16])}
 	s.state.memories[skillID] = append(s.state.memories[skillID], m)
 	return convert[gen.MemoryDto](*m)
