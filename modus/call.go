@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/modus-data/modus-sdk-go/gen"
 )
 
@@ -110,10 +108,6 @@ func (c *Client) callContext(ctx context.Context, opts []Option) (context.Contex
 		}
 		if cfg.idempotencyKey != "" {
 			req.Header.Set("Idempotency-Key", cfg.idempotencyKey)
-		} else if cfg.autoIdempotencyKey && req.Header.Get("Idempotency-Key") == "" {
-			// Made once per call: every retry re-sends the same request
-			// value, hence the same key.
-			req.Header.Set("Idempotency-Key", uuid.NewString())
 		}
 		return nil
 	}

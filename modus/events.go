@@ -281,15 +281,6 @@ func newRunError(ev *ErrorEvent, runID string) *RunError {
 	return &RunError{Message: ev.Error, Code: code, RunID: runID, EventID: ev.id}
 }
 
-// isTerminal reports whether ev ends the run.
-func isTerminal(ev Event) bool {
-	switch ev.(type) {
-	case *DoneEvent, *ErrorEvent, *CancelledEvent:
-		return true
-	}
-	return false
-}
-
 // decodeEvent turns the data of one SSE event into a typed Event. data must
 // not be modified afterwards: the events keep it (ToolEvent.Raw,
 // UnknownEvent.Data, and a TokenEvent's Content shares its bytes); scratch
@@ -381,7 +372,7 @@ func stringValue(p *string) string {
 	return *p
 }
 
-// rawString returns raw as a string if it is a JSON string, else "".
+// jsonRawString returns raw as a string if it is a JSON string, else "".
 func jsonRawString(raw json.RawMessage) string {
 	var s string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
@@ -390,7 +381,7 @@ func jsonRawString(raw json.RawMessage) string {
 	return s
 }
 
-// rawScalar returns a JSON string's value or a number's text, else "".
+// jsonRawScalar returns a JSON string's value or a number's text, else "".
 func jsonRawScalar(raw json.RawMessage) string {
 	if len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
 		return string(raw)
@@ -474,7 +465,7 @@ func jsonSkipSpace(b []byte, i int) int {
 	return i
 }
 
-// scanString reads the JSON string starting at data[i] (a quote) and
+// jsonScanString reads the JSON string starting at data[i] (a quote) and
 // returns its value and the index after it. It gives up (ok == false) on
 // invalid JSON and on invalid UTF-8, which encoding/json would replace.
 func jsonScanString(data []byte, i int, scratch *[]byte) (s string, next int, ok bool) {
@@ -525,7 +516,7 @@ func jsonScanString(data []byte, i int, scratch *[]byte) (s string, next int, ok
 	return string(buf), j + 1, true
 }
 
-// unescape appends the value of the JSON string body raw (between its
+// jsonUnescape appends the value of the JSON string body raw (between its
 // quotes, valid UTF-8, no control characters) to buf, as encoding/json
 // would decode it: a lone surrogate becomes U+FFFD.
 func jsonUnescape(buf, raw []byte) ([]byte, bool) {
@@ -580,7 +571,7 @@ func jsonUnescape(buf, raw []byte) ([]byte, bool) {
 	return buf, true
 }
 
-// hex4 reads 4 hex digits, -1 if b does not start with them.
+// jsonHex4 reads 4 hex digits, -1 if b does not start with them.
 func jsonHex4(b []byte) rune {
 	if len(b) < 4 {
 		return -1

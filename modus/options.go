@@ -71,9 +71,6 @@ type callConfig struct {
 	timeout        time.Duration // per attempt; 0 = none
 	headers        http.Header   // slices are clipped: an Add on a request never writes into them
 	idempotencyKey string
-	// autoIdempotencyKey asks for a fresh key when the call has none, so
-	// that a POST can be retried safely (used by the run endpoints).
-	autoIdempotencyKey bool
 	// stream holds the run-stream settings (WithStreamReconnects,
 	// WithMaxEventSize; see stream.go); zero means the defaults.
 	stream streamConfig
@@ -225,18 +222,6 @@ func WithIdempotencyKey(key string) Option {
 	}
 	return Option{name: "WithIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
 		s.call.idempotencyKey = key
-		return nil
-	}}
-}
-
-// autoIdempotencyKey makes the call send a fresh random Idempotency-Key
-// unless the caller gave one (with WithIdempotencyKey or a generated header
-// parameter). Wrappers of the run endpoints append it to the caller's options,
-// so that a retry of the POST re-attaches to the same run instead of starting
-// a second one.
-func autoIdempotencyKey() Option {
-	return Option{name: "autoIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
-		s.call.autoIdempotencyKey = true
 		return nil
 	}}
 }

@@ -30,20 +30,8 @@ type fetchFunc[T any] func(ctx context.Context, pageToken string) (items []T, ne
 // fetching when the loop breaks.
 // Each range over the iterator starts again from the first page.
 //
-// Contract for the wrappers that call it: fetch must not modify the caller's
-// params. It copies the params struct for each page and sets the token on
-// the copy, and only when pageToken != "", so that a token the caller put in
-// the params resumes from there on the first page:
-//
-//	func (c *Client) ListAgents(ctx context.Context, params *ListAgentsParams, opts ...Option) iter.Seq2[Agent, error] {
-//		return paginate(ctx, func(ctx context.Context, token string) ([]Agent, string, error) {
-//			page, err := c.ListAgentsPage(ctx, withPageToken(params, token, func(p *ListAgentsParams, t string) { p.PageToken = &t }), opts...)
-//			if err != nil {
-//				return nil, "", err
-//			}
-//			return page.Items, page.NextPageToken, nil
-//		})
-//	}
+// fetch must not modify the caller's params; listAll, which every All
+// method uses, gives it a copy with the token set (see withPageToken).
 func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -81,16 +69,8 @@ func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error
 }
 
 // doPage sends a list call and returns its page: extract picks the items
-// and the next-page token out of the decoded response R (use tokenOf for a
-// *string token).
-//
-//	func (c *Client) ListAgentsPage(ctx context.Context, params *ListAgentsParams, opts ...Option) (*Page[Agent], error) {
-//		return doPage(ctx, c, opts,
-//			func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-//				return c.api.ListAgents(ctx, params, eds...)
-//			},
-//			func(r *gen.ListAgentsResponseDto) ([]Agent, string) { return r.Agents, tokenOf(r.NextPageToken) })
-//	}
+// and the next-page token out of the decoded response R (use nullableToken
+// for the API's nullable token), as in AgentsService.List.
 func doPage[R, T any](ctx context.Context, c *Client, opts []Option, send sendFunc, extract func(*R) ([]T, string)) (*Page[T], error) {
 	r, err := do[R](ctx, c, opts, send)
 	if err != nil {
@@ -113,14 +93,6 @@ func withPageToken[P any](params *P, token string, set func(p *P, token string))
 		set(p, token)
 	}
 	return p
-}
-
-// tokenOf turns a nullable token into a string, nil being "".
-func tokenOf(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // nullableToken turns the API's nullable nextPageToken into a string, null

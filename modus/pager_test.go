@@ -152,6 +152,14 @@ func TestPaginateTokenCycle(t *testing.T) {
 	assert.Equal(t, []string{"", "a", "b"}, f.tokens)
 }
 
+// tokenOf turns a *string token into a string, nil being "".
+func tokenOf(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 type listParams struct {
 	PageSize  *int
 	PageToken *string

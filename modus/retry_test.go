@@ -124,15 +124,6 @@ func TestPOSTWithKeyRetriedWithSameKey(t *testing.T) {
 	assert.Equal(t, "ok", v.Name)
 	assert.Equal(t, []string{"key-123", "key-123", "key-123"}, f.keys)
 	assert.Equal(t, []string{`{"message":"hi"}`, `{"message":"hi"}`, `{"message":"hi"}`}, f.bodies)
-
-	f = &flaky{statuses: []int{502}}
-	srv = newServer(t, f.handler)
-	c, _ = newTestClient(t, srv)
-	_, err = do[thing](context.Background(), c, []Option{autoIdempotencyKey()}, rawSend(c, "POST", "/x", []byte(`{}`)))
-	require.NoError(t, err)
-	require.Len(t, f.keys, 2)
-	assert.NotEmpty(t, f.keys[0])
-	assert.Equal(t, f.keys[0], f.keys[1], "auto key made once per call")
 }
 
 func TestRetryAfter(t *testing.T) {

@@ -87,9 +87,9 @@ func (c *Client) startRun(ctx context.Context, opts []Option, bodyRunID *string,
 	if err != nil {
 		return nil, err
 	}
-	// The key is chosen here rather than by autoIdempotencyKey (which makes
-	// it inside the request editor) because the stream needs it: the API
-	// uses it as the run id, the one a dropped stream resumes with.
+	// The key is chosen here, once per call, because the stream needs it
+	// too: the API uses it as the run id, the one a dropped stream resumes
+	// with. Every attempt of the POST carries it.
 	key := cfg.idempotencyKey
 	if key == "" {
 		key = cfg.headers.Get("Idempotency-Key")
