@@ -20,28 +20,57 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.msg) }
 
+// newError makes an error with status and the code/status pair the API
+// uses for it. 422 is a VALIDATION error; a 400 from a failed field check
+// should use invalid instead, which keeps 400 but says VALIDATION.
+func newError(status int, format string, args ...any) *apiError {
+	e := &apiError{status: status, msg: fmt.Sprintf(format, args...)}
+	switch status {
+	case http.StatusBadRequest:
+		e.code, e.grpc = server.APIErrorCodeBADREQUEST, server.APIErrorStatusINVALIDARGUMENT
+	case http.StatusUnauthorized:
+		e.code, e.grpc = server.APIErrorCodeUNAUTHORIZED, server.APIErrorStatusUNAUTHENTICATED
+	case http.StatusForbidden:
+		e.code, e.grpc = server.APIErrorCodeFORBIDDEN, server.APIErrorStatusPERMISSIONDENIED
+	case http.StatusNotFound:
+		e.code, e.grpc = server.APIErrorCodeNOTFOUND, server.APIErrorStatusNOTFOUND
+	case http.StatusConflict:
+		e.code, e.grpc = server.APIErrorCodeCONFLICT, server.APIErrorStatusALREADYEXISTS
+	case http.StatusUnprocessableEntity:
+		e.code, e.grpc = server.APIErrorCodeVALIDATION, server.APIErrorStatusINVALIDARGUMENT
+	case http.StatusTooManyRequests:
+		e.code, e.grpc = server.APIErrorCodeRATELIMITED, server.APIErrorStatusRESOURCEEXHAUSTED
+	default:
+		e.code, e.grpc = server.APIErrorCodeINTERNALERROR, server.APIErrorStatusINTERNAL
+	}
+	return e
+}
+
 func notFound(format string, args ...any) *apiError {
-	return &apiError{http.StatusNotFound, server.APIErrorCodeNOTFOUND, server.APIErrorStatusNOTFOUND, fmt.Sprintf(format, args...), ""}
+	return newError(http.StatusNotFound, format, args...)
 }
 
 func badRequest(format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, server.APIErrorCodeBADREQUEST, server.APIErrorStatusINVALIDARGUMENT, fmt.Sprintf(format, args...), ""}
+	return newError(http.StatusBadRequest, format, args...)
 }
 
+// invalid is a 400 for a value that fails a check: code VALIDATION.
 func invalid(format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, server.APIErrorCodeVALIDATION, server.APIErrorStatusINVALIDARGUMENT, fmt.Sprintf(format, args...), ""}
+	e := newError(http.StatusBadRequest, format, args...)
+	e.code = server.APIErrorCodeVALIDATION
+	return e
 }
 
 func unprocessable(format string, args ...any) *apiError {
-	return &apiError{http.StatusUnprocessableEntity, server.APIErrorCodeVALIDATION, server.APIErrorStatusINVALIDARGUMENT, fmt.Sprintf(format, args...), ""}
+	return newError(http.StatusUnprocessableEntity, format, args...)
 }
 
 func conflict(format string, args ...any) *apiError {
-	return &apiError{http.StatusConflict, server.APIErrorCodeCONFLICT, server.APIErrorStatusALREADYEXISTS, fmt.Sprintf(format, args...), ""}
+	return newError(http.StatusConflict, format, args...)
 }
 
 func forbidden(format string, args ...any) *apiError {
-	return &apiError{http.StatusForbidden, server.APIErrorCodeFORBIDDEN, server.APIErrorStatusPERMISSIONDENIED, fmt.Sprintf(format, args...), ""}
+	return newError(http.StatusForbidden, format, args...)
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
 // errDropStream makes a stream end like a broken connection.
@@ -31,8 +29,10 @@ type faults struct {
 }
 
 // FailNext makes the next n requests (any route, before auth) answer with
-// status (such as 429 or 503) in the API's error shape and a Retry-After
-// header of retryAfter, rounded up to whole seconds.
+// status (such as 429 or 503) in the API's error shape, with the code the
+// API gives that status (429 RATE_LIMITED, 404 NOT_FOUND, 5xx
+// INTERNAL_ERROR, ...), and a Retry-After header of retryAfter, rounded up
+// to whole seconds.
 func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	f := &s.faults
 	f.mu.Lock()
@@ -132,11 +132,11 @@ func (f *faults) takeFailure() *apiError {
 		return nil
 	}
 	f.failN--
-	e := &apiError{status: f.failStatus, code: server.APIErrorCodeINTERNALERROR, grpc: server.APIErrorStatusINTERNAL,
-		msg: "injected failure", retryAfter: strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds())))}
+	e := newError(f.failStatus, "injected failure")
 	if f.failStatus == http.StatusTooManyRequests {
-		e.code, e.grpc, e.msg = server.APIErrorCodeRATELIMITED, server.APIErrorStatusRESOURCEEXHAUSTED, "rate limit exceeded (injected)"
+		e.msg = "rate limit exceeded (injected)"
 	}
+	e.retryAfter = strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds())))
 	return e
 }
 

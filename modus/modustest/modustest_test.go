@@ -470,13 +470,22 @@ func TestUsageConnectionsOrganization(t *testing.T) {
 }
 
 func TestFailNext(t *testing.T) {
-	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+	for status, code := range map[int][2]string{
+		http.StatusTooManyRequests:    {"RATE_LIMITED", "RESOURCE_EXHAUSTED"},
+		http.StatusServiceUnavailable: {"INTERNAL_ERROR", "INTERNAL"},
+		http.StatusNotFound:           {"NOT_FOUND", "NOT_FOUND"},
+		http.StatusConflict:           {"CONFLICT", "ALREADY_EXISTS"},
+		http.StatusBadRequest:         {"BAD_REQUEST", "INVALID_ARGUMENT"},
+	} {
 		srv := modustest.NewServer(t)
 		srv.FailNext(2, status, 1500*time.Millisecond)
 		for range 2 {
 			resp, body := call(t, srv, "GET", "/api/v1/agents", nil)
-			if resp.StatusCode != status || resp.Header.Get("Retry-After") != "2" || !strings.Contains(string(body), `"requestId"`) {
-				t.Fatalf("status %d retry-after %q body %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+			if resp.Header.Get("Retry-After") != "2" {
+				t.Fatalf("status %d retry-after %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+			if e := expectError(t, resp, body, status, code[0]); e.Error.Status != code[1] {
+				t.Fatalf("status %d: error status %q, want %q", status, e.Error.Status, code[1])
 			}
 		}
 		resp, body := call(t, srv, "GET", "/api/v1/agents", nil)

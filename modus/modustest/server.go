@@ -147,8 +147,7 @@ func (s *Server) handler() http.Handler {
 			}
 			var ae *apiError
 			if !errors.As(err, &ae) {
-				ae = &apiError{status: http.StatusInternalServerError, code: server.APIErrorCodeINTERNALERROR,
-					grpc: server.APIErrorStatusINTERNAL, msg: err.Error()}
+				ae = newError(http.StatusInternalServerError, "%v", err)
 			}
 			writeError(w, r, ae)
 		},
@@ -181,8 +180,7 @@ func (s *Server) handler() http.Handler {
 			return
 		}
 		if !s.authorized(r) {
-			writeError(w, r, &apiError{status: http.StatusUnauthorized, code: server.APIErrorCodeUNAUTHORIZED,
-				grpc: server.APIErrorStatusUNAUTHENTICATED, msg: "missing or invalid API key"})
+			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
 			return
 		}
 		router.ServeHTTP(w, r)
