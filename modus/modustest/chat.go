@@ -165,9 +165,9 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 		all = append(all, s)
 	}
 	q := queryHash("ListConversations", req.ID, p.UserID, p.ToolName, p.Timeframe, p.IncludeTools)
-	size := 10
-	if p.PageSize != nil && *p.PageSize > 0 {
-		size = min(*p.PageSize, 100)
+	size, err := pageSize(p.PageSize, 10, 100)
+	if err != nil {
+		return nil, err
 	}
 	token := p.PageToken
 	if (token == nil || *token == "") && p.Page != nil { // legacy page numbers
@@ -176,13 +176,17 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 		}
 		token = ptr(makeToken(*p.Page*size, q))
 	}
-	page, next, err := paginate(all, token, p.PageSize, 10, 100, q)
+	page, next, err := paginate(all, token, &size, size, 100, q)
 	if err != nil {
 		return nil, err
 	}
-	return server.ListConversations200JSONResponse{
+	resp := server.ListConversations200JSONResponse{
 		Conversations: nonNil(page), NextPageToken: next, TotalCount: int64(len(all)), PageSize: ptr(int64(size)),
-	}, nil
+	}
+	if p.Page != nil { // echoed back, as the legacy field is
+		resp.Page = ptr(int64(*p.Page))
+	}
+	return resp, nil
 }
 
 func (h *api) GetConversation(ctx context.Context, req server.GetConversationRequestObject) (server.GetConversationResponseObject, error) {

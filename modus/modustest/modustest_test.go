@@ -103,6 +103,20 @@ func TestPagination(t *testing.T) {
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
 	resp, body = call(t, srv, "GET", "/api/v1/agents?pageToken=garbage", nil)
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
+	// Tokens are sealed: an edited or hand-made one is refused.
+	edited := []byte(tok)
+	edited[2] ^= 1
+	if edited[2] == '-' || edited[2] == '_' || edited[2] > 'z' {
+		edited[2] = 'A'
+	}
+	for _, bad := range []string{string(edited), "eyJvIjoyLCJxIjowfQ", tok + "AA"} {
+		resp, body = call(t, srv, "GET", "/api/v1/agents?pageSize=2&pageToken="+url.QueryEscape(bad), nil)
+		expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
+	}
+	resp, body = call(t, srv, "GET", "/api/v1/agents?pageSize=2&pageToken="+url.QueryEscape(tok), nil)
+	expect(t, resp, body, http.StatusOK, nil)
+	resp, body = call(t, srv, "GET", "/api/v1/agents?pageSize=-1", nil)
+	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
 
 	// Larger page sizes are clamped; the default is 25.
 	resp, body = call(t, srv, "GET", "/api/v1/agents?pageSize=1000", nil)
