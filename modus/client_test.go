@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,4 +276,24 @@ func TestKeyNeverShown(t *testing.T) {
 func apiKeyOf(c *Client) string {
 	k, _ := c.key()
 	return k
+}
+
+// A redirect to another host must not carry the API key: http.Client drops
+// Authorization on a cross-host redirect, and the SDK's request editor runs
+// once per call, before the client, so it cannot put it back.
+func TestKeyNotSentAcrossRedirect(t *testing.T) {
+	var leaked atomic.Value
+	other := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"))
+		io.WriteString(w, `{"id":1}`)
+	})
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer "+testKey, r.Header.Get("Authorization"))
+		http.Redirect(w, r, otherURL+"/elsewhere", http.StatusFound)
+	})
+	c, _ := newTestClient(t, srv)
+	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/a", nil))
+	require.NoError(t, err)
+	assert.Equal(t, "", leaked.Load())
 }
