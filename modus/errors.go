@@ -243,8 +243,8 @@ func newTransportError(req *http.Request, err error) *TransportError {
 // describes. It usually means a proxy answered in the API's place, or the
 // API changed and the SDK needs regenerating.
 type DecodeError struct {
-	StatusCode  int
-	ContentType string
+	StatusCode  int    // HTTP status of the answer, a 2xx
+	ContentType string // its Content-Type header
 	Body        []byte // at most the first 1 KiB of the body
 	Err         error  // the JSON error
 }

@@ -12,7 +12,9 @@ import (
 // of the next call to resume where this page ended; it is "" on the last
 // page (the API's null and absent tokens also read as "").
 type Page[T any] struct {
-	Items         []T    `json:"items"`
+	// Items are the page's items; a page may be empty and still have a next one.
+	Items []T `json:"items"`
+	// NextPageToken resumes the list after this page; "" on the last page.
 	NextPageToken string `json:"nextPageToken"`
 }
 
