@@ -127,7 +127,9 @@ func (h *api) stream(ctx context.Context, frames []frame) io.Reader {
 	info(ctx).streaming = true
 	drop, interval := h.faults.takeDrop()
 	pr, pw := io.Pipe()
+	h.streams.Add(1)
 	go func() {
+		defer h.streams.Done()
 		for i, f := range frames {
 			if i == drop {
 				pw.CloseWithError(errDropStream)

@@ -1,11 +1,13 @@
 package modustest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +178,27 @@ func TestStreamCancelDoesNotLeak(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("cancel took too long")
 	}
+}
+
+// Close returns only when the goroutines of open streams have ended.
+func TestCloseEndsStreams(t *testing.T) {
+	srv := modustest.New(modustest.WithRunScript("a", "b", "c"), modustest.WithEventInterval(time.Hour))
+	req, _ := http.NewRequest("POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"x","sessionId":"s"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 64)
+	if _, err := resp.Body.Read(buf); err != nil { // the first frame: the stream is open
+		t.Fatal(err)
+	}
+	srv.Close()
+	stacks := make([]byte, 1<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	if bytes.Contains(stacks, []byte("modustest.(*api).stream")) {
+		t.Fatalf("a stream goroutine outlived Close:\n%s", stacks)
+	}
+	srv.Close() // a second Close is harmless
 }

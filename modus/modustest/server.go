@@ -38,6 +38,10 @@ type Server struct {
 	state *state
 
 	faults faults
+
+	// streams counts the goroutines writing event streams; Close waits
+	// for them so that none outlives the server.
+	streams sync.WaitGroup
 }
 
 // Option configures a Server.
@@ -93,10 +97,12 @@ func (s *Server) APIKey() string { return s.apiKey }
 // OrganizationID is the organization the server's data belongs to.
 func (s *Server) OrganizationID() string { return DefaultOrganizationID }
 
-// Close shuts the server down, closing open streams; it may be called twice.
+// Close shuts the server down, closing open streams, and returns once no
+// goroutine of the server is left; it may be called twice.
 func (s *Server) Close() {
 	s.ts.CloseClientConnections()
 	s.ts.Close()
+	s.streams.Wait()
 }
 
 // HTTPClient returns an *http.Client that talks to the server.
