@@ -189,6 +189,11 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 	return resp, nil
 }
 
+// GetConversation returns a thread by its id whatever skill id the path
+// holds: as openapi.json says, the id only scopes the permission check (0
+// for all skills) and does not mean the skill owns the thread. The skill
+// must exist and not be deleted; skillId in the answer is the skill (or
+// agent) the thread was started with.
 func (h *api) GetConversation(ctx context.Context, req server.GetConversationRequestObject) (server.GetConversationResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -210,6 +215,10 @@ func (h *api) GetConversation(ctx context.Context, req server.GetConversationReq
 // memoryUser is the metadata key ListMemories' userId filter looks at.
 const memoryUser = "userId"
 
+// ListMemories pages a skill's memories as openapi.json describes it: at
+// most 1000 in all (later ones are never listed); without pageSize, limit
+// or pageToken one page of up to 100, otherwise 25 a page by default;
+// pageSize is clamped to 100, its legacy alias limit to 1000.
 func (h *api) ListMemories(ctx context.Context, req server.ListMemoriesRequestObject) (server.ListMemoriesResponseObject, error) {
 	p := req.Params
 	h.mu.Lock()
@@ -227,7 +236,6 @@ func (h *api) ListMemories(ctx context.Context, req server.ListMemoriesRequestOb
 	if len(all) > 1000 {
 		all = all[:1000]
 	}
-	// Without any paging parameter the API returns up to 100; else 25 a page.
 	def, max, size := 25, 100, p.PageSize
 	if size == nil && p.Limit != nil {
 		size, max = p.Limit, 1000

@@ -19,6 +19,17 @@
 //	// ... call the API through client; it retries once ...
 //	if srv.RequestCount() != 2 { ... }
 //
+// Runs started with POST /agent/runs are chat runs: their body names no
+// agent, so they are not added to any agent's run history (ListAgentRuns
+// lists workflow runs). A workflow action whose automationId names an agent
+// is added to that agent's history; SeedAgentRun adds runs directly.
+//
+// As openapi.json describes the API, GetConversation finds a thread
+// whatever skill id the path holds (the id only scopes the permission
+// check) and ListMemories lists at most 1000 memories. Usage buckets are
+// whole UTC hours or days named by their start, so the first may start
+// before since.
+//
 // The fake has a single caller (DefaultUserID) who may do everything; it
 // does not model permissions.
 package modustest

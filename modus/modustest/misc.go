@@ -30,6 +30,10 @@ const maxUsageBuckets = 10000
 
 // ListUsage answers deterministic numbers: each bucket's count depends only
 // on its start time, so the same window always gives the same answer.
+// Buckets are whole UTC hours or days and bucket is the start of each, as
+// a date_trunc rollup gives it: when since falls inside an hour or day, the
+// first bucket starts before since (it holds the usage from since on).
+// The fake's counts are the same for a partial bucket as for a whole one.
 func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) (server.ListUsageResponseObject, error) {
 	p := req.Params
 	if !p.Rollup.Valid() {

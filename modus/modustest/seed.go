@@ -19,32 +19,32 @@ import (
 type AgentSeed struct {
 	Name        string        // required
 	Type        gen.AgentType // default task
-	Description string
-	Deployed    bool // deploy the first variation (status active)
-	Deleted     bool // soft-delete it afterwards
+	Description string        // optional
+	Deployed    bool          // deploy the first variation (status active)
+	Deleted     bool          // soft-delete it afterwards
 }
 
 // SkillSeed describes a skill for SeedSkill.
 type SkillSeed struct {
-	Name         string // required
-	Description  string
-	Model        string // default anthropic/claude-sonnet-4.6
-	Instructions []string
-	Deployed     bool // deploy the first variation (status active)
-	Deleted      bool // soft-delete it afterwards
+	Name         string   // required
+	Description  string   // optional
+	Model        string   // default anthropic/claude-sonnet-4.6
+	Instructions []string // the draft's instructions
+	Deployed     bool     // deploy the first variation (status active)
+	Deleted      bool     // soft-delete it afterwards
 }
 
 // ContextItemSeed describes a context item for SeedContextItem. Items of
 // types other than note, link and saved_query behave as integration items:
 // deleting them answers 422.
 type ContextItemSeed struct {
-	ContextType  string // required, such as note or salesforce_object_field
-	Content      map[string]any
-	Description  string
-	DataPath     []string
-	Topics       []string
-	ConnectionID string
-	UserFeedback string // negative, neutral (default) or positive
+	ContextType  string         // required, such as note or salesforce_object_field
+	Content      map[string]any // copied; JSON shapes ([]any, float64)
+	Description  string         // optional
+	DataPath     []string       // where the item sits, such as notes/title
+	Topics       []string       // tags the topics filter matches
+	ConnectionID string         // source connection; empty for user items
+	UserFeedback string         // negative, neutral (default) or positive
 }
 
 // SeedAgent adds an agent and returns it (draft view).
