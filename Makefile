@@ -1,6 +1,5 @@
 # Modus Go SDK. `make test` is what CI runs (see .ci/run).
-GO        ?= go
-CODEGEN   := $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+CODEGEN   := go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 # Each generated file and the config that makes it, as file:config pairs.
 GENERATED := gen/client.gen.go:oapi-codegen.yaml modus/modustest/internal/server/server.gen.go:modus/modustest/internal/server/oapi-codegen.yaml
 SPEC_URL  ?=
@@ -12,7 +11,7 @@ all: test
 
 ## generate: regenerate gen/ (and the fake server's code) from openapi.json.
 generate:
-	$(GO) generate ./gen ./modus/modustest/...
+	go generate ./gen ./modus/modustest/...
 
 ## check-generated: regenerate into a temp dir and fail on any difference.
 check-generated:
@@ -29,7 +28,7 @@ check-generated:
 	done; echo "generated code is up to date"
 
 vet:
-	$(GO) vet ./...
+	go vet ./...
 
 ## lint: gofmt and go vet must be clean.
 lint: vet
@@ -38,29 +37,29 @@ lint: vet
 
 ## test: the README's test command: generated code current, lint clean, all tests with the race detector.
 test: check-generated lint
-	$(GO) test -race -count=1 ./...
+	go test -race -count=1 ./...
 
 ## bench: side-by-side benchmarks; compare ratios with benchstat (see README).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./sse/ ./modus/ | tee bench.out
+	go test -run '^$$' -bench . -benchmem -count 6 ./sse/ ./modus/ | tee bench.out
 
 ## fuzz: run each fuzz target for a short time. Minimizing each new input is
 ## capped (-fuzzminimizetime): with the default 60 s per input the workers spend
 ## most of a short run minimizing and report 0 execs/s.
 fuzz:
 	@set -e; for pkg in ./sse ./modus; do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x $$pkg; \
+	  for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x $$pkg; \
 	  done; \
 	done
 
 ## demo: the quickstart against the in-process fake server (or the real API with MODUS_API_KEY set).
 demo:
-	$(GO) run ./examples/quickstart
+	go run ./examples/quickstart
 
 ## update-spec: download a newly published spec over openapi.json and regenerate (needs network).
 update-spec:
 	@test -n "$(SPEC_URL)" || { echo "usage: make update-spec SPEC_URL=https://..."; exit 2; }
 	curl -fsSL "$(SPEC_URL)" -o openapi.json.new && mv openapi.json.new openapi.json
 	$(MAKE) generate
-	$(GO) build ./...
+	go build ./...
