@@ -131,12 +131,14 @@ func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string,
 
 // List returns one page of an agent's runs, newest first. The per-status
 // counts of the API's answer are not part of the page.
-func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*Page[AgentRunSummary], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*AgentRunPage, error) {
+	r, err := do[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ListAgentRuns(ctx, agentID, params, eds...)
-	}, func(r *gen.ListAutomationRunsResponseDto) ([]AgentRunSummary, string) {
-		return r.Runs, nullableToken(r.NextPageToken)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &AgentRunPage{Page: Page[AgentRunSummary]{Items: r.Runs, NextPageToken: nullableToken(r.NextPageToken)}, Counts: r.Counts}, nil
 }
 
 // All iterates over every run of an agent that List would return, page
@@ -144,6 +146,10 @@ func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *Agen
 func (s *AgentRunsService) All(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) iter.Seq2[AgentRunSummary, error] {
 	return listAll(ctx, params, func(p *AgentRunListParams, t string) { p.PageToken = &t },
 		func(ctx context.Context, p *AgentRunListParams) (*Page[AgentRunSummary], error) {
-			return s.List(ctx, agentID, p, opts...)
+			page, err := s.List(ctx, agentID, p, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return &page.Page, nil
 		})
 }

@@ -71,12 +71,14 @@ func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*
 
 // List returns one page of context items, filtered by type, verdict, topic
 // or text; see All to iterate over every page.
-func (s *ContextService) List(ctx context.Context, params *ContextItemListParams, opts ...Option) (*Page[ContextItem], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+func (s *ContextService) List(ctx context.Context, params *ContextItemListParams, opts ...Option) (*ContextItemPage, error) {
+	r, err := do[gen.ListContextItemsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ListContextItems(ctx, params, eds...)
-	}, func(r *gen.ListContextItemsResponseDto) ([]ContextItem, string) {
-		return r.ContextItems, nullableToken(r.NextPageToken)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &ContextItemPage{Page: Page[ContextItem]{Items: r.ContextItems, NextPageToken: nullableToken(r.NextPageToken)}, TotalCount: nullableOrNil(r.TotalCount)}, nil
 }
 
 // All iterates over every context item List would return, page after page;
@@ -84,7 +86,11 @@ func (s *ContextService) List(ctx context.Context, params *ContextItemListParams
 func (s *ContextService) All(ctx context.Context, params *ContextItemListParams, opts ...Option) iter.Seq2[ContextItem, error] {
 	return listAll(ctx, params, func(p *ContextItemListParams, t string) { p.PageToken = &t },
 		func(ctx context.Context, p *ContextItemListParams) (*Page[ContextItem], error) {
-			return s.List(ctx, p, opts...)
+			page, err := s.List(ctx, p, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return &page.Page, nil
 		})
 }
 

@@ -21,6 +21,33 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p != nil && p.NextPageToken != "" }
 
+// AgentRunPage is one page of an agent's run history (AgentRunsService.List)
+// with the per-status counts the API sends beside it.
+type AgentRunPage struct {
+	Page[AgentRunSummary]
+	// Counts is the number of runs per status for the whole filtered
+	// history, not only this page.
+	Counts AgentRunCounts
+}
+
+// ConversationPage is one page of threads (ConversationsService.List) with
+// the count the API sends beside it.
+type ConversationPage struct {
+	Page[ConversationSummary]
+	// TotalCount is the number of threads in the scanned window that match
+	// the filters (not a global total).
+	TotalCount int64
+}
+
+// ContextItemPage is one page of context items (ContextService.List) with
+// the count the API sends beside it.
+type ContextItemPage struct {
+	Page[ContextItem]
+	// TotalCount is the approximate number of matching items, nil when the
+	// server did not compute it.
+	TotalCount *int64
+}
+
 // fetchFunc fetches the page at pageToken ("" for the first page).
 type fetchFunc[T any] func(ctx context.Context, pageToken string) (items []T, nextPageToken string, err error)
 
@@ -102,6 +129,14 @@ func withPageToken[P any](params *P, token string, set func(p *P, token string))
 func nullableToken(n nullable.Nullable[string]) string {
 	v, _ := n.Get()
 	return v
+}
+
+// nullableOrNil returns n's value, or nil when it is null or absent.
+func nullableOrNil[T any](n nullable.Nullable[T]) *T {
+	if v, err := n.Get(); err == nil {
+		return &v
+	}
+	return nil
 }
 
 // listAll is the body of every All method: it pages through a list with

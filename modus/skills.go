@@ -150,12 +150,14 @@ func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID 
 // List returns one page of a skill's threads, most recently active first;
 // skillID 0 lists the caller's recent threads across all skills. The legacy
 // params.Page is ignored once a page token is set.
-func (s *ConversationsService) List(ctx context.Context, skillID int64, params *ConversationListParams, opts ...Option) (*Page[ConversationSummary], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
+func (s *ConversationsService) List(ctx context.Context, skillID int64, params *ConversationListParams, opts ...Option) (*ConversationPage, error) {
+	r, err := do[gen.ListConversationsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ListConversations(ctx, skillID, params, eds...)
-	}, func(r *gen.ListConversationsResponseDto) ([]ConversationSummary, string) {
-		return r.Conversations, nullableToken(r.NextPageToken)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &ConversationPage{Page: Page[ConversationSummary]{Items: r.Conversations, NextPageToken: nullableToken(r.NextPageToken)}, TotalCount: r.TotalCount}, nil
 }
 
 // All iterates over every thread List would return, page after page;
@@ -163,7 +165,11 @@ func (s *ConversationsService) List(ctx context.Context, skillID int64, params *
 func (s *ConversationsService) All(ctx context.Context, skillID int64, params *ConversationListParams, opts ...Option) iter.Seq2[ConversationSummary, error] {
 	return listAll(ctx, params, func(p *ConversationListParams, t string) { p.PageToken = &t },
 		func(ctx context.Context, p *ConversationListParams) (*Page[ConversationSummary], error) {
-			return s.List(ctx, skillID, p, opts...)
+			page, err := s.List(ctx, skillID, p, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return &page.Page, nil
 		})
 }
 

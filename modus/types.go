@@ -75,6 +75,9 @@ type AgentRun = gen.GetAutomationRunResponseDto
 // AgentRunSummary is a run as agent run lists show it.
 type AgentRunSummary = gen.AutomationRunListItemDto
 
+// AgentRunCounts is the number of an agent's runs per status (AgentRunPage.Counts).
+type AgentRunCounts = gen.ListAutomationRunsResponseDto_Counts
+
 // CreateAgentRequest is the body of Agents.Create (Name and Type required).
 type CreateAgentRequest = gen.CreateAgentDto
 
