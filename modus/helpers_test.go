@@ -59,11 +59,14 @@ func newServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
+// testOrgID is the organization id of newTestClient's clients (runs need one).
+const testOrgID = "org_test"
+
 // newTestClient returns a client for srv whose retry waits are recorded,
 // not slept, and whose jitter is the whole window (deterministic).
 func newTestClient(t *testing.T, srv *httptest.Server, opts ...Option) (*Client, *sleepRecorder) {
 	t.Helper()
-	all := append([]Option{WithAPIKey(testKey), WithBaseURL(srv.URL), WithHTTPClient(srv.Client())}, opts...)
+	all := append([]Option{WithAPIKey(testKey), WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithOrganizationID(testOrgID)}, opts...)
 	c, err := NewClient(all...)
 	require.NoError(t, err)
 	rec := &sleepRecorder{}

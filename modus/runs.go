@@ -3,6 +3,7 @@ package modus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -30,14 +31,16 @@ type WorkflowActionRequest = gen.WorkflowActionDto
 // resuming. A key reused with a different body makes the server answer with
 // an error event; the stream then ends with a *RunError matching
 // ErrConflict. An empty req.OrganizationID is filled with the client's
-// OrganizationID.
+// OrganizationID (WithOrganizationID or MODUS_ORGANIZATION_ID); the API
+// requires one, so Create fails before sending anything when neither is set.
 //
 // An answer other than an event stream is an error before any event: a
 // *Error for an error status, a *DecodeError matching ErrNotEventStream for
 // a 2xx in another format (such as the 201 JSON answer for polling clients).
 func (r *RunsService) Create(ctx context.Context, req CreateRunRequest, opts ...Option) (*RunStream, error) {
-	if req.OrganizationID == "" {
-		req.OrganizationID = r.c.OrganizationID()
+	var err error
+	if req.OrganizationID, err = r.organizationID("Create", req.OrganizationID); err != nil {
+		return nil, err
 	}
 	return r.c.startRun(ctx, opts, req.RunID, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return r.c.agent.CreateRun(ctx, nil, req, eds...)
@@ -48,12 +51,26 @@ func (r *RunsService) Create(ctx context.Context, req CreateRunRequest, opts ...
 // /agent/workflow-actions on the agent host) and returns its event stream.
 // Idempotency key, organization id, errors and resuming work as for Create.
 func (r *RunsService) ExecuteWorkflowAction(ctx context.Context, req WorkflowActionRequest, opts ...Option) (*RunStream, error) {
-	if req.OrganizationID == "" {
-		req.OrganizationID = r.c.OrganizationID()
+	var err error
+	if req.OrganizationID, err = r.organizationID("ExecuteWorkflowAction", req.OrganizationID); err != nil {
+		return nil, err
 	}
 	return r.c.startRun(ctx, opts, req.RunID, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return r.c.agent.ExecuteWorkflowAction(ctx, nil, req, eds...)
 	})
+}
+
+// organizationID returns the run body's organization id: the request's, else
+// the client's. The API requires it, so a missing one fails here, with a
+// message saying how to set it, rather than as a 400 from the server.
+func (r *RunsService) organizationID(op, fromRequest string) (string, error) {
+	if fromRequest != "" {
+		return fromRequest, nil
+	}
+	if id := r.c.OrganizationID(); id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("modus: Runs.%s: no organization id: set the request's OrganizationID, WithOrganizationID or %s", op, EnvOrganizationID)
 }
 
 // Stream attaches to a run already started (GET /agent/runs/{runId}/stream):

@@ -813,3 +813,19 @@ func TestTokenContentNotOverwrittenByLaterEvents(t *testing.T) {
 	require.NoError(t, s.Err())
 	require.Equal(t, want, got)
 }
+
+// The API requires an organization id on run bodies: without one from the
+// request or the client, Create and ExecuteWorkflowAction fail before
+// sending anything, naming the variable that sets it.
+func TestRunsNeedOrganizationID(t *testing.T) {
+	var hits atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	c, err := NewClient(WithAPIKey(testKey), WithBaseURL(srv.URL))
+	require.NoError(t, err)
+
+	_, err = c.Runs.Create(context.Background(), CreateRunRequest{Message: "hi", SessionID: "s"})
+	assert.ErrorContains(t, err, EnvOrganizationID)
+	_, err = c.Runs.ExecuteWorkflowAction(context.Background(), WorkflowActionRequest{SessionID: "s"})
+	assert.ErrorContains(t, err, EnvOrganizationID)
+	assert.Zero(t, hits.Load(), "nothing may be sent without an organization id")
+}

@@ -156,7 +156,10 @@ func conflictFrame() []frame {
 }
 
 func checkOrg(id string) error {
-	if id != "" && id != DefaultOrganizationID {
+	if id == "" {
+		return invalid("organizationId is required")
+	}
+	if id != DefaultOrganizationID {
 		return forbidden("organizationId %q does not match the token's organization", id)
 	}
 	return nil

@@ -157,7 +157,7 @@ func TestStreamCancelDoesNotLeak(t *testing.T) {
 	srv := modustest.NewServer(t, modustest.WithRunScript("a", "b", "c", "d"), modustest.WithEventInterval(time.Minute))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"x","sessionId":"s"}`))
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"x","sessionId":"s","organizationId":"`+modustest.DefaultOrganizationID+`"}`))
 	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
 	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
@@ -183,7 +183,7 @@ func TestStreamCancelDoesNotLeak(t *testing.T) {
 // Close returns only when the goroutines of open streams have ended.
 func TestCloseEndsStreams(t *testing.T) {
 	srv := modustest.New(modustest.WithRunScript("a", "b", "c"), modustest.WithEventInterval(time.Hour))
-	req, _ := http.NewRequest("POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"x","sessionId":"s"}`))
+	req, _ := http.NewRequest("POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"x","sessionId":"s","organizationId":"`+modustest.DefaultOrganizationID+`"}`))
 	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
 	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
