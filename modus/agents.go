@@ -129,8 +129,8 @@ func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string,
 	})
 }
 
-// List returns one page of an agent's runs, newest first. The per-status
-// counts of the API's answer are not part of the page.
+// List returns one page of an agent's runs, newest first, with the
+// per-status counts of the whole filtered history (AgentRunPage.Counts).
 func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*AgentRunPage, error) {
 	r, err := do[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ListAgentRuns(ctx, agentID, params, eds...)

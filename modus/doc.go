@@ -24,4 +24,15 @@
 // answer with Collect. A dropped connection is resumed by itself with
 // GET /agent/runs/{runId}/stream and Last-Event-ID, never by sending the
 // POST again, and every event is delivered once, in order; see RunStream.
+//
+// Types: Agent, Skill, ContextItem, CreateAgentRequest and the other request,
+// response and params types are aliases of the types generated into package
+// gen from the API's OpenAPI description, so go doc lists them without their
+// fields. To see the fields, ask for the generated type that the alias's
+// declaration names (type Agent = gen.AgentDto):
+//
+//	go doc github.com/modus-data/modus-sdk-go/gen AgentDto
+//
+// Optional request fields are pointers (set them with Ptr); fields that an
+// update can clear are Nullable (NewNullable, Null).
 package modus

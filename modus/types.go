@@ -16,7 +16,16 @@ import (
 // NewNullable and Null, read them with Get, IsNull and IsSpecified.
 
 // Nullable is a field that is either absent, null or set (an alias of
-// nullable.Nullable from github.com/oapi-codegen/nullable).
+// nullable.Nullable from github.com/oapi-codegen/nullable). Read one with
+// its methods rather than printing it (it is a map underneath):
+//
+//	if title, err := item.Title.Get(); err == nil {
+//		fmt.Println(title) // set
+//	} else if item.Title.IsNull() {
+//		fmt.Println("cleared")
+//	} // !item.Title.IsSpecified(): absent
+//
+// Build one with NewNullable(v) or Null[T]().
 type Nullable[T any] = nullable.Nullable[T]
 
 // NewNullable returns a Nullable set to v.
@@ -341,3 +350,99 @@ const (
 	RollupHour = gen.ListUsageParamsRollupHour
 	RollupDay  = gen.ListUsageParamsRollupDay
 )
+
+// Nested types of agents, skills, conversations and runs, so that building
+// a request never needs package gen.
+
+// AgentTrigger says what starts an agent (schedule, event, manual).
+type AgentTrigger = gen.TriggerDto
+
+// AgentSelection picks the sub-agents a workflow agent may call.
+type AgentSelection = gen.AgentSelectionDto
+
+// WorkflowStructure is the node and edge graph of a workflow agent.
+type WorkflowStructure = gen.WorkflowStructureDto
+
+// AgentAccessConfig says who may use and manage an agent.
+type AgentAccessConfig = gen.AgentAccessConfigDto
+
+// AgentSharedUser is a user an agent is shared with.
+type AgentSharedUser = gen.AgentSharedUserDto
+
+// AgentGroupPermission is a group's rights on an agent.
+type AgentGroupPermission = gen.AgentGroupPermissionDto
+
+// SkillAccessConfig says who may use and manage a skill.
+type SkillAccessConfig = gen.AccessConfigDto
+
+// SkillSharedUser is a user a skill is shared with.
+type SkillSharedUser = gen.SharedUserDto
+
+// SkillGroupPermission is a group's rights on a skill.
+type SkillGroupPermission = gen.GroupPermissionDto
+
+// Toolset is the set of tools a skill variation enables.
+type Toolset = gen.ToolsetDto
+
+// ModelSettings tunes the model of a skill or agent.
+type ModelSettings = gen.ModelSettingsDto
+
+// ReasoningEffort is how hard a reasoning model thinks (ReasoningEffortLow, ...).
+type ReasoningEffort = gen.ReasoningEffort
+
+// Reasoning efforts.
+const (
+	ReasoningEffortNone    = gen.ReasoningEffortNone
+	ReasoningEffortMinimal = gen.ReasoningEffortMinimal
+	ReasoningEffortLow     = gen.ReasoningEffortLow
+	ReasoningEffortMedium  = gen.ReasoningEffortMedium
+	ReasoningEffortHigh    = gen.ReasoningEffortHigh
+	ReasoningEffortXhigh   = gen.ReasoningEffortXhigh
+	ReasoningEffortMax     = gen.ReasoningEffortMax
+)
+
+// ConversationMessageType is who wrote a conversation message.
+type ConversationMessageType = gen.ConversationMessageType
+
+// Conversation message authors.
+const (
+	MessageHuman   = gen.ConversationMessageTypeHuman
+	MessageAI      = gen.ConversationMessageTypeAi
+	MessageSystem  = gen.ConversationMessageTypeSystem
+	MessageTool    = gen.ConversationMessageTypeTool
+	MessageUnknown = gen.ConversationMessageTypeUnknown
+)
+
+// ContextItemFeedback is a user's verdict on a context item, as read.
+type ContextItemFeedback = gen.ContextItemDtoUserFeedback
+
+// UpdateContextItemFeedback is a user's verdict on a context item, as set
+// by Context.Update (FeedbackPositive, ...).
+type UpdateContextItemFeedback = gen.UpdateContextItemDtoUserFeedback
+
+// Verdicts to set with Context.Update.
+const (
+	FeedbackPositive = gen.UpdateContextItemDtoUserFeedbackPositive
+	FeedbackNeutral  = gen.UpdateContextItemDtoUserFeedbackNeutral
+	FeedbackNegative = gen.UpdateContextItemDtoUserFeedbackNegative
+)
+
+// RunAction is the kind of run CreateRunRequest.Action asks for (RunActionChat).
+type RunAction = gen.AgentRunDtoAction
+
+// RunActionChat is the chat run action.
+const RunActionChat = gen.AgentRunDtoActionChat
+
+// WorkflowActionSource says what triggered a workflow action.
+type WorkflowActionSource = gen.WorkflowActionSource
+
+// Workflow action sources.
+const (
+	WorkflowActionSourceAutomation = gen.WorkflowActionSourceAutomation
+	WorkflowActionSourceAgent      = gen.WorkflowActionSourceAgent
+	WorkflowActionSourceAPI        = gen.WorkflowActionSourceAPI
+	WorkflowActionSourceOther      = gen.WorkflowActionSourceOther
+)
+
+// AgentRunSource says where a run's detail came from (live or history).
+type AgentRunSource = gen.AutomationRunSource

@@ -32,7 +32,8 @@ type faults struct {
 // status (such as 429 or 503) in the API's error shape, with the code the
 // API gives that status (429 RATE_LIMITED, 404 NOT_FOUND, 5xx
 // INTERNAL_ERROR, ...), and a Retry-After header of retryAfter, rounded up
-// to whole seconds.
+// to whole seconds. Each call replaces the failures still pending; n = 0
+// clears them.
 func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	f := &s.faults
 	f.mu.Lock()

@@ -6,22 +6,22 @@ import (
 	"slices"
 	"time"
 
-	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
 )
 
 // The Seed methods put data into the server directly, so that a test can
-// start from a known state. They return what they created as the generated
-// client's types (package gen), as the API would show it.
+// start from a known state. They return what they created as the client's
+// types (modus.Agent, modus.Skill, ...), as the API would show it.
 
 // AgentSeed describes an agent for SeedAgent.
 type AgentSeed struct {
-	Name        string        // required
-	Type        gen.AgentType // default task
-	Description string        // optional
-	Deployed    bool          // deploy the first variation (status active)
-	Deleted     bool          // soft-delete it afterwards
+	Name        string          // required
+	Type        modus.AgentType // default task
+	Description string          // optional
+	Deployed    bool            // deploy the first variation (status active)
+	Deleted     bool            // soft-delete it afterwards
 }
 
 // SkillSeed describes a skill for SeedSkill.
@@ -48,7 +48,7 @@ type ContextItemSeed struct {
 }
 
 // SeedAgent adds an agent and returns it (draft view).
-func (s *Server) SeedAgent(in AgentSeed) (gen.AgentDto, error) {
+func (s *Server) SeedAgent(in AgentSeed) (modus.Agent, error) {
 	typ := server.AgentType(in.Type)
 	if typ == "" {
 		typ = server.AgentTypeTask
@@ -65,16 +65,16 @@ func (s *Server) SeedAgent(in AgentSeed) (gen.AgentDto, error) {
 	defer s.mu.Unlock()
 	a, err := s.state.createAgent(dto, status)
 	if err != nil {
-		return gen.AgentDto{}, err
+		return modus.Agent{}, err
 	}
 	if in.Deleted {
 		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
 	}
-	return convert[gen.AgentDto](a.view("draft", true))
+	return convert[modus.Agent](a.view("draft", true))
 }
 
 // SeedSkill adds a skill and returns it (draft view).
-func (s *Server) SeedSkill(in SkillSeed) (gen.SkillDto, error) {
+func (s *Server) SeedSkill(in SkillSeed) (modus.Skill, error) {
 	dto := server.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
 	if in.Description != "" {
 		dto.Description = &in.Description
@@ -90,32 +90,32 @@ func (s *Server) SeedSkill(in SkillSeed) (gen.SkillDto, error) {
 	defer s.mu.Unlock()
 	sk, err := s.state.createSkill(dto, status)
 	if err != nil {
-		return gen.SkillDto{}, err
+		return modus.Skill{}, err
 	}
 	if in.Deleted {
 		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
 	}
-	return convert[gen.SkillDto](sk.view("draft", true))
+	return convert[modus.Skill](sk.view("draft", true))
 }
 
 // SeedContextItem adds a context item of any type and returns it.
-func (s *Server) SeedContextItem(in ContextItemSeed) (gen.ContextItemDto, error) {
+func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) {
 	if in.ContextType == "" {
-		return gen.ContextItemDto{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
+		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
 	}
 	fb := server.ContextItemDtoUserFeedback(in.UserFeedback)
 	if fb == "" {
 		fb = server.ContextItemDtoUserFeedbackNeutral
 	}
 	if !fb.Valid() {
-		return gen.ContextItemDto{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)
+		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)
 	}
 	// A JSON round trip gives content the shapes decoding would ([]any, float64).
 	var content map[string]any
 	if in.Content != nil {
 		c, err := convert[map[string]any](in.Content)
 		if err != nil {
-			return gen.ContextItemDto{}, err
+			return modus.ContextItem{}, err
 		}
 		content = c
 	}
@@ -131,53 +131,53 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (gen.ContextItemDto, error)
 	it := s.state.addItem(in.ContextType, content, desc, slices.Clone(in.DataPath), conn)
 	it.Topics = append([]string{}, in.Topics...)
 	it.UserFeedback = fb
-	return convert[gen.ContextItemDto](*it)
+	return convert[modus.ContextItem](*it)
 }
 
 // SeedMemory adds a memory to a skill. metadata["userId"] is what the
 // userId filters of ListMemories and SearchMemories match.
-func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]any) (gen.MemoryDto, error) {
+func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]any) (modus.Memory, error) {
 	// A deep copy: the caller may go on changing its map.
 	var meta map[string]any
 	if metadata != nil {
 		var err error
 		if meta, err = convert[map[string]any](metadata); err != nil {
-			return gen.MemoryDto{}, fmt.Errorf("modustest: SeedMemory: metadata: %w", err)
+			return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: metadata: %w", err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.state.liveSkill(skillID); err != nil {
-		return gen.MemoryDto{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
+		return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
 	}
 	t := now()
 	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
 		CreatedAt: &t, UpdatedAt: &t, Hash: ptr(fmt.Sprintf("%x", hashBody(memory))[:16])}
 	s.state.memories[skillID] = append(s.state.memories[skillID], m)
-	return convert[gen.MemoryDto](*m)
+	return convert[modus.Memory](*m)
 }
 
 // SeedConnection adds an integration connection (type such as postgresql).
-func (s *Server) SeedConnection(name, typ string) gen.ConnectionDto {
+func (s *Server) SeedConnection(name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := server.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
 	s.state.connections = append(s.state.connections, c)
-	out, _ := convert[gen.ConnectionDto](c)
+	out, _ := convert[modus.Connection](c)
 	return out
 }
 
 // SeedAgentRun adds a run summary to an agent's history, with a status
 // such as running, awaiting_human, completed, error or cancelled.
-func (s *Server) SeedAgentRun(agentID int64, status string) (gen.GetAutomationRunResponseDto, error) {
+func (s *Server) SeedAgentRun(agentID int64, status string) (modus.AgentRun, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.state.liveAgent(agentID)
 	if err != nil {
-		return gen.GetAutomationRunResponseDto{}, fmt.Errorf("modustest: SeedAgentRun: agent %d does not exist", agentID)
+		return modus.AgentRun{}, fmt.Errorf("modustest: SeedAgentRun: agent %d does not exist", agentID)
 	}
 	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
-	return convert[gen.GetAutomationRunResponseDto](*ar)
+	return convert[modus.AgentRun](*ar)
 }
 
 // SetRunScript sets the tokens every later run streams before its done
