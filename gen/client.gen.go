@@ -3357,7 +3357,7 @@ type ListContextItemsParams struct {
 	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
 
 	// PageSize Maximum number of items per page; larger values are clamped to 200.
-	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// ContextTypes Only items of these context types; repeat the parameter for several.
 	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
@@ -3387,10 +3387,10 @@ type ListContextItemValuesParams struct {
 	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
 
 	// PageSize Maximum number of values per page; larger values are clamped to 200.
-	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Offset Number of values to skip (older paging style); prefer `pageToken`.
-	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
 	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
@@ -7841,7 +7841,7 @@ func NewListContextItemsRequest(server string, params *ListContextItemsParams) (
 
 		if params.PageSize != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8148,7 +8148,7 @@ func NewListContextItemValuesRequest(server string, uid string, params *ListCont
 
 		if params.PageSize != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8160,7 +8160,7 @@ func NewListContextItemValuesRequest(server string, uid string, params *ListCont
 
 		if params.Offset != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

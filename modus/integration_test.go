@@ -381,7 +381,7 @@ func TestEveryOperation(t *testing.T) {
 		assert.Len(t, notes.Items, len(start)+1)
 		require.NotNil(t, notes.TotalCount)
 		assert.EqualValues(t, len(start)+1, *notes.TotalCount)
-		all := collect(t, client.Context.All(ctx, &modus.ContextItemListParams{PageSize: modus.Ptr[int64](2)}))
+		all := collect(t, client.Context.All(ctx, &modus.ContextItemListParams{PageSize: modus.Ptr(2)}))
 		assert.Len(t, all, len(start)+5)
 
 		found, err := client.Context.Lookup(ctx, modus.LookupContextItemRequest{ContextType: "note", DataPath: item.DataPath})
@@ -396,7 +396,7 @@ func TestEveryOperation(t *testing.T) {
 		enum, err := srv.SeedContextItem(modustest.ContextItemSeed{ContextType: "salesforce_object_field",
 			Content: map[string]any{"enumValues": []any{"a", "b", "c", "d", "e"}}, DataPath: []string{"sf", "Account", "Tier"}})
 		require.NoError(t, err)
-		vp := &modus.ContextItemValuesParams{ContextType: "salesforce_object_field", ContentKeyPath: "enumValues", PageSize: modus.Ptr[int64](2)}
+		vp := &modus.ContextItemValuesParams{ContextType: "salesforce_object_field", ContentKeyPath: "enumValues", PageSize: modus.Ptr(2)}
 		vals, err := client.Context.Values(ctx, enum.UID, vp)
 		require.NoError(t, err)
 		assert.Equal(t, []any{"a", "b"}, vals.Items)

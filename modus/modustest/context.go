@@ -202,7 +202,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		}
 		all = append(all, *it)
 	}
-	page, next, err := paginate(all, p.PageToken, intPtr(p.PageSize), 25, 200,
+	page, next, err := paginate(all, p.PageToken, p.PageSize, 25, 200,
 		queryHash("ListContextItems", p.ContextTypes, p.VerificationStatuses, p.SearchQuery, p.Topics))
 	if err != nil {
 		return nil, err
@@ -402,9 +402,9 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 	q := queryHash("ListContextItemValues", req.UID, p.ContextType, p.ContentKeyPath, p.SearchQuery, p.DataPathPrefix)
 	token := p.PageToken
 	if (token == nil || *token == "") && p.Offset != nil { // the legacy offset starts where a token would
-		token = ptr(makeToken(int(*p.Offset), q))
+		token = ptr(makeToken(*p.Offset, q))
 	}
-	page, next, err := paginate(all, token, intPtr(p.PageSize), 25, 200, q)
+	page, next, err := paginate(all, token, p.PageSize, 25, 200, q)
 	if err != nil {
 		return nil, err
 	}

@@ -97,15 +97,3 @@ func paginate[T any](items []T, token *string, size *int, def, max int, query ui
 	}
 	return page, nullable.NewNullableWithValue(makeToken(end, query)), nil
 }
-
-// intPtr converts an int64 page size to the int paginate wants.
-func intPtr(p *int64) *int {
-	if p == nil {
-		return nil
-	}
-	v := int(*p)
-	if int64(v) != *p {
-		v = 1 << 30
-	}
-	return &v
-}

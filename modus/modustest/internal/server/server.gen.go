@@ -3357,7 +3357,7 @@ type ListContextItemsParams struct {
 	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
 
 	// PageSize Maximum number of items per page; larger values are clamped to 200.
-	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// ContextTypes Only items of these context types; repeat the parameter for several.
 	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
@@ -3387,10 +3387,10 @@ type ListContextItemValuesParams struct {
 	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
 
 	// PageSize Maximum number of values per page; larger values are clamped to 200.
-	PageSize *int64 `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Offset Number of values to skip (older paging style); prefer `pageToken`.
-	Offset *int64 `form:"offset,omitempty" json:"offset,omitempty"`
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
 
 	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
 	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
@@ -5401,7 +5401,7 @@ func (siw *ServerInterfaceWrapper) ListContextItems(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "pageSize" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -5629,7 +5629,7 @@ func (siw *ServerInterfaceWrapper) ListContextItemValues(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "pageSize" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -5642,7 +5642,7 @@ func (siw *ServerInterfaceWrapper) ListContextItemValues(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "offset" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
