@@ -758,6 +758,24 @@ func (e UpdateContextItemDtoUserFeedback) Valid() bool {
 	}
 }
 
+// Defines values for VariationView.
+const (
+	VariationViewActive VariationView = "active"
+	VariationViewDraft  VariationView = "draft"
+)
+
+// Valid indicates whether the value is a known member of the VariationView enum.
+func (e VariationView) Valid() bool {
+	switch e {
+	case VariationViewActive:
+		return true
+	case VariationViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WorkflowActionSource.
 const (
 	WorkflowActionSourceAPI        WorkflowActionSource = "api"
@@ -809,24 +827,6 @@ func (e WorkflowNodeType) Valid() bool {
 	}
 }
 
-// Defines values for ListAgentsParamsView.
-const (
-	ListAgentsParamsViewActive ListAgentsParamsView = "active"
-	ListAgentsParamsViewDraft  ListAgentsParamsView = "draft"
-)
-
-// Valid indicates whether the value is a known member of the ListAgentsParamsView enum.
-func (e ListAgentsParamsView) Valid() bool {
-	switch e {
-	case ListAgentsParamsViewActive:
-		return true
-	case ListAgentsParamsViewDraft:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListAgentsParamsType.
 const (
 	ListAgentsParamsTypeTask     ListAgentsParamsType = "task"
@@ -839,60 +839,6 @@ func (e ListAgentsParamsType) Valid() bool {
 	case ListAgentsParamsTypeTask:
 		return true
 	case ListAgentsParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAgentParamsView.
-const (
-	GetAgentParamsViewActive GetAgentParamsView = "active"
-	GetAgentParamsViewDraft  GetAgentParamsView = "draft"
-)
-
-// Valid indicates whether the value is a known member of the GetAgentParamsView enum.
-func (e GetAgentParamsView) Valid() bool {
-	switch e {
-	case GetAgentParamsViewActive:
-		return true
-	case GetAgentParamsViewDraft:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListSkillsParamsView.
-const (
-	ListSkillsParamsViewActive ListSkillsParamsView = "active"
-	ListSkillsParamsViewDraft  ListSkillsParamsView = "draft"
-)
-
-// Valid indicates whether the value is a known member of the ListSkillsParamsView enum.
-func (e ListSkillsParamsView) Valid() bool {
-	switch e {
-	case ListSkillsParamsViewActive:
-		return true
-	case ListSkillsParamsViewDraft:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetSkillParamsView.
-const (
-	GetSkillParamsViewActive GetSkillParamsView = "active"
-	GetSkillParamsViewDraft  GetSkillParamsView = "draft"
-)
-
-// Valid indicates whether the value is a known member of the GetSkillParamsView enum.
-func (e GetSkillParamsView) Valid() bool {
-	switch e {
-	case GetSkillParamsViewActive:
-		return true
-	case GetSkillParamsViewDraft:
 		return true
 	default:
 		return false
@@ -3112,6 +3058,9 @@ type UsageTotalsDto struct {
 	OutputTokens int64 `json:"output_tokens"`
 }
 
+// VariationView Which variation of an agent or skill a read shows.
+type VariationView string
+
 // WorkflowActionDto Request to run one workflow action step.
 type WorkflowActionDto struct {
 	// AutomationID Id of the agent the action belongs to, used to attribute usage.
@@ -3279,7 +3228,7 @@ type ListAgentsParams struct {
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
-	View *ListAgentsParamsView `form:"view,omitempty" json:"view,omitempty"`
+	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 
 	// Type Only agents of this type.
 	Type *ListAgentsParamsType `form:"type,omitempty" json:"type,omitempty"`
@@ -3291,20 +3240,14 @@ type ListAgentsParams struct {
 	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
 }
 
-// ListAgentsParamsView defines parameters for ListAgents.
-type ListAgentsParamsView string
-
 // ListAgentsParamsType defines parameters for ListAgents.
 type ListAgentsParamsType string
 
 // GetAgentParams defines parameters for GetAgent.
 type GetAgentParams struct {
 	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
-	View *GetAgentParamsView `form:"view,omitempty" json:"view,omitempty"`
+	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 }
-
-// GetAgentParamsView defines parameters for GetAgent.
-type GetAgentParamsView string
 
 // UpdateAgentParams defines parameters for UpdateAgent.
 type UpdateAgentParams struct {
@@ -3411,7 +3354,7 @@ type ListSkillsParams struct {
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// View Which variation to read for each skill: deployed (`active`) or latest draft (`draft`).
-	View *ListSkillsParamsView `form:"view,omitempty" json:"view,omitempty"`
+	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 
 	// Search Case-insensitive substring of the skill name.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
@@ -3423,17 +3366,11 @@ type ListSkillsParams struct {
 	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
 }
 
-// ListSkillsParamsView defines parameters for ListSkills.
-type ListSkillsParamsView string
-
 // GetSkillParams defines parameters for GetSkill.
 type GetSkillParams struct {
 	// View Which variation to read: the deployed one (`active`) or the latest draft (`draft`).
-	View *GetSkillParamsView `form:"view,omitempty" json:"view,omitempty"`
+	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 }
-
-// GetSkillParamsView defines parameters for GetSkill.
-type GetSkillParamsView string
 
 // UpdateSkillParams defines parameters for UpdateSkill.
 type UpdateSkillParams struct {

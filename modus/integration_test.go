@@ -110,7 +110,7 @@ func TestEveryOperation(t *testing.T) {
 		assert.Equal(t, modus.StatusDraft, a.Status)
 		assert.Equal(t, modus.AgentTypeTask, a.Type)
 
-		got, err := client.Agents.Get(ctx, a.ID, &modus.AgentGetParams{View: modus.Ptr(modus.AgentView(modus.ViewDraft))})
+		got, err := client.Agents.Get(ctx, a.ID, &modus.AgentGetParams{View: modus.Ptr(modus.ViewDraft)})
 		require.NoError(t, err)
 		assert.Equal(t, a.ID, got.ID)
 		assert.Equal(t, "every morning", *got.Description)
@@ -226,7 +226,7 @@ func TestEveryOperation(t *testing.T) {
 		require.NotNil(t, s.Variation)
 		assert.Equal(t, []string{"Be concise."}, s.Variation.Instructions)
 
-		got, err := client.Skills.Get(ctx, s.ID, &modus.SkillGetParams{View: modus.Ptr(modus.SkillView(modus.ViewDraft))})
+		got, err := client.Skills.Get(ctx, s.ID, &modus.SkillGetParams{View: modus.Ptr(modus.ViewDraft)})
 		require.NoError(t, err)
 		assert.Equal(t, "predicts churn", got.Description.MustGet())
 

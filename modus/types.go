@@ -155,27 +155,19 @@ type SkillGetParams = gen.GetSkillParams
 // SkillUpdateParams carries the updateMask of Skills.Update.
 type SkillUpdateParams = gen.UpdateSkillParams
 
-// Views select which variation of an agent or skill a read shows; convert
-// them to the params' View type, as in Ptr(AgentView(ViewDraft)).
+// View selects which variation of an agent or skill a read shows:
+// Ptr(ViewDraft) in AgentGetParams, AgentListParams, SkillGetParams or
+// SkillListParams.
+type View = gen.VariationView
+
+// Views.
 const (
-	ViewActive = "active"
-	ViewDraft  = "draft"
+	ViewActive = gen.VariationViewActive // the deployed variation
+	ViewDraft  = gen.VariationViewDraft  // the latest draft
 )
-
-// AgentView is the View of AgentGetParams.
-type AgentView = gen.GetAgentParamsView
-
-// SkillView is the View of SkillGetParams.
-type SkillView = gen.GetSkillParamsView
-
-// AgentListView is the View of AgentListParams.
-type AgentListView = gen.ListAgentsParamsView
 
 // AgentListType is the Type filter of AgentListParams: "task" or "workflow".
 type AgentListType = gen.ListAgentsParamsType
-
-// SkillListView is the View of SkillListParams.
-type SkillListView = gen.ListSkillsParamsView
 
 // ConversationTimeframe is the Timeframe filter of ConversationListParams,
 // such as "last_7_days".
