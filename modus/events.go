@@ -50,6 +50,7 @@ const (
 )
 
 // TokenEvent is a chunk of model output text: append Content to the answer.
+// Fields (from gen.TokenRunEvent): Content string.
 type TokenEvent struct {
 	gen.TokenRunEvent
 	id string
@@ -57,6 +58,7 @@ type TokenEvent struct {
 
 // DoneEvent ends a run that finished successfully. It carries the run id
 // and, when there is one, the conversation thread (ThreadID).
+// Fields (from gen.DoneRunEvent): RunID string, ThreadID *string.
 type DoneEvent struct {
 	gen.DoneRunEvent
 	id string
@@ -65,6 +67,7 @@ type DoneEvent struct {
 // ErrorEvent ends a run that failed. The stream delivers it, then stops
 // with a *RunError (from RunStream.Err) built from it. The server also sends
 // it when an Idempotency-Key is reused with a different body (a conflict).
+// Fields (from gen.ErrorRunEvent): Error string, the message; and Code.
 type ErrorEvent struct {
 	gen.ErrorRunEvent
 	// Code is the payload's "code" field when it has one (such as
@@ -74,18 +77,23 @@ type ErrorEvent struct {
 }
 
 // CancelledEvent ends a run that was cancelled.
+// Fields (from gen.CancelledRunEvent): RunIDs []string, Timestamp int64
+// (Unix milliseconds).
 type CancelledEvent struct {
 	gen.CancelledRunEvent
 	id string
 }
 
 // NoticeEvent is a warning or information about the run; the run goes on.
+// Fields (from gen.NoticeRunEvent): Message string, Severity ("info" or
+// "warning").
 type NoticeEvent struct {
 	gen.NoticeRunEvent
 	id string
 }
 
 // HeartbeatEvent is a keep-alive; it carries no run data.
+// Fields (from gen.HeartbeatRunEvent): Timestamp *int64 (Unix milliseconds).
 type HeartbeatEvent struct {
 	gen.HeartbeatRunEvent
 	id string
