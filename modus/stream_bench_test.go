@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"sync"
 	"testing"
 
-	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/internal/benchstream"
 	"github.com/modus-data/modus-sdk-go/sse"
 )
 
@@ -77,33 +76,17 @@ func streamLargeData() *streamData {
 	return &streamLarge
 }
 
-type benchChunkReader struct {
-	b []byte
-	n int
-}
-
-func (c *benchChunkReader) Read(p []byte) (int, error) {
-	if len(c.b) == 0 {
-		return 0, io.EOF
-	}
-	k := copy(p[:min(len(p), c.n)], c.b)
-	c.b = c.b[k:]
-	return k, nil
-}
-
-func (c *benchChunkReader) Close() error { return nil }
-
 func BenchmarkStreamSmall(b *testing.B) { runStreamContenders(b, streamSmallData()) }
 func BenchmarkStreamLarge(b *testing.B) { runStreamContenders(b, streamLargeData()) }
 
 func runStreamContenders(b *testing.B, ds *streamData) {
-	body := func() *benchChunkReader { return &benchChunkReader{b: ds.stream, n: ds.chunk} }
+	body := func() *benchstream.ChunkReader { return &benchstream.ChunkReader{B: ds.stream, N: ds.chunk} }
 	c, err := NewClient(WithAPIKey(testKey))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("impl=sse", func(b *testing.B) {
-		measureStream(b, ds, func() int {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			d := sse.NewDecoder(body())
 			n := 0
 			for {
@@ -120,7 +103,7 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 		})
 	})
 	b.Run("impl=e2e", func(b *testing.B) {
-		measureStream(b, ds, func() int {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			s := newBenchStream(c, body())
 			n := 0
 			for s.Next() {
@@ -136,7 +119,7 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 		})
 	})
 	b.Run("impl=sse+json", func(b *testing.B) {
-		measureStream(b, ds, func() int {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			d := sse.NewDecoder(body())
 			n := 0
 			for {
@@ -179,25 +162,3 @@ func newBenchStream(c *Client, body io.ReadCloser) *RunStream {
 	s.attach(&http.Response{Header: http.Header{}, Body: body})
 	return s
 }
-
-// measureStream runs one full decode per iteration and reports per-event
-// numbers: events/s, allocs/event and bytes allocated per byte of event
-// data (B/payloadB; about 1 for the copy each event owns).
-func measureStream(b *testing.B, ds *streamData, decode func() int) {
-	b.SetBytes(int64(len(ds.stream)))
-	b.ReportAllocs()
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	for b.Loop() {
-		if n := decode(); n != ds.events {
-			b.Fatalf("got %d events, want %d", n, ds.events)
-		}
-	}
-	runtime.ReadMemStats(&m1)
-	ev := float64(b.N) * float64(ds.events)
-	b.ReportMetric(ev/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/ev, "allocs/event")
-	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/(float64(b.N)*float64(ds.payload)), "B/payloadB")
-}
-
-var _ = gen.TokenRunEventTypeToken

@@ -8,13 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 
 	r3 "github.com/r3labs/sse/v2"
 	"gopkg.in/cenkalti/backoff.v1"
+
+	"github.com/modus-data/modus-sdk-go/internal/benchstream"
 )
 
 // Both data sets are decoded by every contender in one run, so benchstat
@@ -68,21 +69,6 @@ func largeData() *dataset {
 	return &large
 }
 
-// chunkReader returns at most n bytes per Read, like a network body.
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	if len(c.b) == 0 {
-		return 0, io.EOF
-	}
-	k := copy(p[:min(len(p), c.n)], c.b)
-	c.b = c.b[k:]
-	return k, nil
-}
-
 // blockReader hands out one whole event per Read (as much as fits): the
 // best r3labs' scanner can be fed, with the splitting done for free.
 type blockReader struct {
@@ -106,27 +92,27 @@ func BenchmarkSmall(b *testing.B) { runContenders(b, smallData()) }
 func BenchmarkLarge(b *testing.B) { runContenders(b, largeData()) }
 
 func runContenders(b *testing.B, ds *dataset) {
-	chunked := func() io.Reader { return &chunkReader{b: ds.stream, n: ds.chunk} }
+	chunked := func() io.Reader { return &benchstream.ChunkReader{B: ds.stream, N: ds.chunk} }
 	max := 8 << 20
 	b.Run("impl=decoder", func(b *testing.B) {
-		measure(b, ds, func() int { return decodeCount(b, NewDecoder(chunked())) })
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int { return decodeCount(b, NewDecoder(chunked())) })
 	})
 	b.Run("impl=decoder-r3framing", func(b *testing.B) {
-		measure(b, ds, func() int { return decodeCount(b, NewDecoder(chunked(), withFraming(framingR3labs))) })
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int { return decodeCount(b, NewDecoder(chunked(), withFraming(framingR3labs))) })
 	})
 	b.Run("impl=r3labs-reader", func(b *testing.B) {
-		measure(b, ds, func() int { return r3Count(b, r3.NewEventStreamReader(chunked(), max)) })
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int { return r3Count(b, r3.NewEventStreamReader(chunked(), max)) })
 	})
-	b.Run("r3labs-reader-bufio1M", func(b *testing.B) {
-		measure(b, ds, func() int {
+	b.Run("impl=r3labs-reader-bufio1M", func(b *testing.B) {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			return r3Count(b, r3.NewEventStreamReader(bufio.NewReaderSize(chunked(), 1<<20), max))
 		})
 	})
 	b.Run("impl=r3labs-reader-blocks", func(b *testing.B) {
-		measure(b, ds, func() int { return r3Count(b, r3.NewEventStreamReader(&blockReader{blocks: ds.blocks}, max)) })
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int { return r3Count(b, r3.NewEventStreamReader(&blockReader{blocks: ds.blocks}, max)) })
 	})
 	b.Run("impl=bufio-ref", func(b *testing.B) {
-		measure(b, ds, func() int { return refCount(b, chunked()) })
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int { return refCount(b, chunked()) })
 	})
 
 	// Over HTTP, against the same local server.
@@ -145,7 +131,7 @@ func runContenders(b *testing.B, ds *dataset) {
 	defer func() { srv.Close(); tr.CloseIdleConnections() }()
 	hc := &http.Client{Transport: tr}
 	b.Run("impl=decoder-http", func(b *testing.B) {
-		measure(b, ds, func() int {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL, nil)
 			resp, err := hc.Do(req)
 			if err != nil {
@@ -157,7 +143,7 @@ func runContenders(b *testing.B, ds *dataset) {
 		})
 	})
 	b.Run("impl=r3labs-client", func(b *testing.B) {
-		measure(b, ds, func() int {
+		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
 			c := r3.NewClient(srv.URL, r3.ClientMaxBufferSize(max))
 			c.Connection = hc
 			c.ReconnectStrategy = &backoff.StopBackOff{}
@@ -168,24 +154,6 @@ func runContenders(b *testing.B, ds *dataset) {
 			return n
 		})
 	})
-}
-
-// measure runs one full decode per iteration and reports per-event numbers.
-func measure(b *testing.B, ds *dataset, decode func() int) {
-	b.SetBytes(int64(len(ds.stream)))
-	b.ReportAllocs()
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	for b.Loop() {
-		if n := decode(); n != ds.events {
-			b.Fatalf("got %d events, want %d", n, ds.events)
-		}
-	}
-	runtime.ReadMemStats(&m1)
-	ev := float64(b.N) * float64(ds.events)
-	b.ReportMetric(ev/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/ev, "allocs/event")
-	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/(float64(b.N)*float64(ds.payload)), "B/payloadB")
 }
 
 func decodeCount(b *testing.B, d *Decoder) int {
