@@ -121,42 +121,27 @@ func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryR
 
 func (h *api) CreateDimension(ctx context.Context, req server.CreateDimensionRequestObject) (server.CreateDimensionResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+	resp, err := h.createSemantic(server.ContextItemKindDimension, "dimensions", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "TEXT"})
+	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	content := toMap(b)
-	if _, ok := content["dataType"]; !ok {
-		content["dataType"] = "TEXT"
-	}
-	it := h.state.addItem("dimension", content, &b.Description, []string{"semantic_layer", "dimensions", b.Name}, nil)
-	return server.CreateDimension201JSONResponse(created(it, server.ContextItemKindDimension, b.Name)), nil
+	return server.CreateDimension201JSONResponse(resp), nil
 }
 
 func (h *api) CreateFact(ctx context.Context, req server.CreateFactRequestObject) (server.CreateFactResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+	resp, err := h.createSemantic(server.ContextItemKindFact, "facts", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "NUMBER", "aggregation": "SUM"})
+	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	content := toMap(b)
-	if _, ok := content["dataType"]; !ok {
-		content["dataType"] = "NUMBER"
-	}
-	if _, ok := content["aggregation"]; !ok {
-		content["aggregation"] = "SUM"
-	}
-	it := h.state.addItem("fact", content, &b.Description, []string{"semantic_layer", "facts", b.Name}, nil)
-	return server.CreateFact201JSONResponse(created(it, server.ContextItemKindFact, b.Name)), nil
+	return server.CreateFact201JSONResponse(resp), nil
 }
 
 // CreateFilter validates and then answers 422: the API does not store
 // filters yet (see the operation's description in openapi.json).
 func (h *api) CreateFilter(ctx context.Context, req server.CreateFilterRequestObject) (server.CreateFilterResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+	if err := requiredSemantic(b.Name, b.Expr, b.Description); err != nil {
 		return nil, err
 	}
 	return nil, unprocessable("filters cannot be created yet")
@@ -165,10 +150,34 @@ func (h *api) CreateFilter(ctx context.Context, req server.CreateFilterRequestOb
 // CreateMetric validates and then answers 422, like CreateFilter.
 func (h *api) CreateMetric(ctx context.Context, req server.CreateMetricRequestObject) (server.CreateMetricResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"name": b.Name, "expr": b.Expr, "description": b.Description}); err != nil {
+	if err := requiredSemantic(b.Name, b.Expr, b.Description); err != nil {
 		return nil, err
 	}
 	return nil, unprocessable("metrics cannot be created yet")
+}
+
+// requiredSemantic checks the three fields every semantic-layer body needs.
+func requiredSemantic(name, expr, description string) error {
+	return required(map[string]string{"name": name, "expr": expr, "description": description})
+}
+
+// createSemantic stores a semantic-layer definition (the whole body as its
+// content, with defaults for the fields the body left out) under
+// semantic_layer/<folder>/<name>.
+func (h *api) createSemantic(kind server.ContextItemKind, folder string, body any, name, expr, description string, defaults map[string]string) (server.CreatedContextItemResponseDto, error) {
+	if err := requiredSemantic(name, expr, description); err != nil {
+		return server.CreatedContextItemResponseDto{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	content := toMap(body)
+	for k, v := range defaults {
+		if _, ok := content[k]; !ok {
+			content[k] = v
+		}
+	}
+	it := h.state.addItem(string(kind), content, &description, []string{"semantic_layer", folder, name}, nil)
+	return created(it, kind, name), nil
 }
 
 func (h *api) GetContextItem(ctx context.Context, req server.GetContextItemRequestObject) (server.GetContextItemResponseObject, error) {
