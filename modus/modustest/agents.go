@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -16,14 +17,14 @@ import (
 // agent is an agent with its two variations; dto.Variation stays nil and is
 // filled per view when the agent is returned.
 type agent struct {
-	dto           server.AgentDto
-	draft, active *server.AgentVariationDto
+	dto           gen.AgentDto
+	draft, active *gen.AgentVariationDto
 }
 
 // view returns the agent as a response shows it. view "draft" shows the
 // draft, anything else the deployed variation, falling back to the draft
 // before the first deploy.
-func (a *agent) view(view string, withVariation bool) server.AgentDto {
+func (a *agent) view(view string, withVariation bool) gen.AgentDto {
 	d := a.dto
 	if !withVariation {
 		return d
@@ -99,7 +100,7 @@ func mask(m *string, allowed ...string) (func(string) bool, error) {
 	return func(f string) bool { return set[f] }, nil
 }
 
-func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLifecycleStatus) (*agent, error) {
+func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycleStatus) (*agent, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalid("name must not be empty")
 	}
@@ -109,29 +110,29 @@ func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLif
 	st.nextAgentID++
 	id := st.nextAgentID
 	t := now()
-	acc := server.AgentAccessConfigDto{
-		GroupPermissions: map[string]server.AgentGroupPermissionDto{},
-		SharedWith:       []server.AgentSharedUserDto{},
-		Visibility:       server.AgentAccessConfigDtoVisibilityShared,
+	acc := gen.AgentAccessConfigDto{
+		GroupPermissions: map[string]gen.AgentGroupPermissionDto{},
+		SharedWith:       []gen.AgentSharedUserDto{},
+		Visibility:       gen.AgentAccessConfigDtoVisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
 	}
 	acc.OwnerUserID = nullable.NewNullableWithValue(DefaultUserID)
-	a := &agent{dto: server.AgentDto{
+	a := &agent{dto: gen.AgentDto{
 		AccessConfig: acc, CanManage: true, CanUse: true, CreatedAt: t, UpdatedAt: t,
 		Description: in.Description, ID: id, IsEnabled: true, Name: in.Name, OrgUUID: orgUUID(),
-		Slug: slugify(in.Name, id), Status: server.ResourceLifecycleStatusDraft, Type: in.Type,
+		Slug: slugify(in.Name, id), Status: gen.ResourceLifecycleStatusDraft, Type: in.Type,
 		HasUnpublishedChanges: true,
 	}}
-	a.draft = &server.AgentVariationDto{
+	a.draft = &gen.AgentVariationDto{
 		AgentSelection:    nullableMap(in.AgentSelection),
 		Trigger:           nullableMap(in.Trigger),
 		WorkflowStructure: nullableMap(in.WorkflowStructure),
 	}
 	a.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
 	st.agents[id] = a
-	if status == server.ResourceLifecycleStatusActive {
+	if status == gen.ResourceLifecycleStatusActive {
 		st.deployAgent(a)
 	}
 	return a, nil
@@ -146,7 +147,7 @@ func (st *state) deployAgent(a *agent) time.Time {
 		a.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
 		a.draft = nil
 	}
-	a.dto.Status = server.ResourceLifecycleStatusActive
+	a.dto.Status = gen.ResourceLifecycleStatusActive
 	a.dto.HasUnpublishedChanges = false
 	a.dto.UpdatedAt = t
 	return t
@@ -155,7 +156,7 @@ func (st *state) deployAgent(a *agent) time.Time {
 // liveAgent finds an agent that is not soft-deleted.
 func (st *state) liveAgent(id int64) (*agent, error) {
 	a, ok := st.agents[id]
-	if !ok || a.dto.Status == server.ResourceLifecycleStatusDeleted {
+	if !ok || a.dto.Status == gen.ResourceLifecycleStatusDeleted {
 		return nil, notFound("agent %d not found", id)
 	}
 	return a, nil
@@ -165,7 +166,7 @@ func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject
 	p := req.Params
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var all []server.AgentDto
+	var all []gen.AgentDto
 	view := ""
 	if p.View != nil {
 		view = string(*p.View)
@@ -194,7 +195,7 @@ func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject
 func (h *api) CreateAgent(ctx context.Context, req server.CreateAgentRequestObject) (server.CreateAgentResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	a, err := h.state.createAgent(*req.Body, server.ResourceLifecycleStatusDraft)
+	a, err := h.state.createAgent(*req.Body, gen.ResourceLifecycleStatusDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -288,8 +289,8 @@ func (h *api) DeleteAgent(ctx context.Context, req server.DeleteAgentRequestObje
 	if !ok {
 		return nil, notFound("agent %d not found", req.ID)
 	}
-	if a.dto.Status != server.ResourceLifecycleStatusDeleted { // deleting twice succeeds
-		a.dto.Status = server.ResourceLifecycleStatusDeleted
+	if a.dto.Status != gen.ResourceLifecycleStatusDeleted { // deleting twice succeeds
+		a.dto.Status = gen.ResourceLifecycleStatusDeleted
 		a.dto.DeletedAt = nullable.NewNullableWithValue(now())
 		a.dto.IsEnabled = false
 	}
@@ -303,10 +304,10 @@ func (h *api) UndeleteAgent(ctx context.Context, req server.UndeleteAgentRequest
 	if !ok {
 		return nil, notFound("agent %d not found", req.ID)
 	}
-	if a.dto.Status == server.ResourceLifecycleStatusDeleted {
-		a.dto.Status = server.ResourceLifecycleStatusDraft
+	if a.dto.Status == gen.ResourceLifecycleStatusDeleted {
+		a.dto.Status = gen.ResourceLifecycleStatusDraft
 		if a.active != nil {
-			a.dto.Status = server.ResourceLifecycleStatusActive
+			a.dto.Status = gen.ResourceLifecycleStatusActive
 		}
 		a.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
 		a.dto.UpdatedAt = now()
@@ -362,8 +363,8 @@ func (h *api) CancelAgentOwnershipTransfer(ctx context.Context, req server.Cance
 // requestTransfer validates a transfer request and returns the pending
 // transfer to store. The fake has one caller, who may act as owner and as
 // recipient; it does not check who accepts.
-func requestTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto], owner nullable.Nullable[string], to string) (nullable.Nullable[server.PendingOwnershipTransferDto], error) {
-	var none nullable.Nullable[server.PendingOwnershipTransferDto]
+func requestTransfer(cur *nullable.Nullable[gen.PendingOwnershipTransferDto], owner nullable.Nullable[string], to string) (nullable.Nullable[gen.PendingOwnershipTransferDto], error) {
+	var none nullable.Nullable[gen.PendingOwnershipTransferDto]
 	if strings.TrimSpace(to) == "" {
 		return none, invalid("newOwnerUserId must not be empty")
 	}
@@ -373,7 +374,7 @@ func requestTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto],
 	if cur.IsSpecified() && !cur.IsNull() {
 		return none, conflict("an ownership transfer is already pending")
 	}
-	return nullable.NewNullableWithValue(server.PendingOwnershipTransferDto{
+	return nullable.NewNullableWithValue(gen.PendingOwnershipTransferDto{
 		PendingOwnerUserID: to, PendingOwnerEmail: nullable.NewNullableWithValue(to + "@example.com"),
 		RequestedAt: now(), RequestedByUserID: DefaultUserID,
 	}), nil
@@ -381,12 +382,12 @@ func requestTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto],
 
 // acceptTransfer clears the pending transfer and returns its recipient; 404
 // when none is pending.
-func acceptTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto]) (string, error) {
+func acceptTransfer(cur *nullable.Nullable[gen.PendingOwnershipTransferDto]) (string, error) {
 	p, err := cur.Get()
 	if err != nil {
 		return "", notFound("no ownership transfer is pending")
 	}
-	*cur = nullable.NewNullNullable[server.PendingOwnershipTransferDto]()
+	*cur = nullable.NewNullNullable[gen.PendingOwnershipTransferDto]()
 	return p.PendingOwnerUserID, nil
 }
 

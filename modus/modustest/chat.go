@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
 )
@@ -16,7 +17,7 @@ type thread struct {
 	id       string
 	ownerID  int64
 	agent    bool // an agent's thread; skill threads are the ones ListConversations shows
-	messages []server.ConversationMessageDto
+	messages []gen.ConversationMessageDto
 	created  time.Time
 	updated  time.Time
 	seq      int64 // orders threads by last activity when time stamps tie
@@ -25,7 +26,7 @@ type thread struct {
 // answer is the fake model: a deterministic echo of the message.
 func answer(message string) string { return "Echo: " + message }
 
-func checkChat(b *server.SkillChatRequestDto) error {
+func checkChat(b *gen.SkillChatRequestDto) error {
 	if strings.TrimSpace(b.Message) == "" {
 		return invalid("message must not be empty")
 	}
@@ -36,7 +37,7 @@ func checkChat(b *server.SkillChatRequestDto) error {
 }
 
 // chat appends one exchange to th (a new thread when th is nil).
-func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) server.SkillChatResponseDto {
+func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) gen.SkillChatResponseDto {
 	t := now()
 	if th == nil {
 		st.seq++
@@ -47,10 +48,10 @@ func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) s
 	th.seq, th.updated = st.seq, t
 	text := answer(message)
 	th.messages = append(th.messages,
-		server.ConversationMessageDto{Type: server.ConversationMessageTypeHuman, Content: message, ID: ptr(fmt.Sprintf("msg_%d_h", st.seq))},
-		server.ConversationMessageDto{Type: server.ConversationMessageTypeAi, Content: text, ID: ptr(fmt.Sprintf("msg_%d_a", st.seq))},
+		gen.ConversationMessageDto{Type: gen.ConversationMessageTypeHuman, Content: message, ID: ptr(fmt.Sprintf("msg_%d_h", st.seq))},
+		gen.ConversationMessageDto{Type: gen.ConversationMessageTypeAi, Content: text, ID: ptr(fmt.Sprintf("msg_%d_a", st.seq))},
 	)
-	return server.SkillChatResponseDto{Content: text, RunID: "run_" + st.newUUID().String(), ThreadID: th.id}
+	return gen.SkillChatResponseDto{Content: text, RunID: "run_" + st.newUUID().String(), ThreadID: th.id}
 }
 
 func (st *state) ownThread(threadID string, ownerID int64, isAgent bool) (*thread, error) {
@@ -95,9 +96,9 @@ func (h *api) ContinueAgentChat(ctx context.Context, req server.ContinueAgentCha
 
 // chatTurn serves the four chat operations: a new thread when threadID is
 // empty, else a turn on an existing thread of the same skill or agent.
-func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *server.SkillChatRequestDto) (server.SkillChatResponseDto, error) {
+func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *gen.SkillChatRequestDto) (gen.SkillChatResponseDto, error) {
 	if err := checkChat(body); err != nil {
-		return server.SkillChatResponseDto{}, err
+		return gen.SkillChatResponseDto{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -108,23 +109,23 @@ func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *serve
 		_, err = h.state.liveSkill(ownerID)
 	}
 	if err != nil {
-		return server.SkillChatResponseDto{}, err
+		return gen.SkillChatResponseDto{}, err
 	}
 	var th *thread
 	if threadID != "" {
 		if th, err = h.state.ownThread(threadID, ownerID, isAgent); err != nil {
-			return server.SkillChatResponseDto{}, err
+			return gen.SkillChatResponseDto{}, err
 		}
 	}
 	return h.state.chat(th, ownerID, isAgent, body.Message), nil
 }
 
-func (th *thread) summary() server.ConversationListItemDto {
+func (th *thread) summary() gen.ConversationListItemDto {
 	first := ""
 	if len(th.messages) > 0 {
 		first = th.messages[0].Content
 	}
-	return server.ConversationListItemDto{
+	return gen.ConversationListItemDto{
 		CreatedAt: th.created, UpdatedAt: th.updated, FirstMessage: first, MessageCount: int64(len(th.messages)),
 		SkillID: th.ownerID, ThreadID: th.id, Title: nullable.NewNullableWithValue(first),
 		UserIDs: []string{DefaultUserID},
@@ -156,7 +157,7 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 		ths = append(ths, th)
 	}
 	slices.SortFunc(ths, func(a, b *thread) int { return int(b.seq - a.seq) })
-	all := make([]server.ConversationListItemDto, 0, len(ths))
+	all := make([]gen.ConversationListItemDto, 0, len(ths))
 	for _, th := range ths {
 		s := th.summary()
 		if p.IncludeTools != nil && *p.IncludeTools {
@@ -226,7 +227,7 @@ func (h *api) ListMemories(ctx context.Context, req server.ListMemoriesRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	var all []server.MemoryDto
+	var all []gen.MemoryDto
 	for _, m := range h.state.memories[req.ID] {
 		if p.UserID != nil && m.Metadata[memoryUser] != *p.UserID {
 			continue
@@ -266,7 +267,7 @@ func (h *api) SearchMemories(ctx context.Context, req server.SearchMemoriesReque
 	if b.Limit != nil && *b.Limit > 0 {
 		limit = *b.Limit
 	}
-	out := []server.MemoryDto{}
+	out := []gen.MemoryDto{}
 	for _, m := range h.state.memories[req.ID] {
 		if b.UserID != nil && m.Metadata[memoryUser] != *b.UserID {
 			continue
@@ -288,7 +289,7 @@ func (h *api) UpdateMemory(ctx context.Context, req server.UpdateMemoryRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	i := slices.IndexFunc(h.state.memories[req.ID], func(m *gen.MemoryDto) bool { return m.ID == req.MemoryID })
 	if i < 0 {
 		return nil, notFound("memory %s not found", req.MemoryID)
 	}
@@ -312,6 +313,6 @@ func (h *api) DeleteMemory(ctx context.Context, req server.DeleteMemoryRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	h.state.memories[req.ID] = slices.DeleteFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	h.state.memories[req.ID] = slices.DeleteFunc(h.state.memories[req.ID], func(m *gen.MemoryDto) bool { return m.ID == req.MemoryID })
 	return server.DeleteMemory204Response{}, nil
 }

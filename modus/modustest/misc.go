@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
@@ -11,7 +12,7 @@ func (h *api) ListConnections(ctx context.Context, req server.ListConnectionsReq
 	p := req.Params
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var all []server.ConnectionDto
+	var all []gen.ConnectionDto
 	for _, c := range h.state.connections {
 		if t, _ := c.Type.Get(); p.Type != nil && t != *p.Type {
 			continue
@@ -47,7 +48,7 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 		return nil, invalid("until must be after since")
 	}
 	step := time.Hour
-	if p.Rollup == server.ListUsageParamsRollupDay {
+	if p.Rollup == gen.ListUsageParamsRollupDay {
 		step = 24 * time.Hour
 	}
 	if until.Sub(since)/step > maxUsageBuckets {
@@ -57,18 +58,18 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 	if p.Model != nil {
 		model = *p.Model
 	}
-	resp := server.ListUsageResponseDto{
-		Buckets: []server.UsageBucketDto{}, OrgID: DefaultOrganizationID,
-		Rollup: server.ListUsageResponseDtoRollup(p.Rollup), Since: since, Until: until,
+	resp := gen.ListUsageResponseDto{
+		Buckets: []gen.UsageBucketDto{}, OrgID: DefaultOrganizationID,
+		Rollup: gen.ListUsageResponseDtoRollup(p.Rollup), Since: since, Until: until,
 	}
 	if p.GroupBy != nil {
-		resp.GroupBy = ptr(server.ListUsageResponseDtoGroupBy(*p.GroupBy))
+		resp.GroupBy = ptr(gen.ListUsageResponseDtoGroupBy(*p.GroupBy))
 	}
 	var credits float64
 	for b := since.Truncate(step); b.Before(until); b = b.Add(step) {
 		calls := 1 + b.Unix()/int64(step.Seconds())%5
 		c := float64(calls) * 0.125
-		bucket := server.UsageBucketDto{
+		bucket := gen.UsageBucketDto{
 			Bucket: b.Format("2006-01-02T15:04:05.000Z"), CallCount: calls, Credits: ptr(c),
 			InputTokens: calls * 4000, OutputTokens: calls * 500, Model: ptr(model),
 		}

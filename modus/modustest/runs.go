@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
@@ -151,7 +152,7 @@ func (h *api) stream(ctx context.Context, frames []frame) io.Reader {
 // conflictFrame is the error event a reused Idempotency-Key with another
 // body gets (a 409 conflict reported inside the stream).
 func conflictFrame() []frame {
-	b, _ := json.Marshal(server.ErrorRunEvent{Type: server.ErrorRunEventTypeError, Error: "Idempotency-Key reused with a different request body"})
+	b, _ := json.Marshal(gen.ErrorRunEvent{Type: gen.ErrorRunEventTypeError, Error: "Idempotency-Key reused with a different request body"})
 	return []frame{{id: fmt.Sprintf("%d-0", time.Now().UnixMilli()), data: b}}
 }
 
@@ -193,9 +194,9 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 	h.mu.Lock()
 	r, conflicted := h.state.startOrResume("run", key, hashBody(b), func(r *run) {
 		for _, t := range h.state.tokens(b.Message) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+			r.add(gen.TokenRunEvent{Type: gen.TokenRunEventTypeToken, Content: t})
 		}
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
+		r.add(gen.DoneRunEvent{Type: gen.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
 	})
 	start, err := 0, error(nil)
 	if !conflicted {
@@ -249,12 +250,12 @@ func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkf
 	h.mu.Lock()
 	r, conflicted := h.state.startOrResume("action", key, hashBody(b), func(r *run) {
 		callID := "call_" + r.id
-		r.add(server.ToolStartRunEvent{Type: server.ToolStartRunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
+		r.add(gen.ToolStartRunEvent{Type: gen.ToolStartRunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
 		for _, t := range h.state.tokens("action " + tool) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+			r.add(gen.TokenRunEvent{Type: gen.TokenRunEventTypeToken, Content: t})
 		}
-		r.add(server.ToolEndRunEvent{Type: server.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id})
+		r.add(gen.ToolEndRunEvent{Type: gen.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
+		r.add(gen.DoneRunEvent{Type: gen.DoneRunEventTypeDone, RunID: r.id})
 		if agentID != 0 {
 			h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
 		}
@@ -305,22 +306,22 @@ func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) 
 	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
 }
 
-func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *server.GetAutomationRunResponseDto {
+func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *gen.GetAutomationRunResponseDto {
 	temporal := st.newUUID().String()
 	if workflowID == "" {
 		st.seq++
 		workflowID = fmt.Sprintf("wf_%d_run_%d", a.dto.ID, st.seq)
 	}
-	ar := &server.GetAutomationRunResponseDto{
+	ar := &gen.GetAutomationRunResponseDto{
 		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
-		Source: server.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
+		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
 		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
 	}
 	if status != "running" && status != "awaiting_human" {
 		end := started.Add(42 * time.Millisecond)
 		ar.EndedAt, ar.DurationMs = &end, ptr(int64(42))
 	} else {
-		ar.Source = server.AutomationRunSourceLiveQuery
+		ar.Source = gen.AutomationRunSourceLiveQuery
 	}
 	st.agentRuns = append(st.agentRuns, ar)
 	return ar
@@ -334,7 +335,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		return nil, err
 	}
 	counts := map[string]int64{}
-	var all []server.AutomationRunListItemDto
+	var all []gen.AutomationRunListItemDto
 	for i := len(h.state.agentRuns) - 1; i >= 0; i-- { // newest first
 		ar := h.state.agentRuns[i]
 		if ar.AgentID != req.ID {
@@ -348,7 +349,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		if p.Status != nil && *p.Status != "all_executions" && *p.Status != ar.Status {
 			continue
 		}
-		all = append(all, server.AutomationRunListItemDto{
+		all = append(all, gen.AutomationRunListItemDto{
 			AgentID: ar.AgentID, AgentName: ar.AgentName, AgentType: ar.AgentType, DurationMs: ar.DurationMs,
 			EndedAt: ar.EndedAt, ID: ar.ID, StartedAt: ar.StartedAt, Status: ar.Status, Summary: ar.Summary,
 			TemporalRunID: ar.TemporalRunID, TriggerType: ar.TriggerType, WorkflowID: ar.WorkflowID,
@@ -359,7 +360,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 	if err != nil {
 		return nil, err
 	}
-	c := server.ListAutomationRunsResponseDto_Counts{
+	c := gen.ListAutomationRunsResponseDto_Counts{
 		AllExecutions: ptr(counts["all_executions"]), AwaitingHuman: ptr(counts["awaiting_human"]),
 		Completed: ptr(counts["completed"]), Error: ptr(counts["error"]), Running: ptr(counts["running"]),
 	}

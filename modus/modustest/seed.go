@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
-	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
 )
 
@@ -49,17 +49,17 @@ type ContextItemSeed struct {
 
 // SeedAgent adds an agent and returns it (draft view).
 func (s *Server) SeedAgent(in AgentSeed) (modus.Agent, error) {
-	typ := server.AgentType(in.Type)
+	typ := gen.AgentType(in.Type)
 	if typ == "" {
-		typ = server.AgentTypeTask
+		typ = gen.AgentTypeTask
 	}
-	dto := server.CreateAgentDto{Name: in.Name, Type: typ}
+	dto := gen.CreateAgentDto{Name: in.Name, Type: typ}
 	if in.Description != "" {
 		dto.Description = &in.Description
 	}
-	status := server.ResourceLifecycleStatusDraft
+	status := gen.ResourceLifecycleStatusDraft
 	if in.Deployed {
-		status = server.ResourceLifecycleStatusActive
+		status = gen.ResourceLifecycleStatusActive
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,23 +68,23 @@ func (s *Server) SeedAgent(in AgentSeed) (modus.Agent, error) {
 		return modus.Agent{}, err
 	}
 	if in.Deleted {
-		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		a.dto.Status, a.dto.DeletedAt = gen.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
 	}
-	return convert[modus.Agent](a.view("draft", true))
+	return a.view("draft", true), nil
 }
 
 // SeedSkill adds a skill and returns it (draft view).
 func (s *Server) SeedSkill(in SkillSeed) (modus.Skill, error) {
-	dto := server.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
+	dto := gen.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
 	if in.Description != "" {
 		dto.Description = &in.Description
 	}
 	if in.Model != "" {
 		dto.Model = &in.Model
 	}
-	status := server.ResourceLifecycleStatusDraft
+	status := gen.ResourceLifecycleStatusDraft
 	if in.Deployed {
-		status = server.ResourceLifecycleStatusActive
+		status = gen.ResourceLifecycleStatusActive
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,9 +93,9 @@ func (s *Server) SeedSkill(in SkillSeed) (modus.Skill, error) {
 		return modus.Skill{}, err
 	}
 	if in.Deleted {
-		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		sk.dto.Status, sk.dto.DeletedAt = gen.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
 	}
-	return convert[modus.Skill](sk.view("draft", true))
+	return sk.view("draft", true), nil
 }
 
 // SeedContextItem adds a context item of any type and returns it.
@@ -103,9 +103,9 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	if in.ContextType == "" {
 		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
 	}
-	fb := server.ContextItemDtoUserFeedback(in.UserFeedback)
+	fb := gen.ContextItemDtoUserFeedback(in.UserFeedback)
 	if fb == "" {
-		fb = server.ContextItemDtoUserFeedbackNeutral
+		fb = gen.ContextItemDtoUserFeedbackNeutral
 	}
 	if !fb.Valid() {
 		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)
@@ -113,7 +113,7 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	// A JSON round trip gives content the shapes decoding would ([]any, float64).
 	var content map[string]any
 	if in.Content != nil {
-		c, err := convert[map[string]any](in.Content)
+		c, err := jsonMap(in.Content)
 		if err != nil {
 			return modus.ContextItem{}, err
 		}
@@ -131,7 +131,7 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	it := s.state.addItem(in.ContextType, content, desc, slices.Clone(in.DataPath), conn)
 	it.Topics = append([]string{}, in.Topics...)
 	it.UserFeedback = fb
-	return convert[modus.ContextItem](*it)
+	return *it, nil
 }
 
 // SeedMemory adds a memory to a skill. metadata["userId"] is what the
@@ -141,7 +141,7 @@ func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]an
 	var meta map[string]any
 	if metadata != nil {
 		var err error
-		if meta, err = convert[map[string]any](metadata); err != nil {
+		if meta, err = jsonMap(metadata); err != nil {
 			return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: metadata: %w", err)
 		}
 	}
@@ -151,20 +151,19 @@ func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]an
 		return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
 	}
 	t := now()
-	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
+	m := &gen.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
 		CreatedAt: &t, UpdatedAt: &t, Hash: ptr(fmt.Sprintf("%x", hashBody(memory))[:16])}
 	s.state.memories[skillID] = append(s.state.memories[skillID], m)
-	return convert[modus.Memory](*m)
+	return *m, nil
 }
 
 // SeedConnection adds an integration connection (type such as postgresql).
 func (s *Server) SeedConnection(name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := server.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
+	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
 	s.state.connections = append(s.state.connections, c)
-	out, _ := convert[modus.Connection](c)
-	return out
+	return c
 }
 
 // SeedAgentRun adds a run summary to an agent's history, with a status
@@ -177,7 +176,7 @@ func (s *Server) SeedAgentRun(agentID int64, status string) (modus.AgentRun, err
 		return modus.AgentRun{}, fmt.Errorf("modustest: SeedAgentRun: agent %d does not exist", agentID)
 	}
 	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
-	return convert[modus.AgentRun](*ar)
+	return *ar, nil
 }
 
 // SetRunScript sets the tokens every later run streams before its done
@@ -188,13 +187,14 @@ func (s *Server) SetRunScript(tokens ...string) {
 	s.state.script = append([]string(nil), tokens...)
 }
 
-// convert moves a value between the server's and the client's generated
-// types, which share their JSON shape.
-func convert[T any](v any) (T, error) {
-	var out T
-	b, err := json.Marshal(v)
-	if err == nil {
-		err = json.Unmarshal(b, &out)
+// jsonMap returns m as JSON would decode it: a deep copy whose numbers are
+// float64 and whose lists are []any, as the API's answers hold them.
+func jsonMap(m map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
 	}
+	var out map[string]any
+	err = json.Unmarshal(b, &out)
 	return out, err
 }

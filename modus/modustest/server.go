@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -221,23 +222,23 @@ type state struct {
 
 	agents      map[int64]*agent
 	skills      map[int64]*skill
-	items       map[string]*server.ContextItemDto
+	items       map[string]*gen.ContextItemDto
 	itemOrder   []string
 	threads     map[string]*thread
-	memories    map[int64][]*server.MemoryDto
-	connections []server.ConnectionDto
+	memories    map[int64][]*gen.MemoryDto
+	connections []gen.ConnectionDto
 	runs        map[string]*run
 	idem        map[string]*run
-	agentRuns   []*server.GetAutomationRunResponseDto
+	agentRuns   []*gen.GetAutomationRunResponseDto
 }
 
 func newState() *state {
 	return &state{
 		agents:   map[int64]*agent{},
 		skills:   map[int64]*skill{},
-		items:    map[string]*server.ContextItemDto{},
+		items:    map[string]*gen.ContextItemDto{},
 		threads:  map[string]*thread{},
-		memories: map[int64][]*server.MemoryDto{},
+		memories: map[int64][]*gen.MemoryDto{},
 		runs:     map[string]*run{},
 		idem:     map[string]*run{},
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -17,14 +18,14 @@ const defaultModel = "anthropic/claude-sonnet-4.6"
 // skill is a skill with its draft and deployed variations and every
 // variation it ever had (for GetSkillVariation).
 type skill struct {
-	dto           server.SkillDto
-	draft, active *server.SkillVariationDto
-	history       map[openapi_types.UUID]server.SkillVariationDto
+	dto           gen.SkillDto
+	draft, active *gen.SkillVariationDto
+	history       map[openapi_types.UUID]gen.SkillVariationDto
 	managerID     *int64
-	mcp           server.SkillMCPInterfaceConfigDto
+	mcp           gen.SkillMCPInterfaceConfigDto
 }
 
-func (s *skill) view(view string, withVariation bool) server.SkillDto {
+func (s *skill) view(view string, withVariation bool) gen.SkillDto {
 	d := s.dto
 	if !withVariation {
 		return d
@@ -47,7 +48,7 @@ func (s *skill) snapshot() {
 	}
 }
 
-func toolsetMap(t *server.ToolsetDto) map[string]any {
+func toolsetMap(t *gen.ToolsetDto) map[string]any {
 	m := map[string]any{}
 	if t == nil {
 		return m
@@ -62,34 +63,34 @@ func toolsetMap(t *server.ToolsetDto) map[string]any {
 	return m
 }
 
-func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLifecycleStatus) (*skill, error) {
+func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycleStatus) (*skill, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalid("name must not be empty")
 	}
 	st.nextSkillID++
 	id := st.nextSkillID
 	t := now()
-	acc := server.AccessConfigDto{
-		GroupPermissions: map[string]server.GroupPermissionDto{},
+	acc := gen.AccessConfigDto{
+		GroupPermissions: map[string]gen.GroupPermissionDto{},
 		Guardrails:       []string{},
-		SharedWith:       []server.SharedUserDto{},
-		Visibility:       server.AccessConfigDtoVisibilityShared,
+		SharedWith:       []gen.SharedUserDto{},
+		Visibility:       gen.AccessConfigDtoVisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
 	}
 	acc.OwnerUserID = nullable.NewNullableWithValue(DefaultUserID)
 	s := &skill{
-		dto: server.SkillDto{
+		dto: gen.SkillDto{
 			AccessConfig: acc, CreatedAt: t, UpdatedAt: t, ID: id, Name: in.Name, OrgUUID: orgUUID(),
-			Slug: slugify(in.Name, id), Status: server.ResourceLifecycleStatusDraft, HasUnpublishedChanges: true,
+			Slug: slugify(in.Name, id), Status: gen.ResourceLifecycleStatusDraft, HasUnpublishedChanges: true,
 		},
-		history: map[openapi_types.UUID]server.SkillVariationDto{},
+		history: map[openapi_types.UUID]gen.SkillVariationDto{},
 	}
 	if in.Description != nil {
 		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
 	}
-	v := server.SkillVariationDto{
+	v := gen.SkillVariationDto{
 		ConnectionSet: nonNil(in.ConnectionSet), ContextSelections: nonNil(in.ContextSelections),
 		Evaluations: []map[string]any{}, Instructions: nonNil(in.Instructions), Interfaces: nonNil(in.Interfaces),
 		Model: defaultModel, SupervisionSubordinateDescriptions: map[string]string{},
@@ -105,7 +106,7 @@ func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLif
 	s.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
 	s.snapshot()
 	st.skills[id] = s
-	if status == server.ResourceLifecycleStatusActive {
+	if status == gen.ResourceLifecycleStatusActive {
 		st.deploySkill(s)
 	}
 	return s, nil
@@ -121,7 +122,7 @@ func (st *state) deploySkill(s *skill) time.Time {
 		s.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
 		s.draft = nil
 	}
-	s.dto.Status = server.ResourceLifecycleStatusActive
+	s.dto.Status = gen.ResourceLifecycleStatusActive
 	s.dto.HasUnpublishedChanges = false
 	s.dto.UpdatedAt = t
 	return t
@@ -129,7 +130,7 @@ func (st *state) deploySkill(s *skill) time.Time {
 
 func (st *state) liveSkill(id int64) (*skill, error) {
 	s, ok := st.skills[id]
-	if !ok || s.dto.Status == server.ResourceLifecycleStatusDeleted {
+	if !ok || s.dto.Status == gen.ResourceLifecycleStatusDeleted {
 		return nil, notFound("skill %d not found", id)
 	}
 	return s, nil
@@ -144,7 +145,7 @@ func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject
 		view = string(*p.View)
 	}
 	withVar := p.IncludeVariation != nil && *p.IncludeVariation
-	var all []server.SkillDto
+	var all []gen.SkillDto
 	for _, id := range sortedKeys(h.state.skills) {
 		s, err := h.state.liveSkill(id)
 		if err != nil {
@@ -168,7 +169,7 @@ func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject
 func (h *api) CreateSkill(ctx context.Context, req server.CreateSkillRequestObject) (server.CreateSkillResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, err := h.state.createSkill(*req.Body, server.ResourceLifecycleStatusDraft)
+	s, err := h.state.createSkill(*req.Body, gen.ResourceLifecycleStatusDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -296,8 +297,8 @@ func (h *api) DeleteSkill(ctx context.Context, req server.DeleteSkillRequestObje
 	if !ok {
 		return nil, notFound("skill %d not found", req.ID)
 	}
-	if s.dto.Status != server.ResourceLifecycleStatusDeleted {
-		s.dto.Status = server.ResourceLifecycleStatusDeleted
+	if s.dto.Status != gen.ResourceLifecycleStatusDeleted {
+		s.dto.Status = gen.ResourceLifecycleStatusDeleted
 		s.dto.DeletedAt = nullable.NewNullableWithValue(now())
 	}
 	return server.DeleteSkill204Response{}, nil
@@ -310,10 +311,10 @@ func (h *api) UndeleteSkill(ctx context.Context, req server.UndeleteSkillRequest
 	if !ok {
 		return nil, notFound("skill %d not found", req.ID)
 	}
-	if s.dto.Status == server.ResourceLifecycleStatusDeleted {
-		s.dto.Status = server.ResourceLifecycleStatusDraft
+	if s.dto.Status == gen.ResourceLifecycleStatusDeleted {
+		s.dto.Status = gen.ResourceLifecycleStatusDraft
 		if s.active != nil {
-			s.dto.Status = server.ResourceLifecycleStatusActive
+			s.dto.Status = gen.ResourceLifecycleStatusActive
 		}
 		s.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
 		s.dto.UpdatedAt = now()
