@@ -423,8 +423,13 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 
 func deref[T any](p *T) T {
 	var zero T
+	return derefOr(p, zero)
+}
+
+// derefOr is *p, or def when p is nil.
+func derefOr[T any](p *T, def T) T {
 	if p == nil {
-		return zero
+		return def
 	}
 	return *p
 }

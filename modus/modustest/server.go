@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -190,7 +191,7 @@ func (s *Server) handler() http.Handler {
 			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
 			return
 		}
-		router.ServeHTTP(w, r)
+		router.ServeHTTP(timeWriter{w}, r)
 	})
 }
 
@@ -266,5 +267,50 @@ func orgUUID() openapi_types.UUID {
 
 // now is the time stamps use: UTC, millisecond precision like the API.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// timeLayout is how the API writes a time: UTC, always three digits of
+// milliseconds (2026-05-01T10:00:00.000Z).
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// jsonTime matches a JSON string that is a UTC RFC 3339 time as
+// encoding/json writes a time.Time: as few fraction digits as the value
+// needs (…:17Z, …:17.2Z, …:29.77Z).
+var jsonTime = regexp.MustCompile(`"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z"`)
+
+// fixTimes rewrites the times of a JSON answer in timeLayout. A string
+// value that merely looks like a time is rewritten too; the fake accepts
+// that for the sake of one place that covers every generated time field.
+func fixTimes(b []byte) []byte {
+	return jsonTime.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := jsonTime.FindSubmatch(m)
+		frac := (string(sub[2]) + "000")[:3]
+		return []byte(`"` + string(sub[1]) + "." + frac + `Z"`)
+	})
+}
+
+// timeWriter passes a response through, writing the times of JSON answers
+// in timeLayout. The generated handlers write a JSON answer with one Write
+// (json.Encoder), so no time is split between two writes.
+type timeWriter struct{ http.ResponseWriter }
+
+func (w timeWriter) Write(b []byte) (int, error) {
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		return w.ResponseWriter.Write(b)
+	}
+	if _, err := w.ResponseWriter.Write(fixTimes(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Flush keeps event streams flowing through the wrapper.
+func (w timeWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w timeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func ptr[T any](v T) *T { return &v }
