@@ -119,12 +119,12 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 	return server.ListUsage200JSONResponse(resp), nil
 }
 
-// DeleteOrganization forgets all data; the run script stays.
+// DeleteOrganization forgets all data; the run scripts stay.
 func (h *api) DeleteOrganization(ctx context.Context, req server.DeleteOrganizationRequestObject) (server.DeleteOrganizationResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	fresh := newState()
-	fresh.seq, fresh.script = h.state.seq, h.state.script
+	fresh.seq, fresh.words, fresh.events = h.state.seq, h.state.words, h.state.events
 	h.state = fresh
 	return server.DeleteOrganization204Response{}, nil
 }

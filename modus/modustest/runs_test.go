@@ -18,7 +18,7 @@ import (
 
 func TestRunStreamAndReplay(t *testing.T) {
 	srv := modustest.NewServer(t, modustest.WithRunScript("Hel", "lo", "!"))
-	a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "a", Deployed: true})
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a", Deployed: true})
 	resp, evs, err := stream(t, srv, "POST", "/agent/runs", runBody("hi"))
 	if err != nil {
 		t.Fatal(err)
@@ -82,9 +82,7 @@ func TestRunStreamAndReplay(t *testing.T) {
 	expect(t, r, body, http.StatusOK, nil)
 	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, runID), nil)
 	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
-	if _, err := srv.SeedAgentRun(a.ID, "running"); err != nil {
-		t.Fatal(err)
-	}
+	srv.SeedAgentRun(t, a.ID, "running")
 	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs?status=running", a.ID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
 	if len(runs.Runs) != 1 || *runs.Counts.AllExecutions != 2 {

@@ -54,15 +54,9 @@ func WithAPIKey(key string) Option {
 	return func(s *Server) { s.apiKey = key }
 }
 
-// WithRunScript sets the tokens every run streams before its done event
-// (default: an echo of the run's message, word by word).
-func WithRunScript(tokens ...string) Option {
-	return func(s *Server) { s.state.script = append([]string(nil), tokens...) }
-}
-
 // WithLatency delays every request by d before it is handled.
 func WithLatency(d time.Duration) Option {
-	return func(s *Server) { s.faults.latency = d }
+	return func(s *Server) { s.SetLatency(d) }
 }
 
 // WithEventInterval makes streams pause d between two events, so a client
@@ -130,6 +124,8 @@ type reqInfo struct {
 	id          string
 	accept      string
 	lastEventID string
+	method      string
+	path        string
 	streaming   bool // a stream response has begun: errors can only cut it
 }
 
@@ -176,14 +172,16 @@ func (s *Server) handler() http.Handler {
 			id:          s.nextRequestID(),
 			accept:      r.Header.Get("Accept"),
 			lastEventID: strings.TrimSpace(r.Header.Get("Last-Event-ID")),
+			method:      r.Method,
+			path:        r.URL.Path,
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)
 		s.faults.count(r.Method, r.URL.Path)
-		if !s.faults.delay(r.Context()) {
+		if !s.faults.delay(r.Context(), r.Method, r.URL.Path) {
 			return
 		}
-		if ae := s.faults.takeFailure(); ae != nil {
+		if ae := s.faults.takeFailure(r.Method, r.URL.Path); ae != nil {
 			writeError(w, r, ae)
 			return
 		}
@@ -219,7 +217,8 @@ type state struct {
 	seq         int64 // request ids, uuids and other counters
 	nextAgentID int64
 	nextSkillID int64
-	script      []string
+	words       []string // token script (SetRunScript)
+	events      []Step   // event script (SetRunEvents)
 
 	agents      map[int64]*agent
 	skills      map[int64]*skill
