@@ -114,14 +114,18 @@ func ToolEnd(name, callID string, output any) Step {
 	})
 }
 
-// Event streams an event of any type with fields, such as a type the API
-// may add later; the client delivers it as an unknown event. fields must
-// not hold "type" (it is set to eventType).
+// Event streams an event of any type with fields: a type the API may add
+// later (the client delivers it as an unknown event), or a known type with
+// fields of the test's choosing, such as Event("error", {"error": "...",
+// "code": "RATE_LIMITED"}). An event of type done, error or cancelled ends
+// the run. fields must not hold "type" (it is set to eventType) and
+// eventType must not be empty; else it panics.
 func Event(eventType string, fields map[string]any) Step {
 	if _, ok := fields["type"]; ok || eventType == "" {
 		panic("modustest: Event: eventType must not be empty and fields must not hold \"type\"")
 	}
-	return eventStep(false, func(*run) any {
+	terminal := eventType == "done" || eventType == "error" || eventType == "cancelled"
+	return eventStep(terminal, func(*run) any {
 		m := map[string]any{"type": eventType}
 		for k, v := range fields {
 			m[k] = v
