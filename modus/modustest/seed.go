@@ -100,7 +100,7 @@ func (s *Server) seedAgent(in AgentSeed) (modus.Agent, error) {
 		return modus.Agent{}, err
 	}
 	if in.Deleted {
-		a.dto.Status, a.dto.DeletedAt = gen.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		a.remove()
 	}
 	return a.view("draft", true), nil
 }
@@ -132,7 +132,7 @@ func (s *Server) seedSkill(in SkillSeed) (modus.Skill, error) {
 		return modus.Skill{}, err
 	}
 	if in.Deleted {
-		sk.dto.Status, sk.dto.DeletedAt = gen.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		sk.softDelete()
 	}
 	return sk.view("draft", true), nil
 }
