@@ -132,6 +132,33 @@ func (th *thread) summary() gen.ConversationListItemDto {
 	}
 }
 
+// skillThreads are the threads ListConversations shows for skill id (0:
+// all skills) and the filters of p.
+func (st *state) skillThreads(id int64, p gen.ListConversationsParams) []*thread {
+	var ths []*thread
+	for _, th := range st.threads {
+		mine := !th.agent && (id == 0 || th.ownerID == id)
+		// The fake has one user, and its threads call no tools.
+		filtered := (p.UserID != nil && *p.UserID != DefaultUserID) || p.ToolName != nil
+		if mine && !filtered {
+			ths = append(ths, th)
+		}
+	}
+	return ths
+}
+
+// legacyPageToken is the page token to use: token, else one that starts
+// at the legacy page number page (of size items).
+func legacyPageToken(token *string, page *int, size int, q uint64) (*string, error) {
+	if (token != nil && *token != "") || page == nil {
+		return token, nil
+	}
+	if *page < 0 {
+		return nil, invalid("page must not be negative")
+	}
+	return ptr(makeToken(*page*size, q)), nil
+}
+
 // ListConversations lists a skill's threads, most recently active first;
 // skill id 0 lists the threads of all skills.
 func (h *api) ListConversations(ctx context.Context, req server.ListConversationsRequestObject) (server.ListConversationsResponseObject, error) {
@@ -143,19 +170,7 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 			return nil, err
 		}
 	}
-	var ths []*thread
-	for _, th := range h.state.threads {
-		if th.agent || (req.ID != 0 && th.ownerID != req.ID) {
-			continue
-		}
-		if p.UserID != nil && *p.UserID != DefaultUserID {
-			continue
-		}
-		if p.ToolName != nil { // the fake's threads call no tools
-			continue
-		}
-		ths = append(ths, th)
-	}
+	ths := h.state.skillThreads(req.ID, p)
 	slices.SortFunc(ths, func(a, b *thread) int { return int(b.seq - a.seq) })
 	all := make([]gen.ConversationListItemDto, 0, len(ths))
 	for _, th := range ths {
@@ -170,12 +185,9 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 	if err != nil {
 		return nil, err
 	}
-	token := p.PageToken
-	if (token == nil || *token == "") && p.Page != nil { // legacy page numbers
-		if *p.Page < 0 {
-			return nil, invalid("page must not be negative")
-		}
-		token = ptr(makeToken(*p.Page*size, q))
+	token, err := legacyPageToken(p.PageToken, p.Page, size, q)
+	if err != nil {
+		return nil, err
 	}
 	page, next, err := paginate(all, token, &size, size, 100, q)
 	if err != nil {

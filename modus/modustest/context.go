@@ -303,44 +303,8 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 		return nil, err
 	}
 	next := *it
-	if apply("content") && (b.Content != nil || hasMask) {
-		if b.Content == nil {
-			return nil, invalid("updateMask names content but the body has none")
-		}
-		if b.ContextType == nil {
-			return nil, invalid("content must be sent together with contextType")
-		}
-		if *b.ContextType != it.ContextType {
-			return nil, invalid("contextType %q does not match the item's type %q", *b.ContextType, it.ContextType)
-		}
-		next.Content = b.Content
-	}
-	if apply("description") {
-		switch {
-		case b.Description != nil:
-			next.Description = nullable.NewNullableWithValue(*b.Description)
-		case hasMask:
-			next.Description = nullable.NewNullNullable[string]()
-		}
-	}
-	if apply("topics") {
-		switch {
-		case b.Topics != nil:
-			next.Topics = nonNil(*b.Topics)
-		case hasMask:
-			next.Topics = []string{}
-		}
-	}
-	if apply("userFeedback") {
-		switch {
-		case b.UserFeedback != nil:
-			if !gen.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
-				return nil, invalid("userFeedback must be negative, neutral or positive")
-			}
-			next.UserFeedback = gen.ContextItemDtoUserFeedback(*b.UserFeedback)
-		case hasMask:
-			next.UserFeedback = gen.ContextItemDtoUserFeedbackNeutral
-		}
+	if err := patchItem(&next, b, apply, hasMask); err != nil {
+		return nil, err
 	}
 	t := now()
 	next.UpdatedAt = t
@@ -349,6 +313,57 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 	})
 	*it = next
 	return server.UpdateContextItem200JSONResponse{UID: it.UID}, nil
+}
+
+// patchItem applies an update to next, a copy of the item: a refused
+// update changes nothing.
+func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func(string) bool, hasMask bool) error {
+	if apply("content") && (b.Content != nil || hasMask) {
+		if err := checkContent(next.ContextType, b); err != nil {
+			return err
+		}
+		next.Content = b.Content
+	}
+	if apply("userFeedback") && b.UserFeedback != nil && !gen.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
+		return invalid("userFeedback must be negative, neutral or positive")
+	}
+	if apply("description") {
+		next.Description = masked(b.Description, hasMask, next.Description, nullable.NewNullableWithValue[string], nullable.NewNullNullable[string]())
+	}
+	if apply("topics") {
+		next.Topics = masked(b.Topics, hasMask, next.Topics, nonNil[string], []string{})
+	}
+	if apply("userFeedback") {
+		toFeedback := func(f gen.UpdateContextItemDtoUserFeedback) gen.ContextItemDtoUserFeedback { return gen.ContextItemDtoUserFeedback(f) }
+		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, toFeedback, gen.ContextItemDtoUserFeedbackNeutral)
+	}
+	return nil
+}
+
+// masked is the new value of a field the mask selects: the body's value
+// when it has one, reset when the mask names the field but the body leaves
+// it out (AIP-134), else old.
+func masked[T, V any](in *T, hasMask bool, old V, set func(T) V, reset V) V {
+	switch {
+	case in != nil:
+		return set(*in)
+	case hasMask:
+		return reset
+	}
+	return old
+}
+
+// checkContent checks new content: it comes with the item's own type.
+func checkContent(itemType string, b *gen.UpdateContextItemDto) error {
+	switch {
+	case b.Content == nil:
+		return invalid("updateMask names content but the body has none")
+	case b.ContextType == nil:
+		return invalid("content must be sent together with contextType")
+	case *b.ContextType != itemType:
+		return invalid("contextType %q does not match the item's type %q", *b.ContextType, itemType)
+	}
+	return nil
 }
 
 func (h *api) DeleteContextItem(ctx context.Context, req server.DeleteContextItemRequestObject) (server.DeleteContextItemResponseObject, error) {
@@ -379,36 +394,14 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 	if err != nil {
 		return nil, err
 	}
-	if it.ContextType != p.ContextType || len(p.DataPathPrefix) > len(it.DataPath) || !slices.Equal(it.DataPath[:len(p.DataPathPrefix)], p.DataPathPrefix) {
+	if it.ContextType != p.ContextType || !hasPrefix(it.DataPath, p.DataPathPrefix) {
 		return nil, notFound("context item %s of type %q not found", req.UID, p.ContextType)
 	}
-	var cur any = it.Content
-	for _, k := range strings.Split(p.ContentKeyPath, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			cur = nil
-			break
-		}
-		cur = m[k]
-	}
-	arr, ok := cur.([]any)
+	arr, ok := valueAt(it.Content, p.ContentKeyPath).([]any)
 	if !ok {
 		return nil, invalid("no array at contentKeyPath %q", p.ContentKeyPath)
 	}
-	var all []any
-	for _, v := range arr {
-		if p.SearchQuery != nil {
-			s, isStr := v.(string)
-			if !isStr {
-				b, _ := json.Marshal(v)
-				s = string(b)
-			}
-			if !containsFold(s, *p.SearchQuery) {
-				continue
-			}
-		}
-		all = append(all, v)
-	}
+	all := searchValues(arr, p.SearchQuery)
 	q := queryHash("ListContextItemValues", req.UID, p.ContextType, p.ContentKeyPath, p.SearchQuery, p.DataPathPrefix)
 	token := p.PageToken
 	if (token == nil || *token == "") && p.Offset != nil { // the legacy offset starts where a token would
@@ -419,6 +412,40 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 		return nil, err
 	}
 	return server.ListContextItemValues200JSONResponse{Values: nonNil(page), NextPageToken: next}, nil
+}
+
+func hasPrefix(path, prefix []string) bool {
+	return len(prefix) <= len(path) && slices.Equal(path[:len(prefix)], prefix)
+}
+
+// valueAt is the value at a dot path inside content (nil when there is none).
+func valueAt(content map[string]any, path string) any {
+	var cur any = content
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
+}
+
+// searchValues keeps the values whose text (a string, else its JSON)
+// contains query; all of them when query is nil.
+func searchValues(values []any, query *string) []any {
+	var out []any
+	for _, v := range values {
+		s, isStr := v.(string)
+		if !isStr {
+			b, _ := json.Marshal(v)
+			s = string(b)
+		}
+		if query == nil || containsFold(s, *query) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func deref[T any](p *T) T {
