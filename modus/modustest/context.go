@@ -334,7 +334,9 @@ func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func
 		next.Topics = masked(b.Topics, hasMask, next.Topics, nonNil[string], []string{})
 	}
 	if apply("userFeedback") {
-		toFeedback := func(f gen.UpdateContextItemDtoUserFeedback) gen.ContextItemDtoUserFeedback { return gen.ContextItemDtoUserFeedback(f) }
+		toFeedback := func(f gen.UpdateContextItemDtoUserFeedback) gen.ContextItemDtoUserFeedback {
+			return gen.ContextItemDtoUserFeedback(f)
+		}
 		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, toFeedback, gen.ContextItemDtoUserFeedbackNeutral)
 	}
 	return nil

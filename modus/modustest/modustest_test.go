@@ -92,6 +92,11 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("pages %d names %v", pages, names)
 	}
 
+	checkPageTokens(t, srv)
+}
+
+func checkPageTokens(t *testing.T, srv *modustest.Server) {
+	t.Helper()
 	// A token only works with the query that made it.
 	var first gen.ListAgentsResponseDto
 	resp, body := call(t, srv, "GET", "/api/v1/agents?pageSize=2", nil)
@@ -160,8 +165,14 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Fatalf("active %v draft %v", trigger("active"), trigger("draft"))
 	}
 
+	checkAgentMaskAndDelete(t, srv, path)
+}
+
+func checkAgentMaskAndDelete(t *testing.T, srv *modustest.Server, path string) {
+	t.Helper()
 	// updateMask: only the listed fields change.
-	resp, body = call(t, srv, "PATCH", path+"?updateMask=description", map[string]any{"name": "ignored", "description": "d"})
+	var a gen.AgentDto
+	resp, body := call(t, srv, "PATCH", path+"?updateMask=description", map[string]any{"name": "ignored", "description": "d"})
 	expect(t, resp, body, http.StatusOK, &a)
 	if a.Name != "Weekly report" || a.Description == nil || *a.Description != "d" {
 		t.Fatalf("masked update: %s", body)
@@ -307,9 +318,26 @@ func TestContextItems(t *testing.T) {
 		t.Fatalf("search: %s", body)
 	}
 
+	checkItemUpdates(t, srv, note)
+
+	checkLookupAndValues(t, srv, sf.UID)
+
+	// Delete: user-created kinds only.
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+sf.UID, nil)
+	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
+	expect(t, resp, body, http.StatusOK, nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
+	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
+	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
+}
+
+func checkItemUpdates(t *testing.T, srv *modustest.Server, note string) {
+	t.Helper()
 	// updateMask: only topics change although description is sent too.
 	var item gen.ContextItemDto
-	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note+"?updateMask=topics",
+	resp, body := call(t, srv, "PATCH", "/api/v1/context/items/"+note+"?updateMask=topics",
 		map[string]any{"topics": []string{"q3"}, "description": "not applied"})
 	expect(t, resp, body, http.StatusOK, nil)
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
@@ -326,15 +354,18 @@ func TestContextItems(t *testing.T) {
 	}
 	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note, map[string]any{"content": map[string]any{"x": 1}})
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
+}
 
+func checkLookupAndValues(t *testing.T, srv *modustest.Server, sfUID string) {
+	t.Helper()
 	// Lookup and values.
 	var lk gen.LookupContextItemResponseDto
-	resp, body = call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{
+	resp, body := call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{
 		"contextType": "salesforce_object_field", "dataPath": []string{"salesforce", "Account", "Industry"},
 		"contentProjection": map[string]any{"fields": []string{"other"}},
 	})
 	expect(t, resp, body, http.StatusOK, &lk)
-	if row := lk.Item.MustGet(); row.UID != sf.UID || len(row.Content) != 1 {
+	if row := lk.Item.MustGet(); row.UID != sfUID || len(row.Content) != 1 {
 		t.Fatalf("lookup: %s", body)
 	}
 	resp, body = call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{"contextType": "note", "dataPath": []string{"x"}})
@@ -343,27 +374,17 @@ func TestContextItems(t *testing.T) {
 		t.Fatalf("lookup miss: %s", body)
 	}
 	var vals gen.ListContextItemValuesResponseDto
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sf.UID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3", nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sfUID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3", nil)
 	expect(t, resp, body, http.StatusOK, &vals)
 	next := vals.NextPageToken.MustGet()
 	if len(vals.Values) != 3 || next == "" {
 		t.Fatalf("values: %s", body)
 	}
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sf.UID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3&pageToken="+next, nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sfUID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3&pageToken="+next, nil)
 	expect(t, resp, body, http.StatusOK, &vals)
 	if len(vals.Values) != 1 || vals.Values[0] != "Biotech" {
 		t.Fatalf("values page 2: %s", body)
 	}
-
-	// Delete: user-created kinds only.
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+sf.UID, nil)
-	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
-	expect(t, resp, body, http.StatusOK, nil)
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
-	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
-	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
 }
 
 func TestChatConversationsMemories(t *testing.T) {
