@@ -144,30 +144,11 @@ func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycle
 }
 
 // liveAgent finds an agent that is not soft-deleted.
-func (st *state) liveAgent(id int64) (*agent, error) {
-	a, err := st.storedAgent(id)
-	if err != nil || a.deleted() {
-		return nil, notFound("agent %d not found", id)
-	}
-	return a, nil
-}
+func (st *state) liveAgent(id int64) (*agent, error) { return lookup(st.agents, "agent", id, true) }
 
-// storedAgent finds an agent, soft-deleted or not.
-func (st *state) storedAgent(id int64) (*agent, error) {
-	a, ok := st.agents[id]
-	if !ok {
-		return nil, notFound("agent %d not found", id)
-	}
-	return a, nil
-}
-
-// liveAgentFn and storedAgentFn are the lookups locked takes.
-func (h *api) liveAgentFn(id int64) func() (*agent, error) {
-	return func() (*agent, error) { return h.state.liveAgent(id) }
-}
-
-func (h *api) storedAgentFn(id int64) func() (*agent, error) {
-	return func() (*agent, error) { return h.state.storedAgent(id) }
+// agentFn is the lookup locked takes: live agents, or deleted ones too.
+func (h *api) agentFn(id int64, live bool) func() (*agent, error) {
+	return func() (*agent, error) { return lookup(h.state.agents, "agent", id, live) }
 }
 
 func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject) (server.ListAgentsResponseObject, error) {
@@ -249,7 +230,7 @@ func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObje
 	if err != nil {
 		return nil, err
 	}
-	d, err := locked(h, h.liveAgentFn(req.ID), func(a *agent) error {
+	d, err := locked(h, h.agentFn(req.ID, true), func(a *agent) error {
 		// Validate everything first: a refused PATCH must change nothing.
 		if in.Name != nil && selected("name") && strings.TrimSpace(*in.Name) == "" {
 			return invalid("name must not be empty")
@@ -277,27 +258,27 @@ func (h *api) DeployAgent(ctx context.Context, req server.DeployAgentRequestObje
 }
 
 func (h *api) DeleteAgent(ctx context.Context, req server.DeleteAgentRequestObject) (server.DeleteAgentResponseObject, error) {
-	_, err := locked(h, h.storedAgentFn(req.ID), func(a *agent) error { a.remove(); return nil })
+	_, err := locked(h, h.agentFn(req.ID, false), func(a *agent) error { a.remove(); return nil })
 	return server.DeleteAgent204Response{}, err
 }
 
 func (h *api) UndeleteAgent(ctx context.Context, req server.UndeleteAgentRequestObject) (server.UndeleteAgentResponseObject, error) {
-	d, err := locked(h, h.storedAgentFn(req.ID), func(a *agent) error { a.undelete(); return nil })
+	d, err := locked(h, h.agentFn(req.ID, false), func(a *agent) error { a.undelete(); return nil })
 	return server.UndeleteAgent200JSONResponse(d), err
 }
 
 func (h *api) RequestAgentOwnershipTransfer(ctx context.Context, req server.RequestAgentOwnershipTransferRequestObject) (server.RequestAgentOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveAgentFn(req.ID), func(a *agent) error { return a.requestTransfer(req.Body.NewOwnerUserID) })
+	d, err := locked(h, h.agentFn(req.ID, true), func(a *agent) error { return a.requestTransfer(req.Body.NewOwnerUserID) })
 	return server.RequestAgentOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) AcceptAgentOwnershipTransfer(ctx context.Context, req server.AcceptAgentOwnershipTransferRequestObject) (server.AcceptAgentOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveAgentFn(req.ID), (*agent).acceptTransfer)
+	d, err := locked(h, h.agentFn(req.ID, true), (*agent).acceptTransfer)
 	return server.AcceptAgentOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) CancelAgentOwnershipTransfer(ctx context.Context, req server.CancelAgentOwnershipTransferRequestObject) (server.CancelAgentOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveAgentFn(req.ID), (*agent).cancelTransfer)
+	d, err := locked(h, h.agentFn(req.ID, true), (*agent).cancelTransfer)
 	return server.CancelAgentOwnershipTransfer200JSONResponse(d), err
 }
 

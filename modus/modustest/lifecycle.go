@@ -161,6 +161,17 @@ func (r *resource[V]) cancelTransfer() error {
 	return err
 }
 
+// lookup finds resource id of kind what in m; with live, a soft-deleted one
+// is not found either.
+func lookup[R interface{ deleted() bool }](m map[int64]R, what string, id int64, live bool) (R, error) {
+	r, ok := m[id]
+	if !ok || (live && r.deleted()) {
+		var zero R
+		return zero, notFound("%s %d not found", what, id)
+	}
+	return r, nil
+}
+
 // viewer is an agent or a skill: what their handlers answer.
 type viewer[D any] interface{ draftView() D }
 

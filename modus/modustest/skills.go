@@ -113,30 +113,11 @@ func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycle
 }
 
 // liveSkill finds a skill that is not soft-deleted.
-func (st *state) liveSkill(id int64) (*skill, error) {
-	s, err := st.storedSkill(id)
-	if err != nil || s.deleted() {
-		return nil, notFound("skill %d not found", id)
-	}
-	return s, nil
-}
+func (st *state) liveSkill(id int64) (*skill, error) { return lookup(st.skills, "skill", id, true) }
 
-// storedSkill finds a skill, soft-deleted or not.
-func (st *state) storedSkill(id int64) (*skill, error) {
-	s, ok := st.skills[id]
-	if !ok {
-		return nil, notFound("skill %d not found", id)
-	}
-	return s, nil
-}
-
-// liveSkillFn and storedSkillFn are the lookups locked takes.
-func (h *api) liveSkillFn(id int64) func() (*skill, error) {
-	return func() (*skill, error) { return h.state.liveSkill(id) }
-}
-
-func (h *api) storedSkillFn(id int64) func() (*skill, error) {
-	return func() (*skill, error) { return h.state.storedSkill(id) }
+// skillFn is the lookup locked takes: live skills, or deleted ones too.
+func (h *api) skillFn(id int64, live bool) func() (*skill, error) {
+	return func() (*skill, error) { return lookup(h.state.skills, "skill", id, live) }
 }
 
 func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject) (server.ListSkillsResponseObject, error) {
@@ -230,7 +211,7 @@ func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObje
 	if err != nil {
 		return nil, err
 	}
-	d, err := locked(h, h.liveSkillFn(req.ID), func(s *skill) error {
+	d, err := locked(h, h.skillFn(req.ID, true), func(s *skill) error {
 		if in.ManagerID.IsSpecified() && selected("managerId") {
 			return h.state.setManager(s, in)
 		}
@@ -279,12 +260,12 @@ func (h *api) DeploySkill(ctx context.Context, req server.DeploySkillRequestObje
 }
 
 func (h *api) DeleteSkill(ctx context.Context, req server.DeleteSkillRequestObject) (server.DeleteSkillResponseObject, error) {
-	_, err := locked(h, h.storedSkillFn(req.ID), func(s *skill) error { s.softDelete(); return nil })
+	_, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.softDelete(); return nil })
 	return server.DeleteSkill204Response{}, err
 }
 
 func (h *api) UndeleteSkill(ctx context.Context, req server.UndeleteSkillRequestObject) (server.UndeleteSkillResponseObject, error) {
-	d, err := locked(h, h.storedSkillFn(req.ID), func(s *skill) error { s.undelete(); return nil })
+	d, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.undelete(); return nil })
 	return server.UndeleteSkill200JSONResponse(d), err
 }
 
@@ -316,17 +297,17 @@ func (h *api) ApplySkillMCPConfig(ctx context.Context, req server.ApplySkillMCPC
 }
 
 func (h *api) RequestSkillOwnershipTransfer(ctx context.Context, req server.RequestSkillOwnershipTransferRequestObject) (server.RequestSkillOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveSkillFn(req.ID), func(s *skill) error { return s.requestTransfer(req.Body.NewOwnerUserID) })
+	d, err := locked(h, h.skillFn(req.ID, true), func(s *skill) error { return s.requestTransfer(req.Body.NewOwnerUserID) })
 	return server.RequestSkillOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) AcceptSkillOwnershipTransfer(ctx context.Context, req server.AcceptSkillOwnershipTransferRequestObject) (server.AcceptSkillOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveSkillFn(req.ID), (*skill).acceptTransfer)
+	d, err := locked(h, h.skillFn(req.ID, true), (*skill).acceptTransfer)
 	return server.AcceptSkillOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) CancelSkillOwnershipTransfer(ctx context.Context, req server.CancelSkillOwnershipTransferRequestObject) (server.CancelSkillOwnershipTransferResponseObject, error) {
-	d, err := locked(h, h.liveSkillFn(req.ID), (*skill).cancelTransfer)
+	d, err := locked(h, h.skillFn(req.ID, true), (*skill).cancelTransfer)
 	return server.CancelSkillOwnershipTransfer200JSONResponse(d), err
 }
 
