@@ -352,9 +352,9 @@ func activeAgents(ctx context.Context, client *modus.Client) ([]string, error) {
 // TestActiveAgents tests activeAgents against the fake server.
 func TestActiveAgents(t *testing.T) {
 	srv := modustest.NewServer(t) // closed when the test ends
-	srv.SeedAgent(nil, modustest.AgentSeed{Name: "Live", Deployed: true})
-	srv.SeedAgent(nil, modustest.AgentSeed{Name: "Draft"})
-	srv.SeedAgent(nil, modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Live", Deployed: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Draft"})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
 	client, err := srv.Client()
 	if err != nil {
 		t.Fatal(err)

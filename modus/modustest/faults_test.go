@@ -2,12 +2,14 @@ package modustest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest"
 )
 
@@ -128,4 +130,24 @@ func TestLatencyPerRoute(t *testing.T) {
 	srv.SetLatencyOn("GET", "/api/v1/skills", 0)
 	r, body = call(t, srv, "GET", "/api/v1/agents", nil)
 	expect(t, r, body, http.StatusOK, nil)
+}
+
+// DropNextOn with events = 0 breaks before the headers: as documented, the
+// client sees a connection error, retries the POST with its idempotency
+// key, and gives up with a *modus.TransportError.
+func TestDropBeforeHeaders(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.DropNextOn("POST", "/agent/runs", 100, 0)
+	client, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "m", SessionID: "s"})
+	var te *modus.TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("err %v (%T), want a *modus.TransportError", err, err)
+	}
+	if n := srv.Requests("POST", "/agent/runs"); n != 1+modus.DefaultMaxRetries {
+		t.Fatalf("%d POSTs, want %d", n, 1+modus.DefaultMaxRetries)
+	}
 }
