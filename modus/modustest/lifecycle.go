@@ -104,7 +104,7 @@ func (r *resource[V]) undelete() {
 	*r.lc.updatedAt = now()
 }
 
-// setOwner keeps the owner when a client writes the access config, where
+// keepOwner keeps the owner when a client writes the access config, where
 // it is read-only.
 func (r *resource[V]) keepOwner(write func()) {
 	owner := *r.lc.owner
