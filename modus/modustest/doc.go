@@ -28,7 +28,7 @@
 // AnyPath match all):
 //
 //	FailNextOn(method, pattern, n, status, retryAfter)  the next n matching requests answer status (400-599)
-//	DropNextOn(method, pattern, n, events)              the next n matching event streams break after events events
+//	DropNextOn(method, pattern, n, events)              the next n matching requests break: a stream after events events, another answer is lost
 //	SetLatencyOn(method, pattern, d)                    matching requests wait d first
 //
 // FailNext, DropStreamAfter and SetLatency are the same for every route.

@@ -151,21 +151,29 @@ func (s *Server) DropStreamAfter(events, streams int) {
 	s.DropNextOn(AnyMethod, AnyPath, streams, events)
 }
 
-// DropNextOn makes the next n event streams whose request matches method
-// and path pattern (see FailNextOn) break off after `events` events,
-// without their terminal event, as a lost connection would. The streams are
-// the answers of CreateRun (POST /agent/runs), ExecuteWorkflowAction (POST
-// /agent/workflow-actions) and StreamRun, the resume (GET
-// /agent/runs/{runId}/stream); so DropNextOn("GET",
-// "/agent/runs/{runId}/stream", n, 0) breaks only resumes. The run itself is
-// complete and can be resumed with StreamRun.
+// DropNextOn breaks the connection of the next n requests that match
+// method and path pattern (see FailNextOn) and get past authentication and
+// FailNextOn, as a lost connection would.
 //
-// With events = 0 the connection breaks before the response's headers reach
-// the client: the client sees a connection error (for a POST, the SDK
-// retries it with the same idempotency key, and gives up with a
-// *modus.TransportError when its retries are used up). n and events must
-// be at least 0 (else it panics); a call replaces the drops still pending
-// for the same method and pattern, and n = 0 clears them.
+// An event stream (the answers of CreateRun, POST /agent/runs;
+// ExecuteWorkflowAction, POST /agent/workflow-actions; and StreamRun, the
+// resume, GET /agent/runs/{runId}/stream) breaks off after `events` events,
+// without its terminal event; the run itself is complete and can be resumed
+// with StreamRun. So DropNextOn("GET", "/agent/runs/{runId}/stream", n, 1)
+// breaks only resumes. With events = 0 the connection breaks before the
+// answer's headers reach the client: the client sees a connection error
+// (for a run's POST, the SDK retries it with the same idempotency key, and
+// gives up with a *modus.TransportError when its retries are used up).
+//
+// Any other request is handled (an agent is created, say) and its answer
+// is lost: the connection breaks before it, whatever events is. Go's
+// http.Transport may itself send a GET again (and a request with an
+// Idempotency-Key header) whose connection broke before any answer; each
+// such attempt uses up one of the n.
+//
+// n and events must be at least 0 (else it panics); a call replaces the
+// drops still pending for the same method and pattern, and n = 0 clears
+// them.
 func (s *Server) DropNextOn(method, pattern string, n, events int) {
 	r := newRoute("DropNextOn", method, pattern)
 	if n < 0 || events < 0 {
@@ -312,9 +320,9 @@ func (f *faults) takeFailure(method, path string) *apiError {
 	return nil
 }
 
-// takeDrop returns after how many events the stream starting now must
-// break, or -1 to let it run to its end, and the pause between events.
-func (f *faults) takeDrop(method, path string) (int, time.Duration) {
+// takeDrop uses up one drop of the first rule that matches and returns
+// after how many events the answer must break, or -1 to let it be.
+func (f *faults) takeDrop(method, path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := range f.drops {
@@ -326,7 +334,14 @@ func (f *faults) takeDrop(method, path string) (int, time.Duration) {
 		if r.n--; r.n == 0 {
 			f.drops = append(f.drops[:i], f.drops[i+1:]...)
 		}
-		return events, f.eventInterval
+		return events
 	}
-	return -1, f.eventInterval
+	return -1
+}
+
+// interval is the pause between the events of a stream.
+func (f *faults) interval() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.eventInterval
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest"
 )
@@ -150,4 +151,25 @@ func TestDropBeforeHeaders(t *testing.T) {
 	if n := srv.Requests("POST", "/agent/runs"); n != 1+modus.DefaultMaxRetries {
 		t.Fatalf("%d POSTs, want %d", n, 1+modus.DefaultMaxRetries)
 	}
+}
+
+// A dropped request that is not a stream is handled, and its answer lost.
+func TestDropUnaryAnswer(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.DropNextOn("POST", "/api/v1/agents", 1, 0)
+	req, _ := http.NewRequest("POST", srv.URL()+"/api/v1/agents", strings.NewReader(`{"name":"a","type":"task"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := srv.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answer %d, want a broken connection", resp.StatusCode)
+	}
+	var list gen.ListAgentsResponseDto
+	r, body := call(t, srv, "GET", "/api/v1/agents", nil)
+	expect(t, r, body, http.StatusOK, &list)
+	if len(list.Agents) != 1 {
+		t.Fatalf("the dropped POST was not handled: %s", body)
+	}
+	r, body = call(t, srv, "POST", "/api/v1/agents", map[string]any{"name": "b", "type": "task"}) // used up
+	expect(t, r, body, http.StatusCreated, nil)
 }

@@ -160,7 +160,7 @@ func wantsJSON(accept string) bool {
 func (h *api) stream(ctx context.Context, r *run, start int) io.Reader {
 	ri := info(ctx)
 	ri.streaming = true
-	drop, interval := h.faults.takeDrop(ri.method, ri.path)
+	drop, interval := ri.drop, h.faults.interval()
 	pr, pw := io.Pipe()
 	h.streams.Add(1)
 	go func() {

@@ -127,13 +127,14 @@ type reqInfo struct {
 	method      string
 	path        string
 	streaming   bool // a stream response has begun: errors can only cut it
+	drop        int  // events after which a DropNextOn rule breaks the answer; -1: none
 }
 
 func info(ctx context.Context) *reqInfo {
 	if ri, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
 		return ri
 	}
-	return &reqInfo{}
+	return &reqInfo{drop: -1}
 }
 
 // handler builds the chain: request id and counting, injected faults, auth,
@@ -189,7 +190,8 @@ func (s *Server) handler() http.Handler {
 			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
 			return
 		}
-		router.ServeHTTP(timeWriter{w}, r)
+		ri.drop = s.faults.takeDrop(r.Method, r.URL.Path)
+		router.ServeHTTP(answerWriter{w, ri}, r)
 	})
 }
 
@@ -287,12 +289,32 @@ func fixTimes(b []byte) []byte {
 	})
 }
 
-// timeWriter passes a response through, writing the times of JSON answers
-// in timeLayout. The generated handlers write a JSON answer with one Write
-// (json.Encoder), so no time is split between two writes.
-type timeWriter struct{ http.ResponseWriter }
+// answerWriter passes an answer through, writing the times of JSON answers
+// in timeLayout (the generated handlers write a JSON answer with one Write,
+// json.Encoder's, so no time is split between two writes), and losing an
+// answer that is not an event stream when a DropNextOn rule took the
+// request: the request is handled, but the connection breaks before its
+// answer.
+type answerWriter struct {
+	http.ResponseWriter
+	ri *reqInfo
+}
 
-func (w timeWriter) Write(b []byte) (int, error) {
+func (w answerWriter) WriteHeader(status int) {
+	w.dropUnary()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// dropUnary breaks the connection (http.ErrAbortHandler) when a drop rule
+// took a request whose answer is not a stream; streams break in stream.
+func (w answerWriter) dropUnary() {
+	if w.ri.drop >= 0 && !w.ri.streaming {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func (w answerWriter) Write(b []byte) (int, error) {
+	w.dropUnary()
 	if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 		return w.ResponseWriter.Write(b)
 	}
@@ -303,13 +325,13 @@ func (w timeWriter) Write(b []byte) (int, error) {
 }
 
 // Flush keeps event streams flowing through the wrapper.
-func (w timeWriter) Flush() {
+func (w answerWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (w timeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func ptr[T any](v T) *T { return &v }
