@@ -89,20 +89,9 @@ func (s *Server) seedAgent(in AgentSeed) (modus.Agent, error) {
 	if in.Description != "" {
 		dto.Description = &in.Description
 	}
-	status := gen.ResourceLifecycleStatusDraft
-	if in.Deployed {
-		status = gen.ResourceLifecycleStatusActive
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.state.createAgent(dto, status)
-	if err != nil {
-		return modus.Agent{}, err
-	}
-	if in.Deleted {
-		a.remove()
-	}
-	return a.view("draft", true), nil
+	return seed[*agent, modus.Agent](s, in.Deleted, func(st *state) (*agent, error) {
+		return st.createAgent(dto, seedStatus(in.Deployed))
+	})
 }
 
 // SeedSkill adds a skill and returns it (draft view); an empty Name fails
@@ -121,20 +110,36 @@ func (s *Server) seedSkill(in SkillSeed) (modus.Skill, error) {
 	if in.Model != "" {
 		dto.Model = &in.Model
 	}
-	status := gen.ResourceLifecycleStatusDraft
-	if in.Deployed {
-		status = gen.ResourceLifecycleStatusActive
+	return seed[*skill, modus.Skill](s, in.Deleted, func(st *state) (*skill, error) {
+		return st.createSkill(dto, seedStatus(in.Deployed))
+	})
+}
+
+// seedStatus is the status a seed asks for: active when deployed.
+func seedStatus(deployed bool) gen.ResourceLifecycleStatus {
+	if deployed {
+		return gen.ResourceLifecycleStatusActive
 	}
+	return gen.ResourceLifecycleStatusDraft
+}
+
+// seed creates an agent or a skill under the server's lock, soft-deletes
+// it when asked, and returns its draft view.
+func seed[R interface {
+	viewer[D]
+	remove()
+}, D any](s *Server, deleted bool, create func(*state) (R, error)) (D, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sk, err := s.state.createSkill(dto, status)
+	r, err := create(s.state)
 	if err != nil {
-		return modus.Skill{}, err
+		var zero D
+		return zero, err
 	}
-	if in.Deleted {
-		sk.softDelete()
+	if deleted {
+		r.remove()
 	}
-	return sk.view("draft", true), nil
+	return r.draftView(), nil
 }
 
 // SeedContextItem adds a context item of any type and returns it; an

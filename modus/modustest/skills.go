@@ -43,6 +43,9 @@ func (s *skill) view(view string, withVariation bool) gen.SkillDto {
 
 func (s *skill) draftView() gen.SkillDto { return s.view("draft", true) }
 
+// remove soft-deletes the skill.
+func (s *skill) remove() { s.softDelete() }
+
 // snapshot records the current draft under its variation id.
 func (s *skill) snapshot() {
 	if id, err := s.dto.DraftVariationID.Get(); err == nil && s.draft != nil {
@@ -260,7 +263,7 @@ func (h *api) DeploySkill(ctx context.Context, req server.DeploySkillRequestObje
 }
 
 func (h *api) DeleteSkill(ctx context.Context, req server.DeleteSkillRequestObject) (server.DeleteSkillResponseObject, error) {
-	_, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.softDelete(); return nil })
+	_, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.remove(); return nil })
 	return server.DeleteSkill204Response{}, err
 }
 
