@@ -1075,8 +1075,10 @@ type AgentDto struct {
 	// OrgUUID Organization the agent belongs to.
 	//
 	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+	OrgUUID openapi_types.UUID `json:"orgUuid"`
+
+	// PendingOwnershipTransfer Ownership transfer waiting for the recipient to accept it; null or absent when none is pending.
+	PendingOwnershipTransfer *PendingOwnershipTransferDto `json:"pendingOwnershipTransfer,omitempty"`
 
 	// Slug URL-safe identifier, unique in the organization.
 	//
@@ -2321,7 +2323,8 @@ type LookupContextItemDto struct {
 
 // LookupContextItemResponseDto Result of an exact lookup.
 type LookupContextItemResponseDto struct {
-	Item nullable.Nullable[LookupContextItemRowDto] `json:"item"`
+	// Item The matching item; null when no item matches.
+	Item *LookupContextItemRowDto `json:"item"`
 }
 
 // LookupContextItemRowDto The context item found by an exact lookup.
@@ -2611,8 +2614,10 @@ type SkillDto struct {
 	// OrgUUID Organization that owns the skill.
 	//
 	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+	OrgUUID openapi_types.UUID `json:"orgUuid"`
+
+	// PendingOwnershipTransfer Ownership transfer waiting for the recipient to accept it; null or absent when none is pending.
+	PendingOwnershipTransfer *PendingOwnershipTransferDto `json:"pendingOwnershipTransfer,omitempty"`
 
 	// Slug URL-safe name, unique within the organization.
 	//
@@ -2860,7 +2865,9 @@ type UpdateAgentDto struct {
 	// AccessConfig Who in the organization may use or manage the agent.
 	//
 	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig   *AgentAccessConfigDto                `json:"accessConfig,omitempty"`
+	AccessConfig *AgentAccessConfigDto `json:"accessConfig,omitempty"`
+
+	// AgentSelection New skill selection of a task agent; may be null.
 	AgentSelection nullable.Nullable[AgentSelectionDto] `json:"agentSelection,omitempty"`
 
 	// Description New description; null clears it.
@@ -2871,11 +2878,15 @@ type UpdateAgentDto struct {
 	// Name New display name.
 	//
 	// Example: Daily Sales Report v2
-	Name    *string                       `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Trigger New trigger configuration; may be null.
 	Trigger nullable.Nullable[TriggerDto] `json:"trigger,omitempty"`
 
 	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	Type              *AgentType                              `json:"type,omitempty"`
+	Type *AgentType `json:"type,omitempty"`
+
+	// WorkflowStructure New node and edge graph of a workflow agent; may be null.
 	WorkflowStructure nullable.Nullable[WorkflowStructureDto] `json:"workflowStructure,omitempty"`
 }
 

@@ -362,31 +362,31 @@ func (h *api) CancelAgentOwnershipTransfer(ctx context.Context, req server.Cance
 // requestTransfer validates a transfer request and returns the pending
 // transfer to store. The fake has one caller, who may act as owner and as
 // recipient; it does not check who accepts.
-func requestTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto], owner nullable.Nullable[string], to string) (nullable.Nullable[server.PendingOwnershipTransferDto], error) {
-	var none nullable.Nullable[server.PendingOwnershipTransferDto]
+func requestTransfer(cur **server.PendingOwnershipTransferDto, owner nullable.Nullable[string], to string) (*server.PendingOwnershipTransferDto, error) {
+	var none *server.PendingOwnershipTransferDto
 	if strings.TrimSpace(to) == "" {
 		return none, invalid("newOwnerUserId must not be empty")
 	}
 	if o, err := owner.Get(); err == nil && o == to {
 		return none, invalid("%s already owns it", to)
 	}
-	if cur.IsSpecified() && !cur.IsNull() {
+	if *cur != nil {
 		return none, conflict("an ownership transfer is already pending")
 	}
-	return nullable.NewNullableWithValue(server.PendingOwnershipTransferDto{
+	return &server.PendingOwnershipTransferDto{
 		PendingOwnerUserID: to, PendingOwnerEmail: nullable.NewNullableWithValue(to + "@example.com"),
 		RequestedAt: now(), RequestedByUserID: DefaultUserID,
-	}), nil
+	}, nil
 }
 
 // acceptTransfer clears the pending transfer and returns its recipient; 404
 // when none is pending.
-func acceptTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto]) (string, error) {
-	p, err := cur.Get()
-	if err != nil {
+func acceptTransfer(cur **server.PendingOwnershipTransferDto) (string, error) {
+	p := *cur
+	if p == nil {
 		return "", notFound("no ownership transfer is pending")
 	}
-	*cur = nullable.NewNullNullable[server.PendingOwnershipTransferDto]()
+	*cur = nil
 	return p.PendingOwnerUserID, nil
 }
 

@@ -233,12 +233,12 @@ func (h *api) LookupContextItem(ctx context.Context, req server.LookupContextIte
 		if it.ContextType != b.ContextType || !slices.Equal(it.DataPath, b.DataPath) {
 			continue
 		}
-		return server.LookupContextItem200JSONResponse{Item: nullable.NewNullableWithValue(server.LookupContextItemRowDto{
+		return server.LookupContextItem200JSONResponse{Item: &server.LookupContextItemRowDto{
 			ConnectionID: it.ConnectionID, Content: project(it.Content, b.ContentProjection), ContextType: it.ContextType,
 			DataPath: it.DataPath, SelectionID: orNull(it.SelectionID), UID: it.UID,
-		})}, nil
+		}}, nil
 	}
-	return server.LookupContextItem200JSONResponse{Item: nullable.NewNullNullable[server.LookupContextItemRowDto]()}, nil
+	return server.LookupContextItem200JSONResponse{Item: nil}, nil
 }
 
 // project keeps only the content keys a contentProjection asks for.
