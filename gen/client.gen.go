@@ -20,42 +20,6 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for AccessConfigDtoVisibility.
-const (
-	AccessConfigDtoVisibilityPrivate AccessConfigDtoVisibility = "private"
-	AccessConfigDtoVisibilityShared  AccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AccessConfigDtoVisibility enum.
-func (e AccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AccessConfigDtoVisibilityPrivate:
-		return true
-	case AccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentAccessConfigDtoVisibility.
-const (
-	AgentAccessConfigDtoVisibilityPrivate AgentAccessConfigDtoVisibility = "private"
-	AgentAccessConfigDtoVisibilityShared  AgentAccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AgentAccessConfigDtoVisibility enum.
-func (e AgentAccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AgentAccessConfigDtoVisibilityPrivate:
-		return true
-	case AgentAccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AgentDtoManageDenial.
 const (
 	AgentDtoManageDenialNeedsGroupManage AgentDtoManageDenial = "needs_group_manage"
@@ -194,42 +158,6 @@ func (e AutomationRunSource) Valid() bool {
 	}
 }
 
-// Defines values for CancelledRunEventType.
-const (
-	CancelledRunEventTypeCancelled CancelledRunEventType = "cancelled"
-)
-
-// Valid indicates whether the value is a known member of the CancelledRunEventType enum.
-func (e CancelledRunEventType) Valid() bool {
-	switch e {
-	case CancelledRunEventTypeCancelled:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ContextItemDtoUserFeedback.
-const (
-	ContextItemDtoUserFeedbackNegative ContextItemDtoUserFeedback = "negative"
-	ContextItemDtoUserFeedbackNeutral  ContextItemDtoUserFeedback = "neutral"
-	ContextItemDtoUserFeedbackPositive ContextItemDtoUserFeedback = "positive"
-)
-
-// Valid indicates whether the value is a known member of the ContextItemDtoUserFeedback enum.
-func (e ContextItemDtoUserFeedback) Valid() bool {
-	switch e {
-	case ContextItemDtoUserFeedbackNegative:
-		return true
-	case ContextItemDtoUserFeedbackNeutral:
-		return true
-	case ContextItemDtoUserFeedbackPositive:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ContextItemKind.
 const (
 	ContextItemKindDimension  ContextItemKind = "dimension"
@@ -290,105 +218,15 @@ func (e ConversationMessageType) Valid() bool {
 	}
 }
 
-// Defines values for DoneRunEventType.
+// Defines values for RunStatusReason.
 const (
-	DoneRunEventTypeDone DoneRunEventType = "done"
+	RunStatusReasonApprovalTimeout RunStatusReason = "approval_timeout"
 )
 
-// Valid indicates whether the value is a known member of the DoneRunEventType enum.
-func (e DoneRunEventType) Valid() bool {
+// Valid indicates whether the value is a known member of the RunStatusReason enum.
+func (e RunStatusReason) Valid() bool {
 	switch e {
-	case DoneRunEventTypeDone:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ErrorRunEventType.
-const (
-	ErrorRunEventTypeError ErrorRunEventType = "error"
-)
-
-// Valid indicates whether the value is a known member of the ErrorRunEventType enum.
-func (e ErrorRunEventType) Valid() bool {
-	switch e {
-	case ErrorRunEventTypeError:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAutomationRunResponseDtoStatusReason.
-const (
-	GetAutomationRunResponseDtoStatusReasonApprovalTimeout GetAutomationRunResponseDtoStatusReason = "approval_timeout"
-)
-
-// Valid indicates whether the value is a known member of the GetAutomationRunResponseDtoStatusReason enum.
-func (e GetAutomationRunResponseDtoStatusReason) Valid() bool {
-	switch e {
-	case GetAutomationRunResponseDtoStatusReasonApprovalTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for HeartbeatRunEventType.
-const (
-	HeartbeatRunEventTypeHeartbeat HeartbeatRunEventType = "heartbeat"
-)
-
-// Valid indicates whether the value is a known member of the HeartbeatRunEventType enum.
-func (e HeartbeatRunEventType) Valid() bool {
-	switch e {
-	case HeartbeatRunEventTypeHeartbeat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoGroupBy.
-const (
-	ListUsageResponseDtoGroupByAgent     ListUsageResponseDtoGroupBy = "agent"
-	ListUsageResponseDtoGroupByAll       ListUsageResponseDtoGroupBy = "all"
-	ListUsageResponseDtoGroupByInterface ListUsageResponseDtoGroupBy = "interface"
-	ListUsageResponseDtoGroupByModel     ListUsageResponseDtoGroupBy = "model"
-	ListUsageResponseDtoGroupBySkill     ListUsageResponseDtoGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoGroupBy enum.
-func (e ListUsageResponseDtoGroupBy) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoGroupByAgent:
-		return true
-	case ListUsageResponseDtoGroupByAll:
-		return true
-	case ListUsageResponseDtoGroupByInterface:
-		return true
-	case ListUsageResponseDtoGroupByModel:
-		return true
-	case ListUsageResponseDtoGroupBySkill:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoRollup.
-const (
-	ListUsageResponseDtoRollupDay  ListUsageResponseDtoRollup = "day"
-	ListUsageResponseDtoRollupHour ListUsageResponseDtoRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoRollup enum.
-func (e ListUsageResponseDtoRollup) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoRollupDay:
-		return true
-	case ListUsageResponseDtoRollupHour:
+	case RunStatusReasonApprovalTimeout:
 		return true
 	default:
 		return false
@@ -407,21 +245,6 @@ func (e NoticeRunEventSeverity) Valid() bool {
 	case NoticeRunEventSeverityInfo:
 		return true
 	case NoticeRunEventSeverityWarning:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for NoticeRunEventType.
-const (
-	NoticeRunEventTypeNotice NoticeRunEventType = "notice"
-)
-
-// Valid indicates whether the value is a known member of the NoticeRunEventType enum.
-func (e NoticeRunEventType) Valid() bool {
-	switch e {
-	case NoticeRunEventTypeNotice:
 		return true
 	default:
 		return false
@@ -518,6 +341,36 @@ func (e RunEventType) Valid() bool {
 	}
 }
 
+// Defines values for RunStatus.
+const (
+	RunStatusAllExecutions RunStatus = "all_executions"
+	RunStatusAwaitingHuman RunStatus = "awaiting_human"
+	RunStatusCancelled     RunStatus = "cancelled"
+	RunStatusCompleted     RunStatus = "completed"
+	RunStatusError         RunStatus = "error"
+	RunStatusRunning       RunStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the RunStatus enum.
+func (e RunStatus) Valid() bool {
+	switch e {
+	case RunStatusAllExecutions:
+		return true
+	case RunStatusAwaitingHuman:
+		return true
+	case RunStatusCancelled:
+		return true
+	case RunStatusCompleted:
+		return true
+	case RunStatusError:
+		return true
+	case RunStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SharedUserPermission.
 const (
 	SharedUserPermissionManage SharedUserPermission = "manage"
@@ -599,51 +452,6 @@ func (e SkillChatRequestDtoModel) Valid() bool {
 	case SkillChatRequestDtoModelQwen332B:
 		return true
 	case SkillChatRequestDtoModelQwen3Coder:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TokenRunEventType.
-const (
-	TokenRunEventTypeToken TokenRunEventType = "token"
-)
-
-// Valid indicates whether the value is a known member of the TokenRunEventType enum.
-func (e TokenRunEventType) Valid() bool {
-	switch e {
-	case TokenRunEventTypeToken:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolEndRunEventType.
-const (
-	ToolEndRunEventTypeToolEnd ToolEndRunEventType = "tool_end"
-)
-
-// Valid indicates whether the value is a known member of the ToolEndRunEventType enum.
-func (e ToolEndRunEventType) Valid() bool {
-	switch e {
-	case ToolEndRunEventTypeToolEnd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolStartRunEventType.
-const (
-	ToolStartRunEventTypeToolStart ToolStartRunEventType = "tool_start"
-)
-
-// Valid indicates whether the value is a known member of the ToolStartRunEventType enum.
-func (e ToolStartRunEventType) Valid() bool {
-	switch e {
-	case ToolStartRunEventTypeToolStart:
 		return true
 	default:
 		return false
@@ -737,21 +545,66 @@ func (e TriggerScheduleDtoWeekdays) Valid() bool {
 	}
 }
 
-// Defines values for UpdateContextItemDtoUserFeedback.
+// Defines values for UsageGroupBy.
 const (
-	UpdateContextItemDtoUserFeedbackNegative UpdateContextItemDtoUserFeedback = "negative"
-	UpdateContextItemDtoUserFeedbackNeutral  UpdateContextItemDtoUserFeedback = "neutral"
-	UpdateContextItemDtoUserFeedbackPositive UpdateContextItemDtoUserFeedback = "positive"
+	UsageGroupByAgent     UsageGroupBy = "agent"
+	UsageGroupByAll       UsageGroupBy = "all"
+	UsageGroupByInterface UsageGroupBy = "interface"
+	UsageGroupByModel     UsageGroupBy = "model"
+	UsageGroupBySkill     UsageGroupBy = "skill"
 )
 
-// Valid indicates whether the value is a known member of the UpdateContextItemDtoUserFeedback enum.
-func (e UpdateContextItemDtoUserFeedback) Valid() bool {
+// Valid indicates whether the value is a known member of the UsageGroupBy enum.
+func (e UsageGroupBy) Valid() bool {
 	switch e {
-	case UpdateContextItemDtoUserFeedbackNegative:
+	case UsageGroupByAgent:
 		return true
-	case UpdateContextItemDtoUserFeedbackNeutral:
+	case UsageGroupByAll:
 		return true
-	case UpdateContextItemDtoUserFeedbackPositive:
+	case UsageGroupByInterface:
+		return true
+	case UsageGroupByModel:
+		return true
+	case UsageGroupBySkill:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UsageRollup.
+const (
+	UsageRollupDay  UsageRollup = "day"
+	UsageRollupHour UsageRollup = "hour"
+)
+
+// Valid indicates whether the value is a known member of the UsageRollup enum.
+func (e UsageRollup) Valid() bool {
+	switch e {
+	case UsageRollupDay:
+		return true
+	case UsageRollupHour:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserFeedback.
+const (
+	UserFeedbackNegative UserFeedback = "negative"
+	UserFeedbackNeutral  UserFeedback = "neutral"
+	UserFeedbackPositive UserFeedback = "positive"
+)
+
+// Valid indicates whether the value is a known member of the UserFeedback enum.
+func (e UserFeedback) Valid() bool {
+	switch e {
+	case UserFeedbackNegative:
+		return true
+	case UserFeedbackNeutral:
+		return true
+	case UserFeedbackPositive:
 		return true
 	default:
 		return false
@@ -770,6 +623,24 @@ func (e VariationView) Valid() bool {
 	case VariationViewActive:
 		return true
 	case VariationViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Visibility.
+const (
+	VisibilityPrivate Visibility = "private"
+	VisibilityShared  Visibility = "shared"
+)
+
+// Valid indicates whether the value is a known member of the Visibility enum.
+func (e Visibility) Valid() bool {
+	switch e {
+	case VisibilityPrivate:
+		return true
+	case VisibilityShared:
 		return true
 	default:
 		return false
@@ -872,51 +743,6 @@ func (e ListConversationsParamsTimeframe) Valid() bool {
 	}
 }
 
-// Defines values for ListUsageParamsRollup.
-const (
-	ListUsageParamsRollupDay  ListUsageParamsRollup = "day"
-	ListUsageParamsRollupHour ListUsageParamsRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsRollup enum.
-func (e ListUsageParamsRollup) Valid() bool {
-	switch e {
-	case ListUsageParamsRollupDay:
-		return true
-	case ListUsageParamsRollupHour:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageParamsGroupBy.
-const (
-	ListUsageParamsGroupByAgent     ListUsageParamsGroupBy = "agent"
-	ListUsageParamsGroupByAll       ListUsageParamsGroupBy = "all"
-	ListUsageParamsGroupByInterface ListUsageParamsGroupBy = "interface"
-	ListUsageParamsGroupByModel     ListUsageParamsGroupBy = "model"
-	ListUsageParamsGroupBySkill     ListUsageParamsGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsGroupBy enum.
-func (e ListUsageParamsGroupBy) Valid() bool {
-	switch e {
-	case ListUsageParamsGroupByAgent:
-		return true
-	case ListUsageParamsGroupByAll:
-		return true
-	case ListUsageParamsGroupByInterface:
-		return true
-	case ListUsageParamsGroupByModel:
-		return true
-	case ListUsageParamsGroupBySkill:
-		return true
-	default:
-		return false
-	}
-}
-
 // AccessConfigDto Who in the organization may use or manage a skill.
 //
 // Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
@@ -949,13 +775,8 @@ type AccessConfigDto struct {
 	// Visibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
 	//
 	// Example: shared
-	Visibility AccessConfigDtoVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// AccessConfigDtoVisibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
-//
-// Example: shared
-type AccessConfigDtoVisibility string
 
 // AgentAccessConfigDto Who in the organization may use or manage the agent.
 //
@@ -984,13 +805,8 @@ type AgentAccessConfigDto struct {
 	// Visibility Whether the agent is visible beyond its owner.
 	//
 	// Example: shared
-	Visibility AgentAccessConfigDtoVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// AgentAccessConfigDtoVisibility Whether the agent is visible beyond its owner.
-//
-// Example: shared
-type AgentAccessConfigDtoVisibility string
 
 // AgentDeployResponseDto Result of a deploy: the agent and when it was deployed.
 type AgentDeployResponseDto struct {
@@ -1285,7 +1101,7 @@ type AutomationRunListItemDto struct {
 	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
 	//
 	// Example: completed
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 
 	// Summary Short description of the outcome.
 	//
@@ -1326,11 +1142,8 @@ type CancelledRunEvent struct {
 	Timestamp int64 `json:"timestamp"`
 
 	// Type Event type; always `cancelled`.
-	Type CancelledRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// CancelledRunEventType Event type; always `cancelled`.
-type CancelledRunEventType string
 
 // ComposeSkillContextRequestDto The message to compose context for.
 type ComposeSkillContextRequestDto struct {
@@ -1417,7 +1230,7 @@ type ContextItemDto struct {
 	// ContextType Type of the item: `note`, `link`, `saved_query` or one of many integration-specific types such as `salesforce_object_field`.
 	//
 	// Example: note
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// CreatedAt When the item was created.
 	//
@@ -1467,7 +1280,7 @@ type ContextItemDto struct {
 	// UserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
 	//
 	// Example: neutral
-	UserFeedback ContextItemDtoUserFeedback `json:"userFeedback"`
+	UserFeedback UserFeedback `json:"userFeedback"`
 }
 
 // ContextItemDto_LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
@@ -1492,11 +1305,6 @@ type ContextItemDto_LastUpdateMetadata struct {
 	UserID               *string                `json:"user_id,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ContextItemDtoUserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
-//
-// Example: neutral
-type ContextItemDtoUserFeedback string
 
 // ContextItemKind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
 type ContextItemKind string
@@ -1807,7 +1615,7 @@ type CreateRunResponseDto struct {
 	// Status Status of the run when it was accepted.
 	//
 	// Example: running
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 }
 
 // CreateSavedQueryDto A SQL snippet and the connection it runs against.
@@ -1915,7 +1723,7 @@ type DeleteContextItemResponseDto struct {
 	// ContextType Context type the item had when it was deleted.
 	//
 	// Example: note
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// UID Identifier of the deleted item.
 	//
@@ -1967,11 +1775,8 @@ type DoneRunEvent struct {
 	ThreadID *string `json:"threadId,omitempty"`
 
 	// Type Event type; always `done`.
-	Type DoneRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// DoneRunEventType Event type; always `done`.
-type DoneRunEventType string
 
 // ErrorEnvelopeDto Details of a failed request.
 type ErrorEnvelopeDto struct {
@@ -2005,20 +1810,17 @@ type ErrorResponseDto struct {
 //
 // Example: {"error":"Idempotency-Key reused with a different request body","type":"error"}
 type ErrorRunEvent struct {
-	// Error What went wrong.
+	// Message What went wrong.
 	//
 	// Example: Idempotency-Key reused with a different request body
-	Error string `json:"error"`
+	Message string `json:"error"`
 
 	// Type Event type; always `error`.
-	Type ErrorRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
 
-// ErrorRunEventType Event type; always `error`.
-type ErrorRunEventType string
-
-// GetAutomationRunResponseDto Details of one agent run.
-type GetAutomationRunResponseDto struct {
+// AutomationRunDto Details of one agent run.
+type AutomationRunDto struct {
 	// AgentID Id of the agent that ran.
 	//
 	// Example: 42
@@ -2064,10 +1866,10 @@ type GetAutomationRunResponseDto struct {
 	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
 	//
 	// Example: completed
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 
 	// StatusReason Display hint that the run closed for a non-success reason.
-	StatusReason *GetAutomationRunResponseDtoStatusReason `json:"statusReason,omitempty"`
+	StatusReason *RunStatusReason `json:"statusReason,omitempty"`
 
 	// Summary Short description of the outcome.
 	//
@@ -2099,8 +1901,8 @@ type GetAutomationRunResponseDto struct {
 	WorkflowNodes []map[string]interface{} `json:"workflowNodes,omitempty"`
 }
 
-// GetAutomationRunResponseDtoStatusReason Display hint that the run closed for a non-success reason.
-type GetAutomationRunResponseDtoStatusReason string
+// RunStatusReason Display hint that the run closed for a non-success reason.
+type RunStatusReason string
 
 // GroupPermissionDto What members of one group may do with the resource.
 type GroupPermissionDto struct {
@@ -2125,11 +1927,8 @@ type HeartbeatRunEvent struct {
 	Timestamp *int64 `json:"timestamp,omitempty"`
 
 	// Type Event type; always `heartbeat`.
-	Type HeartbeatRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// HeartbeatRunEventType Event type; always `heartbeat`.
-type HeartbeatRunEventType string
 
 // ListAgentsResponseDto One page of agents.
 type ListAgentsResponseDto struct {
@@ -2147,7 +1946,7 @@ type ListAutomationRunsResponseDto struct {
 	// Counts Number of runs per status. Statuses other than the five listed may appear.
 	//
 	// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-	Counts ListAutomationRunsResponseDto_Counts `json:"counts"`
+	Counts AutomationRunCountsDto `json:"counts"`
 
 	// NextPageToken Token for the next page; null on the last page.
 	NextPageToken nullable.Nullable[string] `json:"nextPageToken,omitempty"`
@@ -2156,10 +1955,10 @@ type ListAutomationRunsResponseDto struct {
 	Runs []AutomationRunListItemDto `json:"runs"`
 }
 
-// ListAutomationRunsResponseDto_Counts Number of runs per status. Statuses other than the five listed may appear.
+// AutomationRunCountsDto Number of runs per status. Statuses other than the five listed may appear.
 //
 // Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-type ListAutomationRunsResponseDto_Counts struct {
+type AutomationRunCountsDto struct {
 	// AllExecutions Runs counted under `all_executions`.
 	AllExecutions *int64 `json:"all_executions,omitempty"`
 
@@ -2269,7 +2068,7 @@ type ListUsageResponseDto struct {
 	// GroupBy Dimension the buckets are grouped by.
 	//
 	// Example: model
-	GroupBy *ListUsageResponseDtoGroupBy `json:"group_by,omitempty"`
+	GroupBy *UsageGroupBy `json:"group_by,omitempty"`
 
 	// OrgID Organization id of the identity provider (org_...), not the organization UUID.
 	//
@@ -2279,7 +2078,7 @@ type ListUsageResponseDto struct {
 	// Rollup Bucket size.
 	//
 	// Example: day
-	Rollup ListUsageResponseDtoRollup `json:"rollup"`
+	Rollup UsageRollup `json:"rollup"`
 
 	// Since Start of the window (inclusive).
 	//
@@ -2295,16 +2094,6 @@ type ListUsageResponseDto struct {
 	Until time.Time `json:"until"`
 }
 
-// ListUsageResponseDtoGroupBy Dimension the buckets are grouped by.
-//
-// Example: model
-type ListUsageResponseDtoGroupBy string
-
-// ListUsageResponseDtoRollup Bucket size.
-//
-// Example: day
-type ListUsageResponseDtoRollup string
-
 // LookupContextItemDto Exact key of the context item to look up.
 type LookupContextItemDto struct {
 	// ContentProjection Which parts of an item's content to return.
@@ -2313,7 +2102,7 @@ type LookupContextItemDto struct {
 	// ContextType Context type of the wanted item.
 	//
 	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// DataPath Data path of the wanted item; it must equal the item's path exactly (no prefix matching).
 	//
@@ -2340,7 +2129,7 @@ type LookupContextItemRowDto struct {
 	// ContextType Context type of the item.
 	//
 	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// DataPath Data path of the item.
 	//
@@ -2415,16 +2204,13 @@ type NoticeRunEvent struct {
 	Severity NoticeRunEventSeverity `json:"severity"`
 
 	// Type Event type; always `notice`.
-	Type NoticeRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
 
 // NoticeRunEventSeverity How important the notice is.
 //
 // Example: warning
 type NoticeRunEventSeverity string
-
-// NoticeRunEventType Event type; always `notice`.
-type NoticeRunEventType string
 
 // PatchSkillMCPConfigDto New MCP interface settings for a skill.
 type PatchSkillMCPConfigDto struct {
@@ -2476,6 +2262,9 @@ type RunEvent struct {
 
 // RunEventType Known values of a run event's `type`. done, error and cancelled end the stream.
 type RunEventType string
+
+// RunStatus Status of an agent run: running, awaiting_human, completed, error or cancelled (an open set); all_executions selects every status in a list filter.
+type RunStatus string
 
 // SearchMemoriesRequestDto A semantic search over a skill's memories.
 type SearchMemoriesRequestDto struct {
@@ -2704,11 +2493,8 @@ type TokenRunEvent struct {
 	Content string `json:"content"`
 
 	// Type Event type; always `token`.
-	Type TokenRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// TokenRunEventType Event type; always `token`.
-type TokenRunEventType string
 
 // ToolEndRunEvent A tool call finished. The runtime may add fields beyond those listed.
 //
@@ -2728,12 +2514,9 @@ type ToolEndRunEvent struct {
 	ToolName *string `json:"toolName,omitempty"`
 
 	// Type Event type; always `tool_end`.
-	Type                 ToolEndRunEventType    `json:"type"`
+	Type                 RunEventType           `json:"type"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ToolEndRunEventType Event type; always `tool_end`.
-type ToolEndRunEventType string
 
 // ToolStartRunEvent A tool call started. The runtime may add fields beyond those listed.
 //
@@ -2753,12 +2536,9 @@ type ToolStartRunEvent struct {
 	ToolName *string `json:"toolName,omitempty"`
 
 	// Type Event type; always `tool_start`.
-	Type                 ToolStartRunEventType  `json:"type"`
+	Type                 RunEventType           `json:"type"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ToolStartRunEventType Event type; always `tool_start`.
-type ToolStartRunEventType string
 
 // ToolsetDto The tools a skill may call.
 type ToolsetDto struct {
@@ -2898,7 +2678,7 @@ type UpdateContextItemDto struct {
 	// ContextType Context type of the item; must be sent together with `content`.
 	//
 	// Example: note
-	ContextType *string `json:"contextType,omitempty"`
+	ContextType *ContextItemKind `json:"contextType,omitempty"`
 
 	// Description New description.
 	//
@@ -2913,13 +2693,8 @@ type UpdateContextItemDto struct {
 	// UserFeedback New verification verdict.
 	//
 	// Example: positive
-	UserFeedback *UpdateContextItemDtoUserFeedback `json:"userFeedback,omitempty"`
+	UserFeedback *UserFeedback `json:"userFeedback,omitempty"`
 }
-
-// UpdateContextItemDtoUserFeedback New verification verdict.
-//
-// Example: positive
-type UpdateContextItemDtoUserFeedback string
 
 // UpdateContextItemResponseDto Result of updating a context item.
 type UpdateContextItemResponseDto struct {
@@ -3046,6 +2821,12 @@ type UsageBucketDto struct {
 	OutputTokens int64 `json:"output_tokens"`
 }
 
+// UsageGroupBy What a usage report groups its buckets by.
+type UsageGroupBy string
+
+// UsageRollup Bucket size of a usage report.
+type UsageRollup string
+
 // UsageTotalsDto Usage summed over the whole window.
 type UsageTotalsDto struct {
 	// CallCount Number of LLM calls.
@@ -3069,8 +2850,14 @@ type UsageTotalsDto struct {
 	OutputTokens int64 `json:"output_tokens"`
 }
 
+// UserFeedback A user's verdict on a context item.
+type UserFeedback string
+
 // VariationView Which variation of an agent or skill a read shows.
 type VariationView string
+
+// Visibility Who in the organization sees an agent or skill.
+type Visibility string
 
 // WorkflowActionDto Request to run one workflow action step.
 type WorkflowActionDto struct {
@@ -3269,7 +3056,7 @@ type UpdateAgentParams struct {
 // ListAgentRunsParams defines parameters for ListAgentRuns.
 type ListAgentRunsParams struct {
 	// Status Only runs with this status: running, awaiting_human, completed, error, cancelled, or all_executions for all.
-	Status *string `form:"status,omitempty" json:"status,omitempty"`
+	Status *RunStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Timeframe Only runs started in this period, such as last_hour, last_day or last_week.
 	Timeframe *string `form:"timeframe,omitempty" json:"timeframe,omitempty"`
@@ -3314,10 +3101,10 @@ type ListContextItemsParams struct {
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// ContextTypes Only items of these context types; repeat the parameter for several.
-	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
+	ContextTypes []ContextItemKind `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
 
 	// VerificationStatuses Only items with these verification verdicts (`negative`, `neutral`, `positive`); repeat the parameter for several.
-	VerificationStatuses []string `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
+	VerificationStatuses []UserFeedback `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
 
 	// SearchQuery Case-insensitive text matched against the content, description and topics.
 	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
@@ -3335,7 +3122,7 @@ type UpdateContextItemParams struct {
 // ListContextItemValuesParams defines parameters for ListContextItemValues.
 type ListContextItemValuesParams struct {
 	// ContextType Context type of the item.
-	ContextType string `form:"contextType" json:"contextType"`
+	ContextType ContextItemKind `form:"contextType" json:"contextType"`
 
 	// ContentKeyPath Dot-separated JSON path of the array inside the content, such as `enumValues` or `sample.values`.
 	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
@@ -3447,13 +3234,13 @@ type ListUsageParams struct {
 	Until time.Time `form:"until" json:"until"`
 
 	// Rollup Bucket size.
-	Rollup ListUsageParamsRollup `form:"rollup" json:"rollup"`
+	Rollup UsageRollup `form:"rollup" json:"rollup"`
 
 	// Model Only usage of this model.
 	Model *string `form:"model,omitempty" json:"model,omitempty"`
 
 	// GroupBy Dimension to group the buckets by.
-	GroupBy *ListUsageParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+	GroupBy *UsageGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
 
 	// SkillID Only usage of these skills.
 	SkillID []string `form:"skill_id,omitempty" json:"skill_id,omitempty"`
@@ -3467,12 +3254,6 @@ type ListUsageParams struct {
 	// Interface Only usage through these interfaces.
 	Interface []string `form:"interface,omitempty" json:"interface,omitempty"`
 }
-
-// ListUsageParamsRollup defines parameters for ListUsage.
-type ListUsageParamsRollup string
-
-// ListUsageParamsGroupBy defines parameters for ListUsage.
-type ListUsageParamsGroupBy string
 
 // CreateRunJSONRequestBody defines body for CreateRun for application/json ContentType.
 type CreateRunJSONRequestBody = AgentRunDto
@@ -3683,25 +3464,25 @@ func (a ContextItemDto_LastUpdateMetadata) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for ListAutomationRunsResponseDto_Counts. Returns the specified
+// Getter for additional properties for AutomationRunCountsDto. Returns the specified
 // element and whether it was found
-func (a ListAutomationRunsResponseDto_Counts) Get(fieldName string) (value int64, found bool) {
+func (a AutomationRunCountsDto) Get(fieldName string) (value int64, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
 	return
 }
 
-// Setter for additional properties for ListAutomationRunsResponseDto_Counts
-func (a *ListAutomationRunsResponseDto_Counts) Set(fieldName string, value int64) {
+// Setter for additional properties for AutomationRunCountsDto
+func (a *AutomationRunCountsDto) Set(fieldName string, value int64) {
 	if a.AdditionalProperties == nil {
 		a.AdditionalProperties = make(map[string]int64)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
 
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
+// Override default JSON handling for AutomationRunCountsDto to handle AdditionalProperties
+func (a *AutomationRunCountsDto) UnmarshalJSON(b []byte) error {
 	object := make(map[string]json.RawMessage)
 	err := json.Unmarshal(b, &object)
 	if err != nil {
@@ -3762,8 +3543,8 @@ func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a ListAutomationRunsResponseDto_Counts) MarshalJSON() ([]byte, error) {
+// Override default JSON handling for AutomationRunCountsDto to handle AdditionalProperties
+func (a AutomationRunCountsDto) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
@@ -11802,7 +11583,7 @@ type GetAgentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *GetAutomationRunResponseDto
+	JSON200 *AutomationRunDto
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -11824,7 +11605,7 @@ type GetAgentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAgentRunResponse) GetJSON200() *GetAutomationRunResponseDto {
+func (r GetAgentRunResponse) GetJSON200() *AutomationRunDto {
 	return r.JSON200
 }
 
@@ -18476,7 +18257,7 @@ func ParseGetAgentRunResponse(rsp *http.Response) (*GetAgentRunResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GetAutomationRunResponseDto
+		var dest AutomationRunDto
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -112,7 +112,7 @@ func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLif
 	acc := server.AgentAccessConfigDto{
 		GroupPermissions: map[string]server.AgentGroupPermissionDto{},
 		SharedWith:       []server.AgentSharedUserDto{},
-		Visibility:       server.AgentAccessConfigDtoVisibilityShared,
+		Visibility:       server.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig

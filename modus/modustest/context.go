@@ -13,15 +13,15 @@ import (
 
 // userKinds are the context types users create and may delete; items of
 // other types come from integrations and answer 422 on delete.
-var userKinds = []string{"note", "link", "saved_query"}
+var userKinds = []server.ContextItemKind{"note", "link", "saved_query"}
 
 // addItem stores a context item and returns it.
 func (st *state) addItem(contextType string, content map[string]any, description *string, dataPath []string, connectionID *string) *server.ContextItemDto {
 	t := now()
 	it := &server.ContextItemDto{
-		Content: content, ContextType: contextType, CreatedAt: t, UpdatedAt: t,
+		Content: content, ContextType: server.ContextItemKind(contextType), CreatedAt: t, UpdatedAt: t,
 		DataPath: nonNil(dataPath), OrgID: DefaultOrganizationID, Topics: []string{},
-		UID: st.newUUID().String(), UserFeedback: server.ContextItemDtoUserFeedbackNeutral,
+		UID: st.newUUID().String(), UserFeedback: server.UserFeedbackNeutral,
 	}
 	if it.Content == nil {
 		it.Content = map[string]any{}
@@ -200,7 +200,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		if len(p.ContextTypes) > 0 && !slices.Contains(p.ContextTypes, it.ContextType) {
 			continue
 		}
-		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, string(it.UserFeedback)) {
+		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, it.UserFeedback) {
 			continue
 		}
 		if len(p.Topics) > 0 && !slices.ContainsFunc(p.Topics, func(t string) bool { return slices.Contains(it.Topics, t) }) {
@@ -333,12 +333,12 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 	if apply("userFeedback") {
 		switch {
 		case b.UserFeedback != nil:
-			if !server.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
+			if !server.UserFeedback(*b.UserFeedback).Valid() {
 				return nil, invalid("userFeedback must be negative, neutral or positive")
 			}
-			next.UserFeedback = server.ContextItemDtoUserFeedback(*b.UserFeedback)
+			next.UserFeedback = server.UserFeedback(*b.UserFeedback)
 		case hasMask:
-			next.UserFeedback = server.ContextItemDtoUserFeedbackNeutral
+			next.UserFeedback = server.UserFeedbackNeutral
 		}
 	}
 	t := now()

@@ -47,7 +47,7 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 		return nil, invalid("until must be after since")
 	}
 	step := time.Hour
-	if p.Rollup == server.ListUsageParamsRollupDay {
+	if p.Rollup == server.UsageRollupDay {
 		step = 24 * time.Hour
 	}
 	if until.Sub(since)/step > maxUsageBuckets {
@@ -59,10 +59,10 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 	}
 	resp := server.ListUsageResponseDto{
 		Buckets: []server.UsageBucketDto{}, OrgID: DefaultOrganizationID,
-		Rollup: server.ListUsageResponseDtoRollup(p.Rollup), Since: since, Until: until,
+		Rollup: server.UsageRollup(p.Rollup), Since: since, Until: until,
 	}
 	if p.GroupBy != nil {
-		resp.GroupBy = ptr(server.ListUsageResponseDtoGroupBy(*p.GroupBy))
+		resp.GroupBy = ptr(server.UsageGroupBy(*p.GroupBy))
 	}
 	var credits float64
 	for b := since.Truncate(step); b.Before(until); b = b.Add(step) {

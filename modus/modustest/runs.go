@@ -151,7 +151,7 @@ func (h *api) stream(ctx context.Context, frames []frame) io.Reader {
 // conflictFrame is the error event a reused Idempotency-Key with another
 // body gets (a 409 conflict reported inside the stream).
 func conflictFrame() []frame {
-	b, _ := json.Marshal(server.ErrorRunEvent{Type: server.ErrorRunEventTypeError, Error: "Idempotency-Key reused with a different request body"})
+	b, _ := json.Marshal(server.ErrorRunEvent{Type: server.RunEventTypeError, Message: "Idempotency-Key reused with a different request body"})
 	return []frame{{id: fmt.Sprintf("%d-0", time.Now().UnixMilli()), data: b}}
 }
 
@@ -193,9 +193,9 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 	h.mu.Lock()
 	r, conflicted := h.state.startOrResume("run", key, hashBody(b), func(r *run) {
 		for _, t := range h.state.tokens(b.Message) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+			r.add(server.TokenRunEvent{Type: server.RunEventTypeToken, Content: t})
 		}
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
+		r.add(server.DoneRunEvent{Type: server.RunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
 	})
 	start, err := 0, error(nil)
 	if !conflicted {
@@ -249,12 +249,12 @@ func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkf
 	h.mu.Lock()
 	r, conflicted := h.state.startOrResume("action", key, hashBody(b), func(r *run) {
 		callID := "call_" + r.id
-		r.add(server.ToolStartRunEvent{Type: server.ToolStartRunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
+		r.add(server.ToolStartRunEvent{Type: server.RunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
 		for _, t := range h.state.tokens("action " + tool) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+			r.add(server.TokenRunEvent{Type: server.RunEventTypeToken, Content: t})
 		}
-		r.add(server.ToolEndRunEvent{Type: server.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id})
+		r.add(server.ToolEndRunEvent{Type: server.RunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
+		r.add(server.DoneRunEvent{Type: server.RunEventTypeDone, RunID: r.id})
 		if agentID != 0 {
 			h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
 		}
@@ -305,15 +305,15 @@ func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) 
 	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
 }
 
-func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *server.GetAutomationRunResponseDto {
+func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *server.AutomationRunDto {
 	temporal := st.newUUID().String()
 	if workflowID == "" {
 		st.seq++
 		workflowID = fmt.Sprintf("wf_%d_run_%d", a.dto.ID, st.seq)
 	}
-	ar := &server.GetAutomationRunResponseDto{
+	ar := &server.AutomationRunDto{
 		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
-		Source: server.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
+		Source: server.AutomationRunSourceHistory, StartedAt: &started, Status: server.RunStatus(status), Summary: &summary,
 		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
 	}
 	if status != "running" && status != "awaiting_human" {
@@ -343,7 +343,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		if p.Search != nil && !containsFold(ar.AgentName, *p.Search) {
 			continue
 		}
-		counts[ar.Status]++
+		counts[string(ar.Status)]++
 		counts["all_executions"]++
 		if p.Status != nil && *p.Status != "all_executions" && *p.Status != ar.Status {
 			continue
@@ -359,7 +359,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 	if err != nil {
 		return nil, err
 	}
-	c := server.ListAutomationRunsResponseDto_Counts{
+	c := server.AutomationRunCountsDto{
 		AllExecutions: ptr(counts["all_executions"]), AwaitingHuman: ptr(counts["awaiting_human"]),
 		Completed: ptr(counts["completed"]), Error: ptr(counts["error"]), Running: ptr(counts["running"]),
 	}

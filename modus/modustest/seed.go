@@ -103,9 +103,9 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	if in.ContextType == "" {
 		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
 	}
-	fb := server.ContextItemDtoUserFeedback(in.UserFeedback)
+	fb := server.UserFeedback(in.UserFeedback)
 	if fb == "" {
-		fb = server.ContextItemDtoUserFeedbackNeutral
+		fb = server.UserFeedbackNeutral
 	}
 	if !fb.Valid() {
 		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)

@@ -228,7 +228,7 @@ type state struct {
 	connections []server.ConnectionDto
 	runs        map[string]*run
 	idem        map[string]*run
-	agentRuns   []*server.GetAutomationRunResponseDto
+	agentRuns   []*server.AutomationRunDto
 }
 
 func newState() *state {

@@ -73,7 +73,7 @@ func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLif
 		GroupPermissions: map[string]server.GroupPermissionDto{},
 		Guardrails:       []string{},
 		SharedWith:       []server.SharedUserDto{},
-		Visibility:       server.AccessConfigDtoVisibilityShared,
+		Visibility:       server.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
