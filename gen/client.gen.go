@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oapi-codegen/nullable"
+	nullable "github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -833,7 +833,7 @@ type AgentDto struct {
 	// ActiveVariationID Deployed variation; null until the first deploy.
 	//
 	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+	ActiveVariationID *openapi_types.UUID `json:"activeVariationId"`
 
 	// CanManage Whether the caller may edit, delete, deploy or toggle the agent.
 	//
@@ -851,7 +851,7 @@ type AgentDto struct {
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeletedAt Soft-delete time; null while the agent is not deleted.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+	DeletedAt *time.Time `json:"deletedAt"`
 
 	// Description Optional longer description.
 	//
@@ -861,7 +861,7 @@ type AgentDto struct {
 	// DraftVariationID Variation being edited; null when no draft is pending.
 	//
 	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+	DraftVariationID *openapi_types.UUID `json:"draftVariationId"`
 
 	// HasUnpublishedChanges True when a deploy would publish changes from the draft.
 	//
@@ -881,7 +881,7 @@ type AgentDto struct {
 	// ManageDenial Why the caller cannot manage the agent, when canManage is false.
 	//
 	// Example: needs_group_manage
-	ManageDenial nullable.Nullable[AgentDtoManageDenial] `json:"manageDenial,omitempty"`
+	ManageDenial *AgentDtoManageDenial `json:"manageDenial"`
 
 	// Name Display name.
 	//
@@ -1045,13 +1045,13 @@ type AgentType string
 // Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
 type AgentVariationDto struct {
 	// AgentSelection Skills a task agent orchestrates (see AgentSelectionDto).
-	AgentSelection nullable.Nullable[map[string]interface{}] `json:"agentSelection,omitempty"`
+	AgentSelection map[string]interface{} `json:"agentSelection"`
 
 	// Trigger What starts the agent (see TriggerDto for the shape).
-	Trigger nullable.Nullable[map[string]interface{}] `json:"trigger,omitempty"`
+	Trigger map[string]interface{} `json:"trigger"`
 
 	// WorkflowStructure Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
-	WorkflowStructure nullable.Nullable[map[string]interface{}] `json:"workflowStructure,omitempty"`
+	WorkflowStructure map[string]interface{} `json:"workflowStructure"`
 }
 
 // APIErrorCode Machine-readable Modus error code.
@@ -1196,12 +1196,12 @@ type ConnectionDto struct {
 	// Name Display name.
 	//
 	// Example: Production Warehouse
-	Name nullable.Nullable[string] `json:"name"`
+	Name *string `json:"name"`
 
 	// Type Integration category.
 	//
 	// Example: postgresql
-	Type nullable.Nullable[string] `json:"type"`
+	Type *string `json:"type"`
 }
 
 // ContentProjectionDto Which parts of an item's content to return.
@@ -1222,7 +1222,7 @@ type ContextItemDto struct {
 	// ConnectionID Connection the item was derived from; null for items users created.
 	//
 	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId,omitempty"`
+	ConnectionID *string `json:"connectionId"`
 
 	// Content Type-specific JSON content; its shape depends on `contextType`.
 	Content map[string]interface{} `json:"content"`
@@ -1245,12 +1245,12 @@ type ContextItemDto struct {
 	// Description Human-readable description, kept apart from `content`.
 	//
 	// Example: Q3 churn analysis notes
-	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Description *string `json:"description"`
 
 	// LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
 	//
 	// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
-	LastUpdateMetadata nullable.Nullable[ContextItemDto_LastUpdateMetadata] `json:"lastUpdateMetadata,omitempty"`
+	LastUpdateMetadata *ContextItemDto_LastUpdateMetadata `json:"lastUpdateMetadata"`
 
 	// OrgID Identifier of the organization that owns the item (the caller's).
 	//
@@ -1260,7 +1260,7 @@ type ContextItemDto struct {
 	// SelectionID Selection (within the data map) the item was derived from, if any.
 	//
 	// Example: 00000000-0000-4000-a000-000000000222
-	SelectionID nullable.Nullable[string] `json:"selectionId,omitempty"`
+	SelectionID *string `json:"selectionId"`
 
 	// Topics Free-form topic tags.
 	//
@@ -1365,7 +1365,7 @@ type ConversationListItemDto struct {
 	// Title Title given by the user; null until the conversation is renamed.
 	//
 	// Example: Q3 Revenue Analysis
-	Title nullable.Nullable[string] `json:"title"`
+	Title *string `json:"title"`
 
 	// ToolsUsed Tools called in the thread; only filled when includeTools=true.
 	//
@@ -1710,12 +1710,12 @@ type CreatedContextItemResponseDto struct {
 	// S3Key Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
 	//
 	// Example: context_notes/7a3f9d2c.../Q3_churn_analysis.md
-	S3Key nullable.Nullable[string] `json:"s3Key,omitempty"`
+	S3Key *string `json:"s3Key"`
 
 	// Title Title the item ended up with; null for kinds that have no title.
 	//
 	// Example: Q3 churn analysis
-	Title nullable.Nullable[string] `json:"title,omitempty"`
+	Title *string `json:"title"`
 }
 
 // DeleteContextItemResponseDto Result of deleting a context item.
@@ -1938,7 +1938,7 @@ type ListAgentsResponseDto struct {
 	// NextPageToken Token for the next page; null on the last page.
 	//
 	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListAutomationRunsResponseDto One page of agent runs, newest first, with totals per status.
@@ -1949,7 +1949,7 @@ type ListAutomationRunsResponseDto struct {
 	Counts AutomationRunCountsDto `json:"counts"`
 
 	// NextPageToken Token for the next page; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken,omitempty"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Runs Runs on this page.
 	Runs []AutomationRunListItemDto `json:"runs"`
@@ -1984,13 +1984,13 @@ type ListConnectionsResponseDto struct {
 	// NextPageToken Token for the next page; null on the last page.
 	//
 	// Example: eyJjcmVhdGVkQXQiOiIyMDI2
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListContextItemValuesResponseDto One page of values read from an array inside a context item's content.
 type ListContextItemValuesResponseDto struct {
 	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Values Values of this page; each is any JSON value.
 	Values []interface{} `json:"values"`
@@ -2004,12 +2004,12 @@ type ListContextItemsResponseDto struct {
 	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
 	//
 	// Example: eyJjcmVhdGVkQXQiOiIyMDI2LTA1LTAxIiwidWlkIjoiYWJjIn0
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// TotalCount Approximate number of matching items, when the server computes it.
 	//
 	// Example: 142
-	TotalCount nullable.Nullable[int64] `json:"totalCount,omitempty"`
+	TotalCount *int64 `json:"totalCount"`
 }
 
 // ListConversationsResponseDto One page of conversation summaries.
@@ -2020,7 +2020,7 @@ type ListConversationsResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJwYWdlIjoxLCJwYWdlU2l6ZSI6MTB9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Page The requested zero-based page, echoed back (legacy).
 	//
@@ -2046,7 +2046,7 @@ type ListMemoriesResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJvZmZzZXQiOjI1LCJwYWdlU2l6ZSI6MjV9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListSkillsResponseDto One page of skills.
@@ -2054,7 +2054,7 @@ type ListSkillsResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Skills Skills the caller may at least use.
 	Skills []SkillDto `json:"skills"`
@@ -2121,7 +2121,7 @@ type LookupContextItemRowDto struct {
 	// ConnectionID Connection the item was derived from, or null.
 	//
 	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId"`
+	ConnectionID *string `json:"connectionId"`
 
 	// Content Content of the item, trimmed by the request's projection when one was given.
 	Content map[string]interface{} `json:"content"`
@@ -2137,7 +2137,7 @@ type LookupContextItemRowDto struct {
 	DataPath []string `json:"dataPath"`
 
 	// SelectionID Selection the item belongs to, or null.
-	SelectionID nullable.Nullable[string] `json:"selectionId"`
+	SelectionID *string `json:"selectionId"`
 
 	// UID Identifier (a UUID string) of the item.
 	//
@@ -2231,7 +2231,7 @@ type PendingOwnershipTransferDto struct {
 	// PendingOwnerEmail Email of that member, looked up when the transfer was requested.
 	//
 	// Example: newowner@example.com
-	PendingOwnerEmail nullable.Nullable[string] `json:"pendingOwnerEmail,omitempty"`
+	PendingOwnerEmail *string `json:"pendingOwnerEmail"`
 
 	// PendingOwnerUserID User id of the member who becomes owner on acceptance.
 	//
@@ -2365,7 +2365,7 @@ type SkillDto struct {
 	// ActiveVariationID Deployed variation; null until the first deploy.
 	//
 	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+	ActiveVariationID *openapi_types.UUID `json:"activeVariationId"`
 
 	// CreatedAt When the skill was created.
 	//
@@ -2373,17 +2373,17 @@ type SkillDto struct {
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeletedAt When the skill was soft-deleted; null for live skills.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+	DeletedAt *time.Time `json:"deletedAt"`
 
 	// Description Short description of what the skill does.
 	//
 	// Example: Predicts churn risk for a customer given a 90-day usage window.
-	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Description *string `json:"description"`
 
 	// DraftVariationID Latest draft variation; null when no draft is pending.
 	//
 	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+	DraftVariationID *openapi_types.UUID `json:"draftVariationId"`
 
 	// HasUnpublishedChanges True when the draft differs from the deployed variation.
 	//
@@ -2683,12 +2683,12 @@ type UpdateContextItemDto struct {
 	// Description New description.
 	//
 	// Example: Updated description after review
-	Description *string `json:"description,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
 
 	// Topics New topic tags, replacing the old list; an empty list removes them all.
 	//
 	// Example: ["analytics","verified"]
-	Topics *[]string `json:"topics,omitempty"`
+	Topics []string `json:"topics,omitzero"`
 
 	// UserFeedback New verification verdict.
 	//

@@ -213,7 +213,7 @@ func TestEveryOperation(t *testing.T) {
 		back, err := client.Agents.Restore(ctx, a.ID)
 		require.NoError(t, err)
 		assert.Equal(t, modus.StatusActive, back.Status)
-		assert.True(t, back.DeletedAt.IsNull())
+		assert.Nil(t, back.DeletedAt)
 		_, err = client.Agents.Get(ctx, a.ID, nil)
 		require.NoError(t, err)
 	})
@@ -228,20 +228,19 @@ func TestEveryOperation(t *testing.T) {
 
 		got, err := client.Skills.Get(ctx, s.ID, &modus.SkillGetParams{View: modus.Ptr(modus.ViewDraft)})
 		require.NoError(t, err)
-		assert.Equal(t, "predicts churn", got.Description.MustGet())
+		assert.Equal(t, "predicts churn", *got.Description)
 
 		up, err := client.Skills.Update(ctx, s.ID, &modus.SkillUpdateParams{UpdateMask: modus.Ptr("name")},
 			modus.UpdateSkillRequest{Name: modus.Ptr("Churn predictor"), Description: modus.Ptr("ignored")})
 		require.NoError(t, err)
 		assert.Equal(t, "Churn predictor", up.Name)
-		assert.Equal(t, "predicts churn", up.Description.MustGet())
+		assert.Equal(t, "predicts churn", *up.Description)
 
 		dep, err := client.Skills.Deploy(ctx, s.ID, modus.DeploySkillRequest{})
 		require.NoError(t, err)
 		assert.Equal(t, modus.StatusActive, dep.Skill.Status)
-		active, err := dep.Skill.ActiveVariationID.Get()
-		require.NoError(t, err)
-		v, err := client.Skills.GetVariation(ctx, s.ID, active)
+		require.NotNil(t, dep.Skill.ActiveVariationID)
+		v, err := client.Skills.GetVariation(ctx, s.ID, *dep.Skill.ActiveVariationID)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"Be concise."}, v.Variation.Instructions)
 		_, err = client.Skills.GetVariation(ctx, s.ID, modus.UUID{1})
@@ -348,11 +347,11 @@ func TestEveryOperation(t *testing.T) {
 		note, err := client.Context.CreateNote(ctx, modus.CreateNoteRequest{Title: "Q3 review", Content: "Revenue grew 12%."})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindNote, note.Kind)
-		assert.Equal(t, "Q3 review", note.Title.MustGet())
+		assert.Equal(t, "Q3 review", *note.Title)
 		link, err := client.Context.CreateLink(ctx, modus.CreateLinkRequest{URL: "https://example.com/handbook"})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindLink, link.Kind)
-		assert.Equal(t, "example.com", link.Title.MustGet(), "the title falls back to the host")
+		assert.Equal(t, "example.com", *link.Title, "the title falls back to the host")
 		sq, err := client.Context.CreateSavedQuery(ctx, modus.CreateSavedQueryRequest{Name: "active users", ConnectionID: conn.ID.String(), Query: modus.Ptr("select 1")})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindSavedQuery, sq.Kind)
@@ -405,13 +404,24 @@ func TestEveryOperation(t *testing.T) {
 		assert.Nil(t, vp.PageToken)
 
 		upd, err := client.Context.Update(ctx, note.ContextItemID, &modus.ContextItemUpdateParams{UpdateMask: modus.Ptr("description,topics")},
-			modus.UpdateContextItemRequest{Description: modus.Ptr("quarterly numbers"), Topics: &[]string{"finance"}})
+			modus.UpdateContextItemRequest{Description: modus.NewNullable("quarterly numbers"), Topics: []string{"finance"}})
 		require.NoError(t, err)
 		assert.Equal(t, note.ContextItemID, upd.UID)
 		item, err = client.Context.Get(ctx, note.ContextItemID)
 		require.NoError(t, err)
-		assert.Equal(t, "quarterly numbers", item.Description.MustGet())
+		assert.Equal(t, "quarterly numbers", *item.Description)
 		assert.Equal(t, []string{"finance"}, item.Topics)
+
+		// Without a mask the facade derives one from the fields set: Null
+		// clears the description, an empty list the topics, and the
+		// verdict is left alone.
+		_, err = client.Context.Update(ctx, note.ContextItemID, nil,
+			modus.UpdateContextItemRequest{Description: modus.Null[string](), Topics: []string{}})
+		require.NoError(t, err)
+		item, err = client.Context.Get(ctx, note.ContextItemID)
+		require.NoError(t, err)
+		assert.Nil(t, item.Description)
+		assert.Empty(t, item.Topics)
 
 		del, err := client.Context.Delete(ctx, note.ContextItemID)
 		require.NoError(t, err)
@@ -429,7 +439,7 @@ func TestEveryOperation(t *testing.T) {
 		conns, err := client.Connections.List(ctx, &modus.ConnectionListParams{Type: modus.Ptr("salesforce")})
 		require.NoError(t, err)
 		require.Len(t, conns.Items, 1)
-		assert.Equal(t, "crm", conns.Items[0].Name.MustGet())
+		assert.Equal(t, "crm", *conns.Items[0].Name)
 		all := collect(t, client.Connections.All(ctx, &modus.ConnectionListParams{PageSize: modus.Ptr(1)}))
 		require.Len(t, all, 2) // with the warehouse of the context step
 

@@ -19,7 +19,7 @@ type LifecycleStatus = gen.ResourceLifecycleStatus
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - PendingOwnerEmail Nullable[string] "pendingOwnerEmail": Email of that member, looked up when the transfer was requested.
+//   - PendingOwnerEmail *string "pendingOwnerEmail": Email of that member, looked up when the transfer was requested.
 //   - PendingOwnerUserID string "pendingOwnerUserId": User id of the member who becomes owner on acceptance.
 //   - RequestedAt time.Time "requestedAt": When the transfer was requested.
 //   - RequestedByUserID string "requestedByUserId": User id of the owner who asked for the transfer.
@@ -41,17 +41,17 @@ type TransferOwnershipRequest = gen.TransferOwnershipDto
 // Fields (Go name, type, JSON name: meaning):
 //
 //   - AccessConfig AgentAccessConfig "accessConfig": Who in the organization may use or manage the agent.
-//   - ActiveVariationID Nullable[UUID] "activeVariationId": Deployed variation; null until the first deploy.
+//   - ActiveVariationID *UUID "activeVariationId": Deployed variation; null until the first deploy.
 //   - CanManage bool "canManage": Whether the caller may edit, delete, deploy or toggle the agent.
 //   - CanUse bool "canUse": Whether the caller may run the agent and view its history.
 //   - CreatedAt time.Time "createdAt": Creation time.
-//   - DeletedAt Nullable[time.Time] "deletedAt": Soft-delete time; null while the agent is not deleted.
+//   - DeletedAt *time.Time "deletedAt": Soft-delete time; null while the agent is not deleted.
 //   - Description *string "description": Optional longer description.
-//   - DraftVariationID Nullable[UUID] "draftVariationId": Variation being edited; null when no draft is pending.
+//   - DraftVariationID *UUID "draftVariationId": Variation being edited; null when no draft is pending.
 //   - HasUnpublishedChanges bool "hasUnpublishedChanges": True when a deploy would publish changes from the draft.
 //   - ID int64 "id": Numeric id, unique in the organization and never reused.
 //   - IsEnabled bool "isEnabled": Whether the agent's schedule is currently active.
-//   - ManageDenial Nullable[ManageDenial] "manageDenial": Why the caller cannot manage the agent, when canManage is false.
+//   - ManageDenial *ManageDenial "manageDenial": Why the caller cannot manage the agent, when canManage is false.
 //   - Name string "name": Display name.
 //   - OrgUUID UUID "orgUuid": Organization the agent belongs to.
 //   - PendingOwnershipTransfer *PendingOwnershipTransfer "pendingOwnershipTransfer": Ownership transfer waiting for the recipient to accept it; null or absent when none is pending.
@@ -78,9 +78,9 @@ type AgentType = gen.AgentType
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - AgentSelection Nullable[map[string]any] "agentSelection": Skills a task agent orchestrates (see AgentSelectionDto).
-//   - Trigger Nullable[map[string]any] "trigger": What starts the agent (see TriggerDto for the shape).
-//   - WorkflowStructure Nullable[map[string]any] "workflowStructure": Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
+//   - AgentSelection map[string]any "agentSelection": Skills a task agent orchestrates (see AgentSelectionDto).
+//   - Trigger map[string]any "trigger": What starts the agent (see TriggerDto for the shape).
+//   - WorkflowStructure map[string]any "workflowStructure": Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
 //
 // Generated type: gen.AgentVariationDto.
 type AgentVariation = gen.AgentVariationDto
@@ -256,11 +256,11 @@ type AgentRunGetParams = gen.GetAgentRunParams
 // Fields (Go name, type, JSON name: meaning):
 //
 //   - AccessConfig SkillAccessConfig "accessConfig": Who in the organization may use or manage a skill.
-//   - ActiveVariationID Nullable[UUID] "activeVariationId": Deployed variation; null until the first deploy.
+//   - ActiveVariationID *UUID "activeVariationId": Deployed variation; null until the first deploy.
 //   - CreatedAt time.Time "createdAt": When the skill was created.
-//   - DeletedAt Nullable[time.Time] "deletedAt": When the skill was soft-deleted; null for live skills.
-//   - Description Nullable[string] "description": Short description of what the skill does.
-//   - DraftVariationID Nullable[UUID] "draftVariationId": Latest draft variation; null when no draft is pending.
+//   - DeletedAt *time.Time "deletedAt": When the skill was soft-deleted; null for live skills.
+//   - Description *string "description": Short description of what the skill does.
+//   - DraftVariationID *UUID "draftVariationId": Latest draft variation; null when no draft is pending.
 //   - HasUnpublishedChanges bool "hasUnpublishedChanges": True when the draft differs from the deployed variation.
 //   - ID int64 "id": Numeric skill id; stable within the organization and never reused.
 //   - Name string "name": Display name.
@@ -535,7 +535,7 @@ type Conversation = gen.ConversationDto
 //   - MessageCount int64 "messageCount": Number of messages in the thread.
 //   - SkillID int64 "skillId": Skill scope reported for the thread; not proof of ownership.
 //   - ThreadID string "threadId": Opaque thread id.
-//   - Title Nullable[string] "title": Title given by the user; null until the conversation is renamed.
+//   - Title *string "title": Title given by the user; null until the conversation is renamed.
 //   - ToolsUsed []string "toolsUsed": Tools called in the thread; only filled when includeTools=true.
 //   - UpdatedAt time.Time "updatedAt": Time of the thread's latest checkpoint.
 //   - UserIDs []string "userIds": Users who took part in the thread.
@@ -631,15 +631,15 @@ type MemoryUpdateParams = gen.UpdateMemoryParams
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - ConnectionID Nullable[string] "connectionId": Connection the item was derived from; null for items users created.
+//   - ConnectionID *string "connectionId": Connection the item was derived from; null for items users created.
 //   - Content map[string]any "content": Type-specific JSON content; its shape depends on `contextType`.
 //   - ContextType ContextItemKind "contextType": Type of the item: `note`, `link`, `saved_query` or one of many integration-specific types such as `salesforce_object_field`.
 //   - CreatedAt time.Time "createdAt": When the item was created.
 //   - DataPath []string "dataPath": Hierarchical path placing the item in the data map.
-//   - Description Nullable[string] "description": Human-readable description, kept apart from `content`.
-//   - LastUpdateMetadata Nullable[ContextItemUpdateMetadata] "lastUpdateMetadata": Audit record of the last change (such as `action`, the editor and `timestamp`).
+//   - Description *string "description": Human-readable description, kept apart from `content`.
+//   - LastUpdateMetadata *ContextItemUpdateMetadata "lastUpdateMetadata": Audit record of the last change (such as `action`, the editor and `timestamp`).
 //   - OrgID string "orgId": Identifier of the organization that owns the item (the caller's).
-//   - SelectionID Nullable[string] "selectionId": Selection (within the data map) the item was derived from, if any.
+//   - SelectionID *string "selectionId": Selection (within the data map) the item was derived from, if any.
 //   - Topics []string "topics": Free-form topic tags.
 //   - UID string "uid": Stable identifier (a UUID string) of the item.
 //   - UpdatedAt time.Time "updatedAt": When the item was last changed.
@@ -669,8 +669,8 @@ type ContextItemKind = gen.ContextItemKind
 //
 //   - ContextItemID string "contextItemId": Identifier (a UUID string) of the new item; pass it as `uid` to get, update or delete it.
 //   - Kind ContextItemKind "kind": Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
-//   - S3Key Nullable[string] "s3Key": Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
-//   - Title Nullable[string] "title": Title the item ended up with; null for kinds that have no title.
+//   - S3Key *string "s3Key": Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
+//   - Title *string "title": Title the item ended up with; null for kinds that have no title.
 //
 // Generated type: gen.CreatedContextItemResponseDto.
 type CreatedContextItem = gen.CreatedContextItemResponseDto
@@ -707,11 +707,11 @@ type ContextItemLookup = gen.LookupContextItemResponseDto
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - ConnectionID Nullable[string] "connectionId": Connection the item was derived from, or null.
+//   - ConnectionID *string "connectionId": Connection the item was derived from, or null.
 //   - Content map[string]any "content": Content of the item, trimmed by the request's projection when one was given.
 //   - ContextType ContextItemKind "contextType": Context type of the item.
 //   - DataPath []string "dataPath": Data path of the item.
-//   - SelectionID Nullable[string] "selectionId": Selection the item belongs to, or null.
+//   - SelectionID *string "selectionId": Selection the item belongs to, or null.
 //   - UID string "uid": Identifier (a UUID string) of the item.
 //
 // Generated type: gen.LookupContextItemRowDto.
@@ -834,8 +834,8 @@ type LookupContextItemRequest = gen.LookupContextItemDto
 //
 //   - Content map[string]any "content": New type-specific content replacing the old one.
 //   - ContextType *ContextItemKind "contextType": Context type of the item; must be sent together with `content`.
-//   - Description *string "description": New description.
-//   - Topics *[]string "topics": New topic tags, replacing the old list; an empty list removes them all.
+//   - Description Nullable[string] "description": New description.
+//   - Topics []string "topics": New topic tags, replacing the old list; an empty list removes them all.
 //   - UserFeedback *UserFeedback "userFeedback": New verification verdict.
 //
 // Generated type: gen.UpdateContextItemDto.
@@ -884,8 +884,8 @@ type ContextItemValuesParams = gen.ListContextItemValuesParams
 // Fields (Go name, type, JSON name: meaning):
 //
 //   - ID UUID "id": Connection id.
-//   - Name Nullable[string] "name": Display name.
-//   - Type Nullable[string] "type": Integration category.
+//   - Name *string "name": Display name.
+//   - Type *string "type": Integration category.
 //
 // Generated type: gen.ConnectionDto.
 type Connection = gen.ConnectionDto

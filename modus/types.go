@@ -1,7 +1,7 @@
 package modus
 
 import (
-	"github.com/oapi-codegen/nullable"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -14,17 +14,16 @@ import (
 
 //go:generate go run ../internal/aliasgen -names aliases.txt -gen ../gen/client.gen.go -o types.gen.go
 
-// Nullable is a field that is either absent, null or set (an alias of
-// nullable.Nullable from github.com/oapi-codegen/nullable). Read one with
-// its methods rather than printing it (it is a map underneath):
+// Nullable is a request field that is either absent (the zero value, left
+// out of the JSON), null (sent as null: clear the field) or set. Only
+// request bodies that tell "leave" from "clear" use it (UpdateAgentRequest,
+// UpdateSkillRequest, UpdateContextItemRequest.Description, the access
+// configs); fields that are only read are *T, nil for null. Build one with
+// NewNullable(v) or Null[T](); read one with Get, IsNull and IsSpecified.
+// fmt prints its value ("null" when null, "<absent>" when absent):
 //
-//	if title, err := item.Title.Get(); err == nil {
-//		fmt.Println(title) // set
-//	} else if item.Title.IsNull() {
-//		fmt.Println("cleared")
-//	} // !item.Title.IsSpecified(): absent
-//
-// Build one with NewNullable(v) or Null[T]().
+//	req := modus.UpdateAgentRequest{Description: modus.NewNullable("v2"), Trigger: modus.Null[modus.AgentTrigger]()}
+//	fmt.Println(req.Description, req.Trigger) // v2 null
 type Nullable[T any] = nullable.Nullable[T]
 
 // NewNullable returns a Nullable set to v.

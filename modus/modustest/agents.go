@@ -10,7 +10,6 @@ import (
 
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	"github.com/oapi-codegen/nullable"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // agent is an agent with its two variations; dto.Variation stays nil and is
@@ -50,21 +49,21 @@ func toMap(v any) map[string]any {
 	return m
 }
 
-func nullableMap[T any](v *T) nullable.Nullable[map[string]any] {
+func nullableMap[T any](v *T) map[string]any {
 	if v == nil {
-		return nullable.NewNullNullable[map[string]any]()
+		return nil
 	}
-	return nullable.NewNullableWithValue(toMap(v))
+	return toMap(v)
 }
 
 // setNullable copies a PATCH field into a variation field: null clears it.
-func setNullable[T any](dst *nullable.Nullable[map[string]any], src nullable.Nullable[T]) {
+func setNullable[T any](dst *map[string]any, src nullable.Nullable[T]) {
 	if src.IsNull() {
-		*dst = nullable.NewNullNullable[map[string]any]()
+		*dst = nil
 		return
 	}
 	v := src.MustGet()
-	*dst = nullable.NewNullableWithValue(toMap(v))
+	*dst = toMap(v)
 }
 
 func slugify(name string, id int64) string {
@@ -129,7 +128,7 @@ func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLif
 		Trigger:           nullableMap(in.Trigger),
 		WorkflowStructure: nullableMap(in.WorkflowStructure),
 	}
-	a.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	a.dto.DraftVariationID = ptr(st.newUUID())
 	st.agents[id] = a
 	if status == server.ResourceLifecycleStatusActive {
 		st.deployAgent(a)
@@ -143,7 +142,7 @@ func (st *state) deployAgent(a *agent) time.Time {
 		c := *a.draft
 		a.active = &c
 		a.dto.ActiveVariationID = a.dto.DraftVariationID
-		a.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
+		a.dto.DraftVariationID = nil
 		a.draft = nil
 	}
 	a.dto.Status = server.ResourceLifecycleStatusActive
@@ -237,7 +236,7 @@ func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObje
 	if a.draft == nil { // editing starts a new draft from the deployed variation
 		c := *a.active
 		a.draft = &c
-		a.dto.DraftVariationID = nullable.NewNullableWithValue(h.state.newUUID())
+		a.dto.DraftVariationID = ptr(h.state.newUUID())
 	}
 	if in.Name != nil && apply("name") {
 		a.dto.Name = *in.Name
@@ -290,7 +289,7 @@ func (h *api) DeleteAgent(ctx context.Context, req server.DeleteAgentRequestObje
 	}
 	if a.dto.Status != server.ResourceLifecycleStatusDeleted { // deleting twice succeeds
 		a.dto.Status = server.ResourceLifecycleStatusDeleted
-		a.dto.DeletedAt = nullable.NewNullableWithValue(now())
+		a.dto.DeletedAt = ptr(now())
 		a.dto.IsEnabled = false
 	}
 	return server.DeleteAgent204Response{}, nil
@@ -308,7 +307,7 @@ func (h *api) UndeleteAgent(ctx context.Context, req server.UndeleteAgentRequest
 		if a.active != nil {
 			a.dto.Status = server.ResourceLifecycleStatusActive
 		}
-		a.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
+		a.dto.DeletedAt = nil
 		a.dto.UpdatedAt = now()
 	}
 	return server.UndeleteAgent200JSONResponse(a.view("draft", true)), nil
@@ -374,7 +373,7 @@ func requestTransfer(cur **server.PendingOwnershipTransferDto, owner nullable.Nu
 		return none, conflict("an ownership transfer is already pending")
 	}
 	return &server.PendingOwnershipTransferDto{
-		PendingOwnerUserID: to, PendingOwnerEmail: nullable.NewNullableWithValue(to + "@example.com"),
+		PendingOwnerUserID: to, PendingOwnerEmail: ptr(to + "@example.com"),
 		RequestedAt: now(), RequestedByUserID: DefaultUserID,
 	}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // userKinds are the context types users create and may delete; items of
@@ -26,13 +25,13 @@ func (st *state) addItem(contextType string, content map[string]any, description
 	if it.Content == nil {
 		it.Content = map[string]any{}
 	}
-	it.ConnectionID = nullable.NewNullNullable[string]()
+	it.ConnectionID = nil
 	if connectionID != nil {
-		it.ConnectionID = nullable.NewNullableWithValue(*connectionID)
+		it.ConnectionID = ptr(*connectionID)
 	}
-	it.Description = nullable.NewNullNullable[string]()
+	it.Description = nil
 	if description != nil {
-		it.Description = nullable.NewNullableWithValue(*description)
+		it.Description = ptr(*description)
 	}
 	st.items[it.UID] = it
 	st.itemOrder = append(st.itemOrder, it.UID)
@@ -42,7 +41,10 @@ func (st *state) addItem(contextType string, content map[string]any, description
 // itemText is what text searches look at: content, description and topics.
 func itemText(it *server.ContextItemDto) string {
 	b, _ := json.Marshal(it.Content)
-	d, _ := it.Description.Get()
+	d := ""
+	if it.Description != nil {
+		d = *it.Description
+	}
 	return string(b) + " " + d + " " + strings.Join(it.Topics, " ")
 }
 
@@ -56,8 +58,8 @@ func (st *state) item(uid string) (*server.ContextItemDto, error) {
 
 func created(it *server.ContextItemDto, kind server.ContextItemKind, title string) server.CreatedContextItemResponseDto {
 	return server.CreatedContextItemResponseDto{
-		ContextItemID: it.UID, Kind: kind, Title: nullable.NewNullableWithValue(title),
-		S3Key: nullable.NewNullNullable[string](),
+		ContextItemID: it.UID, Kind: kind, Title: ptr(title),
+		S3Key: nil,
 	}
 }
 
@@ -217,7 +219,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		return nil, err
 	}
 	return server.ListContextItems200JSONResponse{
-		ContextItems: nonNil(page), NextPageToken: next, TotalCount: nullable.NewNullableWithValue(int64(len(all))),
+		ContextItems: nonNil(page), NextPageToken: next, TotalCount: ptr(int64(len(all))),
 	}, nil
 }
 
@@ -277,12 +279,7 @@ func project(content map[string]any, p *server.ContentProjectionDto) map[string]
 	return out
 }
 
-func orNull(n nullable.Nullable[string]) nullable.Nullable[string] {
-	if !n.IsSpecified() {
-		return nullable.NewNullNullable[string]()
-	}
-	return n
-}
+func orNull(n *string) *string { return n }
 
 // UpdateContextItem applies the fields the updateMask names (all fields
 // sent, without a mask). A field named in the mask but absent from the body
@@ -316,16 +313,16 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 	}
 	if apply("description") {
 		switch {
-		case b.Description != nil:
-			next.Description = nullable.NewNullableWithValue(*b.Description)
-		case hasMask:
-			next.Description = nullable.NewNullNullable[string]()
+		case b.Description.IsSpecified() && !b.Description.IsNull():
+			next.Description = ptr(b.Description.MustGet())
+		case hasMask || b.Description.IsNull():
+			next.Description = nil
 		}
 	}
 	if apply("topics") {
 		switch {
 		case b.Topics != nil:
-			next.Topics = nonNil(*b.Topics)
+			next.Topics = nonNil(b.Topics)
 		case hasMask:
 			next.Topics = []string{}
 		}
@@ -343,7 +340,7 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 	}
 	t := now()
 	next.UpdatedAt = t
-	next.LastUpdateMetadata = nullable.NewNullableWithValue(server.ContextItemDto_LastUpdateMetadata{
+	next.LastUpdateMetadata = ptr(server.ContextItemDto_LastUpdateMetadata{
 		Action: ptr("api_update"), UserID: ptr(DefaultUserID), Timestamp: &t,
 	})
 	*it = next

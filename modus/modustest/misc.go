@@ -13,7 +13,7 @@ func (h *api) ListConnections(ctx context.Context, req server.ListConnectionsReq
 	defer h.mu.Unlock()
 	var all []server.ConnectionDto
 	for _, c := range h.state.connections {
-		if t, _ := c.Type.Get(); p.Type != nil && t != *p.Type {
+		if p.Type != nil && (c.Type == nil || *c.Type != *p.Type) {
 			continue
 		}
 		all = append(all, c)

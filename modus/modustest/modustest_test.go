@@ -1,6 +1,7 @@
 package modustest_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,7 +79,7 @@ func TestPagination(t *testing.T) {
 		for _, a := range page.Agents {
 			names = append(names, a.Name)
 		}
-		next, err := page.NextPageToken.Get()
+		next, err := deref(page.NextPageToken)
 		if err != nil || next == "" {
 			if !strings.Contains(string(body), `"nextPageToken":null`) {
 				t.Fatalf("last page: %s", body)
@@ -98,7 +99,7 @@ func TestPagination(t *testing.T) {
 	var first gen.ListAgentsResponseDto
 	resp, body := call(t, srv, "GET", "/api/v1/agents?pageSize=2", nil)
 	expect(t, resp, body, http.StatusOK, &first)
-	tok, _ := first.NextPageToken.Get()
+	tok, _ := deref(first.NextPageToken)
 	resp, body = call(t, srv, "GET", "/api/v1/agents?search=agent&pageSize=2&pageToken="+url.QueryEscape(tok), nil)
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
 	resp, body = call(t, srv, "GET", "/api/v1/agents?pageToken=garbage", nil)
@@ -133,7 +134,7 @@ func TestAgentLifecycle(t *testing.T) {
 		"name": "Daily report", "type": "task", "trigger": map[string]any{"trigger_type": "manual"},
 	})
 	expect(t, resp, body, http.StatusCreated, &a)
-	if a.Status != gen.ResourceLifecycleStatusDraft || !a.HasUnpublishedChanges || a.ActiveVariationID.IsSpecified() && !a.ActiveVariationID.IsNull() {
+	if a.Status != gen.ResourceLifecycleStatusDraft || !a.HasUnpublishedChanges || a.ActiveVariationID != nil {
 		t.Fatalf("created: %s", body)
 	}
 	path := fmt.Sprintf("/api/v1/agents/%d", a.ID)
@@ -156,7 +157,7 @@ func TestAgentLifecycle(t *testing.T) {
 		var got gen.AgentDto
 		resp, body := call(t, srv, "GET", path+"?view="+view, nil)
 		expect(t, resp, body, http.StatusOK, &got)
-		return got.Variation.Trigger.MustGet()["trigger_type"]
+		return got.Variation.Trigger["trigger_type"]
 	}
 	if trigger("active") != "manual" || trigger("draft") != "webhook" {
 		t.Fatalf("active %v draft %v", trigger("active"), trigger("draft"))
@@ -184,7 +185,7 @@ func TestAgentLifecycle(t *testing.T) {
 	}
 	resp, body = call(t, srv, "POST", path+"/restore", nil)
 	expect(t, resp, body, http.StatusOK, &a)
-	if a.Status != gen.ResourceLifecycleStatusActive || a.DeletedAt.IsSpecified() && !a.DeletedAt.IsNull() {
+	if a.Status != gen.ResourceLifecycleStatusActive || a.DeletedAt != nil {
 		t.Fatalf("restored: %s", body)
 	}
 	resp, body = call(t, srv, "GET", path, nil)
@@ -206,7 +207,7 @@ func TestSkillLifecycle(t *testing.T) {
 	if got.Variation.Instructions[0] != "v1" {
 		t.Fatalf("active: %s", body)
 	}
-	draftID := got.ActiveVariationID.MustGet()
+	draftID := *got.ActiveVariationID
 	var dep gen.DeployResponseDto
 	resp, body = call(t, srv, "POST", path+"/deploy", map[string]any{})
 	expect(t, resp, body, http.StatusOK, &dep)
@@ -281,7 +282,7 @@ func TestContextItems(t *testing.T) {
 	note := made.ContextItemID
 	resp, body = call(t, srv, "POST", "/api/v1/context/links", map[string]any{"url": "https://example.com/doc"})
 	expect(t, resp, body, http.StatusCreated, &made)
-	if made.Title.MustGet() != "example.com" {
+	if made.Title == nil || *made.Title != "example.com" {
 		t.Fatalf("link title: %s", body)
 	}
 	resp, body = call(t, srv, "POST", "/api/v1/context/saved-queries", map[string]any{"name": "q", "connectionId": conn.ID.String(), "query": "select 1"})
@@ -323,14 +324,14 @@ func TestContextItems(t *testing.T) {
 	expect(t, resp, body, http.StatusOK, nil)
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
 	expect(t, resp, body, http.StatusOK, &item)
-	if !slices.Equal(item.Topics, []string{"q3"}) || item.Description.MustGet() != "Churn" {
+	if !slices.Equal(item.Topics, []string{"q3"}) || (item.Description == nil || *item.Description != "Churn") {
 		t.Fatalf("masked update: %s", body)
 	}
 	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note, map[string]any{"description": "new", "userFeedback": "positive"})
 	expect(t, resp, body, http.StatusOK, nil)
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
 	expect(t, resp, body, http.StatusOK, &item)
-	if item.Description.MustGet() != "new" || item.UserFeedback != "positive" || !slices.Equal(item.Topics, []string{"q3"}) {
+	if item.Description == nil || *item.Description != "new" || item.UserFeedback != "positive" || !slices.Equal(item.Topics, []string{"q3"}) {
 		t.Fatalf("unmasked update: %s", body)
 	}
 	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note, map[string]any{"content": map[string]any{"x": 1}})
@@ -354,7 +355,7 @@ func TestContextItems(t *testing.T) {
 	var vals gen.ListContextItemValuesResponseDto
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sf.UID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3", nil)
 	expect(t, resp, body, http.StatusOK, &vals)
-	next := vals.NextPageToken.MustGet()
+	next := *vals.NextPageToken
 	if len(vals.Values) != 3 || next == "" {
 		t.Fatalf("values: %s", body)
 	}
@@ -575,4 +576,12 @@ func TestSeedCopiesInput(t *testing.T) {
 	if !slices.Equal(got.DataPath, []string{"notes", "a"}) {
 		t.Fatalf("dataPath aliased the caller's slice: %s", body)
 	}
+}
+
+// deref returns *p, or an error when p is nil (a missing page token).
+func deref(p *string) (string, error) {
+	if p == nil {
+		return "", errors.New("nil")
+	}
+	return *p, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // The Seed methods put data into the server directly, so that a test can
@@ -68,7 +67,7 @@ func (s *Server) SeedAgent(in AgentSeed) (modus.Agent, error) {
 		return modus.Agent{}, err
 	}
 	if in.Deleted {
-		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, ptr(now())
 	}
 	return convert[modus.Agent](a.view("draft", true))
 }
@@ -93,7 +92,7 @@ func (s *Server) SeedSkill(in SkillSeed) (modus.Skill, error) {
 		return modus.Skill{}, err
 	}
 	if in.Deleted {
-		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
+		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, ptr(now())
 	}
 	return convert[modus.Skill](sk.view("draft", true))
 }
@@ -161,7 +160,7 @@ func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]an
 func (s *Server) SeedConnection(name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := server.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
+	c := server.ConnectionDto{ID: s.state.newUUID(), Name: ptr(name), Type: ptr(typ)}
 	s.state.connections = append(s.state.connections, c)
 	out, _ := convert[modus.Connection](c)
 	return out

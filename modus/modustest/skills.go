@@ -42,8 +42,8 @@ func (s *skill) view(view string, withVariation bool) server.SkillDto {
 
 // snapshot records the current draft under its variation id.
 func (s *skill) snapshot() {
-	if id, err := s.dto.DraftVariationID.Get(); err == nil && s.draft != nil {
-		s.history[id] = *s.draft
+	if id := s.dto.DraftVariationID; id != nil && s.draft != nil {
+		s.history[*id] = *s.draft
 	}
 }
 
@@ -87,7 +87,7 @@ func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLif
 		history: map[openapi_types.UUID]server.SkillVariationDto{},
 	}
 	if in.Description != nil {
-		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
+		s.dto.Description = ptr(*in.Description)
 	}
 	v := server.SkillVariationDto{
 		ConnectionSet: nonNil(in.ConnectionSet), ContextSelections: nonNil(in.ContextSelections),
@@ -102,7 +102,7 @@ func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLif
 		v.ExpectedOutput = *in.ExpectedOutput
 	}
 	s.draft = &v
-	s.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	s.dto.DraftVariationID = ptr(st.newUUID())
 	s.snapshot()
 	st.skills[id] = s
 	if status == server.ResourceLifecycleStatusActive {
@@ -118,7 +118,7 @@ func (st *state) deploySkill(s *skill) time.Time {
 		c := *s.draft
 		s.active = &c
 		s.dto.ActiveVariationID = s.dto.DraftVariationID
-		s.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
+		s.dto.DraftVariationID = nil
 		s.draft = nil
 	}
 	s.dto.Status = server.ResourceLifecycleStatusActive
@@ -228,14 +228,14 @@ func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObje
 	if s.draft == nil {
 		c := *s.active
 		s.draft = &c
-		s.dto.DraftVariationID = nullable.NewNullableWithValue(h.state.newUUID())
+		s.dto.DraftVariationID = ptr(h.state.newUUID())
 	}
 	v := s.draft
 	if in.Name != nil && apply("name") {
 		s.dto.Name = *in.Name
 	}
 	if in.Description != nil && apply("description") {
-		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
+		s.dto.Description = ptr(*in.Description)
 	}
 	if in.AccessConfig != nil && apply("accessConfig") {
 		owner := s.dto.AccessConfig.OwnerUserID
@@ -298,7 +298,7 @@ func (h *api) DeleteSkill(ctx context.Context, req server.DeleteSkillRequestObje
 	}
 	if s.dto.Status != server.ResourceLifecycleStatusDeleted {
 		s.dto.Status = server.ResourceLifecycleStatusDeleted
-		s.dto.DeletedAt = nullable.NewNullableWithValue(now())
+		s.dto.DeletedAt = ptr(now())
 	}
 	return server.DeleteSkill204Response{}, nil
 }
@@ -315,7 +315,7 @@ func (h *api) UndeleteSkill(ctx context.Context, req server.UndeleteSkillRequest
 		if s.active != nil {
 			s.dto.Status = server.ResourceLifecycleStatusActive
 		}
-		s.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
+		s.dto.DeletedAt = nil
 		s.dto.UpdatedAt = now()
 	}
 	return server.UndeleteSkill200JSONResponse(s.view("draft", true)), nil
