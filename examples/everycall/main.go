@@ -142,7 +142,7 @@ func agents(ctx context.Context, client *modus.Client, c *caller) int64 {
 		SharedWith:       []modus.AgentSharedUser{{Email: "bob@example.com", UserID: modus.Ptr("user_bob")}}}
 	selection := &modus.AgentSelection{Agents: []modus.AgentSelectionEntry{{AgentID: 7, PriorityOrder: 1, Role: modus.Ptr("analyst")}},
 		ModelSettings: &modus.ModelSettings{ReasoningEffort: modus.Ptr(modus.ReasoningEffortLow)}}
-	graph := &modus.WorkflowStructure{Nodes: []modus.WorkflowNode{{ID: "n1", Type: "trigger", Position: &modus.WorkflowNodePosition{X: 1, Y: 2}}},
+	graph := &modus.WorkflowStructure{Nodes: []modus.WorkflowNode{{ID: "n1", Type: "start", Position: &modus.WorkflowNodePosition{X: 1, Y: 2}}},
 		Edges: []modus.WorkflowEdge{}}
 	a, err := client.Agents.Create(ctx, modus.CreateAgentRequest{Name: "Daily report", Type: modus.AgentTypeTask,
 		Description: modus.Ptr("every morning"), Trigger: trigger, AgentSelection: selection, WorkflowStructure: graph, AccessConfig: access})
@@ -229,7 +229,9 @@ func agents(ctx context.Context, client *modus.Client, c *caller) int64 {
 }
 
 func skills(ctx context.Context, client *modus.Client, c *caller) int64 {
+	// GroupPermissions and SharedWith are required: a nil map or slice would be sent as null.
 	access := &modus.SkillAccessConfig{Visibility: modus.VisibilityPrivate, Guardrails: []string{"no PII"},
+		GroupPermissions: map[string]modus.SkillGroupPermission{"group_eng": {Use: true, Manage: false}},
 		SharedWith: []modus.SkillSharedUser{{Email: "bob@example.com", Permission: modus.Ptr(modus.SharePermission("use"))}}}
 	s, err := client.Skills.Create(ctx, modus.CreateSkillRequest{Name: "Churn analyst", Description: modus.Ptr("explains churn"),
 		Model: modus.Ptr("anthropic/claude-sonnet-4.6"), Instructions: []string{"Be concise."}, ExpectedOutput: modus.Ptr("a paragraph"),
@@ -293,7 +295,7 @@ func skills(ctx context.Context, client *modus.Client, c *caller) int64 {
 	if c.fx.memory != nil {
 		c.fx.memory(s.ID)
 	}
-	mems, err := client.Skills.Memories.List(ctx, s.ID, &modus.MemoryListParams{PageSize: modus.Ptr(5), UserID: modus.Ptr("user_1"), Limit: modus.Ptr(10)})
+	mems, err := client.Skills.Memories.List(ctx, s.ID, &modus.MemoryListParams{PageSize: modus.Ptr(5), UserID: modus.Ptr("user_1")}) // Limit is deprecated
 	c.check("ListMemories", err, pageLen(mems))
 	found, err := client.Skills.Memories.Search(ctx, s.ID, modus.SearchMemoriesRequest{Query: "coffee", Limit: modus.Ptr(5), UserID: modus.Ptr("user_1")})
 	c.check("SearchMemories", err, len(found), " found")
@@ -367,6 +369,13 @@ func contextItems(ctx context.Context, client *modus.Client, c *caller) {
 	if err == nil {
 		var row *modus.ContextItemRow = found.Item
 		c.check("LookupContextItem", nil, row != nil)
+	} else {
+		c.check("LookupContextItem", err)
+	}
+	// No match is not an error: Item is nil.
+	miss, err := client.Context.Lookup(ctx, modus.LookupContextItemRequest{ContextType: modus.KindNote, DataPath: []string{"nowhere"}})
+	if err == nil {
+		c.check("LookupContextItem", nil, miss.Item == nil)
 	} else {
 		c.check("LookupContextItem", err)
 	}
