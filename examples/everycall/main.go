@@ -8,8 +8,13 @@
 // With MODUS_BASE_URL (and MODUS_API_KEY, MODUS_ORGANIZATION_ID) it runs
 // against that server, such as a validating mock of openapi.json:
 //
-//	prism mock --errors -p 4010 openapi.json
+//	npx @stoplight/prism-cli@5 mock --errors -p 4010 openapi.json
 //	MODUS_BASE_URL=http://127.0.0.1:4010 MODUS_API_KEY=modus_x MODUS_ORGANIZATION_ID=org go run ./examples/everycall
+//
+// A request the spec does not accept makes the mock answer 422, so the run
+// fails. (To check the fake's answers too, put `prism proxy --errors
+// openapi.json <fake URL>` in front of a modustest server.) Its test runs it
+// against modustest and validates every exchange with kin-openapi.
 //
 // It prints one line per operation and exits non-zero if any failed.
 package main
@@ -232,7 +237,7 @@ func skills(ctx context.Context, client *modus.Client, c *caller) int64 {
 	// GroupPermissions and SharedWith are required: a nil map or slice would be sent as null.
 	access := &modus.SkillAccessConfig{Visibility: modus.VisibilityPrivate, Guardrails: []string{"no PII"},
 		GroupPermissions: map[string]modus.SkillGroupPermission{"group_eng": {Use: true, Manage: false}},
-		SharedWith: []modus.SkillSharedUser{{Email: "bob@example.com", Permission: modus.Ptr(modus.SharePermission("use"))}}}
+		SharedWith:       []modus.SkillSharedUser{{Email: "bob@example.com", Permission: modus.Ptr(modus.SharePermission("use"))}}}
 	s, err := client.Skills.Create(ctx, modus.CreateSkillRequest{Name: "Churn analyst", Description: modus.Ptr("explains churn"),
 		Model: modus.Ptr("anthropic/claude-sonnet-4.6"), Instructions: []string{"Be concise."}, ExpectedOutput: modus.Ptr("a paragraph"),
 		Toolset: &modus.Toolset{Tools: []modus.ToolsetTool{{ID: "sql_runner", Enabled: modus.Ptr(true)}}}, AccessConfig: access})
