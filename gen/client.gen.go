@@ -698,24 +698,6 @@ func (e WorkflowNodeType) Valid() bool {
 	}
 }
 
-// Defines values for ListAgentsParamsType.
-const (
-	ListAgentsParamsTypeTask     ListAgentsParamsType = "task"
-	ListAgentsParamsTypeWorkflow ListAgentsParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the ListAgentsParamsType enum.
-func (e ListAgentsParamsType) Valid() bool {
-	switch e {
-	case ListAgentsParamsTypeTask:
-		return true
-	case ListAgentsParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListConversationsParamsTimeframe.
 const (
 	ListConversationsParamsTimeframeLast30Days ListConversationsParamsTimeframe = "last_30_days"
@@ -3029,7 +3011,7 @@ type ListAgentsParams struct {
 	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 
 	// Type Only agents of this type.
-	Type *ListAgentsParamsType `form:"type,omitempty" json:"type,omitempty"`
+	Type *AgentType `form:"type,omitempty" json:"type,omitempty"`
 
 	// Search Case-insensitive substring of the agent name.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
@@ -3037,9 +3019,6 @@ type ListAgentsParams struct {
 	// IncludeVariation When true, each agent carries its variation (trigger, workflow structure, skill selection).
 	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
 }
-
-// ListAgentsParamsType defines parameters for ListAgents.
-type ListAgentsParamsType string
 
 // GetAgentParams defines parameters for GetAgent.
 type GetAgentParams struct {

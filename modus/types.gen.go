@@ -203,7 +203,7 @@ type DeployAgentRequest = gen.DeployAgentDto
 //   - PageToken *string "pageToken": Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
 //   - PageSize *int "pageSize": Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
 //   - View *View "view": Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
-//   - Type *AgentListType "type": Only agents of this type.
+//   - Type *AgentType "type": Only agents of this type.
 //   - Search *string "search": Case-insensitive substring of the agent name.
 //   - IncludeVariation *bool "includeVariation": When true, each agent carries its variation (trigger, workflow structure, skill selection).
 //
@@ -441,16 +441,6 @@ type SkillUpdateParams = gen.UpdateSkillParams
 //
 // Generated type: gen.VariationView.
 type View = gen.VariationView
-
-// AgentListType is the Type filter of AgentListParams: "task" or "workflow".
-//
-// Known values:
-//
-//   - "task"
-//   - "workflow"
-//
-// Generated type: gen.ListAgentsParamsType.
-type AgentListType = gen.ListAgentsParamsType
 
 // ConversationTimeframe is the Timeframe filter of ConversationListParams, such as "last_7_days".
 //

@@ -163,7 +163,7 @@ func agents(ctx context.Context, client *modus.Client, c *caller) int64 {
 		c.check("GetAgent", err)
 	}
 	page, err := client.Agents.List(ctx, &modus.AgentListParams{PageSize: modus.Ptr(5), View: modus.Ptr(modus.ViewActive),
-		Type: modus.Ptr(modus.AgentListType("task")), Search: modus.Ptr("report"), IncludeVariation: modus.Ptr(true)})
+		Type: modus.Ptr(modus.AgentTypeTask), Search: modus.Ptr("report"), IncludeVariation: modus.Ptr(true)})
 	c.check("ListAgents", err, pageLen(page))
 	up, err := client.Agents.Update(ctx, a.ID, &modus.AgentUpdateParams{UpdateMask: modus.Ptr("description,trigger,agentSelection,workflowStructure")},
 		modus.UpdateAgentRequest{Description: modus.Null[string](), Trigger: modus.Null[modus.AgentTrigger](),
