@@ -1214,7 +1214,7 @@ type RunStatus = gen.RunStatus
 //
 // Known values:
 //
-//   - "approval_timeout"
+//   - RunStatusReasonApprovalTimeout "approval_timeout"
 //
 // Generated type: gen.RunStatusReason.
 type RunStatusReason = gen.RunStatusReason
@@ -1302,8 +1302,8 @@ type HeartbeatRunEvent = gen.HeartbeatRunEvent
 //
 // Known values:
 //
-//   - "info"
-//   - "warning"
+//   - NoticeInfo "info"
+//   - NoticeWarning "warning"
 //
 // Generated type: gen.NoticeRunEventSeverity.
 type NoticeSeverity = gen.NoticeRunEventSeverity
@@ -1353,8 +1353,8 @@ type Visibility = gen.Visibility
 //
 // Known values:
 //
-//   - "needs_group_manage"
-//   - "not_owner"
+//   - ManageDenialNeedsGroupManage "needs_group_manage"
+//   - ManageDenialNotOwner "not_owner"
 //
 // Generated type: gen.AgentDtoManageDenial.
 type ManageDenial = gen.AgentDtoManageDenial
@@ -1363,8 +1363,8 @@ type ManageDenial = gen.AgentDtoManageDenial
 //
 // Known values:
 //
-//   - "manage"
-//   - "use"
+//   - SharePermissionManage "manage"
+//   - SharePermissionUse "use"
 //
 // Generated type: gen.SharedUserPermission.
 type SharePermission = gen.SharedUserPermission
@@ -1386,11 +1386,11 @@ type AgentSelectionEntry = gen.AgentSelectionEntryDto
 //
 // Known values:
 //
-//   - "api"
-//   - "manual"
-//   - "schedule"
-//   - "slack"
-//   - "webhook"
+//   - TriggerTypeAPI "api"
+//   - TriggerTypeManual "manual"
+//   - TriggerTypeSchedule "schedule"
+//   - TriggerTypeSlack "slack"
+//   - TriggerTypeWebhook "webhook"
 //
 // Generated type: gen.TriggerDtoTriggerType.
 type TriggerType = gen.TriggerDtoTriggerType
@@ -1414,11 +1414,11 @@ type TriggerSchedule = gen.TriggerScheduleDto
 //
 // Known values:
 //
-//   - "custom"
-//   - "daily"
-//   - "hourly"
-//   - "monthly"
-//   - "weekly"
+//   - ScheduleCustom "custom"
+//   - ScheduleDaily "daily"
+//   - ScheduleHourly "hourly"
+//   - ScheduleMonthly "monthly"
+//   - ScheduleWeekly "weekly"
 //
 // Generated type: gen.TriggerScheduleDtoFrequency.
 type ScheduleFrequency = gen.TriggerScheduleDtoFrequency
@@ -1427,13 +1427,13 @@ type ScheduleFrequency = gen.TriggerScheduleDtoFrequency
 //
 // Known values:
 //
-//   - "friday"
-//   - "monday"
-//   - "saturday"
-//   - "sunday"
-//   - "thursday"
-//   - "tuesday"
-//   - "wednesday"
+//   - Friday "friday"
+//   - Monday "monday"
+//   - Saturday "saturday"
+//   - Sunday "sunday"
+//   - Thursday "thursday"
+//   - Tuesday "tuesday"
+//   - Wednesday "wednesday"
 //
 // Generated type: gen.TriggerScheduleDtoWeekdays.
 type Weekday = gen.TriggerScheduleDtoWeekdays
@@ -1454,11 +1454,11 @@ type WorkflowNode = gen.WorkflowNodeDto
 //
 // Known values:
 //
-//   - "action"
-//   - "agent"
-//   - "condition"
-//   - "humanApproval"
-//   - "start"
+//   - WorkflowNodeAction "action"
+//   - WorkflowNodeAgent "agent"
+//   - WorkflowNodeCondition "condition"
+//   - WorkflowNodeHumanApproval "humanApproval"
+//   - WorkflowNodeStart "start"
 //
 // Generated type: gen.WorkflowNodeType.
 type WorkflowNodeType = gen.WorkflowNodeType

@@ -160,3 +160,62 @@ const (
 	WorkflowActionSourceAPI        = gen.WorkflowActionSourceAPI
 	WorkflowActionSourceOther      = gen.WorkflowActionSourceOther
 )
+
+// Kinds of agent triggers.
+const (
+	TriggerTypeSchedule = gen.TriggerDtoTriggerTypeSchedule
+	TriggerTypeWebhook  = gen.TriggerDtoTriggerTypeWebhook
+	TriggerTypeAPI      = gen.TriggerDtoTriggerTypeAPI
+	TriggerTypeSlack    = gen.TriggerDtoTriggerTypeSlack
+	TriggerTypeManual   = gen.TriggerDtoTriggerTypeManual
+)
+
+// How often a schedule trigger fires.
+const (
+	ScheduleHourly  = gen.TriggerScheduleDtoFrequencyHourly
+	ScheduleDaily   = gen.TriggerScheduleDtoFrequencyDaily
+	ScheduleWeekly  = gen.TriggerScheduleDtoFrequencyWeekly
+	ScheduleMonthly = gen.TriggerScheduleDtoFrequencyMonthly
+	ScheduleCustom  = gen.TriggerScheduleDtoFrequencyCustom
+)
+
+// Days of a weekly schedule.
+const (
+	Monday    = gen.TriggerScheduleDtoWeekdaysMonday
+	Tuesday   = gen.TriggerScheduleDtoWeekdaysTuesday
+	Wednesday = gen.TriggerScheduleDtoWeekdaysWednesday
+	Thursday  = gen.TriggerScheduleDtoWeekdaysThursday
+	Friday    = gen.TriggerScheduleDtoWeekdaysFriday
+	Saturday  = gen.TriggerScheduleDtoWeekdaysSaturday
+	Sunday    = gen.TriggerScheduleDtoWeekdaysSunday
+)
+
+// Kinds of workflow nodes.
+const (
+	WorkflowNodeStart         = gen.WorkflowNodeTypeStart
+	WorkflowNodeAction        = gen.WorkflowNodeTypeAction
+	WorkflowNodeCondition     = gen.WorkflowNodeTypeCondition
+	WorkflowNodeAgent         = gen.WorkflowNodeTypeAgent
+	WorkflowNodeHumanApproval = gen.WorkflowNodeTypeHumanApproval
+)
+
+// What a user a skill is shared with may do.
+const (
+	SharePermissionUse    = gen.SharedUserPermissionUse
+	SharePermissionManage = gen.SharedUserPermissionManage
+)
+
+// Why the caller cannot manage an agent.
+const (
+	ManageDenialNotOwner         = gen.AgentDtoManageDenialNotOwner
+	ManageDenialNeedsGroupManage = gen.AgentDtoManageDenialNeedsGroupManage
+)
+
+// Severities of notices in a run stream.
+const (
+	NoticeInfo    = gen.NoticeRunEventSeverityInfo
+	NoticeWarning = gen.NoticeRunEventSeverityWarning
+)
+
+// RunStatusReasonApprovalTimeout says a run stopped waiting for a human approval.
+const RunStatusReasonApprovalTimeout = gen.RunStatusReasonApprovalTimeout

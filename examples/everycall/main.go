@@ -139,15 +139,15 @@ func run(ctx context.Context, client *modus.Client, fx fixtures, w io.Writer) in
 }
 
 func agents(ctx context.Context, client *modus.Client, c *caller) int64 {
-	schedule := &modus.TriggerSchedule{Frequency: "weekly", Timezone: "UTC", TimeOfDay: modus.Ptr("09:00"),
-		Weekdays: []modus.Weekday{"monday"}, CronDescription: modus.Ptr("Mondays at nine")}
-	trigger := &modus.AgentTrigger{TriggerType: "schedule", Schedule: schedule}
+	schedule := &modus.TriggerSchedule{Frequency: modus.ScheduleWeekly, Timezone: "UTC", TimeOfDay: modus.Ptr("09:00"),
+		Weekdays: []modus.Weekday{modus.Monday}, CronDescription: modus.Ptr("Mondays at nine")}
+	trigger := &modus.AgentTrigger{TriggerType: modus.TriggerTypeSchedule, Schedule: schedule}
 	access := &modus.AgentAccessConfig{Visibility: modus.VisibilityShared,
 		GroupPermissions: map[string]modus.AgentGroupPermission{"group_eng": {Use: true}},
 		SharedWith:       []modus.AgentSharedUser{{Email: "bob@example.com", UserID: modus.Ptr("user_bob")}}}
 	selection := &modus.AgentSelection{Agents: []modus.AgentSelectionEntry{{AgentID: 7, PriorityOrder: 1, Role: modus.Ptr("analyst")}},
 		ModelSettings: &modus.ModelSettings{ReasoningEffort: modus.Ptr(modus.ReasoningEffortLow)}}
-	graph := &modus.WorkflowStructure{Nodes: []modus.WorkflowNode{{ID: "n1", Type: "start", Position: &modus.WorkflowNodePosition{X: 1, Y: 2}}},
+	graph := &modus.WorkflowStructure{Nodes: []modus.WorkflowNode{{ID: "n1", Type: modus.WorkflowNodeStart, Position: &modus.WorkflowNodePosition{X: 1, Y: 2}}},
 		Edges: []modus.WorkflowEdge{}}
 	a, err := client.Agents.Create(ctx, modus.CreateAgentRequest{Name: "Daily report", Type: modus.AgentTypeTask,
 		Description: modus.Ptr("every morning"), Trigger: trigger, AgentSelection: selection, WorkflowStructure: graph, AccessConfig: access})
@@ -237,7 +237,7 @@ func skills(ctx context.Context, client *modus.Client, c *caller) int64 {
 	// GroupPermissions and SharedWith are required: a nil map or slice would be sent as null.
 	access := &modus.SkillAccessConfig{Visibility: modus.VisibilityPrivate, Guardrails: []string{"no PII"},
 		GroupPermissions: map[string]modus.SkillGroupPermission{"group_eng": {Use: true, Manage: false}},
-		SharedWith:       []modus.SkillSharedUser{{Email: "bob@example.com", Permission: modus.Ptr(modus.SharePermission("use"))}}}
+		SharedWith:       []modus.SkillSharedUser{{Email: "bob@example.com", Permission: modus.Ptr(modus.SharePermissionUse)}}}
 	s, err := client.Skills.Create(ctx, modus.CreateSkillRequest{Name: "Churn analyst", Description: modus.Ptr("explains churn"),
 		Model: modus.Ptr("anthropic/claude-sonnet-4.6"), Instructions: []string{"Be concise."}, ExpectedOutput: modus.Ptr("a paragraph"),
 		Toolset: &modus.Toolset{Tools: []modus.ToolsetTool{{ID: "sql_runner", Enabled: modus.Ptr(true)}}}, AccessConfig: access})
