@@ -36,11 +36,10 @@
 //
 // Types: Agent, Skill, ContextItem, CreateAgentRequest and the other request,
 // response and params types are aliases of the types generated into package
-// gen from the API's OpenAPI description, so go doc lists them without their
-// fields. To see the fields, ask for the generated type that the alias's
-// declaration names (type Agent = gen.AgentDto):
-//
-//	go doc github.com/modus-data/modus-sdk-go/gen AgentDto
+// gen from the API's OpenAPI description; each alias's documentation lists
+// the type's fields with their JSON names and meaning (go doc modus Agent),
+// and every type the API leads to has a name here, so programs never need
+// to import gen.
 //
 // Optional request fields are pointers (set them with Ptr); fields that an
 // update can clear are Nullable (NewNullable, Null).

@@ -31,6 +31,18 @@ var (
 	ErrServer        = errors.New("modus: server error")         // any 5xx
 )
 
+// Error codes of the API (Error.Code, ErrorEvent.Code, RunError.Code).
+const (
+	ErrorCodeValidation    = gen.APIErrorCodeVALIDATION
+	ErrorCodeBadRequest    = gen.APIErrorCodeBADREQUEST
+	ErrorCodeUnauthorized  = gen.APIErrorCodeUNAUTHORIZED
+	ErrorCodeForbidden     = gen.APIErrorCodeFORBIDDEN
+	ErrorCodeNotFound      = gen.APIErrorCodeNOTFOUND
+	ErrorCodeConflict      = gen.APIErrorCodeCONFLICT
+	ErrorCodeRateLimited   = gen.APIErrorCodeRATELIMITED
+	ErrorCodeInternalError = gen.APIErrorCodeINTERNALERROR
+)
+
 // maxErrorBody caps Error.Body: enough for any real error document, small
 // enough that a misbehaving server cannot balloon memory.
 const maxErrorBody = 64 << 10
@@ -42,10 +54,11 @@ const maxErrorBody = 64 << 10
 type Error struct {
 	// StatusCode is the HTTP status, such as 404.
 	StatusCode int
-	// Code is the Modus error code, such as "NOT_FOUND" or "VALIDATION".
-	Code string
+	// Code is the Modus error code, such as ErrorCodeNotFound or
+	// ErrorCodeValidation ("" when the body had none).
+	Code ErrorCode
 	// Status is the canonical status name, such as "INVALID_ARGUMENT".
-	Status string
+	Status ErrorStatus
 	// Message is the server's explanation.
 	Message string
 	// RequestID identifies the request for Modus support: from the body,
@@ -70,12 +83,12 @@ func (e *Error) Error() string {
 		b.WriteString(t)
 	}
 	switch {
-	case e.Code != "" && e.Status != "" && e.Status != e.Code:
-		b.WriteString(" (" + e.Code + ", " + e.Status + ")")
+	case e.Code != "" && e.Status != "" && string(e.Status) != string(e.Code):
+		b.WriteString(" (" + string(e.Code) + ", " + string(e.Status) + ")")
 	case e.Code != "":
-		b.WriteString(" (" + e.Code + ")")
+		b.WriteString(" (" + string(e.Code) + ")")
 	case e.Status != "":
-		b.WriteString(" (" + e.Status + ")")
+		b.WriteString(" (" + string(e.Status) + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
@@ -139,7 +152,7 @@ func parseErrorBody(e *Error, body []byte) {
 		var doc gen.ErrorResponseDto
 		if json.Unmarshal(trimmed, &doc) == nil && (doc.Error.Code != "" || doc.Error.Message != "" || doc.Error.Status != "") {
 			d := doc.Error
-			e.Code, e.Status, e.Message, e.Info = string(d.Code), string(d.Status), d.Message, d.Info
+			e.Code, e.Status, e.Message, e.Info = d.Code, d.Status, d.Message, d.Info
 			if d.RequestID != nil {
 				e.RequestID = *d.RequestID
 			}

@@ -47,8 +47,8 @@ func TestStatusSentinels(t *testing.T) {
 			var e *Error
 			require.True(t, errors.As(err, &e))
 			assert.Equal(t, tc.status, e.StatusCode)
-			assert.Equal(t, tc.code, e.Code)
-			assert.Equal(t, tc.status2, e.Status)
+			assert.Equal(t, ErrorCode(tc.code), e.Code)
+			assert.Equal(t, ErrorStatus(tc.status2), e.Status)
 			assert.Equal(t, "it went wrong", e.Message)
 			assert.Equal(t, "req_body", e.RequestID, "body wins over header")
 			assert.Equal(t, map[string]any{"scope": "agents:read"}, e.Info)

@@ -12,14 +12,6 @@ import (
 	"github.com/modus-data/modus-sdk-go/gen"
 )
 
-// CreateRunRequest is the body of RunsService.Create: the user's message,
-// the session it belongs to and, optionally, a client-chosen run id.
-type CreateRunRequest = gen.AgentRunDto
-
-// WorkflowActionRequest is the body of RunsService.ExecuteWorkflowAction:
-// the action to run and its context.
-type WorkflowActionRequest = gen.WorkflowActionDto
-
 // Create starts an agent chat run (POST /agent/runs on the agent host) and
 // returns its event stream; see RunStream for reading, resuming and
 // closing it.

@@ -71,7 +71,7 @@ func TestRunStreamDocumentedFrames(t *testing.T) {
 			tok := evs[0].(*TokenEvent)
 			assert.Equal(t, "Hello", tok.Content)
 			assert.Equal(t, "1717000000000-0", tok.ID())
-			assert.Equal(t, "token", tok.EventType())
+			assert.Equal(t, EventTypeToken, tok.EventType())
 			done := evs[1].(*DoneEvent)
 			assert.Equal(t, "abc-123", done.RunID)
 			assert.Equal(t, "abc-123", s.RunID())
@@ -113,7 +113,7 @@ func TestRunStreamFraming(t *testing.T) {
 	assert.Equal(t, "multi\nline", evs[0].(*TokenEvent).Content)
 	assert.Equal(t, int64(1717000000500), *evs[1].(*HeartbeatEvent).Timestamp)
 	u := evs[2].(*UnknownEvent)
-	assert.Equal(t, "progress", u.Type)
+	assert.Equal(t, EventType("progress"), u.Type)
 	assert.JSONEq(t, `{"type":"progress","step":3,"runId":"r-9"}`, string(u.Data))
 	assert.Equal(t, "warning", string(evs[3].(*NoticeEvent).Severity))
 	ts := evs[4].(*ToolEvent)
@@ -123,7 +123,7 @@ func TestRunStreamFraming(t *testing.T) {
 	assert.JSONEq(t, `{"q":"select 1"}`, string(ts.Input))
 	assert.Contains(t, string(ts.Raw), `"extra":true`)
 	te := evs[5].(*ToolEvent)
-	assert.Equal(t, "tool_end", te.EventType())
+	assert.Equal(t, EventTypeToolEnd, te.EventType())
 	assert.JSONEq(t, `{"rows":1}`, string(te.Output))
 	assert.Equal(t, "café 😀", evs[6].(*TokenEvent).Content)
 	assert.Equal(t, []string{"r-9"}, evs[7].(*CancelledEvent).RunIDs)
@@ -163,7 +163,8 @@ func TestRunStreamErrorEvent(t *testing.T) {
 		assert.ErrorIs(t, last, ErrRunFailed)
 		assert.Equal(t, tc.conflict, errors.Is(last, ErrConflict), tc.data)
 		assert.Equal(t, "run-key", re.RunID)
-		assert.Equal(t, ee.Error, re.Message)
+		assert.Equal(t, ee.Message, re.Message)
+		assert.Equal(t, ee.Code, re.Code, "the event and the stream error carry the same code")
 		assert.NotEmpty(t, re.Message)
 		assert.Contains(t, last.Error(), re.Message)
 	}
@@ -769,7 +770,7 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 	c, _ := newTestClient(t, srv)
 	s, err := c.Runs.Create(context.Background(), runReq())
 	require.NoError(t, err)
-	var types []string
+	var types []EventType
 	for s.Next() {
 		types = append(types, s.Event().EventType())
 		if s.Event().EventType() == EventTypeHeartbeat {
@@ -777,7 +778,7 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 		}
 	}
 	require.NoError(t, s.Err())
-	assert.Equal(t, []string{"token", "token", "heartbeat", "token", "done"}, types)
+	assert.Equal(t, []EventType{"token", "token", "heartbeat", "token", "done"}, types)
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"1717000000000-1", "1717000000000-1"}, lastIDs)

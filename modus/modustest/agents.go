@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // agent is an agent with its two variations; dto.Variation stays nil and is
@@ -56,21 +56,21 @@ func toMap(v any) map[string]any {
 	return m
 }
 
-func nullableMap[T any](v *T) nullable.Nullable[map[string]any] {
+func nullableMap[T any](v *T) map[string]any {
 	if v == nil {
-		return nullable.NewNullNullable[map[string]any]()
+		return nil
 	}
-	return nullable.NewNullableWithValue(toMap(v))
+	return toMap(v)
 }
 
 // setNullable copies a PATCH field into a variation field: null clears it.
-func setNullable[T any](dst *nullable.Nullable[map[string]any], src nullable.Nullable[T]) {
+func setNullable[T any](dst *map[string]any, src nullable.Nullable[T]) {
 	if src.IsNull() {
-		*dst = nullable.NewNullNullable[map[string]any]()
+		*dst = nil
 		return
 	}
 	v := src.MustGet()
-	*dst = nullable.NewNullableWithValue(toMap(v))
+	*dst = toMap(v)
 }
 
 func slugify(name string, id int64) string {
@@ -118,7 +118,7 @@ func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycle
 	acc := gen.AgentAccessConfigDto{
 		GroupPermissions: map[string]gen.AgentGroupPermissionDto{},
 		SharedWith:       []gen.AgentSharedUserDto{},
-		Visibility:       gen.AgentAccessConfigDtoVisibilityShared,
+		Visibility:       gen.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
@@ -135,7 +135,7 @@ func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycle
 		Trigger:           nullableMap(in.Trigger),
 		WorkflowStructure: nullableMap(in.WorkflowStructure),
 	}
-	a.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	a.dto.DraftVariationID = ptr(st.newUUID())
 	st.agents[id] = a
 	if status == gen.ResourceLifecycleStatusActive {
 		a.deploy()

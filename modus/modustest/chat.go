@@ -9,7 +9,6 @@ import (
 
 	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // thread is a conversation of a skill or of an agent.
@@ -127,7 +126,7 @@ func (th *thread) summary() gen.ConversationListItemDto {
 	}
 	return gen.ConversationListItemDto{
 		CreatedAt: th.created, UpdatedAt: th.updated, FirstMessage: first, MessageCount: int64(len(th.messages)),
-		SkillID: th.ownerID, ThreadID: th.id, Title: nullable.NewNullableWithValue(first),
+		SkillID: th.ownerID, ThreadID: th.id, Title: ptr(first),
 		UserIDs: []string{DefaultUserID},
 	}
 }
@@ -288,7 +287,7 @@ func (h *api) SearchMemories(ctx context.Context, req server.SearchMemoriesReque
 			out = append(out, *m)
 		}
 	}
-	return server.SearchMemories200JSONResponse{Memories: out, NextPageToken: nullable.NewNullNullable[string]()}, nil
+	return server.SearchMemories200JSONResponse{Memories: out, NextPageToken: nil}, nil
 }
 
 func (h *api) UpdateMemory(ctx context.Context, req server.UpdateMemoryRequestObject) (server.UpdateMemoryResponseObject, error) {

@@ -9,31 +9,28 @@ import (
 
 	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // userKinds are the context types users create and may delete; items of
 // other types come from integrations and answer 422 on delete.
-var userKinds = []string{"note", "link", "saved_query"}
+var userKinds = []gen.ContextItemKind{gen.ContextItemKindNote, gen.ContextItemKindLink, gen.ContextItemKindSavedQuery}
 
 // addItem stores a context item and returns it.
-func (st *state) addItem(contextType string, content map[string]any, description *string, dataPath []string, connectionID *string) *gen.ContextItemDto {
+func (st *state) addItem(contextType gen.ContextItemKind, content map[string]any, description *string, dataPath []string, connectionID *string) *gen.ContextItemDto {
 	t := now()
 	it := &gen.ContextItemDto{
 		Content: content, ContextType: contextType, CreatedAt: t, UpdatedAt: t,
 		DataPath: nonNil(dataPath), OrgID: DefaultOrganizationID, Topics: []string{},
-		UID: st.newUUID().String(), UserFeedback: gen.ContextItemDtoUserFeedbackNeutral,
+		UID: st.newUUID().String(), UserFeedback: gen.UserFeedbackNeutral,
 	}
 	if it.Content == nil {
 		it.Content = map[string]any{}
 	}
-	it.ConnectionID = nullable.NewNullNullable[string]()
 	if connectionID != nil {
-		it.ConnectionID = nullable.NewNullableWithValue(*connectionID)
+		it.ConnectionID = ptr(*connectionID)
 	}
-	it.Description = nullable.NewNullNullable[string]()
 	if description != nil {
-		it.Description = nullable.NewNullableWithValue(*description)
+		it.Description = ptr(*description)
 	}
 	st.items[it.UID] = it
 	st.itemOrder = append(st.itemOrder, it.UID)
@@ -43,8 +40,7 @@ func (st *state) addItem(contextType string, content map[string]any, description
 // itemText is what text searches look at: content, description and topics.
 func itemText(it *gen.ContextItemDto) string {
 	b, _ := json.Marshal(it.Content)
-	d, _ := it.Description.Get()
-	return string(b) + " " + d + " " + strings.Join(it.Topics, " ")
+	return string(b) + " " + derefOr(it.Description, "") + " " + strings.Join(it.Topics, " ")
 }
 
 func (st *state) item(uid string) (*gen.ContextItemDto, error) {
@@ -57,8 +53,7 @@ func (st *state) item(uid string) (*gen.ContextItemDto, error) {
 
 func created(it *gen.ContextItemDto, kind gen.ContextItemKind, title string) gen.CreatedContextItemResponseDto {
 	return gen.CreatedContextItemResponseDto{
-		ContextItemID: it.UID, Kind: kind, Title: nullable.NewNullableWithValue(title),
-		S3Key: nullable.NewNullNullable[string](),
+		ContextItemID: it.UID, Kind: kind, Title: ptr(title),
 	}
 }
 
@@ -177,7 +172,7 @@ func (h *api) createSemantic(kind gen.ContextItemKind, folder string, body any, 
 			content[k] = v
 		}
 	}
-	it := h.state.addItem(string(kind), content, &description, []string{"semantic_layer", folder, name}, nil)
+	it := h.state.addItem(kind, content, &description, []string{"semantic_layer", folder, name}, nil)
 	return created(it, kind, name), nil
 }
 
@@ -201,7 +196,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		if len(p.ContextTypes) > 0 && !slices.Contains(p.ContextTypes, it.ContextType) {
 			continue
 		}
-		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, string(it.UserFeedback)) {
+		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, it.UserFeedback) {
 			continue
 		}
 		if len(p.Topics) > 0 && !slices.ContainsFunc(p.Topics, func(t string) bool { return slices.Contains(it.Topics, t) }) {
@@ -218,7 +213,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		return nil, err
 	}
 	return server.ListContextItems200JSONResponse{
-		ContextItems: nonNil(page), NextPageToken: next, TotalCount: nullable.NewNullableWithValue(int64(len(all))),
+		ContextItems: nonNil(page), NextPageToken: next, TotalCount: ptr(int64(len(all))),
 	}, nil
 }
 
@@ -234,12 +229,12 @@ func (h *api) LookupContextItem(ctx context.Context, req server.LookupContextIte
 		if it.ContextType != b.ContextType || !slices.Equal(it.DataPath, b.DataPath) {
 			continue
 		}
-		return server.LookupContextItem200JSONResponse{Item: nullable.NewNullableWithValue(gen.LookupContextItemRowDto{
+		return server.LookupContextItem200JSONResponse{Item: &gen.LookupContextItemRowDto{
 			ConnectionID: it.ConnectionID, Content: project(it.Content, b.ContentProjection), ContextType: it.ContextType,
-			DataPath: it.DataPath, SelectionID: orNull(it.SelectionID), UID: it.UID,
-		})}, nil
+			DataPath: it.DataPath, SelectionID: it.SelectionID, UID: it.UID,
+		}}, nil
 	}
-	return server.LookupContextItem200JSONResponse{Item: nullable.NewNullNullable[gen.LookupContextItemRowDto]()}, nil
+	return server.LookupContextItem200JSONResponse{Item: nil}, nil
 }
 
 // project keeps only the content keys a contentProjection asks for.
@@ -278,13 +273,6 @@ func project(content map[string]any, p *gen.ContentProjectionDto) map[string]any
 	return out
 }
 
-func orNull(n nullable.Nullable[string]) nullable.Nullable[string] {
-	if !n.IsSpecified() {
-		return nullable.NewNullNullable[string]()
-	}
-	return n
-}
-
 // UpdateContextItem applies the fields the updateMask names (all fields
 // sent, without a mask). A field named in the mask but absent from the body
 // is reset, as AIP-134 asks: description to null, topics to none, the
@@ -308,9 +296,9 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 	}
 	t := now()
 	next.UpdatedAt = t
-	next.LastUpdateMetadata = nullable.NewNullableWithValue(gen.ContextItemDto_LastUpdateMetadata{
+	next.LastUpdateMetadata = &gen.ContextItemDto_LastUpdateMetadata{
 		Action: ptr("api_update"), UserID: ptr(DefaultUserID), Timestamp: &t,
-	})
+	}
 	*it = next
 	return server.UpdateContextItem200JSONResponse{UID: it.UID}, nil
 }
@@ -324,20 +312,32 @@ func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func
 		}
 		next.Content = b.Content
 	}
-	if apply("userFeedback") && b.UserFeedback != nil && !gen.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
+	if apply("userFeedback") && b.UserFeedback != nil && !gen.UserFeedback(*b.UserFeedback).Valid() {
 		return invalid("userFeedback must be negative, neutral or positive")
 	}
 	if apply("description") {
-		next.Description = masked(b.Description, hasMask, next.Description, nullable.NewNullableWithValue[string], nullable.NewNullNullable[string]())
+		switch {
+		case b.Description.IsNull():
+			next.Description = nil
+		case b.Description.IsSpecified():
+			next.Description = ptr(b.Description.MustGet())
+		case hasMask:
+			next.Description = nil
+		}
 	}
 	if apply("topics") {
-		next.Topics = masked(b.Topics, hasMask, next.Topics, nonNil[string], []string{})
+		switch {
+		case b.Topics != nil:
+			next.Topics = b.Topics
+		case hasMask:
+			next.Topics = []string{}
+		}
 	}
 	if apply("userFeedback") {
-		toFeedback := func(f gen.UpdateContextItemDtoUserFeedback) gen.ContextItemDtoUserFeedback {
-			return gen.ContextItemDtoUserFeedback(f)
+		toFeedback := func(f gen.UserFeedback) gen.UserFeedback {
+			return gen.UserFeedback(f)
 		}
-		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, toFeedback, gen.ContextItemDtoUserFeedbackNeutral)
+		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, toFeedback, gen.UserFeedbackNeutral)
 	}
 	return nil
 }
@@ -356,7 +356,7 @@ func masked[T, V any](in *T, hasMask bool, old V, set func(T) V, reset V) V {
 }
 
 // checkContent checks new content: it comes with the item's own type.
-func checkContent(itemType string, b *gen.UpdateContextItemDto) error {
+func checkContent(itemType gen.ContextItemKind, b *gen.UpdateContextItemDto) error {
 	switch {
 	case b.Content == nil:
 		return invalid("updateMask names content but the body has none")

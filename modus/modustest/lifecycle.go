@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/modus-data/modus-sdk-go/gen"
-	"github.com/oapi-codegen/nullable"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -21,14 +21,14 @@ type resource[V any] struct {
 // lifecycle points at the DTO fields the shared logic reads and writes.
 type lifecycle struct {
 	status      *gen.ResourceLifecycleStatus
-	deletedAt   *nullable.Nullable[time.Time]
+	deletedAt   **time.Time
 	updatedAt   *time.Time
-	draftID     *nullable.Nullable[openapi_types.UUID]
-	activeID    *nullable.Nullable[openapi_types.UUID]
+	draftID     **openapi_types.UUID
+	activeID    **openapi_types.UUID
 	unpublished *bool
 	owner       *nullable.Nullable[string]
 	ownerEmail  *nullable.Nullable[string]
-	pending     *nullable.Nullable[gen.PendingOwnershipTransferDto]
+	pending     **gen.PendingOwnershipTransferDto
 }
 
 // shown is the variation a view shows: "draft" the draft, anything else
@@ -52,7 +52,7 @@ func (r *resource[V]) edit(st *state) *V {
 	if r.draft == nil {
 		c := *r.active
 		r.draft = &c
-		*r.lc.draftID = nullable.NewNullableWithValue(st.newUUID())
+		*r.lc.draftID = ptr(st.newUUID())
 	}
 	return r.draft
 }
@@ -69,7 +69,7 @@ func (r *resource[V]) deploy() time.Time {
 	if r.draft != nil {
 		r.active, r.draft = r.draft, nil
 		*r.lc.activeID = *r.lc.draftID
-		*r.lc.draftID = nullable.NewNullNullable[openapi_types.UUID]()
+		*r.lc.draftID = nil
 	}
 	*r.lc.status = gen.ResourceLifecycleStatusActive
 	*r.lc.unpublished = false
@@ -86,7 +86,7 @@ func (r *resource[V]) softDelete() bool {
 		return false
 	}
 	*r.lc.status = gen.ResourceLifecycleStatusDeleted
-	*r.lc.deletedAt = nullable.NewNullableWithValue(now())
+	*r.lc.deletedAt = ptr(now())
 	return true
 }
 
@@ -100,7 +100,7 @@ func (r *resource[V]) undelete() {
 	if r.active != nil {
 		*r.lc.status = gen.ResourceLifecycleStatusActive
 	}
-	*r.lc.deletedAt = nullable.NewNullNullable[time.Time]()
+	*r.lc.deletedAt = nil
 	*r.lc.updatedAt = now()
 }
 
@@ -122,24 +122,24 @@ func (r *resource[V]) requestTransfer(to string) error {
 	if o, err := r.lc.owner.Get(); err == nil && o == to {
 		return invalid("%s already owns it", to)
 	}
-	if r.lc.pending.IsSpecified() && !r.lc.pending.IsNull() {
+	if *r.lc.pending != nil {
 		return conflict("an ownership transfer is already pending")
 	}
-	*r.lc.pending = nullable.NewNullableWithValue(gen.PendingOwnershipTransferDto{
-		PendingOwnerUserID: to, PendingOwnerEmail: nullable.NewNullableWithValue(to + "@example.com"),
+	*r.lc.pending = &gen.PendingOwnershipTransferDto{
+		PendingOwnerUserID: to, PendingOwnerEmail: ptr(to + "@example.com"),
 		RequestedAt: now(), RequestedByUserID: DefaultUserID,
-	})
+	}
 	return nil
 }
 
 // endTransfer clears the pending transfer and returns its recipient; 404
 // when none is pending.
 func (r *resource[V]) endTransfer() (string, error) {
-	p, err := r.lc.pending.Get()
-	if err != nil {
+	p := *r.lc.pending
+	if p == nil {
 		return "", notFound("no ownership transfer is pending")
 	}
-	*r.lc.pending = nullable.NewNullNullable[gen.PendingOwnershipTransferDto]()
+	*r.lc.pending = nil
 	return p.PendingOwnerUserID, nil
 }
 

@@ -14,7 +14,7 @@ func (h *api) ListConnections(ctx context.Context, req server.ListConnectionsReq
 	defer h.mu.Unlock()
 	var all []gen.ConnectionDto
 	for _, c := range h.state.connections {
-		if t, _ := c.Type.Get(); p.Type != nil && t != *p.Type {
+		if p.Type != nil && (c.Type == nil || *c.Type != *p.Type) {
 			continue
 		}
 		all = append(all, c)
@@ -36,19 +36,19 @@ const identityOrgID = "org_modustest"
 
 // usageSource is where the fake's usage comes from: one skill, one agent,
 // one interface and one model. A filter on a dimension names its source.
-func usageSource(p gen.ListUsageParams) map[gen.ListUsageParamsGroupBy]string {
+func usageSource(p gen.ListUsageParams) map[gen.UsageGroupBy]string {
 	first := func(vals []string, def string) string {
 		if len(vals) > 0 {
 			return vals[0]
 		}
 		return def
 	}
-	return map[gen.ListUsageParamsGroupBy]string{
-		gen.ListUsageParamsGroupByAll:       "all",
-		gen.ListUsageParamsGroupBySkill:     first(p.SkillID, "1"),
-		gen.ListUsageParamsGroupByAgent:     first(p.AgentID, "1"),
-		gen.ListUsageParamsGroupByInterface: first(p.Interface, "api"),
-		gen.ListUsageParamsGroupByModel:     derefOr(p.Model, "claude-sonnet-4.6"),
+	return map[gen.UsageGroupBy]string{
+		gen.UsageGroupByAll:       "all",
+		gen.UsageGroupBySkill:     first(p.SkillID, "1"),
+		gen.UsageGroupByAgent:     first(p.AgentID, "1"),
+		gen.UsageGroupByInterface: first(p.Interface, "api"),
+		gen.UsageGroupByModel:     derefOr(p.Model, "claude-sonnet-4.6"),
 	}
 }
 
@@ -65,7 +65,7 @@ func usageWindow(p gen.ListUsageParams) (since, until time.Time, step time.Durat
 		return since, until, 0, invalid("until must be after since")
 	}
 	step = time.Hour
-	if p.Rollup == gen.ListUsageParamsRollupDay {
+	if p.Rollup == gen.UsageRollupDay {
 		step = 24 * time.Hour
 	}
 	if until.Sub(since)/step > maxUsageBuckets {
@@ -89,14 +89,14 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	groupBy := gen.ListUsageParamsGroupBySkill
+	groupBy := gen.UsageGroupBySkill
 	if p.GroupBy != nil {
 		groupBy = *p.GroupBy
 	}
 	value := usageSource(p)[groupBy]
 	resp := gen.ListUsageResponseDto{
-		Buckets: []gen.UsageBucketDto{}, OrgID: identityOrgID, GroupBy: ptr(gen.ListUsageResponseDtoGroupBy(groupBy)),
-		Rollup: gen.ListUsageResponseDtoRollup(p.Rollup), Since: since, Until: until,
+		Buckets: []gen.UsageBucketDto{}, OrgID: identityOrgID, GroupBy: ptr(gen.UsageGroupBy(groupBy)),
+		Rollup: gen.UsageRollup(p.Rollup), Since: since, Until: until,
 	}
 	var credits float64
 	for b := since.Truncate(step); b.Before(until); b = b.Add(step) {
@@ -106,7 +106,7 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 			Bucket: b.Format(timeLayout), CallCount: calls, Credits: ptr(c),
 			InputTokens: calls * 4000, OutputTokens: calls * 500, GroupValue: ptr(value),
 		}
-		if groupBy == gen.ListUsageParamsGroupByModel {
+		if groupBy == gen.UsageGroupByModel {
 			bucket.Model = ptr(value)
 		}
 		resp.Buckets = append(resp.Buckets, bucket)

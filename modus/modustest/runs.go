@@ -345,15 +345,15 @@ func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) 
 	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
 }
 
-func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *gen.GetAutomationRunResponseDto {
+func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *gen.AutomationRunDto {
 	temporal := st.newUUID().String()
 	if workflowID == "" {
 		st.seq++
 		workflowID = fmt.Sprintf("wf_%d_run_%d", a.dto.ID, st.seq)
 	}
-	ar := &gen.GetAutomationRunResponseDto{
+	ar := &gen.AutomationRunDto{
 		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
-		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
+		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: gen.RunStatus(status), Summary: &summary,
 		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
 	}
 	if status != "running" && status != "awaiting_human" {
@@ -383,7 +383,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		if p.Search != nil && !containsFold(ar.AgentName, *p.Search) {
 			continue
 		}
-		counts[ar.Status]++
+		counts[string(ar.Status)]++
 		counts["all_executions"]++
 		if p.Status != nil && *p.Status != "all_executions" && *p.Status != ar.Status {
 			continue
@@ -399,7 +399,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 	if err != nil {
 		return nil, err
 	}
-	c := gen.ListAutomationRunsResponseDto_Counts{
+	c := gen.AutomationRunCountsDto{
 		AllExecutions: ptr(counts["all_executions"]), AwaitingHuman: ptr(counts["awaiting_human"]),
 		Completed: ptr(counts["completed"]), Error: ptr(counts["error"]), Running: ptr(counts["running"]),
 	}

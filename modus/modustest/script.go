@@ -51,7 +51,7 @@ func eventStep(terminal bool, build func(r *run) any) Step {
 // Token streams a token event: a piece of the answer's text.
 func Token(text string) Step {
 	return eventStep(false, func(*run) any {
-		return gen.TokenRunEvent{Type: gen.TokenRunEventTypeToken, Content: text}
+		return gen.TokenRunEvent{Type: gen.RunEventTypeToken, Content: text}
 	})
 }
 
@@ -59,7 +59,7 @@ func Token(text string) Step {
 // a run of CreateRun, its thread id).
 func Done() Step {
 	return eventStep(true, func(r *run) any {
-		d := gen.DoneRunEvent{Type: gen.DoneRunEventTypeDone, RunID: r.id}
+		d := gen.DoneRunEvent{Type: gen.RunEventTypeDone, RunID: r.id}
 		if r.kind == "run" {
 			d.ThreadID = ptr(r.threadID)
 		}
@@ -70,7 +70,7 @@ func Done() Step {
 // Error streams an error event with message; it ends the run.
 func Error(message string) Step {
 	return eventStep(true, func(*run) any {
-		return gen.ErrorRunEvent{Type: gen.ErrorRunEventTypeError, Error: message}
+		return gen.ErrorRunEvent{Type: gen.RunEventTypeError, Message: message}
 	})
 }
 
@@ -78,7 +78,7 @@ func Error(message string) Step {
 // naming the run; it ends the run.
 func Cancelled() Step {
 	return eventStep(true, func(r *run) any {
-		return gen.CancelledRunEvent{Type: gen.CancelledRunEventTypeCancelled, RunIDs: []string{r.id}, Timestamp: r.ms}
+		return gen.CancelledRunEvent{Type: gen.RunEventTypeCancelled, RunIDs: []string{r.id}, Timestamp: r.ms}
 	})
 }
 
@@ -86,7 +86,7 @@ func Cancelled() Step {
 // (info or warning in the spec; any string is sent as given).
 func Notice(severity, message string) Step {
 	return eventStep(false, func(*run) any {
-		return gen.NoticeRunEvent{Type: gen.NoticeRunEventTypeNotice, Severity: gen.NoticeRunEventSeverity(severity), Message: message}
+		return gen.NoticeRunEvent{Type: gen.RunEventTypeNotice, Severity: gen.NoticeRunEventSeverity(severity), Message: message}
 	})
 }
 
@@ -94,7 +94,7 @@ func Notice(severity, message string) Step {
 // connection open.
 func Heartbeat() Step {
 	return eventStep(false, func(r *run) any {
-		return gen.HeartbeatRunEvent{Type: gen.HeartbeatRunEventTypeHeartbeat, Timestamp: ptr(r.ms)}
+		return gen.HeartbeatRunEvent{Type: gen.RunEventTypeHeartbeat, Timestamp: ptr(r.ms)}
 	})
 }
 
@@ -102,7 +102,7 @@ func Heartbeat() Step {
 // input (any JSON value, nil for none).
 func ToolStart(name, callID string, input any) Step {
 	return eventStep(false, func(*run) any {
-		return gen.ToolStartRunEvent{Type: gen.ToolStartRunEventTypeToolStart, ToolName: &name, ToolCallID: &callID, Input: input}
+		return gen.ToolStartRunEvent{Type: gen.RunEventTypeToolStart, ToolName: &name, ToolCallID: &callID, Input: input}
 	})
 }
 
@@ -110,7 +110,7 @@ func ToolStart(name, callID string, input any) Step {
 // output (any JSON value, nil for none).
 func ToolEnd(name, callID string, output any) Step {
 	return eventStep(false, func(*run) any {
-		return gen.ToolEndRunEvent{Type: gen.ToolEndRunEventTypeToolEnd, ToolName: &name, ToolCallID: &callID, Output: output}
+		return gen.ToolEndRunEvent{Type: gen.RunEventTypeToolEnd, ToolName: &name, ToolCallID: &callID, Output: output}
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
-	"github.com/oapi-codegen/nullable"
 )
 
 // The Seed methods put data into the server directly, so that a test can
@@ -63,13 +62,13 @@ type SkillSeed struct {
 // types other than note, link and saved_query behave as integration items:
 // deleting them answers 422.
 type ContextItemSeed struct {
-	ContextType  string         // required, such as note or salesforce_object_field
-	Content      map[string]any // copied; JSON shapes ([]any, float64)
-	Description  string         // optional
-	DataPath     []string       // where the item sits, such as notes/title
-	Topics       []string       // tags the topics filter matches
-	ConnectionID string         // source connection; empty for user items
-	UserFeedback string         // negative, neutral (default) or positive
+	ContextType  modus.ContextItemKind // required, such as modus.KindNote or "salesforce_object_field"
+	Content      map[string]any        // copied; JSON shapes ([]any, float64)
+	Description  string                // optional
+	DataPath     []string              // where the item sits, such as notes/title
+	Topics       []string              // tags the topics filter matches
+	ConnectionID string                // source connection; empty for user items
+	UserFeedback modus.UserFeedback    // negative, neutral (default) or positive
 }
 
 // SeedAgent adds an agent and returns it (draft view); an empty Name or
@@ -155,9 +154,9 @@ func (s *Server) seedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	if in.ContextType == "" {
 		return modus.ContextItem{}, fmt.Errorf("ContextType is required")
 	}
-	fb := gen.ContextItemDtoUserFeedback(in.UserFeedback)
+	fb := in.UserFeedback
 	if fb == "" {
-		fb = gen.ContextItemDtoUserFeedbackNeutral
+		fb = gen.UserFeedbackNeutral
 	}
 	if !fb.Valid() {
 		return modus.ContextItem{}, fmt.Errorf("invalid UserFeedback %q", in.UserFeedback)
@@ -222,7 +221,7 @@ func (s *Server) seedMemory(skillID int64, memory string, metadata map[string]an
 func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
+	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: ptr(name), Type: ptr(typ)}
 	s.state.connections = append(s.state.connections, c)
 	return c
 }
@@ -230,7 +229,7 @@ func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connectio
 // SeedAgentRun adds a run summary to an agent's history and returns it,
 // with a status such as running, awaiting_human, completed, error or
 // cancelled. An agent that does not exist (or is deleted) fails tb.
-func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status string) modus.AgentRun {
+func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status modus.RunStatus) modus.AgentRun {
 	helper(tb)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -238,7 +237,7 @@ func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status string) modus
 	if err != nil {
 		return must(tb, "SeedAgentRun", modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID))
 	}
-	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
+	ar := s.state.addAgentRun(a, string(status), "seeded run", "manual", now().Add(-time.Minute), "")
 	return *ar
 }
 

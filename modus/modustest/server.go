@@ -231,7 +231,7 @@ type state struct {
 	connections []gen.ConnectionDto
 	runs        map[string]*run
 	idem        map[string]*run
-	agentRuns   []*gen.GetAutomationRunResponseDto
+	agentRuns   []*gen.AutomationRunDto
 }
 
 func newState() *state {

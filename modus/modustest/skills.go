@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -48,8 +48,8 @@ func (s *skill) remove() { s.softDelete() }
 
 // snapshot records the current draft under its variation id.
 func (s *skill) snapshot() {
-	if id, err := s.dto.DraftVariationID.Get(); err == nil && s.draft != nil {
-		s.history[id] = *s.draft
+	if id := s.dto.DraftVariationID; id != nil && s.draft != nil {
+		s.history[*id] = *s.draft
 	}
 }
 
@@ -79,7 +79,7 @@ func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycle
 		GroupPermissions: map[string]gen.GroupPermissionDto{},
 		Guardrails:       []string{},
 		SharedWith:       []gen.SharedUserDto{},
-		Visibility:       gen.AccessConfigDtoVisibilityShared,
+		Visibility:       gen.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
@@ -90,7 +90,7 @@ func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycle
 		Slug: slugify(in.Name, id), Status: gen.ResourceLifecycleStatusDraft, HasUnpublishedChanges: true,
 	})
 	if in.Description != nil {
-		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
+		s.dto.Description = ptr(*in.Description)
 	}
 	v := gen.SkillVariationDto{
 		ConnectionSet: nonNil(in.ConnectionSet), ContextSelections: nonNil(in.ContextSelections),
@@ -105,7 +105,7 @@ func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycle
 		v.ExpectedOutput = *in.ExpectedOutput
 	}
 	s.draft = &v
-	s.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	s.dto.DraftVariationID = ptr(st.newUUID())
 	s.snapshot()
 	st.skills[id] = s
 	if status == gen.ResourceLifecycleStatusActive {
@@ -185,7 +185,7 @@ func skillFields(s *skill, in *gen.UpdateSkillDto) []field {
 		{"accessConfig", in.AccessConfig != nil, func() { s.keepOwner(func() { s.dto.AccessConfig = *in.AccessConfig }) }},
 		{"connectionSet", in.ConnectionSet != nil, func() { s.draft.ConnectionSet = in.ConnectionSet }},
 		{"contextSelections", in.ContextSelections != nil, func() { s.draft.ContextSelections = in.ContextSelections }},
-		{"description", in.Description != nil, func() { s.dto.Description = nullable.NewNullableWithValue(*in.Description) }},
+		{"description", in.Description != nil, func() { s.dto.Description = ptr(*in.Description) }},
 		{"evaluations", in.Evaluations != nil, func() { s.draft.Evaluations = in.Evaluations }},
 		{"expectedOutput", in.ExpectedOutput != nil, func() { s.draft.ExpectedOutput = *in.ExpectedOutput }},
 		{"instructions", in.Instructions != nil, func() { s.draft.Instructions = in.Instructions }},

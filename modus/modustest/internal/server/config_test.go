@@ -33,6 +33,7 @@ func TestConfigNamesTypesAsGen(t *testing.T) {
 		t.Fatal("the server config has no user templates: its models would be a second copy of gen's")
 	}
 	delete(srvOut, "user-templates")
+	delete(genOut, "user-templates") // gen's own (its imports) do not name types
 	if !reflect.DeepEqual(genOut, srvOut) {
 		t.Errorf("output-options differ:\ngen:    %v\nserver: %v", genOut, srvOut)
 	}

@@ -22,14 +22,8 @@ import (
 // AccessConfigDto is gen.AccessConfigDto.
 type AccessConfigDto = gen.AccessConfigDto
 
-// AccessConfigDtoVisibility is gen.AccessConfigDtoVisibility.
-type AccessConfigDtoVisibility = gen.AccessConfigDtoVisibility
-
 // AgentAccessConfigDto is gen.AgentAccessConfigDto.
 type AgentAccessConfigDto = gen.AgentAccessConfigDto
-
-// AgentAccessConfigDtoVisibility is gen.AgentAccessConfigDtoVisibility.
-type AgentAccessConfigDtoVisibility = gen.AgentAccessConfigDtoVisibility
 
 // AgentDeployResponseDto is gen.AgentDeployResponseDto.
 type AgentDeployResponseDto = gen.AgentDeployResponseDto
@@ -79,9 +73,6 @@ type AutomationRunSource = gen.AutomationRunSource
 // CancelledRunEvent is gen.CancelledRunEvent.
 type CancelledRunEvent = gen.CancelledRunEvent
 
-// CancelledRunEventType is gen.CancelledRunEventType.
-type CancelledRunEventType = gen.CancelledRunEventType
-
 // ComposeSkillContextRequestDto is gen.ComposeSkillContextRequestDto.
 type ComposeSkillContextRequestDto = gen.ComposeSkillContextRequestDto
 
@@ -99,9 +90,6 @@ type ContextItemDto = gen.ContextItemDto
 
 // ContextItemDto_LastUpdateMetadata is gen.ContextItemDto_LastUpdateMetadata.
 type ContextItemDto_LastUpdateMetadata = gen.ContextItemDto_LastUpdateMetadata
-
-// ContextItemDtoUserFeedback is gen.ContextItemDtoUserFeedback.
-type ContextItemDtoUserFeedback = gen.ContextItemDtoUserFeedback
 
 // ContextItemKind is gen.ContextItemKind.
 type ContextItemKind = gen.ContextItemKind
@@ -166,9 +154,6 @@ type DeploySkillDto = gen.DeploySkillDto
 // DoneRunEvent is gen.DoneRunEvent.
 type DoneRunEvent = gen.DoneRunEvent
 
-// DoneRunEventType is gen.DoneRunEventType.
-type DoneRunEventType = gen.DoneRunEventType
-
 // ErrorEnvelopeDto is gen.ErrorEnvelopeDto.
 type ErrorEnvelopeDto = gen.ErrorEnvelopeDto
 
@@ -178,14 +163,11 @@ type ErrorResponseDto = gen.ErrorResponseDto
 // ErrorRunEvent is gen.ErrorRunEvent.
 type ErrorRunEvent = gen.ErrorRunEvent
 
-// ErrorRunEventType is gen.ErrorRunEventType.
-type ErrorRunEventType = gen.ErrorRunEventType
+// AutomationRunDto is gen.AutomationRunDto.
+type AutomationRunDto = gen.AutomationRunDto
 
-// GetAutomationRunResponseDto is gen.GetAutomationRunResponseDto.
-type GetAutomationRunResponseDto = gen.GetAutomationRunResponseDto
-
-// GetAutomationRunResponseDtoStatusReason is gen.GetAutomationRunResponseDtoStatusReason.
-type GetAutomationRunResponseDtoStatusReason = gen.GetAutomationRunResponseDtoStatusReason
+// RunStatusReason is gen.RunStatusReason.
+type RunStatusReason = gen.RunStatusReason
 
 // GroupPermissionDto is gen.GroupPermissionDto.
 type GroupPermissionDto = gen.GroupPermissionDto
@@ -193,17 +175,14 @@ type GroupPermissionDto = gen.GroupPermissionDto
 // HeartbeatRunEvent is gen.HeartbeatRunEvent.
 type HeartbeatRunEvent = gen.HeartbeatRunEvent
 
-// HeartbeatRunEventType is gen.HeartbeatRunEventType.
-type HeartbeatRunEventType = gen.HeartbeatRunEventType
-
 // ListAgentsResponseDto is gen.ListAgentsResponseDto.
 type ListAgentsResponseDto = gen.ListAgentsResponseDto
 
 // ListAutomationRunsResponseDto is gen.ListAutomationRunsResponseDto.
 type ListAutomationRunsResponseDto = gen.ListAutomationRunsResponseDto
 
-// ListAutomationRunsResponseDto_Counts is gen.ListAutomationRunsResponseDto_Counts.
-type ListAutomationRunsResponseDto_Counts = gen.ListAutomationRunsResponseDto_Counts
+// AutomationRunCountsDto is gen.AutomationRunCountsDto.
+type AutomationRunCountsDto = gen.AutomationRunCountsDto
 
 // ListConnectionsResponseDto is gen.ListConnectionsResponseDto.
 type ListConnectionsResponseDto = gen.ListConnectionsResponseDto
@@ -226,12 +205,6 @@ type ListSkillsResponseDto = gen.ListSkillsResponseDto
 // ListUsageResponseDto is gen.ListUsageResponseDto.
 type ListUsageResponseDto = gen.ListUsageResponseDto
 
-// ListUsageResponseDtoGroupBy is gen.ListUsageResponseDtoGroupBy.
-type ListUsageResponseDtoGroupBy = gen.ListUsageResponseDtoGroupBy
-
-// ListUsageResponseDtoRollup is gen.ListUsageResponseDtoRollup.
-type ListUsageResponseDtoRollup = gen.ListUsageResponseDtoRollup
-
 // LookupContextItemDto is gen.LookupContextItemDto.
 type LookupContextItemDto = gen.LookupContextItemDto
 
@@ -253,9 +226,6 @@ type NoticeRunEvent = gen.NoticeRunEvent
 // NoticeRunEventSeverity is gen.NoticeRunEventSeverity.
 type NoticeRunEventSeverity = gen.NoticeRunEventSeverity
 
-// NoticeRunEventType is gen.NoticeRunEventType.
-type NoticeRunEventType = gen.NoticeRunEventType
-
 // PatchSkillMCPConfigDto is gen.PatchSkillMCPConfigDto.
 type PatchSkillMCPConfigDto = gen.PatchSkillMCPConfigDto
 
@@ -276,6 +246,9 @@ type RunEvent = gen.RunEvent
 
 // RunEventType is gen.RunEventType.
 type RunEventType = gen.RunEventType
+
+// RunStatus is gen.RunStatus.
+type RunStatus = gen.RunStatus
 
 // SearchMemoriesRequestDto is gen.SearchMemoriesRequestDto.
 type SearchMemoriesRequestDto = gen.SearchMemoriesRequestDto
@@ -307,20 +280,11 @@ type SkillVariationDto = gen.SkillVariationDto
 // TokenRunEvent is gen.TokenRunEvent.
 type TokenRunEvent = gen.TokenRunEvent
 
-// TokenRunEventType is gen.TokenRunEventType.
-type TokenRunEventType = gen.TokenRunEventType
-
 // ToolEndRunEvent is gen.ToolEndRunEvent.
 type ToolEndRunEvent = gen.ToolEndRunEvent
 
-// ToolEndRunEventType is gen.ToolEndRunEventType.
-type ToolEndRunEventType = gen.ToolEndRunEventType
-
 // ToolStartRunEvent is gen.ToolStartRunEvent.
 type ToolStartRunEvent = gen.ToolStartRunEvent
-
-// ToolStartRunEventType is gen.ToolStartRunEventType.
-type ToolStartRunEventType = gen.ToolStartRunEventType
 
 // ToolsetDto is gen.ToolsetDto.
 type ToolsetDto = gen.ToolsetDto
@@ -352,9 +316,6 @@ type UpdateAgentDto = gen.UpdateAgentDto
 // UpdateContextItemDto is gen.UpdateContextItemDto.
 type UpdateContextItemDto = gen.UpdateContextItemDto
 
-// UpdateContextItemDtoUserFeedback is gen.UpdateContextItemDtoUserFeedback.
-type UpdateContextItemDtoUserFeedback = gen.UpdateContextItemDtoUserFeedback
-
 // UpdateContextItemResponseDto is gen.UpdateContextItemResponseDto.
 type UpdateContextItemResponseDto = gen.UpdateContextItemResponseDto
 
@@ -367,11 +328,23 @@ type UpdateSkillDto = gen.UpdateSkillDto
 // UsageBucketDto is gen.UsageBucketDto.
 type UsageBucketDto = gen.UsageBucketDto
 
+// UsageGroupBy is gen.UsageGroupBy.
+type UsageGroupBy = gen.UsageGroupBy
+
+// UsageRollup is gen.UsageRollup.
+type UsageRollup = gen.UsageRollup
+
 // UsageTotalsDto is gen.UsageTotalsDto.
 type UsageTotalsDto = gen.UsageTotalsDto
 
+// UserFeedback is gen.UserFeedback.
+type UserFeedback = gen.UserFeedback
+
 // VariationView is gen.VariationView.
 type VariationView = gen.VariationView
+
+// Visibility is gen.Visibility.
+type Visibility = gen.Visibility
 
 // WorkflowActionDto is gen.WorkflowActionDto.
 type WorkflowActionDto = gen.WorkflowActionDto
@@ -430,9 +403,6 @@ type ExecuteWorkflowActionParams = gen.ExecuteWorkflowActionParams
 // ListAgentsParams is gen.ListAgentsParams.
 type ListAgentsParams = gen.ListAgentsParams
 
-// ListAgentsParamsType is gen.ListAgentsParamsType.
-type ListAgentsParamsType = gen.ListAgentsParamsType
-
 // GetAgentParams is gen.GetAgentParams.
 type GetAgentParams = gen.GetAgentParams
 
@@ -480,12 +450,6 @@ type UpdateMemoryParams = gen.UpdateMemoryParams
 
 // ListUsageParams is gen.ListUsageParams.
 type ListUsageParams = gen.ListUsageParams
-
-// ListUsageParamsRollup is gen.ListUsageParamsRollup.
-type ListUsageParamsRollup = gen.ListUsageParamsRollup
-
-// ListUsageParamsGroupBy is gen.ListUsageParamsGroupBy.
-type ListUsageParamsGroupBy = gen.ListUsageParamsGroupBy
 
 // CreateRunJSONRequestBody is gen.CreateRunJSONRequestBody.
 type CreateRunJSONRequestBody = gen.CreateRunJSONRequestBody
@@ -5052,7 +5016,7 @@ type GetAgentRunResponseObject interface {
 	VisitGetAgentRunResponse(w http.ResponseWriter) error
 }
 
-type GetAgentRun200JSONResponse GetAutomationRunResponseDto
+type GetAgentRun200JSONResponse AutomationRunDto
 
 func (response GetAgentRun200JSONResponse) VisitGetAgentRunResponse(w http.ResponseWriter) error {
 
