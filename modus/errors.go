@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -86,7 +87,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.RequestID)
 		b.WriteByte(']')
 	}
-	return b.String()
+	return printable(b.String())
 }
 
 // Is makes errors.Is(err, ErrNotFound) and the other sentinels match by
@@ -178,6 +179,35 @@ func snippet(b []byte, n int) string {
 	return s
 }
 
+// printable makes s one printable line for an Error method: invalid UTF-8
+// becomes U+FFFD, and control characters (newlines and terminal escape
+// sequences included), format characters such as bidirectional overrides and
+// other non-graphic runes are written as Go escapes (\x1b, \n, \u202e). Text
+// from a server reaches error messages, and from there logs and terminals.
+// The raw bytes stay in the error's fields.
+func printable(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= ' ' && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return s // the common case: plain ASCII, no copy
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for _, r := range s[i:] { // invalid bytes range as utf8.RuneError
+		switch {
+		case r == utf8.RuneError || r == ' ' || unicode.IsGraphic(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r) // '\x1b', '\u202e', '\n'
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
@@ -216,7 +246,7 @@ func (e *TransportError) Error() string {
 	if e.Err != nil {
 		msg = unwrapURLError(e.Err).Error()
 	}
-	return "modus: " + e.Method + " " + e.Host + e.Path + ": " + msg
+	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg)
 }
 
 // unwrapURLError drops the *url.Error layer, whose text repeats the URL.
@@ -251,8 +281,8 @@ type DecodeError struct {
 
 // Error reports the status, the JSON error and the start of the body.
 func (e *DecodeError) Error() string {
-	return "modus: cannot decode " + strconv.Itoa(e.StatusCode) + " response (" + e.ContentType + "): " +
-		e.Err.Error() + "; body: " + strconv.Quote(snippet(e.Body, 200))
+	return printable("modus: cannot decode " + strconv.Itoa(e.StatusCode) + " response (" + e.ContentType + "): " +
+		e.Err.Error() + "; body: " + strconv.Quote(snippet(e.Body, 200)))
 }
 
 // Unwrap returns the JSON error.

@@ -107,14 +107,14 @@ func (e *StreamInterruptedError) Error() string {
 		cause = e.Err.Error()
 	}
 	if e.RunID == "" {
-		return "modus: run stream interrupted before its run id was known, cannot resume: " + cause
+		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
 	}
 	after := "before any event"
 	if e.LastEventID != "" {
 		after = "after event " + strconv.Quote(e.LastEventID)
 	}
-	return "modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
-		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause
+	return printable("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
+		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
 }
 
 // Unwrap returns the last failure.
