@@ -217,10 +217,12 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent = "modus-go/" + Version + " go/" + runtime.Version()
 	}
 
+	doer := newRetryDoer(httpClient, s.call.maxRetries, s.call.timeout)
+	doer.maxBody = s.call.maxBody
 	c := &Client{
 		apiURL:    baseURL,
 		agentURL:  agentURL,
-		doer:      newRetryDoer(httpClient, s.call.maxRetries, s.call.timeout),
+		doer:      doer,
 		key:       newAPIKey(key),
 		userAgent: userAgent,
 		orgID:     orgID,

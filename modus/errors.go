@@ -55,8 +55,12 @@ type Error struct {
 	// Info holds operation-specific details, such as missing scopes.
 	Info map[string]any
 	// RetryAfter is the wait the server asked for in a Retry-After header
-	// (0 when there was none).
+	// (0 when there was none, or when it asked for no wait: see
+	// RetryAfterSet).
 	RetryAfter time.Duration
+	// RetryAfterSet reports whether the answer had a valid Retry-After
+	// header, which tells "Retry-After: 0" from no header.
+	RetryAfterSet bool
 	// Body is the raw response body, at most 64 KiB.
 	Body []byte
 }
@@ -120,7 +124,7 @@ func newError(resp *http.Response) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &Error{StatusCode: resp.StatusCode, Body: body}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-		e.RetryAfter = d
+		e.RetryAfter, e.RetryAfterSet = d, true
 	}
 	parseErrorBody(e, body)
 	if e.RequestID == "" {

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -60,6 +63,193 @@ func TestErrorStringsArePrintable(t *testing.T) {
 	}
 	assert.Equal(t, "plain ascii", printable("plain ascii"))
 	assert.Equal(t, "é ü 日本", printable("é ü 日本"))
-	
-	
+
+}
+
+// Item 1: a 2xx body over the limit is a typed error, found before reading
+// when Content-Length announces it and after at most limit+1 bytes when not.
+func TestResponseSizeLimit(t *testing.T) {
+	var written atomic.Int64
+	var requests atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		switch r.URL.Path {
+		case "/announced":
+			w.Header().Set("Content-Length", strconv.Itoa(900<<20))
+			io.WriteString(w, `{"id":1,"name":"`)
+		case "/chunked":
+			chunk := []byte(strings.Repeat("x", 64<<10))
+			io.WriteString(w, `{"id":1,"name":"`)
+			for range 1600 { // 100 MiB if the client read it all
+				n, err := w.Write(chunk)
+				written.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		case "/small":
+			io.WriteString(w, `{"id":1,"name":"`+strings.Repeat("y", 1000)+`"}`)
+		}
+	})
+	c, _ := newTestClient(t, srv, WithMaxResponseSize(1<<20))
+	for _, path := range []string{"/announced", "/chunked"} {
+		requests.Store(0)
+		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", path, nil))
+		require.ErrorIs(t, err, ErrResponseTooLarge, path)
+		var e *ResponseTooLargeError
+		require.True(t, errors.As(err, &e), "%v", err)
+		assert.Equal(t, int64(1<<20), e.Limit)
+		assert.Equal(t, 200, e.StatusCode)
+		assert.Contains(t, err.Error(), "GET ")
+		assert.Equal(t, int32(1), requests.Load(), "not retried: the same answer would come back")
+	}
+	assert.Less(t, written.Load(), int64(40<<20), "the client stopped reading at the limit")
+
+	v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/small", nil))
+	require.NoError(t, err)
+	assert.Len(t, v.Name, 1000)
+
+	// A call can lower (or raise) the client's limit.
+	_, err = do[thing](context.Background(), c, []Option{WithMaxResponseSize(100)}, rawSend(c, "GET", "/small", nil))
+	require.ErrorIs(t, err, ErrResponseTooLarge)
+	_, err = NewClient(WithAPIKey(testKey), WithMaxResponseSize(0))
+	require.Error(t, err)
+}
+
+// Item 2: an empty or null 2xx body where a value is due is a *DecodeError.
+func TestEmptyOrNullBodyIsDecodeError(t *testing.T) {
+	for _, body := range []string{"", "null", "  null\n", "\n"} {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, body)
+		})
+		c, _ := newTestClient(t, srv)
+		v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		var de *DecodeError
+		require.True(t, errors.As(err, &de), "body %q: %v, %v", body, v, err)
+		assert.Nil(t, v)
+		assert.Equal(t, 200, de.StatusCode)
+		// The 204 operations return only their error.
+		require.NoError(t, doNoContent(context.Background(), c, nil, rawSend(c, "DELETE", "/x", nil)))
+	}
+}
+
+// breakBody answers with a body cut short: the connection breaks after
+// the headers and the start of the body.
+func breakBody(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", "100")
+	w.WriteHeader(200)
+	io.WriteString(w, `{"id":1,`)
+	w.(http.Flusher).Flush()
+	panic(http.ErrAbortHandler)
+}
+
+// Item 6: a body read that breaks is retried like a failed exchange, within
+// the same budget, and only where a retry is safe.
+func TestBrokenBodyRetried(t *testing.T) {
+	var n atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			breakBody(w)
+		}
+		io.WriteString(w, `{"id":1,"name":"ok"}`)
+	})
+	c, rec := newTestClient(t, srv)
+	v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	require.NoError(t, err)
+	assert.Equal(t, "ok", v.Name)
+	assert.Equal(t, int32(2), n.Load())
+	assert.Equal(t, []time.Duration{backoffBase}, rec.get())
+
+	// Every attempt breaks: the budget (2 retries) is shared.
+	var m atomic.Int32
+	srv = newServer(t, func(w http.ResponseWriter, r *http.Request) { m.Add(1); breakBody(w) })
+	c, _ = newTestClient(t, srv)
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	var te *TransportError
+	require.True(t, errors.As(err, &te), "%v", err)
+	assert.Equal(t, int32(3), m.Load())
+
+	// A POST without an idempotency key may have acted: not retried.
+	m.Store(0)
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "POST", "/x", []byte(`{}`)))
+	require.True(t, errors.As(err, &te), "%v", err)
+	assert.Equal(t, int32(1), m.Load())
+}
+
+// Item 12: a wait that cannot end before the deadline is not started; the
+// last answer comes back at once as an *Error.
+func TestRetryRespectsDeadline(t *testing.T) {
+	var n atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Retry-After", r.URL.Query().Get("ra"))
+		writeError(w, 503, "INTERNAL_ERROR", "INTERNAL", "busy", "")
+	})
+	c, rec := newTestClient(t, srv, WithMaxRetries(3))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := do[thing](ctx, c, nil, rawSend(c, "GET", "/x?ra=30", nil))
+	var e *Error
+	require.True(t, errors.As(err, &e), "%v", err)
+	assert.Equal(t, 503, e.StatusCode)
+	assert.Equal(t, 30*time.Second, e.RetryAfter)
+	assert.Equal(t, int32(1), n.Load(), "no retry that the deadline would cut")
+	assert.Empty(t, rec.get(), "no wait started")
+
+	// A backoff too long for the deadline is not started either.
+	n.Store(0)
+	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	_, err = do[thing](short, c, nil, rawSend(c, "GET", "/x", nil))
+	require.True(t, errors.As(err, &e), "%v", err)
+	assert.Equal(t, int32(1), n.Load())
+
+	// "Retry-After: 0" and no header are told apart.
+	c, _ = newTestClient(t, srv, WithMaxRetries(0))
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x?ra=0", nil))
+	require.True(t, errors.As(err, &e))
+	assert.True(t, e.RetryAfterSet)
+	assert.Zero(t, e.RetryAfter)
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	require.True(t, errors.As(err, &e))
+	assert.False(t, e.RetryAfterSet)
+}
+
+// Item 7: the per-attempt timeout bounds the wait for a stream's headers,
+// never its body.
+func TestStreamHeaderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("x") == "" && strings.HasSuffix(r.URL.Path, "/silent/stream") {
+			select { // never answers
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		sseHeaders(w)
+		w.(http.Flusher).Flush()
+		time.Sleep(600 * time.Millisecond) // slower than the timeout, after the headers
+		writeFlush(w, frame("1-0", `{"type":"done","runId":"slow"}`))
+	})
+	defer close(release)
+	c, _ := newTestClient(t, srv, WithRequestTimeout(300*time.Millisecond), WithMaxRetries(0))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Runs.Stream(ctx, "silent", "")
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 3*time.Second, "the header wait was bounded")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var te *TransportError
+	assert.True(t, errors.As(err, &te), "%v", err)
+	assert.NoError(t, ctx.Err())
+
+	s, err := c.Runs.Stream(ctx, "slow", "")
+	require.NoError(t, err)
+	defer s.Close()
+	evs := drain(s)
+	require.NoError(t, s.Err())
+	require.Len(t, evs, 1)
 }

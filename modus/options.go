@@ -71,6 +71,7 @@ type callConfig struct {
 	timeout        time.Duration // per attempt; 0 = none
 	headers        http.Header   // slices are clipped: an Add on a request never writes into them
 	idempotencyKey string
+	maxBody        int64 // largest 2xx body of a unary call; 0 = DefaultMaxResponseSize
 	// stream holds the run-stream settings (WithStreamReconnects,
 	// WithMaxEventSize; see stream.go); zero means the defaults.
 	stream streamConfig
@@ -209,6 +210,21 @@ func WithRequestTimeout(d time.Duration) Option {
 	return Option{name: "WithRequestTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.timeout = d
 		s.timeoutSet = true
+		return nil
+	}}
+}
+
+// WithMaxResponseSize sets the largest 2xx body a unary call reads, in
+// bytes (default DefaultMaxResponseSize, 64 MiB). A larger body is an error
+// matching ErrResponseTooLarge, found without reading it when the server
+// announces its length. Run streams are bounded per event instead (see
+// WithMaxEventSize). Client or call.
+func WithMaxResponseSize(n int64) Option {
+	if n <= 0 {
+		return optionError("WithMaxResponseSize", fmt.Errorf("modus: WithMaxResponseSize: want a positive size, got %d", n))
+	}
+	return Option{name: "WithMaxResponseSize", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.maxBody = n
 		return nil
 	}}
 }

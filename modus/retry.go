@@ -1,6 +1,7 @@
 package modus
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -34,6 +35,7 @@ type retryDoer struct {
 	next       HTTPDoer
 	maxRetries int
 	timeout    time.Duration
+	maxBody    int64 // 2xx body limit of unary calls; 0 = DefaultMaxResponseSize
 
 	// Injectable for tests.
 	sleep  func(ctx context.Context, d time.Duration) error // returns ctx.Err() if ctx ends first
@@ -52,28 +54,45 @@ func newRetryDoer(next HTTPDoer, maxRetries int, timeout time.Duration) *retryDo
 	}
 }
 
+// attemptPlan is what Do decides once per request.
+type attemptPlan struct {
+	maxRetries int
+	timeout    time.Duration // per attempt; for a stream, until its headers
+	maxBody    int64
+	stream     bool
+	safe       bool // may be sent again after reaching the server
+	hasBody    bool
+}
+
+func (d *retryDoer) plan(req *http.Request) attemptPlan {
+	p := attemptPlan{maxRetries: d.maxRetries, timeout: d.timeout, maxBody: d.maxBody}
+	if cfg, ok := req.Context().Value(callKey{}).(*callConfig); ok {
+		p.maxRetries, p.timeout, p.maxBody = cfg.maxRetries, cfg.timeout, cfg.maxBody
+	}
+	if p.maxBody <= 0 {
+		p.maxBody = DefaultMaxResponseSize
+	}
+	p.stream = isStreamRequest(req)
+	p.hasBody = req.Body != nil && req.Body != http.NoBody
+	if p.hasBody && req.GetBody == nil {
+		p.maxRetries = 0 // the body cannot be sent twice
+	}
+	p.safe = retriesFreely(req)
+	return p
+}
+
 // Do sends req, retrying as NewClient documents. The returned response is
 // the first one not retried (which may be non-2xx: the caller turns it into
-// an *Error); closing its body releases the per-attempt timeout. Errors are
-// *TransportError.
+// an *Error). The 2xx body of a unary call is read here, inside the retry
+// loop and within its size limit, and handed over in memory; a stream's body
+// is left to the caller, and closing it releases the attempt. Errors are
+// *TransportError, or *ResponseTooLargeError.
 func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	maxRetries, timeout := d.maxRetries, d.timeout
-	if cfg, ok := ctx.Value(callKey{}).(*callConfig); ok {
-		maxRetries, timeout = cfg.maxRetries, cfg.timeout
-	}
-	if isStreamRequest(req) {
-		timeout = 0 // a stream lives as long as its context, not an attempt
-	}
-	hasBody := req.Body != nil && req.Body != http.NoBody
-	if hasBody && req.GetBody == nil {
-		maxRetries = 0 // the body cannot be sent twice
-	}
-	safe := retriesFreely(req)
-
+	p := d.plan(req)
 	for attempt := 0; ; attempt++ {
 		areq := req
-		if attempt > 0 && hasBody {
+		if attempt > 0 && p.hasBody {
 			body, err := req.GetBody()
 			if err != nil {
 				return nil, newTransportError(req, fmt.Errorf("rewinding request body for retry: %w", err))
@@ -82,48 +101,119 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 			r.Body = body
 			areq = &r
 		}
-		var cancel context.CancelFunc
-		if timeout > 0 {
-			var actx context.Context
-			actx, cancel = context.WithTimeout(ctx, timeout)
-			areq = areq.WithContext(actx)
-		}
-
-		resp, err := d.next.Do(areq)
-		canRetry := attempt < maxRetries
+		resp, err := d.send(areq, p)
+		canRetry := attempt < p.maxRetries
 		if err != nil {
-			if cancel != nil {
-				cancel()
+			var tooLarge *ResponseTooLargeError
+			if errors.As(err, &tooLarge) {
+				return nil, err
 			}
-			if ctx.Err() != nil || !canRetry || !retryableError(err) || !(safe || neverSent(req, err)) {
+			if ctx.Err() != nil || !canRetry || !retryableError(err) || !(p.safe || neverSent(req, err)) {
 				return nil, newTransportError(req, err)
 			}
-			if werr := d.sleep(ctx, d.backoff(attempt)); werr != nil {
+			wait := d.backoff(attempt)
+			if !fitsDeadline(ctx, wait) {
+				return nil, newTransportError(req, err)
+			}
+			if werr := d.sleep(ctx, wait); werr != nil {
 				return nil, newTransportError(req, fmt.Errorf("%w (while waiting to retry after: %v)", werr, unwrapURLError(err)))
 			}
 			continue
 		}
-
-		if canRetry && safe && retryableStatus(resp.StatusCode) {
-			if wait, ok := d.retryWait(resp, attempt); ok {
-				discard(resp)
-				if cancel != nil {
-					cancel()
-				}
-				if werr := d.sleep(ctx, wait); werr != nil {
-					return nil, newTransportError(req, fmt.Errorf("%w (while waiting to retry after HTTP %d)", werr, resp.StatusCode))
-				}
-				continue
-			}
+		if !canRetry || !p.safe || !retryableStatus(resp.StatusCode) {
+			return resp, nil
 		}
-		if cancel != nil {
-			// The caller still has to read the body under this attempt's
-			// context: cancel only when it is done with it.
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		wait, ok := d.retryWait(resp, attempt)
+		if !ok || !fitsDeadline(ctx, wait) {
+			// The caller gets this answer as an *Error at once rather than
+			// a wait cut short by its deadline.
+			return resp, nil
 		}
-		return resp, nil
+		discard(resp)
+		if werr := d.sleep(ctx, wait); werr != nil {
+			return nil, newTransportError(req, fmt.Errorf("%w (while waiting to retry after HTTP %d)", werr, resp.StatusCode))
+		}
 	}
 }
+
+// fitsDeadline reports whether a wait of d ends before ctx's deadline: a
+// retry that cannot start in time is not waited for.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// send makes one attempt under its timeout. For a unary call it reads a 2xx
+// body into memory (a broken read is then an error of the attempt, retried
+// like any other); for a stream the timeout covers only the wait for the
+// response headers.
+func (d *retryDoer) send(req *http.Request, p attemptPlan) (*http.Response, error) {
+	if p.stream {
+		return d.sendStream(req, p.timeout)
+	}
+	cancel := context.CancelFunc(func() {})
+	if p.timeout > 0 {
+		var actx context.Context
+		actx, cancel = context.WithTimeout(req.Context(), p.timeout)
+		req = req.WithContext(actx)
+	}
+	resp, err := d.next.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// The caller reads the error body under this attempt's context:
+		// cancel only when it is done with it.
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	}
+	body, err := readBody(resp, p.maxBody)
+	resp.Body.Close()
+	cancel()
+	if err != nil {
+		if errors.Is(err, ErrResponseTooLarge) {
+			return nil, newResponseTooLargeError(req, resp.StatusCode, p.maxBody)
+		}
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(body), buf: body}
+	return resp, nil
+}
+
+// sendStream sends a stream request whose response headers must arrive
+// within timeout (0: no bound). The body, a run's events, may then last as
+// long as the caller's context.
+func (d *retryDoer) sendStream(req *http.Request, timeout time.Duration) (*http.Response, error) {
+	actx, cancel := context.WithCancel(req.Context())
+	var timer *time.Timer
+	if timeout > 0 {
+		timer = time.AfterFunc(timeout, cancel)
+	}
+	resp, err := d.next.Do(req.WithContext(actx))
+	if timer != nil && !timer.Stop() && req.Context().Err() == nil {
+		if err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		return nil, fmt.Errorf("no response headers within %s: %w", timeout, context.DeadlineExceeded)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// bufferedBody is a unary response body already read into memory; do takes
+// buf from it without copying.
+type bufferedBody struct {
+	*bytes.Reader
+	buf []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
 
 // backoff is the wait before retry number attempt+1: full jitter over an
 // exponentially growing, capped window.
