@@ -170,18 +170,21 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 
 	httpClient := s.httpClient
-	if hc, ok := httpClient.(*http.Client); ok && hc.Timeout > 0 {
-		// Keep the caller's Timeout for unary calls but off the transport,
-		// where it would also end run streams.
-		if !s.timeoutSet {
-			s.call.timeout, s.timeoutSet = hc.Timeout, true
-		}
-		c := *hc
-		c.Timeout = 0
-		httpClient = &c
-	}
 	if httpClient == nil {
 		httpClient = &http.Client{}
+	}
+	if hc, ok := httpClient.(*http.Client); ok {
+		// A copy: the caller's client stays as it was.
+		hc = withRedirectPolicy(hc)
+		if hc.Timeout > 0 {
+			// Keep the caller's Timeout for unary calls but off the
+			// transport, where it would also end run streams.
+			if !s.timeoutSet {
+				s.call.timeout, s.timeoutSet = hc.Timeout, true
+			}
+			hc.Timeout = 0
+		}
+		httpClient = hc
 	}
 
 	if !s.maxRetriesSet {

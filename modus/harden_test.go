@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -252,4 +253,74 @@ func TestStreamHeaderTimeout(t *testing.T) {
 	evs := drain(s)
 	require.NoError(t, s.Err())
 	require.Len(t, evs, 1)
+}
+
+// Item 4: a redirect loop is not retried, nor is any redirect the policy
+// refuses; the caller's own CheckRedirect still decides.
+func TestRedirectLoopNotRetried(t *testing.T) {
+	var n atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
+	c, rec := newTestClient(t, srv)
+	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/loop", nil))
+	require.ErrorContains(t, err, "stopped after 10 redirects")
+	var te *TransportError
+	require.True(t, errors.As(err, &te), "%v", err)
+	assert.Equal(t, int32(10), n.Load(), "one round of redirects, not one per attempt")
+	assert.Empty(t, rec.get())
+
+	n.Store(0)
+	var policyCalls atomic.Int32
+	mine := errors.New("my policy says no")
+	hc := srv.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { policyCalls.Add(1); return mine }
+	c2, _ := newTestClient(t, srv, WithHTTPClient(hc))
+	_, err = do[thing](context.Background(), c2, nil, rawSend(c2, "GET", "/loop", nil))
+	require.ErrorIs(t, err, mine)
+	assert.Equal(t, int32(1), n.Load())
+	assert.Equal(t, int32(1), policyCalls.Load(), "the caller's CheckRedirect is kept")
+	assert.NotNil(t, hc.CheckRedirect, "the caller's client is not modified")
+}
+
+// Item 5: Authorization is dropped on a redirect to another origin, here
+// the same host name on another port, and kept on the same origin.
+func TestAuthorizationDroppedOnOtherOrigin(t *testing.T) {
+	var got atomic.Value
+	other := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+		io.WriteString(w, `{"id":1}`)
+	})
+	var same atomic.Value
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/x", http.StatusFound) // 127.0.0.1, another port
+		case "/here":
+			http.Redirect(w, r, "/landed", http.StatusFound)
+		case "/landed":
+			same.Store(r.Header.Get("Authorization"))
+			io.WriteString(w, `{"id":2}`)
+		}
+	})
+	c, _ := newTestClient(t, srv)
+	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/away", nil))
+	require.NoError(t, err)
+	assert.Equal(t, "", got.Load(), "the key went to another port")
+	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/here", nil))
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer "+testKey, same.Load())
+
+	assert.True(t, sameOrigin(mustURL("https://a.example"), mustURL("HTTPS://A.example:443/x")))
+	assert.False(t, sameOrigin(mustURL("https://a.example"), mustURL("http://a.example")))
+	assert.False(t, sameOrigin(mustURL("https://a.example"), mustURL("https://sub.a.example")))
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
