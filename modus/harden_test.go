@@ -324,3 +324,34 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// Item 10: stream reconnections and call retries share one list of
+// transient statuses and one backoff.
+func TestReconnectsUseRetryPolicy(t *testing.T) {
+	for _, status := range []int{400, 404, 408, 429, 500, 501, 502, 503, 504, 505} {
+		var gets atomic.Int32
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				sseHeaders(w)
+				writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+				panic(http.ErrAbortHandler)
+			}
+			gets.Add(1)
+			writeError(w, status, "X", "X", "no", "")
+		})
+		c, rec := newTestClient(t, srv, WithStreamReconnects(3))
+		s, err := c.Runs.Create(context.Background(), runReq())
+		require.NoError(t, err)
+		drain(s)
+		require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+		want := int32(1)
+		if retryableStatus(status) {
+			want = 3
+		}
+		assert.Equal(t, want, gets.Load(), "HTTP %d", status)
+		// The same waits as a call's retries (jitter = whole window here).
+		for i, w := range rec.get() {
+			assert.Equal(t, c.doer.backoff(i), w, "HTTP %d, wait %d", status, i)
+		}
+	}
+}

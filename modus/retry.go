@@ -215,8 +215,9 @@ type bufferedBody struct {
 
 func (*bufferedBody) Close() error { return nil }
 
-// backoff is the wait before retry number attempt+1: full jitter over an
-// exponentially growing, capped window.
+// backoff is the wait before retry number attempt+1 of a call, or before
+// reconnection number attempt+1 of a run stream: full jitter over an
+// exponentially growing, capped window. It is the one backoff of the SDK.
 func (d *retryDoer) backoff(attempt int) time.Duration {
 	window := backoffMax
 	if attempt < 5 {
@@ -249,6 +250,8 @@ func retriesFreely(req *http.Request) bool {
 	return req.Header.Get("Idempotency-Key") != ""
 }
 
+// retryableStatus is the one list of transient statuses, for call retries
+// and stream reconnections alike.
 func retryableStatus(code int) bool {
 	switch code {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,

@@ -148,10 +148,12 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s), gives up
 // after WithStreamReconnects attempts in a row without a new event (default
 // DefaultStreamReconnects) and skips events the server replays, so that each
-// event is delivered once, in order. A refused reconnection (4xx other than
-// 408 and 429) ends the stream at once; a 429 or 503 with Retry-After is
-// waited for as asked (up to 60 s). Each attempt is a single request (the
-// client's retries do not multiply them). Every error ending a broken stream
+// event is delivered once, in order. Reconnections follow the rules of call
+// retries: the same transient statuses (408, 429, 500, 502, 503, 504) and
+// the same backoff; any other refusal (a 404 for an unknown run, a 501) ends
+// the stream at once, and a 429 or 503 with Retry-After is waited for as
+// asked (up to 60 s). Each attempt is a single request (the client's
+// retries do not multiply them). Every error ending a broken stream
 // is a *StreamInterruptedError.
 //
 // The run id, needed to resume, comes from the first event that names it,
@@ -478,11 +480,7 @@ func (s *RunStream) stopErr() error {
 // reconnectWait is the wait before reconnection number s.attempts: the
 // server's retry hint (capped) plus full jitter over an exponential window.
 func (s *RunStream) reconnectWait() time.Duration {
-	window := backoffMax
-	if n := s.attempts - 1; n < 5 {
-		window = min(backoffBase<<n, backoffMax)
-	}
-	return min(s.retryHint, maxRetryAfter) + s.c.doer.jitter(window)
+	return min(s.retryHint, maxRetryAfter) + s.c.doer.backoff(s.attempts-1)
 }
 
 // resumeSend is the StreamRun call that resumes after s.lastID.
@@ -497,15 +495,16 @@ func (s *RunStream) resumeSend() sendFunc {
 	}
 }
 
-// transient reports whether a failed reconnection may succeed later:
-// transport failures, 408, 429 and 5xx (after the transport's own retries).
+// transient reports whether a failed reconnection may succeed later, by the
+// rules of call retries: the statuses of retryableStatus, and transport
+// failures that retryableError does not rule out.
 func transient(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout || e.StatusCode == http.StatusTooManyRequests
+		return retryableStatus(e.StatusCode)
 	}
 	var te *TransportError
-	return errors.As(err, &te)
+	return errors.As(err, &te) && retryableError(te.Err)
 }
 
 // idAfter reports whether event id comes after last. Ids of the form
