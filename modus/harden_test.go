@@ -355,3 +355,46 @@ func TestReconnectsUseRetryPolicy(t *testing.T) {
 		}
 	}
 }
+
+// Item 8: a connection that sends nothing for longer than the idle timeout
+// is treated as dropped and resumed with Last-Event-ID.
+func TestStreamIdleResumes(t *testing.T) {
+	var gets atomic.Int32
+	var lastID atomic.Value
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		if r.Method == http.MethodPost {
+			writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+			<-r.Context().Done() // a proxy that stalls silently
+			return
+		}
+		gets.Add(1)
+		lastID.Store(r.Header.Get("Last-Event-ID"))
+		writeFlush(w, frame("1-1", `{"type":"token","content":"b"}`))
+		writeFlush(w, ": heartbeat comment\n\n")
+		time.Sleep(150 * time.Millisecond) // quiet, but less than the limit
+		writeFlush(w, frame("1-2", `{"type":"done","runId":"r"}`))
+	})
+	c, _ := newTestClient(t, srv, WithStreamIdleTimeout(300*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	s, err := c.Runs.Create(ctx, runReq())
+	require.NoError(t, err)
+	res, err := s.Collect()
+	require.NoError(t, err)
+	assert.Equal(t, "ab", res.Text)
+	assert.Equal(t, int32(1), gets.Load())
+	assert.Equal(t, "1-0", lastID.Load())
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	// Turned off, and a stream that gives up reports why.
+	_, err = NewClient(WithAPIKey(testKey), WithStreamIdleTimeout(-1))
+	require.Error(t, err)
+	c, _ = newTestClient(t, srv, WithStreamIdleTimeout(100*time.Millisecond), WithStreamReconnects(0))
+	s, err = c.Runs.Create(ctx, runReq())
+	require.NoError(t, err)
+	drain(s)
+	require.ErrorIs(t, s.Err(), ErrStreamIdle)
+	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+}

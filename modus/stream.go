@@ -24,11 +24,27 @@ import (
 // otherwise. The count starts again after every event received.
 const DefaultStreamReconnects = 5
 
+// DefaultStreamIdleTimeout is how long a run stream waits for a byte before
+// it treats the connection as dropped and resumes, unless
+// WithStreamIdleTimeout says otherwise. The API sends heartbeat events
+// while a run is quiet; their interval is not documented, so this leaves
+// room for several of them at the usual 15-30 s.
+const DefaultStreamIdleTimeout = 90 * time.Second
+
 // streamConfig holds the run-stream options; zero values mean the defaults.
 type streamConfig struct {
 	reconnects    int
 	reconnectsSet bool
 	maxEventSize  int
+	idle          time.Duration
+	idleSet       bool
+}
+
+func (c streamConfig) idleTimeout() time.Duration {
+	if c.idleSet {
+		return c.idle
+	}
+	return DefaultStreamIdleTimeout
 }
 
 func (c streamConfig) maxReconnects() int {
@@ -53,6 +69,26 @@ func WithStreamReconnects(n int) Option {
 		return nil
 	}}
 }
+
+// WithStreamIdleTimeout sets how long a run stream may receive no byte at
+// all (no event, no heartbeat) before it treats the connection as dropped
+// and resumes with Last-Event-ID, within the reconnect budget (0 turns the
+// check off). A proxy that stalls silently otherwise hangs the stream until
+// its context ends. Default: DefaultStreamIdleTimeout. Client or call.
+func WithStreamIdleTimeout(d time.Duration) Option {
+	if d < 0 {
+		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
+	}
+	return Option{name: "WithStreamIdleTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.idle, s.call.stream.idleSet = d, true
+		return nil
+	}}
+}
+
+// ErrStreamIdle matches, through errors.Is, the cause of a reconnection (or
+// of the *StreamInterruptedError that ends the stream) after a connection
+// sent nothing for longer than the idle timeout.
+var ErrStreamIdle = errors.New("modus: run stream idle")
 
 // WithMaxEventSize sets the largest run stream event accepted, in bytes
 // (default sse.DefaultMaxEventSize, 16 MiB). A larger event stops the
@@ -177,6 +213,7 @@ type RunStream struct {
 	opts          []Option // the caller's options, for reconnections
 	maxReconnects int
 	maxEventSize  int
+	idleTimeout   time.Duration
 
 	dec     *sse.Decoder
 	ev      Event
@@ -251,6 +288,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, callOpts, resu
 		opts:          append(resumeOpts[:len(resumeOpts):len(resumeOpts)], WithMaxRetries(0)),
 		maxReconnects: cfg.stream.maxReconnects(),
 		maxEventSize:  cfg.stream.maxEventSize,
+		idleTimeout:   cfg.stream.idleTimeout(),
 		runID:         runID,
 		lastID:        lastID,
 		filter:        lastID != "",
@@ -268,7 +306,11 @@ func (s *RunStream) attach(resp *http.Response) {
 	if s.maxEventSize > 0 {
 		opts = append(opts, sse.WithMaxEventSize(s.maxEventSize))
 	}
-	s.dec = sse.NewStreamDecoder(s.ctx, resp.Body, opts...)
+	body := resp.Body
+	if s.idleTimeout > 0 {
+		body = newIdleBody(body, s.idleTimeout)
+	}
+	s.dec = sse.NewStreamDecoder(s.ctx, body, opts...)
 }
 
 // checkEventStream accepts a text/event-stream response; any other 2xx
@@ -505,6 +547,53 @@ func transient(err error) bool {
 	}
 	var te *TransportError
 	return errors.As(err, &te) && retryableError(te.Err)
+}
+
+// idleBody closes a stream's body when no byte has come for longer than
+// limit, which ends a read blocked on a stalled connection; the read then
+// fails with an error matching ErrStreamIdle and the stream resumes. It
+// holds no reference to the RunStream (its timer must not keep one alive).
+type idleBody struct {
+	io.ReadCloser
+	limit time.Duration
+	start time.Time    // monotonic base of last
+	last  atomic.Int64 // time since start of the last read that returned bytes
+	idle  atomic.Bool
+	timer *time.Timer
+}
+
+func newIdleBody(rc io.ReadCloser, limit time.Duration) *idleBody {
+	b := &idleBody{ReadCloser: rc, limit: limit, start: time.Now()}
+	b.timer = time.AfterFunc(limit, b.check)
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.last.Store(int64(time.Since(b.start)))
+	}
+	if err != nil && b.idle.Load() {
+		err = fmt.Errorf("%w: no byte for %s", ErrStreamIdle, b.limit)
+	}
+	return n, err
+}
+
+// check runs on the timer: it closes the body after limit without bytes,
+// else waits for the rest of the limit.
+func (b *idleBody) check() {
+	quiet := time.Since(b.start) - time.Duration(b.last.Load())
+	if quiet < b.limit {
+		b.timer.Reset(b.limit - quiet)
+		return
+	}
+	b.idle.Store(true)
+	_ = b.ReadCloser.Close()
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	return b.ReadCloser.Close()
 }
 
 // idAfter reports whether event id comes after last. Ids of the form
