@@ -268,9 +268,9 @@ func retryableError(err error) bool {
 	var (
 		redirErr *redirectError
 		certErr  *tls.CertificateVerificationError
-		authErr x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
+		authErr  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invErr   x509.CertificateInvalidError
 	)
 	return !errors.As(err, &redirErr) && !errors.As(err, &certErr) && !errors.As(err, &authErr) &&
 		!errors.As(err, &hostErr) && !errors.As(err, &invErr)
