@@ -3,9 +3,11 @@ package modus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -397,4 +399,43 @@ func TestStreamIdleResumes(t *testing.T) {
 	drain(s)
 	require.ErrorIs(t, s.Err(), ErrStreamIdle)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+}
+
+// Item 9: exactly once with opaque event ids, whether the server resumes
+// after the last id, replays from it, or replays the run from its start.
+func TestOpaqueIDsExactlyOnce(t *testing.T) {
+	ids := []string{"evt_q", "evt_a", "evt_z", "evt_c", "evt_m", "evt_b"}
+	frames := func(from int) string {
+		var b strings.Builder
+		for i := from; i < len(ids); i++ {
+			b.WriteString(frame(ids[i], fmt.Sprintf(`{"type":"token","content":"t%d "}`, i)))
+		}
+		return b.String() + frame("evt_done", `{"type":"done","runId":"r"}`)
+	}
+	for name, resume := range map[string]func(last string) int{
+		"after last": func(last string) int { return slices.Index(ids, last) + 1 },
+		"from last":  func(last string) int { return slices.Index(ids, last) },
+		"from start": func(string) int { return 0 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var gets atomic.Int32
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				sseHeaders(w)
+				if r.Method == http.MethodPost {
+					writeFlush(w, frame(ids[0], `{"type":"token","content":"t0 "}`)+
+						frame(ids[1], `{"type":"token","content":"t1 "}`)+frame(ids[2], `{"type":"token","content":"t2 "}`))
+					panic(http.ErrAbortHandler)
+				}
+				if gets.Add(1) == 1 {
+					io.WriteString(w, frames(resume(r.Header.Get("Last-Event-ID"))))
+				}
+			})
+			c, _ := newTestClient(t, srv)
+			s, err := c.Runs.Create(context.Background(), runReq())
+			require.NoError(t, err)
+			res, err := s.Collect()
+			require.NoError(t, err)
+			assert.Equal(t, "t0 t1 t2 t3 t4 t5 ", res.Text)
+		})
+	}
 }

@@ -224,8 +224,10 @@ type RunStream struct {
 	runIDFrom runIDSource
 	lastID    string // id of the last event delivered (or the caller's Last-Event-ID)
 	delivered int
-	skip      int  // events to skip on a connection resumed without Last-Event-ID
-	filter    bool // skip replayed events until one comes after lastID
+	skip      int    // events to skip on a connection resumed without Last-Event-ID
+	filter    bool   // the next event may be a replay of one delivered (see replayed)
+	seekLast  bool   // opaque ids replayed from the start: skip through lastID
+	firstID   string // id of the first event delivered with one
 	attempts  int  // reconnections since the last delivered event
 	retryHint time.Duration
 
@@ -368,11 +370,8 @@ func (s *RunStream) Next() bool {
 			s.skip--
 			continue
 		}
-		if s.filter {
-			if !idAfter(raw.ID, s.lastID) {
-				continue // replayed: delivered already
-			}
-			s.filter = false
+		if s.replayed(raw.ID) {
+			continue
 		}
 		ev, err := decodeEvent(raw.ID, raw.Data, &s.scratch)
 		if err != nil {
@@ -380,6 +379,9 @@ func (s *RunStream) Next() bool {
 			return false
 		}
 		s.ev, s.attempts = ev, 0
+		if s.firstID == "" {
+			s.firstID = raw.ID
+		}
 		if raw.ID != "" {
 			// An event without id (none yet on a resumed connection) keeps
 			// the cursor, as an EventSource keeps its last event id across
@@ -496,6 +498,7 @@ func (s *RunStream) reconnect(cause error) bool {
 			continue
 		}
 		s.attach(resp)
+		s.seekLast = false
 		if s.lastID != "" {
 			s.filter = true
 		} else {
@@ -547,6 +550,47 @@ func transient(err error) bool {
 	}
 	var te *TransportError
 	return errors.As(err, &te) && retryableError(te.Err)
+}
+
+// replayed reports whether an event of a resumed connection is one
+// delivered already, to be skipped. Ids of the "<ms>-<seq>" form are
+// compared as numbers: everything up to lastID is a replay. Opaque ids have
+// no order, so the first event of the connection decides: lastID itself
+// means the server replays from it (skip it), the first id this stream
+// delivered means it replays the run from its start (skip through lastID),
+// anything else is new. This keeps memory flat (no set of delivered ids);
+// what it cannot recognise is a replay that starts at some other delivered
+// event, or a server that ignores the Last-Event-ID given to Stream on the
+// first connection.
+func (s *RunStream) replayed(id string) bool {
+	if s.seekLast {
+		s.seekLast = id != s.lastID
+		return true
+	}
+	if !s.filter {
+		return false
+	}
+	if numericID(id) && numericID(s.lastID) {
+		if !idAfter(id, s.lastID) {
+			return true
+		}
+		s.filter = false
+		return false
+	}
+	s.filter = false
+	switch {
+	case id == s.lastID:
+		return true
+	case id != "" && id == s.firstID:
+		s.seekLast = true
+		return true
+	}
+	return false
+}
+
+func numericID(id string) bool {
+	_, _, ok := splitEventID(id)
+	return ok
 }
 
 // idleBody closes a stream's body when no byte has come for longer than
