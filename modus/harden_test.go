@@ -439,3 +439,34 @@ func TestOpaqueIDsExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// Item 11: resuming at or after a run's terminal event ends at once with
+// ErrRunEnded, after one request.
+func TestStreamAfterTerminalEvent(t *testing.T) {
+	var gets atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		sseHeaders(w)
+		if r.Header.Get("Last-Event-ID") == "1-0" {
+			// Replays the last event, as some servers do, then ends.
+			io.WriteString(w, frame("1-0", `{"type":"done","runId":"r"}`))
+		}
+	})
+	c, rec := newTestClient(t, srv)
+	for _, last := range []string{"1-1", "1-0"} {
+		gets.Store(0)
+		s, err := c.Runs.Stream(context.Background(), "r", last)
+		require.NoError(t, err)
+		assert.Empty(t, drain(s))
+		require.ErrorIs(t, s.Err(), ErrRunEnded)
+		assert.NotErrorIs(t, s.Err(), ErrStreamInterrupted)
+		assert.Contains(t, s.Err().Error(), last)
+		assert.Equal(t, int32(1), gets.Load())
+		assert.Empty(t, rec.get(), "no reconnect waits")
+	}
+	// Without a Last-Event-ID an empty stream is still a drop.
+	s, err := c.Runs.Stream(context.Background(), "r", "", WithStreamReconnects(1))
+	require.NoError(t, err)
+	drain(s)
+	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+}

@@ -78,7 +78,10 @@ func (r *RunsService) organizationID(op, fromRequest string) (string, error) {
 // and then sends new ones until the terminal event. Use it to watch a run
 // from another process, or to resume a stream that gave up, with the
 // RunID and LastEventID of the old one. Events the server replays at or
-// before lastEventID are skipped.
+// before lastEventID are skipped. When lastEventID is the run's last event
+// (a browser that saw done and reconnects), the server has nothing more and
+// closes at once: the stream then ends without events, and Err matches
+// ErrRunEnded.
 func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opts ...Option) (*RunStream, error) {
 	if strings.TrimSpace(runID) == "" {
 		return nil, errors.New("modus: Runs.Stream: empty run id")

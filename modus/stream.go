@@ -112,6 +112,13 @@ var ErrEventTooLarge = sse.ErrEventTooLarge
 // stream, such as CreateRun's 201 JSON answer meant for polling clients.
 var ErrNotEventStream = errors.New("modus: response is not an event stream")
 
+// ErrRunEnded matches, through errors.Is, the error of a stream opened with
+// RunsService.Stream after the run's last event (its done event, say): the
+// server had nothing after the given Last-Event-ID and closed the
+// connection, which it does once a run has ended. No event is delivered;
+// Next returns false at once, without reconnecting.
+var ErrRunEnded = errors.New("modus: run already ended")
+
 // ErrStreamInterrupted matches, through errors.Is, the
 // *StreamInterruptedError of a run stream that broke and could not be
 // resumed.
@@ -449,6 +456,12 @@ func (s *RunStream) recover(err error) bool {
 		return false
 	}
 	if err == io.EOF {
+		if s.delivered == 0 && s.lastID != "" {
+			// Resumed after lastID, the server closed at once with nothing
+			// new, as it does when the run ended at or before that event.
+			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.lastID))
+			return false
+		}
 		err = io.ErrUnexpectedEOF // the stream ended without a terminal event
 	}
 	return s.reconnect(err)
@@ -678,7 +691,8 @@ func (s *RunStream) Event() Event { return s.ev }
 // Err returns the error that ended the stream, nil while it runs and after
 // a clean end (a done or cancelled event, or Close). After an error event it
 // is a *RunError; after a drop that could not be resumed a
-// *StreamInterruptedError; after the context ended the context's error.
+// *StreamInterruptedError; for a stream opened after the run's last event an
+// error matching ErrRunEnded; after the context ended the context's error.
 func (s *RunStream) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
