@@ -235,7 +235,7 @@ type RunStream struct {
 	filter    bool   // the next event may be a replay of one delivered (see replayed)
 	seekLast  bool   // opaque ids replayed from the start: skip through lastID
 	firstID   string // id of the first event delivered with one
-	attempts  int  // reconnections since the last delivered event
+	attempts  int    // reconnections since the last delivered event
 	retryHint time.Duration
 
 	terminal bool // the terminal event was delivered
