@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -469,4 +470,39 @@ func TestStreamAfterTerminalEvent(t *testing.T) {
 	require.NoError(t, err)
 	drain(s)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+}
+
+// Item 13: a stream its caller forgets releases its connection once it is
+// unreachable.
+func TestForgottenStreamReleased(t *testing.T) {
+	released := make(chan struct{})
+	stop := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+		select {
+		case <-r.Context().Done(): // the client closed the connection
+			close(released)
+		case <-stop:
+		}
+	})
+	t.Cleanup(func() { close(stop) }) // runs before the server's Close
+	c, _ := newTestClient(t, srv, WithStreamIdleTimeout(0))
+	func() {
+		s, err := c.Runs.Create(context.Background(), runReq())
+		require.NoError(t, err)
+		require.True(t, s.Next())
+		// forgotten: no Close, no cancel, not read to the end
+	}()
+	deadline := time.After(5 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case <-released:
+			return
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the forgotten stream still holds its connection")
+		}
+	}
 }

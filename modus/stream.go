@@ -9,6 +9,7 @@ import (
 	"iter"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,7 +209,9 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // included; Err then returns the context's error. A RunStream is not safe for
 // concurrent use, except Close, which may be called from another goroutine to
 // stop a blocked Next. Close releases the connection; the stream does that
-// by itself once Next has returned false.
+// by itself once Next has returned false. A stream that is dropped without
+// Close is released when the garbage collector finds it unreachable, which
+// may take long: do not rely on it.
 type RunStream struct {
 	mu     sync.Mutex
 	c      *Client
@@ -303,6 +306,12 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, callOpts, resu
 		filter:        lastID != "",
 	}
 	s.attach(resp)
+	// A stream its caller forgets (not read to the end, not closed, its
+	// context never cancelled) would hold its connection for ever: once
+	// the stream is unreachable, cancelling its context closes the body.
+	// Nothing the connection keeps alive (decoder, idle timer, transport)
+	// refers to s. Close is still the way to release it on time.
+	runtime.AddCleanup(s, func(cancel context.CancelFunc) { cancel() }, cancel)
 	return s, nil
 }
 
