@@ -143,7 +143,7 @@ func info(ctx context.Context) *reqInfo {
 func (s *Server) handler() http.Handler {
 	strict := server.NewStrictHandlerWithOptions((*api)(s), nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, r, badRequest("%v", err))
+			writeError(w, r, requestError(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
@@ -187,6 +187,10 @@ func (s *Server) handler() http.Handler {
 		}
 		if !s.authorized(r) {
 			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
+			return
+		}
+		if ae := checkRequest(w, r); ae != nil { // limits.go
+			writeError(w, r, ae)
 			return
 		}
 		router.ServeHTTP(w, r)
