@@ -62,9 +62,6 @@ func newResponseTooLargeError(req *http.Request, status int, limit int64) *Respo
 	return e
 }
 
-// maxBodyPrealloc bounds the buffer allocated up front from Content-Length.
-const maxBodyPrealloc = 8 << 20
-
 // errEmptyBody is the cause of the *DecodeError for an empty or null 2xx
 // body where the operation returns a value.
 var errEmptyBody = errors.New("empty or null body where the operation returns a value")
@@ -165,14 +162,15 @@ func (c *Client) callContext(ctx context.Context, opts []Option) (context.Contex
 
 // readBody reads a whole response body of at most limit bytes (else an
 // error matching ErrResponseTooLarge, found before reading when
-// Content-Length says so), sizing the buffer from Content-Length when it is
-// known (one allocation instead of io.ReadAll's doubling).
+// Content-Length says so). A known length is read into one buffer of that
+// size, the body's only copy before decoding.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
 	if n > limit {
 		return nil, ErrResponseTooLarge
 	}
-	if n > 0 && n <= maxBodyPrealloc {
+	if n >= 0 {
+		// Bounded by limit: a lying Content-Length costs at most that.
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
 			return nil, err

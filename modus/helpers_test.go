@@ -52,7 +52,7 @@ func (s *sleepRecorder) get() []time.Duration {
 }
 
 // newServer starts an httptest server closed at the end of the test.
-func newServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func newServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -177,7 +177,9 @@ func (d *retryDoer) send(req *http.Request, p attemptPlan) (*http.Response, erro
 		}
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
-	resp.Body = &bufferedBody{Reader: bytes.NewReader(body), buf: body}
+	bb := &bufferedBody{buf: body}
+	bb.Reset(body)
+	resp.Body = bb
 	return resp, nil
 }
 
@@ -209,8 +211,8 @@ func (d *retryDoer) sendStream(req *http.Request, timeout time.Duration) (*http.
 // bufferedBody is a unary response body already read into memory; do takes
 // buf from it without copying.
 type bufferedBody struct {
-	*bytes.Reader
-	buf []byte
+	bytes.Reader // one allocation with the struct
+	buf          []byte
 }
 
 func (*bufferedBody) Close() error { return nil }
