@@ -2,6 +2,7 @@ package modus
 
 import (
 	"context"
+	"flag"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 )
+
+var heapBench = flag.Bool("heapbench", false, "run BenchmarkLargeBodyHeap (60 MiB bodies; left out of make bench)")
 
 // bigList is a JSON list body of about size bytes, in the shape of the
 // API's list answers.
@@ -34,8 +37,11 @@ func bigList(size int) []byte {
 // stays reachable with the decoded result. The server is in the same
 // process but writes a prepared slice. Run:
 //
-//	go test -run '^$' -bench LargeBodyHeap -benchtime 3x ./modus/
+//	go test -run '^$' -bench LargeBodyHeap -benchtime 3x ./modus/ -heapbench
 func BenchmarkLargeBodyHeap(b *testing.B) {
+	if !*heapBench {
+		b.Skip("needs -heapbench")
+	}
 	body := bigList(60 << 20)
 	type list struct{ Items []thing }
 	for _, mode := range []string{"content-length", "chunked"} {
