@@ -21,8 +21,9 @@ import (
 //	}
 //
 // A method without arguments besides ctx is a sendFunc as it is
-// (c.api.DeleteOrganization). send must pass editors on to the generated
-// method: they carry the call's headers and idempotency key.
+// (c.api.DeleteOrganization). The call's headers and settings reach the
+// transport through ctx (see Client.open), so editors are empty; the type
+// keeps them to match the generated methods.
 type sendFunc func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error)
 
 // DefaultMaxResponseSize is the largest 2xx body a unary call accepts unless
@@ -73,7 +74,11 @@ var errEmptyBody = errors.New("empty or null body where the operation returns a 
 // body use doNoContent. opts are the caller's per-call options, passed as
 // they came.
 func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T, error) {
-	resp, err := c.open(ctx, opts, send)
+	st, err := c.state(opts)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.open(ctx, st, send)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +102,11 @@ func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T
 // doNoContent sends a call whose success carries no body we use (DELETE,
 // 204), returning only its error.
 func doNoContent(ctx context.Context, c *Client, opts []Option, send sendFunc) error {
-	resp, err := c.open(ctx, opts, send)
+	st, err := c.state(opts)
+	if err != nil {
+		return err
+	}
+	resp, err := c.open(ctx, st, send)
 	if err != nil {
 		return err
 	}
@@ -105,15 +114,38 @@ func doNoContent(ctx context.Context, c *Client, opts []Option, send sendFunc) e
 	return nil
 }
 
-// open sends a call and returns its 2xx response with the body unread, for
-// streams and for do. The caller must close the body. Any other answer
-// becomes an *Error (its body read and closed here).
-func (c *Client) open(ctx context.Context, opts []Option, send sendFunc) (*http.Response, error) {
-	ctx, editors, err := c.callContext(ctx, opts)
+// state builds a call's configuration, once: the client's defaults with the
+// call's options applied. A call without options gets nil and the transport
+// uses the defaults, so the common call allocates nothing here.
+func (c *Client) state(opts []Option) (*callState, error) {
+	if len(opts) == 0 {
+		return nil, nil
+	}
+	cfg, err := c.config(opts)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := send(ctx, editors...)
+	return &callState{cfg: cfg}, nil
+}
+
+// config applies a call's options to a copy of the client's defaults.
+func (c *Client) config(opts []Option) (callConfig, error) {
+	s := settings{call: c.transport.defaults.cfg}
+	if err := s.applyOptions(opts, scopeCall); err != nil {
+		return callConfig{}, err
+	}
+	return s.call, nil
+}
+
+// open sends a call with state st (nil: the client's defaults) and returns
+// its 2xx response, for streams and for do. The caller must close the body.
+// Any other answer becomes an *Error (its body read and closed here).
+func (c *Client) open(ctx context.Context, st *callState, send sendFunc) (*http.Response, error) {
+	if st != nil {
+		// The generated method passes ctx on to the transport.
+		ctx = context.WithValue(ctx, callKey{}, st)
+	}
+	resp, err := send(ctx)
 	if err != nil {
 		var (
 			te *TransportError
@@ -122,7 +154,7 @@ func (c *Client) open(ctx context.Context, opts []Option, send sendFunc) (*http.
 		if errors.As(err, &te) || errors.As(err, &tl) {
 			return nil, err
 		}
-		// Building the request failed (bad parameter, editor error).
+		// Building the request failed (a bad parameter).
 		return nil, fmt.Errorf("modus: cannot send request: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -131,33 +163,6 @@ func (c *Client) open(ctx context.Context, opts []Option, send sendFunc) (*http.
 		return nil, e
 	}
 	return resp, nil
-}
-
-// callContext applies a call's options: the returned context carries the
-// call's settings to the retrying transport, and the editors (pass them to
-// the generated method) set its headers and idempotency key. Without options
-// it returns ctx and no editors, so the common call allocates nothing here.
-func (c *Client) callContext(ctx context.Context, opts []Option) (context.Context, []gen.RequestEditorFn, error) {
-	if len(opts) == 0 {
-		return ctx, nil, nil
-	}
-	s := settings{call: c.defaults}
-	if err := s.applyOptions(opts, scopeCall); err != nil {
-		return ctx, nil, err
-	}
-	cfg := &s.call
-	edit := func(_ context.Context, req *http.Request) error {
-		if s.headersOwned {
-			for k, v := range cfg.headers {
-				req.Header[k] = v
-			}
-		}
-		if cfg.idempotencyKey != "" {
-			req.Header.Set("Idempotency-Key", cfg.idempotencyKey)
-		}
-		return nil
-	}
-	return context.WithValue(ctx, callKey{}, cfg), []gen.RequestEditorFn{edit}, nil
 }
 
 // readBody reads a whole response body of at most limit bytes (else an

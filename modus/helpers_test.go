@@ -70,8 +70,8 @@ func newTestClient(t *testing.T, srv *httptest.Server, opts ...Option) (*Client,
 	c, err := NewClient(all...)
 	require.NoError(t, err)
 	rec := &sleepRecorder{}
-	c.doer.sleep = rec.sleep
-	c.doer.jitter = func(d time.Duration) time.Duration { return d }
+	c.retry.sleep = rec.sleep
+	c.retry.jitter = func(d time.Duration) time.Duration { return d }
 	return c, rec
 }
 

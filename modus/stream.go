@@ -220,7 +220,9 @@ type RunStream struct {
 	cancel context.CancelFunc
 	closed atomic.Bool
 
-	opts          []Option // the caller's options, for reconnections
+	resume        callConfig  // the configuration of reconnections
+	header        http.Header // of the current connection
+	reconnects    int         // reconnections tried in all
 	maxReconnects int
 	maxEventSize  int
 	idleTimeout   time.Duration
@@ -257,47 +259,26 @@ const (
 // runHeaderID is the response header a server may name the run in.
 const runHeaderID = "X-Run-Id"
 
-// acceptEventStream asks for SSE; the retrying transport also recognises
-// stream requests by it and does not bound them with the per-attempt timeout.
-func acceptEventStream(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", "text/event-stream")
-	return nil
-}
-
-// withAccept appends acceptEventStream last, so that no other editor can
-// ask for another media type.
-func withAccept(send sendFunc) sendFunc {
-	return func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error) {
-		eds := make([]gen.RequestEditorFn, 0, len(editors)+1)
-		eds = append(append(eds, editors...), acceptEventStream)
-		return send(ctx, eds...)
-	}
-}
-
-// streamSettings applies a call's options to a copy of the client defaults.
-func (c *Client) streamSettings(opts []Option) (callConfig, error) {
-	s := settings{call: c.defaults}
-	if err := s.applyOptions(opts, scopeCall); err != nil {
-		return callConfig{}, err
-	}
-	return s.call, nil
-}
-
-// startStream sends the first request of a stream and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, callOpts, resumeOpts []Option,
-	send sendFunc, runID, lastID string) (*RunStream, error) {
-	resp, err := c.open(ctx, callOpts, withAccept(send))
+// startStream sends the first request of a stream, with the call's
+// configuration cfg, and wraps its response.
+func (c *Client) startStream(ctx context.Context, cfg callConfig, send sendFunc, runID, lastID string) (*RunStream, error) {
+	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, send)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkEventStream(resp); err != nil {
 		return nil, err
 	}
+	// Reconnections are GETs of the same call: they keep its settings but
+	// not its idempotency key, and make one request each (this stream
+	// retries them itself), and the call's ResponseMeta stays the first
+	// answer's.
+	resume := cfg
+	resume.idempotencyKey, resume.maxRetries, resume.meta = "", 0, nil
 	sctx, cancel := context.WithCancel(ctx)
 	s := &RunStream{
 		c: c, parent: ctx, ctx: sctx, cancel: cancel,
-		// This loop retries reconnections itself: one attempt, one request.
-		opts:          append(resumeOpts[:len(resumeOpts):len(resumeOpts)], WithMaxRetries(0)),
+		resume:        resume,
 		maxReconnects: cfg.stream.maxReconnects(),
 		maxEventSize:  cfg.stream.maxEventSize,
 		idleTimeout:   cfg.stream.idleTimeout(),
@@ -317,6 +298,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, callOpts, resu
 
 // attach starts decoding resp, a checked event stream.
 func (s *RunStream) attach(resp *http.Response) {
+	s.header = resp.Header
 	if id := strings.TrimSpace(resp.Header.Get(runHeaderID)); id != "" && s.runIDFrom < runIDFromHeader {
 		s.runID, s.runIDFrom = id, runIDFromHeader
 	}
@@ -405,21 +387,27 @@ func (s *RunStream) Next() bool {
 			s.lastID = raw.ID
 		}
 		s.delivered++
-		switch e := ev.(type) {
-		case *DoneEvent:
-			s.learnRunID(e.RunID)
-			s.end(nil)
-		case *CancelledEvent:
-			if len(e.RunIDs) == 1 {
-				s.learnRunID(e.RunIDs[0])
-			}
-			s.end(nil)
-		case *ErrorEvent:
-			s.end(newRunError(e, s.runID))
-		case *UnknownEvent:
-			s.learnRunID(e.runID)
-		}
+		s.observe(ev)
 		return true
+	}
+}
+
+// observe learns the run id from an event and ends the stream after a
+// terminal one.
+func (s *RunStream) observe(ev Event) {
+	switch e := ev.(type) {
+	case *DoneEvent:
+		s.learnRunID(e.RunID)
+		s.end(nil)
+	case *CancelledEvent:
+		if len(e.RunIDs) == 1 {
+			s.learnRunID(e.RunIDs[0])
+		}
+		s.end(nil)
+	case *ErrorEvent:
+		s.end(newRunError(e, s.runID))
+	case *UnknownEvent:
+		s.learnRunID(e.runID)
 	}
 }
 
@@ -494,41 +482,56 @@ func (s *RunStream) reconnect(cause error) bool {
 			return false
 		}
 		s.attempts++
-		wait := s.reconnectWait()
-		var e *Error
-		if errors.As(cause, &e) && e.RetryAfter > 0 {
-			wait = min(e.RetryAfter, maxRetryAfter)
-		}
-		if err := s.c.doer.sleep(s.ctx, wait); err != nil {
+		s.reconnects++
+		resp, err := s.redial(cause)
+		switch {
+		case err == nil:
+			s.resumed(resp)
+			return true
+		case s.ctx.Err() != nil:
 			s.finish(s.stopErr())
 			return false
+		case !transient(err):
+			s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: err})
+			return false
 		}
-		resp, err := s.c.open(s.ctx, s.opts, withAccept(s.resumeSend()))
-		if err == nil {
-			err = checkEventStream(resp)
-		}
-		if err != nil {
-			if s.ctx.Err() != nil {
-				s.finish(s.stopErr())
-				return false
-			}
-			if !transient(err) {
-				s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: err})
-				return false
-			}
-			cause = err
-			continue
-		}
-		s.attach(resp)
-		s.seekLast = false
-		if s.lastID != "" {
-			s.filter = true
-		} else {
-			// Without Last-Event-ID the server replays the run from its
-			// start: skip what was delivered.
-			s.skip = s.delivered
-		}
-		return true
+		cause = err
+	}
+}
+
+// redial announces reconnection number s.attempts (log, WithOnReconnect),
+// waits for its turn and sends it.
+func (s *RunStream) redial(cause error) (*http.Response, error) {
+	wait := s.reconnectWait()
+	var e *Error
+	if errors.As(cause, &e) && e.RetryAfter > 0 {
+		wait = min(e.RetryAfter, maxRetryAfter)
+	}
+	info := ReconnectInfo{RunID: s.runID, LastEventID: s.lastID, Attempt: s.attempts, Wait: wait, Err: cause}
+	logReconnect(s.ctx, s.resume.logger, info)
+	if f := s.resume.onReconnect; f != nil {
+		f(info)
+	}
+	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.resumeSend())
+	if err == nil {
+		err = checkEventStream(resp)
+	}
+	return resp, err
+}
+
+// resumed starts reading a new connection of the stream.
+func (s *RunStream) resumed(resp *http.Response) {
+	s.attach(resp)
+	s.seekLast = false
+	if s.lastID != "" {
+		s.filter = true
+	} else {
+		// Without Last-Event-ID the server replays the run from its
+		// start: skip what was delivered.
+		s.skip = s.delivered
 	}
 }
 
@@ -547,7 +550,7 @@ func (s *RunStream) stopErr() error {
 // reconnectWait is the wait before reconnection number s.attempts: the
 // server's retry hint (capped) plus full jitter over an exponential window.
 func (s *RunStream) reconnectWait() time.Duration {
-	return min(s.retryHint, maxRetryAfter) + s.c.doer.backoff(s.attempts-1)
+	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1)
 }
 
 // resumeSend is the StreamRun call that resumes after s.lastID.
@@ -560,18 +563,6 @@ func (s *RunStream) resumeSend() sendFunc {
 		}
 		return s.c.agent.StreamRun(ctx, runID, p, editors...)
 	}
-}
-
-// transient reports whether a failed reconnection may succeed later, by the
-// rules of call retries: the statuses of retryableStatus, and transport
-// failures that retryableError does not rule out.
-func transient(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return retryableStatus(e.StatusCode)
-	}
-	var te *TransportError
-	return errors.As(err, &te) && retryableError(te.Err)
 }
 
 // replayed reports whether an event of a resumed connection is one
@@ -693,6 +684,14 @@ func splitEventID(id string) (ms, seq uint64, ok bool) {
 	}
 	return ms, seq, true
 }
+
+// Header returns the response headers of the stream's current connection
+// (the one that opened it, or the latest reconnection).
+func (s *RunStream) Header() http.Header { return s.header }
+
+// Reconnects returns how many reconnections the stream has tried so far, in
+// all (see WithOnReconnect to hear of each as it happens).
+func (s *RunStream) Reconnects() int { return s.reconnects }
 
 // Event returns the event Next moved to, nil after Next returned false.
 func (s *RunStream) Event() Event { return s.ev }
