@@ -176,7 +176,8 @@ func (t *transport) setHeaders(req *http.Request, st *callState) {
 func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*http.Response, error) {
 	if len(st.cfg.middleware) > 0 || st.cfg.logger != nil {
 		info := &AttemptInfo{Operation: operationOf(req), Attempt: attempt + 1, Reconnect: st.reconnect}
-		req = req.WithContext(context.WithValue(req.Context(), attemptKey{}, info))
+		// A deep copy: what a middleware changes stays with this attempt.
+		req = req.Clone(context.WithValue(req.Context(), attemptKey{}, info))
 	}
 	if st.stream {
 		return t.sendStream(req, st)
