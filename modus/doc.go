@@ -17,6 +17,15 @@
 // (WithAPIKey, WithBaseURL, ...) make a call fail, and WithIdempotencyKey
 // makes NewClient fail, because a fixed key on every request is never right.
 //
+// Runs and chat: a run (client.Runs.Create) talks to the organization's
+// Modus agent, the assistant of the whole organization; its request names no
+// agent or skill. Its SessionID, an id the caller chooses, ties the turns of
+// one conversation together, and OrganizationID (WithOrganizationID or
+// MODUS_ORGANIZATION_ID) must be the API key's organization. To talk to one
+// of your own agents or skills, use client.Agents.Chat or
+// client.Skills.Chat (and ContinueChat with the answer's ThreadID): those
+// answer in one piece, while a run streams and can be resumed.
+//
 // Run streams: client.Runs.Create, ExecuteWorkflowAction and Stream return
 // a *RunStream of typed events (a sealed Event interface: *TokenEvent,
 // *DoneEvent, *ErrorEvent, *ToolEvent, ..., and *UnknownEvent for types this

@@ -50,7 +50,7 @@ func ExampleNewClient() {
 func ExampleAgentsService_Get() {
 	srv := modustest.New()
 	defer srv.Close()
-	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
 	client, err := srv.Client()
 	if err != nil {
 		panic(err)
@@ -69,7 +69,7 @@ func ExampleAgentsService_All() {
 	srv := modustest.New()
 	defer srv.Close()
 	for _, name := range []string{"Churn alert", "Pipeline digest", "Weekly sales report"} {
-		srv.SeedAgent(modustest.AgentSeed{Name: name, Deployed: true})
+		srv.SeedAgent(nil, modustest.AgentSeed{Name: name, Deployed: true})
 	}
 	client, _ := srv.Client()
 
@@ -92,7 +92,7 @@ func ExampleAgentsService_List() {
 	srv := modustest.New()
 	defer srv.Close()
 	for i := 1; i <= 5; i++ {
-		srv.SeedAgent(modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
+		srv.SeedAgent(nil, modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
 	}
 	client, _ := srv.Client()
 	ctx := context.Background()
@@ -172,7 +172,7 @@ func ExampleContextService_CreateNote() {
 func ExampleSkillsService_Chat() {
 	srv := modustest.New() // its model answers "Echo: " + the message
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant", Deployed: true})
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant", Deployed: true})
 	client, _ := srv.Client()
 	ctx := context.Background()
 
@@ -202,7 +202,7 @@ func ExampleSkillsService_Chat() {
 func ExampleConversationsService_Get() {
 	srv := modustest.New()
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant"})
 	client, _ := srv.Client()
 	ctx := context.Background()
 	client.Skills.Chat(ctx, skill.ID, modus.ChatRequest{Message: "Hi", Model: modus.ChatModelGpt55})
@@ -228,9 +228,9 @@ func ExampleConversationsService_Get() {
 func ExampleMemoriesService_Search() {
 	srv := modustest.New()
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
-	srv.SeedMemory(skill.ID, "Prefers answers in French", nil)
-	srv.SeedMemory(skill.ID, "Works in the Lyon office", nil)
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant"})
+	srv.SeedMemory(nil, skill.ID, "Prefers answers in French", nil)
+	srv.SeedMemory(nil, skill.ID, "Works in the Lyon office", nil)
 	client, _ := srv.Client()
 
 	memories, err := client.Skills.Memories.Search(context.Background(), skill.ID, modus.SearchMemoriesRequest{
@@ -354,9 +354,9 @@ func activeAgents(ctx context.Context, client *modus.Client) ([]string, error) {
 // TestActiveAgents tests activeAgents against the fake server.
 func TestActiveAgents(t *testing.T) {
 	srv := modustest.NewServer(t) // closed when the test ends
-	srv.SeedAgent(modustest.AgentSeed{Name: "Live", Deployed: true})
-	srv.SeedAgent(modustest.AgentSeed{Name: "Draft"})
-	srv.SeedAgent(modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Live", Deployed: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Draft"})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
 	client, err := srv.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -381,7 +381,7 @@ func TestActiveAgents(t *testing.T) {
 func ExampleWithMiddleware() {
 	srv := modustest.New()
 	defer srv.Close()
-	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
 
 	// A header for a proxy in front of the API.
 	proxyHeader := func(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
@@ -422,7 +422,7 @@ func ExampleWithMiddleware() {
 func ExampleWithLogger() {
 	srv := modustest.New()
 	defer srv.Close()
-	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
 
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
@@ -452,7 +452,7 @@ func ExampleWithLogger() {
 func ExampleWithResponseInto() {
 	srv := modustest.New()
 	defer srv.Close()
-	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
 	client, err := srv.Client()
 	if err != nil {
 		panic(err)

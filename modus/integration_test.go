@@ -162,10 +162,8 @@ func TestEveryOperation(t *testing.T) {
 		requireStatus(t, err, modus.ErrNotFound, 404)
 
 		// Run history.
-		_, err = srv.SeedAgentRun(a.ID, "completed")
-		require.NoError(t, err)
-		_, err = srv.SeedAgentRun(a.ID, "error")
-		require.NoError(t, err)
+		srv.SeedAgentRun(t, a.ID, "completed")
+		srv.SeedAgentRun(t, a.ID, "error")
 		runs, err := client.Agents.Runs.List(ctx, a.ID, nil)
 		require.NoError(t, err)
 		require.Len(t, runs.Items, 2)
@@ -283,8 +281,7 @@ func TestEveryOperation(t *testing.T) {
 
 		// Memories: list, page, search, update, delete.
 		for _, m := range []string{"likes coffee", "works in Berlin", "prefers short answers"} {
-			_, err := srv.SeedMemory(s.ID, m, map[string]any{"userId": "u1"})
-			require.NoError(t, err)
+			srv.SeedMemory(t, s.ID, m, map[string]any{"userId": "u1"})
 		}
 		mems, err := client.Skills.Memories.List(ctx, s.ID, &modus.MemoryListParams{PageSize: modus.Ptr(2)})
 		require.NoError(t, err)
@@ -343,7 +340,7 @@ func TestEveryOperation(t *testing.T) {
 	t.Run("context", func(t *testing.T) {
 		// Start from the note the skills step made.
 		start := collect(t, client.Context.All(ctx, nil))
-		conn := srv.SeedConnection("warehouse", "postgresql")
+		conn := srv.SeedConnection(t, "warehouse", "postgresql")
 
 		note, err := client.Context.CreateNote(ctx, modus.CreateNoteRequest{Title: "Q3 review", Content: "Revenue grew 12%."})
 		require.NoError(t, err)
@@ -393,9 +390,8 @@ func TestEveryOperation(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, none.Item.IsNull())
 
-		enum, err := srv.SeedContextItem(modustest.ContextItemSeed{ContextType: "salesforce_object_field",
+		enum := srv.SeedContextItem(t, modustest.ContextItemSeed{ContextType: "salesforce_object_field",
 			Content: map[string]any{"enumValues": []any{"a", "b", "c", "d", "e"}}, DataPath: []string{"sf", "Account", "Tier"}})
-		require.NoError(t, err)
 		vp := &modus.ContextItemValuesParams{ContextType: "salesforce_object_field", ContentKeyPath: "enumValues", PageSize: modus.Ptr(2)}
 		vals, err := client.Context.Values(ctx, enum.UID, vp)
 		require.NoError(t, err)
@@ -425,7 +421,7 @@ func TestEveryOperation(t *testing.T) {
 	})
 
 	t.Run("account", func(t *testing.T) {
-		srv.SeedConnection("crm", "salesforce")
+		srv.SeedConnection(t, "crm", "salesforce")
 		conns, err := client.Connections.List(ctx, &modus.ConnectionListParams{Type: modus.Ptr("salesforce")})
 		require.NoError(t, err)
 		require.Len(t, conns.Items, 1)

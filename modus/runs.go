@@ -24,6 +24,14 @@ type WorkflowActionRequest = gen.WorkflowActionDto
 // returns its event stream; see RunStream for reading, resuming and
 // closing it.
 //
+// A run talks to the organization's Modus agent (the assistant), not to one
+// of your agents: the request names no agent, and there is no agent id to
+// set. req.SessionID is an id you choose that ties the turns of one
+// conversation together: send the same one for a follow-up. To chat with
+// one of your own agents or skills, use Client.Agents.Chat or
+// Client.Skills.Chat, which answer in one piece; a run is for a streamed,
+// resumable answer from the organization's agent.
+//
 // The request carries an Idempotency-Key: the one given with
 // WithIdempotencyKey, else req.RunID, else a new random UUID. Every attempt
 // of the POST sends the same key, so a retried POST re-attaches to the run

@@ -2,13 +2,10 @@ package modustest
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"regexp"
 	"strconv"
-
-	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
 // MaxRequestBodySize is the largest request body the fake accepts, in
@@ -78,12 +75,9 @@ func requestError(err error) *apiError {
 }
 
 // tooLarge is the API's error shape for a 413 (the API lists no code of
-// its own for it: BAD_REQUEST, INVALID_ARGUMENT).
+// its own for it: that of a 400, BAD_REQUEST, INVALID_ARGUMENT).
 func tooLarge() *apiError {
-	return &apiError{
-		status: http.StatusRequestEntityTooLarge,
-		code:   server.APIErrorCodeBADREQUEST,
-		grpc:   server.APIErrorStatusINVALIDARGUMENT,
-		msg:    fmt.Sprintf("request body larger than %d bytes", MaxRequestBodySize),
-	}
+	e := badRequest("request body larger than %d bytes", MaxRequestBodySize)
+	e.status = http.StatusRequestEntityTooLarge
+	return e
 }

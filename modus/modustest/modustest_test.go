@@ -60,9 +60,7 @@ func TestClientHelper(t *testing.T) {
 func TestPagination(t *testing.T) {
 	srv := modustest.NewServer(t)
 	for i := range 7 {
-		if _, err := srv.SeedAgent(modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)}); err != nil {
-			t.Fatal(err)
-		}
+		srv.SeedAgent(t, modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
 	}
 	var names []string
 	token, pages := "", 0
@@ -94,6 +92,11 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("pages %d names %v", pages, names)
 	}
 
+	checkPageTokens(t, srv)
+}
+
+func checkPageTokens(t *testing.T, srv *modustest.Server) {
+	t.Helper()
 	// A token only works with the query that made it.
 	var first gen.ListAgentsResponseDto
 	resp, body := call(t, srv, "GET", "/api/v1/agents?pageSize=2", nil)
@@ -162,8 +165,14 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Fatalf("active %v draft %v", trigger("active"), trigger("draft"))
 	}
 
+	checkAgentMaskAndDelete(t, srv, path)
+}
+
+func checkAgentMaskAndDelete(t *testing.T, srv *modustest.Server, path string) {
+	t.Helper()
 	// updateMask: only the listed fields change.
-	resp, body = call(t, srv, "PATCH", path+"?updateMask=description", map[string]any{"name": "ignored", "description": "d"})
+	var a gen.AgentDto
+	resp, body := call(t, srv, "PATCH", path+"?updateMask=description", map[string]any{"name": "ignored", "description": "d"})
 	expect(t, resp, body, http.StatusOK, &a)
 	if a.Name != "Weekly report" || a.Description == nil || *a.Description != "d" {
 		t.Fatalf("masked update: %s", body)
@@ -193,10 +202,7 @@ func TestAgentLifecycle(t *testing.T) {
 
 func TestSkillLifecycle(t *testing.T) {
 	srv := modustest.NewServer(t)
-	sk, err := srv.SeedSkill(modustest.SkillSeed{Name: "Churn", Instructions: []string{"v1"}, Deployed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sk := srv.SeedSkill(t, modustest.SkillSeed{Name: "Churn", Instructions: []string{"v1"}, Deployed: true})
 	path := fmt.Sprintf("/api/v1/skills/%d", sk.ID)
 	var got gen.SkillDto
 	resp, body := call(t, srv, "PATCH", path, map[string]any{"instructions": []string{"v2"}})
@@ -233,10 +239,10 @@ func TestOwnershipTransfer(t *testing.T) {
 	for _, kind := range []string{"agents", "skills"} {
 		var id int64
 		if kind == "agents" {
-			a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "a"})
+			a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
 			id = a.ID
 		} else {
-			s, _ := srv.SeedSkill(modustest.SkillSeed{Name: "s"})
+			s := srv.SeedSkill(t, modustest.SkillSeed{Name: "s"})
 			id = s.ID
 		}
 		path := fmt.Sprintf("/api/v1/%s/%d/transfer-ownership", kind, id)
@@ -273,7 +279,7 @@ func TestOwnershipTransfer(t *testing.T) {
 
 func TestContextItems(t *testing.T) {
 	srv := modustest.NewServer(t)
-	conn := srv.SeedConnection("Warehouse", "postgresql")
+	conn := srv.SeedConnection(t, "Warehouse", "postgresql")
 	var made gen.CreatedContextItemResponseDto
 	resp, body := call(t, srv, "POST", "/api/v1/context/notes", map[string]any{"title": "Churn", "content": "Q3 churn notes"})
 	expect(t, resp, body, http.StatusCreated, &made)
@@ -294,13 +300,10 @@ func TestContextItems(t *testing.T) {
 	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
 	resp, body = call(t, srv, "POST", "/api/v1/context/filters", map[string]any{"name": "f", "expr": "x > 1", "description": "d"})
 	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
-	sf, err := srv.SeedContextItem(modustest.ContextItemSeed{
+	sf := srv.SeedContextItem(t, modustest.ContextItemSeed{
 		ContextType: "salesforce_object_field", DataPath: []string{"salesforce", "Account", "Industry"},
 		Content: map[string]any{"enumValues": []string{"Banking", "Retail", "Energy", "Biotech"}, "other": 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// List with a filter, and get.
 	var list gen.ListContextItemsResponseDto
@@ -315,9 +318,26 @@ func TestContextItems(t *testing.T) {
 		t.Fatalf("search: %s", body)
 	}
 
+	checkItemUpdates(t, srv, note)
+
+	checkLookupAndValues(t, srv, sf.UID)
+
+	// Delete: user-created kinds only.
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+sf.UID, nil)
+	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
+	expect(t, resp, body, http.StatusOK, nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
+	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
+	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
+	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
+}
+
+func checkItemUpdates(t *testing.T, srv *modustest.Server, note string) {
+	t.Helper()
 	// updateMask: only topics change although description is sent too.
 	var item gen.ContextItemDto
-	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note+"?updateMask=topics",
+	resp, body := call(t, srv, "PATCH", "/api/v1/context/items/"+note+"?updateMask=topics",
 		map[string]any{"topics": []string{"q3"}, "description": "not applied"})
 	expect(t, resp, body, http.StatusOK, nil)
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
@@ -334,15 +354,18 @@ func TestContextItems(t *testing.T) {
 	}
 	resp, body = call(t, srv, "PATCH", "/api/v1/context/items/"+note, map[string]any{"content": map[string]any{"x": 1}})
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
+}
 
+func checkLookupAndValues(t *testing.T, srv *modustest.Server, sfUID string) {
+	t.Helper()
 	// Lookup and values.
 	var lk gen.LookupContextItemResponseDto
-	resp, body = call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{
+	resp, body := call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{
 		"contextType": "salesforce_object_field", "dataPath": []string{"salesforce", "Account", "Industry"},
 		"contentProjection": map[string]any{"fields": []string{"other"}},
 	})
 	expect(t, resp, body, http.StatusOK, &lk)
-	if row := lk.Item.MustGet(); row.UID != sf.UID || len(row.Content) != 1 {
+	if row := lk.Item.MustGet(); row.UID != sfUID || len(row.Content) != 1 {
 		t.Fatalf("lookup: %s", body)
 	}
 	resp, body = call(t, srv, "POST", "/api/v1/context/items/lookup", map[string]any{"contextType": "note", "dataPath": []string{"x"}})
@@ -351,32 +374,22 @@ func TestContextItems(t *testing.T) {
 		t.Fatalf("lookup miss: %s", body)
 	}
 	var vals gen.ListContextItemValuesResponseDto
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sf.UID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3", nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sfUID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3", nil)
 	expect(t, resp, body, http.StatusOK, &vals)
 	next := vals.NextPageToken.MustGet()
 	if len(vals.Values) != 3 || next == "" {
 		t.Fatalf("values: %s", body)
 	}
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sf.UID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3&pageToken="+next, nil)
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+sfUID+"/values?contextType=salesforce_object_field&contentKeyPath=enumValues&pageSize=3&pageToken="+next, nil)
 	expect(t, resp, body, http.StatusOK, &vals)
 	if len(vals.Values) != 1 || vals.Values[0] != "Biotech" {
 		t.Fatalf("values page 2: %s", body)
 	}
-
-	// Delete: user-created kinds only.
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+sf.UID, nil)
-	expectError(t, resp, body, http.StatusUnprocessableEntity, "VALIDATION")
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
-	expect(t, resp, body, http.StatusOK, nil)
-	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+note, nil)
-	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
-	resp, body = call(t, srv, "DELETE", "/api/v1/context/items/"+note, nil)
-	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
 }
 
 func TestChatConversationsMemories(t *testing.T) {
 	srv := modustest.NewServer(t)
-	sk, _ := srv.SeedSkill(modustest.SkillSeed{Name: "s", Deployed: true})
+	sk := srv.SeedSkill(t, modustest.SkillSeed{Name: "s", Deployed: true})
 	path := fmt.Sprintf("/api/v1/skills/%d", sk.ID)
 	msg := map[string]any{"message": "hello", "model": "claude-sonnet-4.6"}
 	var ans gen.SkillChatResponseDto
@@ -405,7 +418,7 @@ func TestChatConversationsMemories(t *testing.T) {
 		t.Fatalf("conversation: %s", body)
 	}
 
-	a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "a", Deployed: true})
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a", Deployed: true})
 	apath := fmt.Sprintf("/api/v1/agents/%d", a.ID)
 	resp, body = call(t, srv, "POST", apath+"/chat", msg)
 	expect(t, resp, body, http.StatusOK, &ans)
@@ -414,10 +427,8 @@ func TestChatConversationsMemories(t *testing.T) {
 	resp, body = call(t, srv, "POST", apath+"/conversations/thread_x/chat", msg)
 	expectError(t, resp, body, http.StatusNotFound, "NOT_FOUND")
 
-	m1, _ := srv.SeedMemory(sk.ID, "Prefers bullet points", map[string]any{"userId": "u1"})
-	if _, err := srv.SeedMemory(sk.ID, "Works in finance", map[string]any{"userId": "u2"}); err != nil {
-		t.Fatal(err)
-	}
+	m1 := srv.SeedMemory(t, sk.ID, "Prefers bullet points", map[string]any{"userId": "u1"})
+	srv.SeedMemory(t, sk.ID, "Works in finance", map[string]any{"userId": "u2"})
 	var mems gen.ListMemoriesResponseDto
 	resp, body = call(t, srv, "GET", path+"/memories?userId=u2", nil)
 	expect(t, resp, body, http.StatusOK, &mems)
@@ -451,7 +462,7 @@ func TestUsageConnectionsOrganization(t *testing.T) {
 	if len(u.Buckets) != 24 || u.Totals.CallCount == 0 {
 		t.Fatalf("usage: %d buckets", len(u.Buckets))
 	}
-	resp, body2 := call(t, srv, "GET", q, nil)
+	_, body2 := call(t, srv, "GET", q, nil)
 	if string(body) != string(body2) {
 		t.Fatal("usage is not deterministic")
 	}
@@ -463,8 +474,8 @@ func TestUsageConnectionsOrganization(t *testing.T) {
 	resp, body = call(t, srv, "GET", "/api/v1/usage?since=2026-05-02T00:00:00Z&until=2026-05-01T00:00:00Z&rollup=day", nil)
 	expectError(t, resp, body, http.StatusBadRequest, "VALIDATION")
 
-	srv.SeedConnection("A", "postgresql")
-	srv.SeedConnection("B", "snowflake")
+	srv.SeedConnection(t, "A", "postgresql")
+	srv.SeedConnection(t, "B", "snowflake")
 	var cs gen.ListConnectionsResponseDto
 	resp, body = call(t, srv, "GET", "/api/v1/connections?type=snowflake", nil)
 	expect(t, resp, body, http.StatusOK, &cs)
@@ -472,7 +483,7 @@ func TestUsageConnectionsOrganization(t *testing.T) {
 		t.Fatalf("connections: %s", body)
 	}
 
-	srv.SeedAgent(modustest.AgentSeed{Name: "a"})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
 	resp, body = call(t, srv, "DELETE", "/api/v1/users/organization", nil)
 	expect(t, resp, body, http.StatusNoContent, nil)
 	var list gen.ListAgentsResponseDto
@@ -527,8 +538,8 @@ func TestLatency(t *testing.T) {
 // A PATCH refused with 400 must leave the resource as it was.
 func TestRefusedUpdateChangesNothing(t *testing.T) {
 	srv := modustest.NewServer(t)
-	a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "agent", Deployed: true})
-	sk, _ := srv.SeedSkill(modustest.SkillSeed{Name: "skill", Deployed: true})
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "agent", Deployed: true})
+	sk := srv.SeedSkill(t, modustest.SkillSeed{Name: "skill", Deployed: true})
 	for _, tc := range []struct {
 		path string
 		body map[string]any
@@ -552,11 +563,9 @@ func TestRefusedUpdateChangesNothing(t *testing.T) {
 // The server keeps its own copy of what a Seed method is given.
 func TestSeedCopiesInput(t *testing.T) {
 	srv := modustest.NewServer(t)
-	sk, _ := srv.SeedSkill(modustest.SkillSeed{Name: "s"})
+	sk := srv.SeedSkill(t, modustest.SkillSeed{Name: "s"})
 	meta := map[string]any{"userId": "u1"}
-	if _, err := srv.SeedMemory(sk.ID, "m", meta); err != nil {
-		t.Fatal(err)
-	}
+	srv.SeedMemory(t, sk.ID, "m", meta)
 	meta["userId"] = "changed"
 	var mems gen.ListMemoriesResponseDto
 	resp, body := call(t, srv, "GET", fmt.Sprintf("/api/v1/skills/%d/memories?userId=u1", sk.ID), nil)
@@ -566,7 +575,7 @@ func TestSeedCopiesInput(t *testing.T) {
 	}
 
 	path := []string{"notes", "a"}
-	it, _ := srv.SeedContextItem(modustest.ContextItemSeed{ContextType: "note", DataPath: path})
+	it := srv.SeedContextItem(t, modustest.ContextItemSeed{ContextType: "note", DataPath: path})
 	path[1] = "changed"
 	var got gen.ContextItemDto
 	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+it.UID, nil)
