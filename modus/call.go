@@ -160,7 +160,11 @@ func (c *Client) open(ctx context.Context, st *callState, send sendFunc) (*http.
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(resp)
 		discard(resp)
+		c.transport.logBody(ctx, st, resp, e.Body)
 		return nil, e
+	}
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		c.transport.logBody(ctx, st, resp, b.buf)
 	}
 	return resp, nil
 }

@@ -1,10 +1,13 @@
 package modus
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -117,6 +120,48 @@ func WithLogger(logger *slog.Logger) Option {
 	}}
 }
 
+// WithDebugBodies makes the logger of WithLogger also write, at Debug
+// level, the response body of each call (stream events excepted), cut to at
+// most max bytes, with the API key and the values of JSON fields whose names
+// look secret (token, password, secret, key, authorization) replaced by
+// "***". Bodies may hold personal data: use it to debug, not in production.
+// Client or call.
+func WithDebugBodies(max int) Option {
+	if max <= 0 {
+		return optionError("WithDebugBodies", fmt.Errorf("modus: WithDebugBodies: want a positive size, got %d", max))
+	}
+	return Option{name: "WithDebugBodies", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.debugBodies = max
+		return nil
+	}}
+}
+
+// secretField matches a JSON string field whose name looks secret.
+var secretField = regexp.MustCompile(`(?i)("[a-z_]*(token|password|secret|key|authorization)[a-z_]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// logBody writes a response body at Debug level when WithDebugBodies asks
+// for it (st nil: the client's defaults).
+func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Response, body []byte) {
+	if st == nil {
+		st = t.defaults
+	}
+	l, max := st.cfg.logger, st.cfg.debugBodies
+	if l == nil || max <= 0 || !l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	key, _ := t.key()
+	red := secretField.ReplaceAll(bytes.ReplaceAll(body, []byte(key), []byte(maskedKey)), []byte(`$1"***"`))
+	cut := len(red) > max
+	if cut {
+		red = red[:max]
+	}
+	method, path, op := describe(resp.Request)
+	l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
+		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
+		slog.Int("status", resp.StatusCode), slog.Int("size", len(body)), slog.Bool("cut", cut),
+		slog.String("body", printable(string(red))))
+}
+
 // ReconnectInfo describes a run stream reconnection, for WithOnReconnect.
 type ReconnectInfo struct {
 	RunID       string
@@ -187,6 +232,9 @@ func logReconnect(ctx context.Context, l *slog.Logger, info ReconnectInfo) {
 // describe returns the method, the path template (no ids, no query) and the
 // operationId of a request.
 func describe(req *http.Request) (method, path, op string) {
+	if req == nil {
+		return "", "", ""
+	}
 	if o, ok := matchOperation(req); ok {
 		return req.Method, o.path, o.id
 	}

@@ -262,3 +262,39 @@ func TestLoggerRecords(t *testing.T) {
 	c2, _ := newTestClient(t, srv)
 	assert.Nil(t, c2.transport.defaults.cfg.logger)
 }
+
+func TestDebugBodiesRedactedAndCapped(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/agents/1" {
+			io.WriteString(w, `{"id":1,"name":"n","apiToken":"tok_live_123","note":"`+testKey+`"}`)
+			return
+		}
+		writeError(w, 400, "BAD_REQUEST", "INVALID_ARGUMENT", strings.Repeat("x", 500), "")
+	})
+	h := &captured{}
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(h)), WithMaxRetries(0))
+	_, err := c.Agents.Get(context.Background(), 1, nil)
+	require.NoError(t, err)
+	assert.NotContains(t, strings.Join(h.get(), "\n"), "modus: body", "bodies only on request")
+
+	_, err = c.Agents.Get(context.Background(), 1, nil, WithDebugBodies(4096))
+	require.NoError(t, err)
+	_, err = c.Agents.Get(context.Background(), 2, nil, WithDebugBodies(100))
+	require.Error(t, err)
+	var bodies []string
+	for _, r := range h.get() {
+		if strings.Contains(r, "modus: body") {
+			bodies = append(bodies, r)
+		}
+	}
+	require.Len(t, bodies, 2)
+	assert.Contains(t, bodies[0], `"apiToken":"***"`)
+	assert.Contains(t, bodies[0], `"note":"modus_****"`, "the key, wherever it is")
+	assert.Contains(t, bodies[0], "operation=GetAgent status=200")
+	assert.NotContains(t, bodies[0], "tok_live_123")
+	assert.NotContains(t, bodies[0], strings.TrimPrefix(testKey, "modus_"))
+	assert.Contains(t, bodies[1], "status=400")
+	assert.Contains(t, bodies[1], "cut=true")
+	_, err = NewClient(WithAPIKey(testKey), WithDebugBodies(0))
+	require.Error(t, err)
+}

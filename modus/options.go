@@ -83,6 +83,7 @@ type callConfig struct {
 	stream      streamConfig
 	middleware  []Middleware // clipped: appending reallocates
 	logger      *slog.Logger
+	debugBodies int           // WithDebugBodies: bytes of each response body to log; 0 = none
 	meta        *ResponseMeta // call only
 	onReconnect func(ReconnectInfo)
 }
