@@ -211,8 +211,8 @@ type EventDecodeError struct {
 
 // Error names the event and quotes the start of its data.
 func (e *EventDecodeError) Error() string {
-	return "modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
-		"; data: " + strconv.Quote(snippet(e.Data, 200))
+	return printable("modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
+		"; data: " + strconv.Quote(snippet(e.Data, 200)))
 }
 
 // Unwrap returns the JSON error.
@@ -263,7 +263,7 @@ func (e *RunError) Error() string {
 	if e.Code != "" {
 		b.WriteString(" (" + string(e.Code) + ")")
 	}
-	return b.String()
+	return printable(b.String())
 }
 
 // Is matches ErrRunFailed, and ErrConflict for an idempotency conflict.

@@ -398,8 +398,7 @@ func TestRunStreamReplayedEventsSkipped(t *testing.T) {
 	// The server ignores Last-Event-ID and replays from the start, without
 	// dropping again: every event still comes once.
 	var gets atomic.Int32
-	var rs *resumeServer
-	rs = &resumeServer{n: 6}
+	rs := &resumeServer{n: 6}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		fs := rs.frames()
 		sseHeaders(w)
@@ -511,7 +510,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
 	})
 	c, _ := newTestClient(t, srv)
-	s, err := c.startStream(context.Background(), callConfig{}, nil, nil,
+	s, err := c.startStream(context.Background(), callConfig{},
 		rawSendTo(c.agent, http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
@@ -656,8 +655,8 @@ func TestRunStreamCancel(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		})
 		c, _ := newTestClient(t, drop)
-		c.doer.sleep = sleepCtx // a real wait (up to 0.5 s)
-		c.doer.jitter = func(time.Duration) time.Duration { return time.Hour }
+		c.retry.sleep = sleepCtx // a real wait (up to 0.5 s)
+		c.retry.jitter = func(time.Duration) time.Duration { return time.Hour }
 		ctx, cancel := context.WithCancel(context.Background())
 		s, err := c.Runs.Create(ctx, runReq())
 		require.NoError(t, err)
@@ -740,8 +739,8 @@ func TestStreamOptionsValidate(t *testing.T) {
 	assert.Error(t, err)
 	c, err := NewClient(WithAPIKey(testKey), WithStreamReconnects(7), WithMaxEventSize(99))
 	require.NoError(t, err)
-	assert.Equal(t, 7, c.defaults.stream.maxReconnects())
-	assert.Equal(t, 99, c.defaults.stream.maxEventSize)
+	assert.Equal(t, 7, c.transport.defaults.cfg.stream.maxReconnects())
+	assert.Equal(t, 99, c.transport.defaults.cfg.stream.maxEventSize)
 }
 
 // An event without an id field on a resumed connection (a heartbeat, say)

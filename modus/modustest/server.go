@@ -142,7 +142,7 @@ func info(ctx context.Context) *reqInfo {
 func (s *Server) handler() http.Handler {
 	strict := server.NewStrictHandlerWithOptions((*api)(s), nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, r, badRequest("%v", err))
+			writeError(w, r, requestError(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
@@ -188,6 +188,10 @@ func (s *Server) handler() http.Handler {
 		}
 		if !s.authorized(r) {
 			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
+			return
+		}
+		if ae := checkRequest(w, r); ae != nil { // limits.go
+			writeError(w, r, ae)
 			return
 		}
 		ri.drop = s.faults.takeDrop(r.Method, r.URL.Path)
