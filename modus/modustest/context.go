@@ -316,28 +316,15 @@ func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func
 		return invalid("userFeedback must be negative, neutral or positive")
 	}
 	if apply("description") {
-		switch {
-		case b.Description.IsNull():
-			next.Description = nil
-		case b.Description.IsSpecified():
-			next.Description = ptr(b.Description.MustGet())
-		case hasMask:
-			next.Description = nil
-		}
+		// A null in the body clears it, as a mask without the field does.
+		next.Description = masked(nullablePtr(b.Description), hasMask || b.Description.IsNull(), next.Description, ptr[string], nil)
 	}
-	if apply("topics") {
-		switch {
-		case b.Topics != nil:
-			next.Topics = b.Topics
-		case hasMask:
-			next.Topics = []string{}
-		}
+	if apply("topics") && (b.Topics != nil || hasMask) {
+		next.Topics = nonNil(b.Topics) // [] or a mask without topics clears them
 	}
 	if apply("userFeedback") {
-		toFeedback := func(f gen.UserFeedback) gen.UserFeedback {
-			return gen.UserFeedback(f)
-		}
-		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, toFeedback, gen.UserFeedbackNeutral)
+		same := func(f gen.UserFeedback) gen.UserFeedback { return f }
+		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, same, gen.UserFeedbackNeutral)
 	}
 	return nil
 }
