@@ -74,13 +74,13 @@ type Agent = gen.AgentDto
 // Generated type: gen.AgentType.
 type AgentType = gen.AgentType
 
-// AgentVariation is an agent's trigger, workflow structure and skill selection.
+// AgentVariation is an agent's trigger, workflow structure and skill selection. The API describes these three as free-form JSON objects, so they read as maps; to read one's fields, decode it (json.Marshal, then json.Unmarshal) into AgentTrigger, WorkflowStructure or AgentSelection, the types Agents.Create and Agents.Update take.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - AgentSelection map[string]any "agentSelection": Skills a task agent orchestrates (see AgentSelectionDto).
-//   - Trigger map[string]any "trigger": What starts the agent (see TriggerDto for the shape).
-//   - WorkflowStructure map[string]any "workflowStructure": Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
+//   - AgentSelection map[string]any "agentSelection": Skills a task agent orchestrates (see AgentSelection).
+//   - Trigger map[string]any "trigger": What starts the agent (see AgentTrigger for the shape).
+//   - WorkflowStructure map[string]any "workflowStructure": Graph of nodes and edges for workflow agents (see WorkflowStructure).
 //
 // Generated type: gen.AgentVariationDto.
 type AgentVariation = gen.AgentVariationDto

@@ -26,7 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -145,7 +145,7 @@ func collect(fset *token.FileSet, file *ast.File, modusName map[string]string) m
 						name: f.Names[0].Name,
 						typ:  typeString(fset, f.Type, modusName),
 						json: jsonName(f.Tag),
-						doc:  fieldDoc(f.Doc, f.Names[0].Name),
+						doc:  renameWords(fieldDoc(f.Doc, f.Names[0].Name), modusName),
 					})
 				}
 			}
@@ -271,6 +271,21 @@ func fieldDoc(cg *ast.CommentGroup, name string) string {
 	return strings.Join(strings.Fields(para), " ")
 }
 
+// genWord matches a word that may be a gen type name in a description.
+var genWord = regexp.MustCompile(`\b[A-Z][A-Za-z0-9_]*\b`)
+
+// renameWords replaces the gen type names a description mentions (the
+// spec's "see TriggerDto") by their modus names, which are the ones a modus
+// user can look up.
+func renameWords(doc string, modusName map[string]string) string {
+	return genWord.ReplaceAllStringFunc(doc, func(w string) string {
+		if n, ok := modusName[w]; ok {
+			return n
+		}
+		return w
+	})
+}
+
 func writeDoc(b *bytes.Buffer, a alias, t *genType, consts map[string]string) {
 	fmt.Fprintf(b, "// %s %s\n", a.name, a.summary)
 	switch {
@@ -285,8 +300,7 @@ func writeDoc(b *bytes.Buffer, a alias, t *genType, consts map[string]string) {
 		}
 	case len(t.values) > 0:
 		b.WriteString("//\n// Known values:\n//\n")
-		vals := slices.Clone(t.values)
-		for _, v := range vals {
+		for _, v := range t.values {
 			line := v.lit
 			if c, ok := consts[v.goName]; ok {
 				line = c + " " + v.lit

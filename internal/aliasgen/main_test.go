@@ -19,6 +19,7 @@ type ThingDto struct {
 	// Note Optional note; null clears it.
 	Note nullable.Nullable[string] ` + "`json:\"note,omitempty\"`" + `
 
+	// Parts Parts of the thing (see ThingDto's kind; PartDto has no modus name).
 	Parts []PartDto ` + "`json:\"parts\"`" + `
 	ID    openapi_types.UUID ` + "`json:\"id\"`" + `
 }
@@ -54,7 +55,7 @@ func TestRunDocumentsFieldsAndValues(t *testing.T) {
 		"// Thing is a thing.",
 		`//   - Kind Kind "kind": Kind of thing.`,                             // gen name -> modus name, example dropped
 		`//   - Note Nullable[string] "note": Optional note; null clears it.`, // package dropped
-		`//   - Parts []gen.PartDto "parts"`,                                  // no modus name: marked, so the type-walk test's failure is visible here too
+		`//   - Parts []gen.PartDto "parts": Parts of the thing (see Thing's kind; PartDto has no modus name).`,                                  // no modus name: marked, so the type-walk test's failure is visible here too
 		`//   - ID UUID "id"`,
 		"type Thing = gen.ThingDto",
 		`//   - KindBig "big"`, // the modus constant that names the value
