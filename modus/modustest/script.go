@@ -67,7 +67,9 @@ func Done() Step {
 	})
 }
 
-// Error streams an error event with message; it ends the run.
+// Error streams an error event with message and no code; it ends the run.
+// For an error event with a code (ErrorEvent.Code, RunError.Code), use
+// Event("error", map[string]any{"error": message, "code": "RATE_LIMITED"}).
 func Error(message string) Step {
 	return eventStep(true, func(*run) any {
 		return gen.ErrorRunEvent{Type: gen.RunEventTypeError, Message: message}
