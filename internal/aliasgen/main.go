@@ -128,48 +128,55 @@ func run(namesPath, genPath, modusDir string) ([]byte, error) {
 // collect reads gen's top-level types, their fields and enum constants.
 func collect(fset *token.FileSet, file *ast.File, modusName map[string]string) map[string]*genType {
 	types := map[string]*genType{}
-	for _, d := range file.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
-		for _, s := range gd.Specs {
-			ts := s.(*ast.TypeSpec)
-			t := &genType{spec: ts.Type}
-			if st, ok := ts.Type.(*ast.StructType); ok {
-				for _, f := range st.Fields.List {
-					if len(f.Names) == 0 {
-						continue
-					}
-					t.fields = append(t.fields, field{
-						name: f.Names[0].Name,
-						typ:  typeString(fset, f.Type, modusName),
-						json: jsonName(f.Tag),
-						doc:  renameWords(fieldDoc(f.Doc, f.Names[0].Name), modusName),
-					})
-				}
-			}
-			types[ts.Name.Name] = t
-		}
+	for _, s := range specs(file, token.TYPE) {
+		ts := s.(*ast.TypeSpec)
+		types[ts.Name.Name] = &genType{spec: ts.Type, fields: fields(fset, ts.Type, modusName)}
 	}
-	for _, d := range file.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.CONST {
+	// Constants after types: a constant may come before its type in the file.
+	for _, s := range specs(file, token.CONST) {
+		vs := s.(*ast.ValueSpec)
+		id, ok := vs.Type.(*ast.Ident)
+		if !ok || len(vs.Values) != 1 {
 			continue
 		}
-		for _, s := range gd.Specs {
-			vs := s.(*ast.ValueSpec)
-			id, ok := vs.Type.(*ast.Ident)
-			if !ok || len(vs.Values) != 1 {
-				continue
-			}
-			lit, ok := vs.Values[0].(*ast.BasicLit)
-			if t := types[id.Name]; ok && t != nil {
-				t.values = append(t.values, value{vs.Names[0].Name, lit.Value})
-			}
+		lit, ok := vs.Values[0].(*ast.BasicLit)
+		if t := types[id.Name]; ok && t != nil {
+			t.values = append(t.values, value{vs.Names[0].Name, lit.Value})
 		}
 	}
 	return types
+}
+
+// specs returns the specs of file's top-level declarations of kind tok.
+func specs(file *ast.File, tok token.Token) []ast.Spec {
+	var out []ast.Spec
+	for _, d := range file.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == tok {
+			out = append(out, gd.Specs...)
+		}
+	}
+	return out
+}
+
+// fields returns the named fields of a struct type (nil for another type).
+func fields(fset *token.FileSet, e ast.Expr, modusName map[string]string) []field {
+	st, ok := e.(*ast.StructType)
+	if !ok {
+		return nil
+	}
+	var out []field
+	for _, f := range st.Fields.List {
+		if len(f.Names) == 0 {
+			continue
+		}
+		out = append(out, field{
+			name: f.Names[0].Name,
+			typ:  typeString(fset, f.Type, modusName),
+			json: jsonName(f.Tag),
+			doc:  renameWords(fieldDoc(f.Doc, f.Names[0].Name), modusName),
+		})
+	}
+	return out
 }
 
 // modusConstants maps gen constant names to the hand-written modus

@@ -55,7 +55,7 @@ func TestRunDocumentsFieldsAndValues(t *testing.T) {
 		"// Thing is a thing.",
 		`//   - Kind Kind "kind": Kind of thing.`,                             // gen name -> modus name, example dropped
 		`//   - Note Nullable[string] "note": Optional note; null clears it.`, // package dropped
-		`//   - Parts []gen.PartDto "parts": Parts of the thing (see Thing's kind; PartDto has no modus name).`,                                  // no modus name: marked, so the type-walk test's failure is visible here too
+		`//   - Parts []gen.PartDto "parts": Parts of the thing (see Thing's kind; PartDto has no modus name).`, // no modus name: marked, so the type-walk test's failure is visible here too
 		`//   - ID UUID "id"`,
 		"type Thing = gen.ThingDto",
 		`//   - KindBig "big"`, // the modus constant that names the value
