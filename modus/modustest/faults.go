@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,18 +89,10 @@ type faults struct {
 	perRoute      map[string]int
 }
 
-// setRule replaces the rule of the same route in rules, or appends one;
-// keep false removes it.
+// setRule removes the rule of the same route from rules and, when keep,
+// appends r: rules stay in the order they were last set.
 func setRule[R interface{ key() route }](rules []R, r R, keep bool) []R {
-	for i := range rules {
-		if rules[i].key() == r.key() {
-			if keep {
-				rules[i] = r
-				return rules
-			}
-			return append(rules[:i], rules[i+1:]...)
-		}
-	}
+	rules = slices.DeleteFunc(rules, func(old R) bool { return old.key() == r.key() })
 	if keep {
 		rules = append(rules, r)
 	}
@@ -130,7 +123,8 @@ func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 // "/agent/runs/{runId}/stream" or "/api/v1/agents/{id}", or AnyPath. status
 // must be 400-599 and n at least 0; anything else panics. A call replaces
 // the failures still pending for the same method and pattern; n = 0 clears
-// them. When several rules match a request, the one set first is used.
+// them. When several rules match a request, the one set first is used (a
+// call for the same method and pattern sets it anew).
 func (s *Server) FailNextOn(method, pattern string, n, status int, retryAfter time.Duration) {
 	r := newRoute("FailNextOn", method, pattern)
 	if status < 400 || status > 599 || n < 0 || retryAfter < 0 {

@@ -173,3 +173,21 @@ func TestDropUnaryAnswer(t *testing.T) {
 	r, body = call(t, srv, "POST", "/api/v1/agents", map[string]any{"name": "b", "type": "task"}) // used up
 	expect(t, r, body, http.StatusCreated, nil)
 }
+
+// Setting a route's latency again makes it the last one set, the one that
+// wins when several routes match.
+func TestLatencySetAgainWins(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.SetLatencyOn(modustest.AnyMethod, "/api/v1/skills", time.Millisecond)
+	srv.SetLatencyOn("GET", "/api/v1/skills", time.Hour)
+	srv.SetLatencyOn(modustest.AnyMethod, "/api/v1/skills", 2*time.Millisecond) // now the last one set
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+"/api/v1/skills", nil)
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatalf("the latency set last (2ms) was not used: %v", err)
+	}
+	resp.Body.Close()
+}
