@@ -80,7 +80,7 @@ func (s *Server) SeedAgent(tb testing.TB, in AgentSeed) modus.Agent {
 }
 
 func (s *Server) seedAgent(in AgentSeed) (modus.Agent, error) {
-	typ := gen.AgentType(in.Type)
+	typ := in.Type
 	if typ == "" {
 		typ = gen.AgentTypeTask
 	}
