@@ -225,7 +225,6 @@ func typeString(fset *token.FileSet, e ast.Expr, modusName map[string]string) st
 	s := b.String()
 	s = strings.ReplaceAll(s, "nullable.Nullable", "Nullable")
 	s = strings.ReplaceAll(s, "openapi_types.UUID", "UUID")
-	s = strings.ReplaceAll(s, "openapi_types.Date", "Date")
 	s = strings.ReplaceAll(s, "interface{}", "any")
 	return s
 }
