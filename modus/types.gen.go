@@ -1165,7 +1165,7 @@ type WorkflowActionSource = gen.WorkflowActionSource
 // Generated type: gen.AutomationRunSource.
 type AgentRunSource = gen.AutomationRunSource
 
-// CreateRunRequest is the body of RunsService.Create: the user's message, the session it belongs to and, optionally, a client-chosen run id.
+// CreateRunRequest is the body of RunsService.Create: the user's message, the session it belongs to and, optionally, a client-chosen run id. Leave OrganizationID empty to have Create fill it from WithOrganizationID or MODUS_ORGANIZATION_ID.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
