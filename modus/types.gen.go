@@ -1004,7 +1004,7 @@ type AgentSelection = gen.AgentSelectionDto
 // Generated type: gen.WorkflowStructureDto.
 type WorkflowStructure = gen.WorkflowStructureDto
 
-// AgentAccessConfig says who may use and manage an agent.
+// AgentAccessConfig says who may use and manage an agent. In a request, GroupPermissions and SharedWith are required: give an empty map or slice for none (a nil one is sent as null, which the API refuses).
 //
 // Fields (Go name, type, JSON name: meaning):
 //
@@ -1039,7 +1039,7 @@ type AgentSharedUser = gen.AgentSharedUserDto
 // Generated type: gen.AgentGroupPermissionDto.
 type AgentGroupPermission = gen.AgentGroupPermissionDto
 
-// SkillAccessConfig says who may use and manage a skill.
+// SkillAccessConfig says who may use and manage a skill. In a request, GroupPermissions, Guardrails and SharedWith are required: give an empty map or slice for none (a nil one is sent as null, which the API refuses).
 //
 // Fields (Go name, type, JSON name: meaning):
 //

@@ -112,6 +112,9 @@ func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycle
 	if !in.Type.Valid() {
 		return nil, invalid("type must be task or workflow")
 	}
+	if err := agentAccessError(in.AccessConfig); err != nil {
+		return nil, err
+	}
 	st.nextAgentID++
 	id := st.nextAgentID
 	t := now()
@@ -237,6 +240,9 @@ func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObje
 		}
 		if in.Type != nil && selected("type") && !in.Type.Valid() {
 			return invalid("type must be task or workflow")
+		}
+		if err := agentAccessError(in.AccessConfig); err != nil && selected("accessConfig") {
+			return err
 		}
 		a.edit(h.state)
 		patch(selected, agentFields(a, in))

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,3 +137,41 @@ func TestTimesHaveMilliseconds(t *testing.T) {
 		}
 	}
 }
+
+// An access config's required lists and maps may not be null (a nil map or
+// slice in Go), on create and update of agents and skills, as openapi.json
+// says: the fake refuses them instead of storing and answering a null.
+func TestAccessConfigRequiredLists(t *testing.T) {
+	srv := modustest.NewServer(t)
+	agent := srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
+	skill := srv.SeedSkill(t, modustest.SkillSeed{Name: "s"})
+	full := map[string]any{"visibility": "private", "groupPermissions": map[string]any{}, "sharedWith": []any{}, "guardrails": []any{}}
+	without := func(name string) map[string]any {
+		m := map[string]any{}
+		for k, v := range full {
+			if k != name {
+				m[k] = v
+			}
+		}
+		m[name] = nil
+		return m
+	}
+	for _, tc := range []struct{ method, path, field string }{
+		{"POST", "/api/v1/agents", "groupPermissions"},
+		{"POST", "/api/v1/agents", "sharedWith"},
+		{"PATCH", "/api/v1/agents/" + itoa(agent.ID), "groupPermissions"},
+		{"POST", "/api/v1/skills", "guardrails"},
+		{"PATCH", "/api/v1/skills/" + itoa(skill.ID), "sharedWith"},
+	} {
+		body := map[string]any{"name": "n", "type": "task", "accessConfig": without(tc.field)}
+		r, b := call(t, srv, tc.method, tc.path, body)
+		e := expectError(t, r, b, 400, "VALIDATION")
+		if !strings.Contains(e.Error.Message, tc.field) {
+			t.Errorf("%s %s: message %q does not name %s", tc.method, tc.path, e.Error.Message, tc.field)
+		}
+	}
+	r, b := call(t, srv, "PATCH", "/api/v1/agents/"+itoa(agent.ID), map[string]any{"accessConfig": full})
+	expect(t, r, b, 200, nil)
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -216,3 +216,32 @@ func maskOf(m *string, fields []field) (func(string) bool, error) {
 	}
 	return mask(m, names...)
 }
+
+// agentAccessError and skillAccessError refuse an access config (nil: none
+// sent) whose required lists or maps are null, a nil slice or map in Go,
+// as the API's validation does.
+func agentAccessError(c *gen.AgentAccessConfigDto) error {
+	if c == nil {
+		return nil
+	}
+	return nullField([]string{"groupPermissions", "sharedWith"}, c.GroupPermissions == nil, c.SharedWith == nil)
+}
+
+func skillAccessError(c *gen.AccessConfigDto) error {
+	if c == nil {
+		return nil
+	}
+	return nullField([]string{"groupPermissions", "guardrails", "sharedWith"},
+		c.GroupPermissions == nil, c.Guardrails == nil, c.SharedWith == nil)
+}
+
+// nullField is a VALIDATION error naming the first of names whose null is
+// true.
+func nullField(names []string, null ...bool) error {
+	for i, n := range null {
+		if n {
+			return invalid("accessConfig.%s must not be null: send an empty list or object for none", names[i])
+		}
+	}
+	return nil
+}

@@ -72,6 +72,9 @@ func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycle
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalid("name must not be empty")
 	}
+	if err := skillAccessError(in.AccessConfig); err != nil {
+		return nil, err
+	}
 	st.nextSkillID++
 	id := st.nextSkillID
 	t := now()
@@ -221,6 +224,9 @@ func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObje
 		// Validate before the first write: a refused PATCH must change nothing.
 		if in.Name != nil && selected("name") && strings.TrimSpace(*in.Name) == "" {
 			return invalid("name must not be empty")
+		}
+		if err := skillAccessError(in.AccessConfig); err != nil && selected("accessConfig") {
+			return err
 		}
 		s.edit(h.state)
 		patch(selected, skillFields(s, in))
