@@ -973,7 +973,7 @@ type UsageRollup = gen.UsageRollup
 // Generated type: gen.UsageGroupBy.
 type UsageGroupBy = gen.UsageGroupBy
 
-// AgentTrigger says what starts an agent (schedule, event, manual).
+// AgentTrigger says what starts an agent: a schedule, a webhook, an API call, Slack or a user (TriggerType).
 //
 // Fields (Go name, type, JSON name: meaning):
 //
@@ -983,7 +983,7 @@ type UsageGroupBy = gen.UsageGroupBy
 // Generated type: gen.TriggerDto.
 type AgentTrigger = gen.TriggerDto
 
-// AgentSelection picks the sub-agents a workflow agent may call.
+// AgentSelection is the skills a task agent orchestrates, in order, and the model that orchestrates them. Agents is required in a request: an empty slice for none.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
@@ -1369,7 +1369,7 @@ type ManageDenial = gen.AgentDtoManageDenial
 // Generated type: gen.SharedUserPermission.
 type SharePermission = gen.SharedUserPermission
 
-// AgentSelectionEntry is one sub-agent of an AgentSelection.
+// AgentSelectionEntry is one skill of an AgentSelection (AgentID is the skill's id).
 //
 // Fields (Go name, type, JSON name: meaning):
 //
