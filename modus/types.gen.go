@@ -818,7 +818,7 @@ type CreateMetricRequest = gen.CreateMetricDto
 // Generated type: gen.LookupContextItemDto.
 type LookupContextItemRequest = gen.LookupContextItemDto
 
-// UpdateContextItemRequest is the body of Context.Update.
+// UpdateContextItemRequest is the body of Context.Update: a field left unset is left alone, Null[string]() clears Description, an empty non-nil Topics removes every topic, and Content goes with ContextType.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
@@ -845,7 +845,7 @@ type UpdateContextItemRequest = gen.UpdateContextItemDto
 // Generated type: gen.ListContextItemsParams.
 type ContextItemListParams = gen.ListContextItemsParams
 
-// ContextItemUpdateParams carries the updateMask of Context.Update.
+// ContextItemUpdateParams carries the updateMask of Context.Update. Pass nil params: Update derives the mask from the fields the body sets (a mask given here is sent as it is).
 //
 // Fields (Go name, type, JSON name: meaning):
 //
