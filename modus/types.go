@@ -199,7 +199,7 @@ const (
 	WorkflowNodeHumanApproval = gen.WorkflowNodeTypeHumanApproval
 )
 
-// What a user a skill is shared with may do.
+// What a user an agent or skill is shared with may do.
 const (
 	SharePermissionUse    = gen.SharedUserPermissionUse
 	SharePermissionManage = gen.SharedUserPermissionManage
