@@ -169,7 +169,7 @@ func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject
 		if err != nil {
 			continue
 		}
-		if p.Type != nil && string(a.dto.Type) != string(*p.Type) {
+		if p.Type != nil && a.dto.Type != *p.Type {
 			continue
 		}
 		if p.Search != nil && !containsFold(a.dto.Name, *p.Search) {
