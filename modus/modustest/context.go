@@ -312,7 +312,7 @@ func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func
 		}
 		next.Content = b.Content
 	}
-	if apply("userFeedback") && b.UserFeedback != nil && !gen.UserFeedback(*b.UserFeedback).Valid() {
+	if apply("userFeedback") && b.UserFeedback != nil && !b.UserFeedback.Valid() {
 		return invalid("userFeedback must be negative, neutral or positive")
 	}
 	if apply("description") {

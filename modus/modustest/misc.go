@@ -95,8 +95,8 @@ func (h *api) ListUsage(ctx context.Context, req server.ListUsageRequestObject) 
 	}
 	value := usageSource(p)[groupBy]
 	resp := gen.ListUsageResponseDto{
-		Buckets: []gen.UsageBucketDto{}, OrgID: identityOrgID, GroupBy: ptr(gen.UsageGroupBy(groupBy)),
-		Rollup: gen.UsageRollup(p.Rollup), Since: since, Until: until,
+		Buckets: []gen.UsageBucketDto{}, OrgID: identityOrgID, GroupBy: ptr(groupBy),
+		Rollup: p.Rollup, Since: since, Until: until,
 	}
 	var credits float64
 	for b := since.Truncate(step); b.Before(until); b = b.Add(step) {

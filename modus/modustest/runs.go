@@ -342,10 +342,10 @@ func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) 
 		return
 	}
 	t := time.UnixMilli(r.ms).UTC()
-	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
+	st.addAgentRun(a, gen.RunStatusCompleted, summary, trigger, t, r.id)
 }
 
-func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *gen.AutomationRunDto {
+func (st *state) addAgentRun(a *agent, status gen.RunStatus, summary, trigger string, started time.Time, workflowID string) *gen.AutomationRunDto {
 	temporal := st.newUUID().String()
 	if workflowID == "" {
 		st.seq++
@@ -353,10 +353,10 @@ func (st *state) addAgentRun(a *agent, status, summary, trigger string, started 
 	}
 	ar := &gen.AutomationRunDto{
 		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
-		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: gen.RunStatus(status), Summary: &summary,
+		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
 		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
 	}
-	if status != "running" && status != "awaiting_human" {
+	if status != gen.RunStatusRunning && status != gen.RunStatusAwaitingHuman {
 		end := started.Add(42 * time.Millisecond)
 		ar.EndedAt, ar.DurationMs = &end, ptr(int64(42))
 	} else {

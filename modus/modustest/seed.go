@@ -237,7 +237,7 @@ func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status modus.RunStat
 	if err != nil {
 		return must(tb, "SeedAgentRun", modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID))
 	}
-	ar := s.state.addAgentRun(a, string(status), "seeded run", "manual", now().Add(-time.Minute), "")
+	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
 	return *ar
 }
 
