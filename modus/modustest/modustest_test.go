@@ -587,6 +587,40 @@ func TestSeedCopiesInput(t *testing.T) {
 	}
 }
 
+// What a Seed method returns is the test's own: changing it leaves the
+// server's state alone.
+func TestSeedReturnsCopies(t *testing.T) {
+	srv := modustest.NewServer(t)
+	sk := srv.SeedSkill(t, modustest.SkillSeed{Name: "s"})
+	m := srv.SeedMemory(t, sk.ID, "m", map[string]any{"userId": "u1"})
+	m.Metadata["userId"] = "changed"
+	var mems gen.ListMemoriesResponseDto
+	resp, body := call(t, srv, "GET", fmt.Sprintf("/api/v1/skills/%d/memories?userId=u1", sk.ID), nil)
+	expect(t, resp, body, http.StatusOK, &mems)
+	if len(mems.Memories) != 1 {
+		t.Fatalf("the returned memory's metadata is the server's: %s", body)
+	}
+
+	it := srv.SeedContextItem(t, modustest.ContextItemSeed{ContextType: "note", DataPath: []string{"notes", "a"},
+		Topics: []string{"t"}, Content: map[string]any{"title": "a"}})
+	it.Content["title"], it.DataPath[1], it.Topics[0] = "changed", "changed", "changed"
+	var got gen.ContextItemDto
+	resp, body = call(t, srv, "GET", "/api/v1/context/items/"+it.UID, nil)
+	expect(t, resp, body, http.StatusOK, &got)
+	if got.Content["title"] != "a" || !slices.Equal(got.DataPath, []string{"notes", "a"}) || !slices.Equal(got.Topics, []string{"t"}) {
+		t.Fatalf("the returned item shares the server's content, dataPath or topics: %s", body)
+	}
+
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
+	a.AccessConfig.GroupPermissions["g"] = gen.AgentGroupPermissionDto{Use: true}
+	var agent gen.AgentDto
+	resp, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d", a.ID), nil)
+	expect(t, resp, body, http.StatusOK, &agent)
+	if len(agent.AccessConfig.GroupPermissions) != 0 {
+		t.Fatalf("the returned agent shares the server's access config: %s", body)
+	}
+}
+
 // deref returns *p, or an error when p is nil (a missing page token).
 func deref(p *string) (string, error) {
 	if p == nil {

@@ -13,14 +13,20 @@ import (
 
 // The Seed methods put data into the server directly, so that a test can
 // start from a known state. They return what they created as the client's
-// types (modus.Agent, modus.Skill, ...), as the API would show it. A seed
+// types (modus.Agent, modus.Skill, ...), as the API would show it, in a
+// copy that is the test's own (changing it leaves the server alone). A seed
 // that cannot be done (a missing name, an unknown skill) fails the test
 // through tb, as t.Fatalf would, so a test need not check errors; outside
 // a test (an Example, a demo program) tb may be nil, and such a seed
 // panics instead.
 
-// must returns v, or fails tb (panics when tb is nil) when err is set.
+// must returns a deep copy of v, or fails tb (panics when tb is nil) when
+// err is set. The copy is v as the client would decode it from an answer,
+// and the caller's own: changing it leaves the server's state alone.
 func must[T any](tb testing.TB, op string, v T, err error) T {
+	if err == nil {
+		err = jsonCopy(&v)
+	}
 	if err == nil {
 		return v
 	}
@@ -223,7 +229,7 @@ func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connectio
 	defer s.mu.Unlock()
 	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: ptr(name), Type: ptr(typ)}
 	s.state.connections = append(s.state.connections, c)
-	return c
+	return must(tb, "SeedConnection", c, nil)
 }
 
 // SeedAgentRun adds a run summary to an agent's history and returns it,
@@ -238,7 +244,21 @@ func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status modus.RunStat
 		return must(tb, "SeedAgentRun", modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID))
 	}
 	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
-	return *ar
+	return must(tb, "SeedAgentRun", *ar, nil)
+}
+
+// jsonCopy replaces *v with a copy of it decoded from its JSON.
+func jsonCopy[T any](v *T) error {
+	b, err := json.Marshal(*v)
+	if err != nil {
+		return err
+	}
+	var out T
+	if err := json.Unmarshal(b, &out); err != nil {
+		return err
+	}
+	*v = out
+	return nil
 }
 
 // jsonMap returns m as JSON would decode it: a deep copy whose numbers are
