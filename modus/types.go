@@ -19,7 +19,15 @@ import (
 // request bodies that tell "leave" from "clear" use it (UpdateAgentRequest,
 // UpdateSkillRequest, UpdateContextItemRequest.Description, the access
 // configs); fields that are only read are *T, nil for null. Build one with
-// NewNullable(v) or Null[T](); read one with Get, IsNull and IsSpecified.
+// NewNullable(v) or Null[T](). Its methods (go doc does not list them for
+// an alias):
+//
+//	Get() (T, error)    the value; an error when null or absent
+//	MustGet() T         the value; panics when null or absent
+//	IsNull() bool       sent as null
+//	IsSpecified() bool  null or set, not absent
+//	Set(v T), SetNull(), SetUnspecified()
+//
 // fmt prints its value ("null" when null, "<absent>" when absent):
 //
 //	req := modus.UpdateAgentRequest{Description: modus.NewNullable("v2"), Trigger: modus.Null[modus.AgentTrigger]()}
