@@ -397,8 +397,7 @@ func TestRunStreamReplayedEventsSkipped(t *testing.T) {
 	// The server ignores Last-Event-ID and replays from the start, without
 	// dropping again: every event still comes once.
 	var gets atomic.Int32
-	var rs *resumeServer
-	rs = &resumeServer{n: 6}
+	rs := &resumeServer{n: 6}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		fs := rs.frames()
 		sseHeaders(w)

@@ -133,17 +133,38 @@ func NumericSites(doc map[string]any) []Site {
 	return out
 }
 
+// idOrCount matches the last name of a target that holds an id or a count
+// ("id", "agentId", "user_id", "runIds", "runCount", "total").
+var idOrCount = regexp.MustCompile(`(^|[^A-Za-z])(id|ids|count|total)$|[a-z](Id|Ids|_id|_ids|Count)$`)
+
+// lastName is the property or parameter name a target ends with.
+func lastName(target string) string {
+	t := strings.TrimSuffix(target, ".schema")
+	t = strings.TrimSuffix(t, ".items")
+	if i := strings.LastIndex(t, "@.name == '"); i >= 0 && strings.HasSuffix(t, "')]") {
+		return t[i+len("@.name == '") : len(t)-len("')]")]
+	}
+	if strings.HasSuffix(t, "']") {
+		return t[strings.LastIndex(t, "['")+2 : len(t)-2]
+	}
+	return t[strings.LastIndex(t, ".")+1:]
+}
+
 // numericPin pins a numeric site that has no pin yet: to its own type and
-// format if it has a format, else to integer with defaultFormat for an
-// integer ("int64": ids and counts; "" gives Go int) and number/double for
-// a number (oapi-codegen's own choice for a bare number, float32, loses
-// precision).
+// format if it has a format; else an integer gets defaultFormat ("int64"
+// for ids and counts; "" gives Go int); a bare number (how the API team
+// publishes every numeric value, ids included) gets integer/int64 when its
+// name says it is an id or a count, else number/double (oapi-codegen's own
+// choice for a bare number, float32, loses precision). New pins are listed
+// in the update report for review.
 func numericPin(s Site, defaultFormat string) Pin {
 	switch {
 	case s.Format != "":
 		return Pin{Target: s.Target, Type: s.Type, Format: s.Format}
 	case s.Type == "integer":
 		return Pin{Target: s.Target, Type: "integer", Format: defaultFormat}
+	case idOrCount.MatchString(lastName(s.Target)):
+		return Pin{Target: s.Target, Type: "integer", Format: "int64"}
 	}
 	return Pin{Target: s.Target, Type: "number", Format: "double"}
 }

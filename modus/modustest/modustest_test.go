@@ -451,7 +451,7 @@ func TestUsageConnectionsOrganization(t *testing.T) {
 	if len(u.Buckets) != 24 || u.Totals.CallCount == 0 {
 		t.Fatalf("usage: %d buckets", len(u.Buckets))
 	}
-	resp, body2 := call(t, srv, "GET", q, nil)
+	_, body2 := call(t, srv, "GET", q, nil)
 	if string(body) != string(body2) {
 		t.Fatal("usage is not deterministic")
 	}
