@@ -264,7 +264,9 @@ func TestInvalidSpecIsRejected(t *testing.T) {
 // checks each exit status and what is written.
 func TestRunExitStatuses(t *testing.T) {
 	ok := func(context.Context, string, io.Writer) error { return nil }
-	broken := func(context.Context, string, io.Writer) error { return errors.New("modus/agents.go:12: undefined: gen.DeleteAgent") }
+	broken := func(context.Context, string, io.Writer) error {
+		return errors.New("modus/agents.go:12: undefined: gen.DeleteAgent")
+	}
 	for _, tc := range []struct {
 		fixture      string
 		build        func(context.Context, string, io.Writer) error
