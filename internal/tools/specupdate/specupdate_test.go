@@ -178,6 +178,7 @@ func TestNonBreakingChangesGoThrough(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
+			t.Parallel()
 			res, err := compare(t, tc.fixture)
 			if err != nil {
 				t.Fatal(err)
@@ -213,6 +214,7 @@ func TestBreakingChangesAreReported(t *testing.T) {
 		{"new-required-parameter", "new-required-request-parameter", "GET /api/v1/agents", "workspace"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
+			t.Parallel()
 			res, err := compare(t, tc.fixture)
 			if err != nil {
 				t.Fatal(err)
@@ -283,6 +285,7 @@ func TestRunExitStatuses(t *testing.T) {
 		{"invalid", ok, ok, ExitInvalidSpec, false},
 	} {
 		t.Run(fmt.Sprintf("%s/%d", tc.fixture, tc.want), func(t *testing.T) {
+			t.Parallel()
 			root := t.TempDir()
 			for _, f := range []string{"openapi.json", "oapi-codegen-overlay.yaml"} {
 				b, err := os.ReadFile(filepath.Join(repoRoot, f))
