@@ -44,16 +44,22 @@ const (
 // validate.
 type InvalidSpecError struct{ Err error }
 
+// Error says the spec is not valid and why.
 func (e *InvalidSpecError) Error() string { return "the new spec is not valid: " + e.Err.Error() }
+
+// Unwrap returns the loader's or validator's error.
 func (e *InvalidSpecError) Unwrap() error { return e.Err }
 
 // OverlayError is returned when an overlay action no longer applies to the
 // new document; the message names the action's target.
 type OverlayError struct{ Err error }
 
+// Error says the overlay no longer applies and names the action's target.
 func (e *OverlayError) Error() string {
 	return "the overlay no longer applies to the new spec: " + e.Err.Error()
 }
+
+// Unwrap returns the overlay library's error.
 func (e *OverlayError) Unwrap() error { return e.Err }
 
 // Change is one difference oasdiff found.
@@ -132,7 +138,10 @@ func Compare(oldSpec, newSpec, overlayPath, tmpDir string) (*Result, error) {
 	}
 	revision, err := withOverlay(newSpec, newOverlay)
 	if err != nil {
-		return nil, &OverlayError{err}
+		// The loader follows the failing selector with every action that
+		// changed nothing (pins that restate the spec's own values): noise.
+		msg, _, _ := strings.Cut(err.Error(), "\nAdditionally, the following validation errors were found:")
+		return nil, &OverlayError{errors.New(msg)}
 	}
 	res.OldVersion, res.NewVersion = base.Info.Version, revision.Info.Version
 
