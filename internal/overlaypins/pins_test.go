@@ -43,3 +43,34 @@ func TestSplitRenderRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestComputeKeepsExistingPinsAndDropsStaleOnes(t *testing.T) {
+	doc, err := Decode([]byte(`{"paths": {"/a/{id}": {"get": {"operationId": "A_controller_get",
+		"parameters": [{"name": "id", "in": "path", "schema": {"type": "number"}},
+		               {"name": "pageSize", "in": "query", "schema": {"type": "number"}}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	existing := []Pin{
+		{Target: "$.paths['/a/{id}'].get", OperationID: "GetA"},
+		{Target: "$.paths['/a/{id}'].get.parameters[?(@.name == 'pageSize')].schema", Type: "integer"},
+		{Target: "$.paths['/gone'].get", OperationID: "Gone"},
+	}
+	pins, added, dropped := Compute(doc, existing, "int64")
+	want := []Pin{
+		existing[0], // the published id does not replace ours
+		{Target: "$.paths['/a/{id}'].get.parameters[?(@.name == 'id')].schema", Type: "integer", Format: "int64"},
+		existing[1], // a bare number does not undo the pinned plain integer
+	}
+	if len(pins) != len(want) {
+		t.Fatalf("pins = %+v, want %+v", pins, want)
+	}
+	for i := range want {
+		if pins[i] != want[i] {
+			t.Errorf("pin %d = %+v, want %+v", i, pins[i], want[i])
+		}
+	}
+	if len(added) != 1 || len(dropped) != 1 || dropped[0] != "$.paths['/gone'].get" {
+		t.Errorf("added %q, dropped %q", added, dropped)
+	}
+}

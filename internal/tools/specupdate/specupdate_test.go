@@ -319,3 +319,13 @@ func TestRunExitStatuses(t *testing.T) {
 		})
 	}
 }
+
+func TestRunWithoutReadableSpec(t *testing.T) {
+	var stderr bytes.Buffer
+	for _, spec := range []string{"", filepath.Join(t.TempDir(), "missing.json")} {
+		stderr.Reset()
+		if status := Run(context.Background(), Options{Root: t.TempDir(), Spec: spec, Stdout: io.Discard, Stderr: &stderr}); status != ExitUsage {
+			t.Errorf("spec %q: exit status %d, want %d\n%s", spec, status, ExitUsage, &stderr)
+		}
+	}
+}
