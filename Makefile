@@ -15,9 +15,11 @@ REPORT    ?= spec-update.md
 
 all: test
 
-## generate: regenerate gen/ (and the fake server's code) from openapi.json.
+## generate: regenerate gen/ (and the fake server's code) from openapi.json,
+## then modus's aliases and their docs (modus/types.gen.go) from gen.
 generate:
 	go generate ./gen ./modus/modustest/...
+	go generate ./modus
 
 ## check-generated: regenerate into a temp dir and fail on any difference.
 check-generated:
@@ -31,7 +33,11 @@ check-generated:
 	  if ! diff -u "$$file" "$$out" > "$$tmp/diff"; then \
 	    head -40 "$$tmp/diff"; echo "$$file is out of date with openapi.json: run 'make generate' and commit"; exit 1; \
 	  fi; \
-	done; echo "generated code is up to date"
+	done; \
+	go run ./internal/aliasgen -names modus/aliases.txt -gen gen/client.gen.go -modus modus -o "$$tmp/types.gen.go"; \
+	if ! diff -u modus/types.gen.go "$$tmp/types.gen.go" > "$$tmp/diff"; then \
+	  head -40 "$$tmp/diff"; echo "modus/types.gen.go is out of date with gen or modus/aliases.txt: run 'make generate' and commit"; exit 1; \
+	fi; echo "generated code is up to date"
 
 vet:
 	go vet ./...

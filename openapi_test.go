@@ -378,7 +378,8 @@ func documentedName(name string) bool {
 	return name != "" && !strings.ContainsAny(name, " <>()?")
 }
 
-// objectSchema unwraps a single-element allOf (how a nullable reference is written).
+// objectSchema unwraps a single-element allOf and the anyOf of a reference
+// and a null-only schema (how a nullable reference is written).
 func objectSchema(s *openapi3.SchemaRef) *openapi3.Schema {
 	if s == nil || s.Value == nil {
 		return nil
@@ -386,6 +387,9 @@ func objectSchema(s *openapi3.SchemaRef) *openapi3.Schema {
 	v := s.Value
 	if len(v.AllOf) == 1 && v.AllOf[0].Value != nil {
 		return v.AllOf[0].Value
+	}
+	if len(v.AnyOf) == 2 && v.AnyOf[0].Ref != "" && v.AnyOf[0].Value != nil {
+		return v.AnyOf[0].Value
 	}
 	return v
 }

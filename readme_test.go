@@ -15,6 +15,7 @@ import (
 var readmeSources = []string{
 	"modus/example_test.go",
 	"modus/runs_test.go",
+	"modus/modustest/example_test.go",
 	"examples/quickstart/main.go",
 }
 

@@ -15,46 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oapi-codegen/nullable"
+	nullable "github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
-
-// Defines values for AccessConfigDtoVisibility.
-const (
-	AccessConfigDtoVisibilityPrivate AccessConfigDtoVisibility = "private"
-	AccessConfigDtoVisibilityShared  AccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AccessConfigDtoVisibility enum.
-func (e AccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AccessConfigDtoVisibilityPrivate:
-		return true
-	case AccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentAccessConfigDtoVisibility.
-const (
-	AgentAccessConfigDtoVisibilityPrivate AgentAccessConfigDtoVisibility = "private"
-	AgentAccessConfigDtoVisibilityShared  AgentAccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AgentAccessConfigDtoVisibility enum.
-func (e AgentAccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AgentAccessConfigDtoVisibilityPrivate:
-		return true
-	case AgentAccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
 
 // Defines values for AgentDtoManageDenial.
 const (
@@ -194,42 +158,6 @@ func (e AutomationRunSource) Valid() bool {
 	}
 }
 
-// Defines values for CancelledRunEventType.
-const (
-	CancelledRunEventTypeCancelled CancelledRunEventType = "cancelled"
-)
-
-// Valid indicates whether the value is a known member of the CancelledRunEventType enum.
-func (e CancelledRunEventType) Valid() bool {
-	switch e {
-	case CancelledRunEventTypeCancelled:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ContextItemDtoUserFeedback.
-const (
-	ContextItemDtoUserFeedbackNegative ContextItemDtoUserFeedback = "negative"
-	ContextItemDtoUserFeedbackNeutral  ContextItemDtoUserFeedback = "neutral"
-	ContextItemDtoUserFeedbackPositive ContextItemDtoUserFeedback = "positive"
-)
-
-// Valid indicates whether the value is a known member of the ContextItemDtoUserFeedback enum.
-func (e ContextItemDtoUserFeedback) Valid() bool {
-	switch e {
-	case ContextItemDtoUserFeedbackNegative:
-		return true
-	case ContextItemDtoUserFeedbackNeutral:
-		return true
-	case ContextItemDtoUserFeedbackPositive:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ContextItemKind.
 const (
 	ContextItemKindDimension  ContextItemKind = "dimension"
@@ -290,105 +218,15 @@ func (e ConversationMessageType) Valid() bool {
 	}
 }
 
-// Defines values for DoneRunEventType.
+// Defines values for RunStatusReason.
 const (
-	DoneRunEventTypeDone DoneRunEventType = "done"
+	RunStatusReasonApprovalTimeout RunStatusReason = "approval_timeout"
 )
 
-// Valid indicates whether the value is a known member of the DoneRunEventType enum.
-func (e DoneRunEventType) Valid() bool {
+// Valid indicates whether the value is a known member of the RunStatusReason enum.
+func (e RunStatusReason) Valid() bool {
 	switch e {
-	case DoneRunEventTypeDone:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ErrorRunEventType.
-const (
-	ErrorRunEventTypeError ErrorRunEventType = "error"
-)
-
-// Valid indicates whether the value is a known member of the ErrorRunEventType enum.
-func (e ErrorRunEventType) Valid() bool {
-	switch e {
-	case ErrorRunEventTypeError:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAutomationRunResponseDtoStatusReason.
-const (
-	GetAutomationRunResponseDtoStatusReasonApprovalTimeout GetAutomationRunResponseDtoStatusReason = "approval_timeout"
-)
-
-// Valid indicates whether the value is a known member of the GetAutomationRunResponseDtoStatusReason enum.
-func (e GetAutomationRunResponseDtoStatusReason) Valid() bool {
-	switch e {
-	case GetAutomationRunResponseDtoStatusReasonApprovalTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for HeartbeatRunEventType.
-const (
-	HeartbeatRunEventTypeHeartbeat HeartbeatRunEventType = "heartbeat"
-)
-
-// Valid indicates whether the value is a known member of the HeartbeatRunEventType enum.
-func (e HeartbeatRunEventType) Valid() bool {
-	switch e {
-	case HeartbeatRunEventTypeHeartbeat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoGroupBy.
-const (
-	ListUsageResponseDtoGroupByAgent     ListUsageResponseDtoGroupBy = "agent"
-	ListUsageResponseDtoGroupByAll       ListUsageResponseDtoGroupBy = "all"
-	ListUsageResponseDtoGroupByInterface ListUsageResponseDtoGroupBy = "interface"
-	ListUsageResponseDtoGroupByModel     ListUsageResponseDtoGroupBy = "model"
-	ListUsageResponseDtoGroupBySkill     ListUsageResponseDtoGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoGroupBy enum.
-func (e ListUsageResponseDtoGroupBy) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoGroupByAgent:
-		return true
-	case ListUsageResponseDtoGroupByAll:
-		return true
-	case ListUsageResponseDtoGroupByInterface:
-		return true
-	case ListUsageResponseDtoGroupByModel:
-		return true
-	case ListUsageResponseDtoGroupBySkill:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoRollup.
-const (
-	ListUsageResponseDtoRollupDay  ListUsageResponseDtoRollup = "day"
-	ListUsageResponseDtoRollupHour ListUsageResponseDtoRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoRollup enum.
-func (e ListUsageResponseDtoRollup) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoRollupDay:
-		return true
-	case ListUsageResponseDtoRollupHour:
+	case RunStatusReasonApprovalTimeout:
 		return true
 	default:
 		return false
@@ -407,21 +245,6 @@ func (e NoticeRunEventSeverity) Valid() bool {
 	case NoticeRunEventSeverityInfo:
 		return true
 	case NoticeRunEventSeverityWarning:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for NoticeRunEventType.
-const (
-	NoticeRunEventTypeNotice NoticeRunEventType = "notice"
-)
-
-// Valid indicates whether the value is a known member of the NoticeRunEventType enum.
-func (e NoticeRunEventType) Valid() bool {
-	switch e {
-	case NoticeRunEventTypeNotice:
 		return true
 	default:
 		return false
@@ -518,6 +341,36 @@ func (e RunEventType) Valid() bool {
 	}
 }
 
+// Defines values for RunStatus.
+const (
+	RunStatusAllExecutions RunStatus = "all_executions"
+	RunStatusAwaitingHuman RunStatus = "awaiting_human"
+	RunStatusCancelled     RunStatus = "cancelled"
+	RunStatusCompleted     RunStatus = "completed"
+	RunStatusError         RunStatus = "error"
+	RunStatusRunning       RunStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the RunStatus enum.
+func (e RunStatus) Valid() bool {
+	switch e {
+	case RunStatusAllExecutions:
+		return true
+	case RunStatusAwaitingHuman:
+		return true
+	case RunStatusCancelled:
+		return true
+	case RunStatusCompleted:
+		return true
+	case RunStatusError:
+		return true
+	case RunStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SharedUserPermission.
 const (
 	SharedUserPermissionManage SharedUserPermission = "manage"
@@ -599,51 +452,6 @@ func (e SkillChatRequestDtoModel) Valid() bool {
 	case SkillChatRequestDtoModelQwen332B:
 		return true
 	case SkillChatRequestDtoModelQwen3Coder:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TokenRunEventType.
-const (
-	TokenRunEventTypeToken TokenRunEventType = "token"
-)
-
-// Valid indicates whether the value is a known member of the TokenRunEventType enum.
-func (e TokenRunEventType) Valid() bool {
-	switch e {
-	case TokenRunEventTypeToken:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolEndRunEventType.
-const (
-	ToolEndRunEventTypeToolEnd ToolEndRunEventType = "tool_end"
-)
-
-// Valid indicates whether the value is a known member of the ToolEndRunEventType enum.
-func (e ToolEndRunEventType) Valid() bool {
-	switch e {
-	case ToolEndRunEventTypeToolEnd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolStartRunEventType.
-const (
-	ToolStartRunEventTypeToolStart ToolStartRunEventType = "tool_start"
-)
-
-// Valid indicates whether the value is a known member of the ToolStartRunEventType enum.
-func (e ToolStartRunEventType) Valid() bool {
-	switch e {
-	case ToolStartRunEventTypeToolStart:
 		return true
 	default:
 		return false
@@ -737,21 +545,66 @@ func (e TriggerScheduleDtoWeekdays) Valid() bool {
 	}
 }
 
-// Defines values for UpdateContextItemDtoUserFeedback.
+// Defines values for UsageGroupBy.
 const (
-	UpdateContextItemDtoUserFeedbackNegative UpdateContextItemDtoUserFeedback = "negative"
-	UpdateContextItemDtoUserFeedbackNeutral  UpdateContextItemDtoUserFeedback = "neutral"
-	UpdateContextItemDtoUserFeedbackPositive UpdateContextItemDtoUserFeedback = "positive"
+	UsageGroupByAgent     UsageGroupBy = "agent"
+	UsageGroupByAll       UsageGroupBy = "all"
+	UsageGroupByInterface UsageGroupBy = "interface"
+	UsageGroupByModel     UsageGroupBy = "model"
+	UsageGroupBySkill     UsageGroupBy = "skill"
 )
 
-// Valid indicates whether the value is a known member of the UpdateContextItemDtoUserFeedback enum.
-func (e UpdateContextItemDtoUserFeedback) Valid() bool {
+// Valid indicates whether the value is a known member of the UsageGroupBy enum.
+func (e UsageGroupBy) Valid() bool {
 	switch e {
-	case UpdateContextItemDtoUserFeedbackNegative:
+	case UsageGroupByAgent:
 		return true
-	case UpdateContextItemDtoUserFeedbackNeutral:
+	case UsageGroupByAll:
 		return true
-	case UpdateContextItemDtoUserFeedbackPositive:
+	case UsageGroupByInterface:
+		return true
+	case UsageGroupByModel:
+		return true
+	case UsageGroupBySkill:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UsageRollup.
+const (
+	UsageRollupDay  UsageRollup = "day"
+	UsageRollupHour UsageRollup = "hour"
+)
+
+// Valid indicates whether the value is a known member of the UsageRollup enum.
+func (e UsageRollup) Valid() bool {
+	switch e {
+	case UsageRollupDay:
+		return true
+	case UsageRollupHour:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserFeedback.
+const (
+	UserFeedbackNegative UserFeedback = "negative"
+	UserFeedbackNeutral  UserFeedback = "neutral"
+	UserFeedbackPositive UserFeedback = "positive"
+)
+
+// Valid indicates whether the value is a known member of the UserFeedback enum.
+func (e UserFeedback) Valid() bool {
+	switch e {
+	case UserFeedbackNegative:
+		return true
+	case UserFeedbackNeutral:
+		return true
+	case UserFeedbackPositive:
 		return true
 	default:
 		return false
@@ -770,6 +623,24 @@ func (e VariationView) Valid() bool {
 	case VariationViewActive:
 		return true
 	case VariationViewDraft:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Visibility.
+const (
+	VisibilityPrivate Visibility = "private"
+	VisibilityShared  Visibility = "shared"
+)
+
+// Valid indicates whether the value is a known member of the Visibility enum.
+func (e Visibility) Valid() bool {
+	switch e {
+	case VisibilityPrivate:
+		return true
+	case VisibilityShared:
 		return true
 	default:
 		return false
@@ -827,24 +698,6 @@ func (e WorkflowNodeType) Valid() bool {
 	}
 }
 
-// Defines values for ListAgentsParamsType.
-const (
-	ListAgentsParamsTypeTask     ListAgentsParamsType = "task"
-	ListAgentsParamsTypeWorkflow ListAgentsParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the ListAgentsParamsType enum.
-func (e ListAgentsParamsType) Valid() bool {
-	switch e {
-	case ListAgentsParamsTypeTask:
-		return true
-	case ListAgentsParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListConversationsParamsTimeframe.
 const (
 	ListConversationsParamsTimeframeLast30Days ListConversationsParamsTimeframe = "last_30_days"
@@ -866,51 +719,6 @@ func (e ListConversationsParamsTimeframe) Valid() bool {
 	case ListConversationsParamsTimeframeThisMonth:
 		return true
 	case ListConversationsParamsTimeframeThisWeek:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageParamsRollup.
-const (
-	ListUsageParamsRollupDay  ListUsageParamsRollup = "day"
-	ListUsageParamsRollupHour ListUsageParamsRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsRollup enum.
-func (e ListUsageParamsRollup) Valid() bool {
-	switch e {
-	case ListUsageParamsRollupDay:
-		return true
-	case ListUsageParamsRollupHour:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageParamsGroupBy.
-const (
-	ListUsageParamsGroupByAgent     ListUsageParamsGroupBy = "agent"
-	ListUsageParamsGroupByAll       ListUsageParamsGroupBy = "all"
-	ListUsageParamsGroupByInterface ListUsageParamsGroupBy = "interface"
-	ListUsageParamsGroupByModel     ListUsageParamsGroupBy = "model"
-	ListUsageParamsGroupBySkill     ListUsageParamsGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsGroupBy enum.
-func (e ListUsageParamsGroupBy) Valid() bool {
-	switch e {
-	case ListUsageParamsGroupByAgent:
-		return true
-	case ListUsageParamsGroupByAll:
-		return true
-	case ListUsageParamsGroupByInterface:
-		return true
-	case ListUsageParamsGroupByModel:
-		return true
-	case ListUsageParamsGroupBySkill:
 		return true
 	default:
 		return false
@@ -949,13 +757,8 @@ type AccessConfigDto struct {
 	// Visibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
 	//
 	// Example: shared
-	Visibility AccessConfigDtoVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// AccessConfigDtoVisibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
-//
-// Example: shared
-type AccessConfigDtoVisibility string
 
 // AgentAccessConfigDto Who in the organization may use or manage the agent.
 //
@@ -984,13 +787,8 @@ type AgentAccessConfigDto struct {
 	// Visibility Whether the agent is visible beyond its owner.
 	//
 	// Example: shared
-	Visibility AgentAccessConfigDtoVisibility `json:"visibility"`
+	Visibility Visibility `json:"visibility"`
 }
-
-// AgentAccessConfigDtoVisibility Whether the agent is visible beyond its owner.
-//
-// Example: shared
-type AgentAccessConfigDtoVisibility string
 
 // AgentDeployResponseDto Result of a deploy: the agent and when it was deployed.
 type AgentDeployResponseDto struct {
@@ -1017,7 +815,7 @@ type AgentDto struct {
 	// ActiveVariationID Deployed variation; null until the first deploy.
 	//
 	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+	ActiveVariationID *openapi_types.UUID `json:"activeVariationId"`
 
 	// CanManage Whether the caller may edit, delete, deploy or toggle the agent.
 	//
@@ -1035,7 +833,7 @@ type AgentDto struct {
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeletedAt Soft-delete time; null while the agent is not deleted.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+	DeletedAt *time.Time `json:"deletedAt"`
 
 	// Description Optional longer description.
 	//
@@ -1045,7 +843,7 @@ type AgentDto struct {
 	// DraftVariationID Variation being edited; null when no draft is pending.
 	//
 	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+	DraftVariationID *openapi_types.UUID `json:"draftVariationId"`
 
 	// HasUnpublishedChanges True when a deploy would publish changes from the draft.
 	//
@@ -1065,7 +863,7 @@ type AgentDto struct {
 	// ManageDenial Why the caller cannot manage the agent, when canManage is false.
 	//
 	// Example: needs_group_manage
-	ManageDenial nullable.Nullable[AgentDtoManageDenial] `json:"manageDenial,omitempty"`
+	ManageDenial *AgentDtoManageDenial `json:"manageDenial"`
 
 	// Name Display name.
 	//
@@ -1075,8 +873,10 @@ type AgentDto struct {
 	// OrgUUID Organization the agent belongs to.
 	//
 	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+	OrgUUID openapi_types.UUID `json:"orgUuid"`
+
+	// PendingOwnershipTransfer Ownership transfer waiting for the recipient to accept it; null or absent when none is pending.
+	PendingOwnershipTransfer *PendingOwnershipTransferDto `json:"pendingOwnershipTransfer,omitempty"`
 
 	// Slug URL-safe identifier, unique in the organization.
 	//
@@ -1227,13 +1027,13 @@ type AgentType string
 // Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
 type AgentVariationDto struct {
 	// AgentSelection Skills a task agent orchestrates (see AgentSelectionDto).
-	AgentSelection nullable.Nullable[map[string]interface{}] `json:"agentSelection,omitempty"`
+	AgentSelection map[string]interface{} `json:"agentSelection"`
 
 	// Trigger What starts the agent (see TriggerDto for the shape).
-	Trigger nullable.Nullable[map[string]interface{}] `json:"trigger,omitempty"`
+	Trigger map[string]interface{} `json:"trigger"`
 
 	// WorkflowStructure Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
-	WorkflowStructure nullable.Nullable[map[string]interface{}] `json:"workflowStructure,omitempty"`
+	WorkflowStructure map[string]interface{} `json:"workflowStructure"`
 }
 
 // APIErrorCode Machine-readable Modus error code.
@@ -1283,7 +1083,7 @@ type AutomationRunListItemDto struct {
 	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
 	//
 	// Example: completed
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 
 	// Summary Short description of the outcome.
 	//
@@ -1324,11 +1124,8 @@ type CancelledRunEvent struct {
 	Timestamp int64 `json:"timestamp"`
 
 	// Type Event type; always `cancelled`.
-	Type CancelledRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// CancelledRunEventType Event type; always `cancelled`.
-type CancelledRunEventType string
 
 // ComposeSkillContextRequestDto The message to compose context for.
 type ComposeSkillContextRequestDto struct {
@@ -1381,12 +1178,12 @@ type ConnectionDto struct {
 	// Name Display name.
 	//
 	// Example: Production Warehouse
-	Name nullable.Nullable[string] `json:"name"`
+	Name *string `json:"name"`
 
 	// Type Integration category.
 	//
 	// Example: postgresql
-	Type nullable.Nullable[string] `json:"type"`
+	Type *string `json:"type"`
 }
 
 // ContentProjectionDto Which parts of an item's content to return.
@@ -1407,7 +1204,7 @@ type ContextItemDto struct {
 	// ConnectionID Connection the item was derived from; null for items users created.
 	//
 	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId,omitempty"`
+	ConnectionID *string `json:"connectionId"`
 
 	// Content Type-specific JSON content; its shape depends on `contextType`.
 	Content map[string]interface{} `json:"content"`
@@ -1415,7 +1212,7 @@ type ContextItemDto struct {
 	// ContextType Type of the item: `note`, `link`, `saved_query` or one of many integration-specific types such as `salesforce_object_field`.
 	//
 	// Example: note
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// CreatedAt When the item was created.
 	//
@@ -1430,12 +1227,12 @@ type ContextItemDto struct {
 	// Description Human-readable description, kept apart from `content`.
 	//
 	// Example: Q3 churn analysis notes
-	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Description *string `json:"description"`
 
 	// LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
 	//
 	// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
-	LastUpdateMetadata nullable.Nullable[ContextItemDto_LastUpdateMetadata] `json:"lastUpdateMetadata,omitempty"`
+	LastUpdateMetadata *ContextItemDto_LastUpdateMetadata `json:"lastUpdateMetadata"`
 
 	// OrgID Identifier of the organization that owns the item (the caller's).
 	//
@@ -1445,7 +1242,7 @@ type ContextItemDto struct {
 	// SelectionID Selection (within the data map) the item was derived from, if any.
 	//
 	// Example: 00000000-0000-4000-a000-000000000222
-	SelectionID nullable.Nullable[string] `json:"selectionId,omitempty"`
+	SelectionID *string `json:"selectionId"`
 
 	// Topics Free-form topic tags.
 	//
@@ -1465,7 +1262,7 @@ type ContextItemDto struct {
 	// UserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
 	//
 	// Example: neutral
-	UserFeedback ContextItemDtoUserFeedback `json:"userFeedback"`
+	UserFeedback UserFeedback `json:"userFeedback"`
 }
 
 // ContextItemDto_LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
@@ -1490,11 +1287,6 @@ type ContextItemDto_LastUpdateMetadata struct {
 	UserID               *string                `json:"user_id,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ContextItemDtoUserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
-//
-// Example: neutral
-type ContextItemDtoUserFeedback string
 
 // ContextItemKind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
 type ContextItemKind string
@@ -1555,7 +1347,7 @@ type ConversationListItemDto struct {
 	// Title Title given by the user; null until the conversation is renamed.
 	//
 	// Example: Q3 Revenue Analysis
-	Title nullable.Nullable[string] `json:"title"`
+	Title *string `json:"title"`
 
 	// ToolsUsed Tools called in the thread; only filled when includeTools=true.
 	//
@@ -1805,7 +1597,7 @@ type CreateRunResponseDto struct {
 	// Status Status of the run when it was accepted.
 	//
 	// Example: running
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 }
 
 // CreateSavedQueryDto A SQL snippet and the connection it runs against.
@@ -1900,12 +1692,12 @@ type CreatedContextItemResponseDto struct {
 	// S3Key Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
 	//
 	// Example: context_notes/7a3f9d2c.../Q3_churn_analysis.md
-	S3Key nullable.Nullable[string] `json:"s3Key,omitempty"`
+	S3Key *string `json:"s3Key"`
 
 	// Title Title the item ended up with; null for kinds that have no title.
 	//
 	// Example: Q3 churn analysis
-	Title nullable.Nullable[string] `json:"title,omitempty"`
+	Title *string `json:"title"`
 }
 
 // DeleteContextItemResponseDto Result of deleting a context item.
@@ -1913,7 +1705,7 @@ type DeleteContextItemResponseDto struct {
 	// ContextType Context type the item had when it was deleted.
 	//
 	// Example: note
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// UID Identifier of the deleted item.
 	//
@@ -1965,11 +1757,8 @@ type DoneRunEvent struct {
 	ThreadID *string `json:"threadId,omitempty"`
 
 	// Type Event type; always `done`.
-	Type DoneRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// DoneRunEventType Event type; always `done`.
-type DoneRunEventType string
 
 // ErrorEnvelopeDto Details of a failed request.
 type ErrorEnvelopeDto struct {
@@ -2003,20 +1792,17 @@ type ErrorResponseDto struct {
 //
 // Example: {"error":"Idempotency-Key reused with a different request body","type":"error"}
 type ErrorRunEvent struct {
-	// Error What went wrong.
+	// Message What went wrong.
 	//
 	// Example: Idempotency-Key reused with a different request body
-	Error string `json:"error"`
+	Message string `json:"error"`
 
 	// Type Event type; always `error`.
-	Type ErrorRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
 
-// ErrorRunEventType Event type; always `error`.
-type ErrorRunEventType string
-
-// GetAutomationRunResponseDto Details of one agent run.
-type GetAutomationRunResponseDto struct {
+// AutomationRunDto Details of one agent run.
+type AutomationRunDto struct {
 	// AgentID Id of the agent that ran.
 	//
 	// Example: 42
@@ -2062,10 +1848,10 @@ type GetAutomationRunResponseDto struct {
 	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
 	//
 	// Example: completed
-	Status string `json:"status"`
+	Status RunStatus `json:"status"`
 
 	// StatusReason Display hint that the run closed for a non-success reason.
-	StatusReason *GetAutomationRunResponseDtoStatusReason `json:"statusReason,omitempty"`
+	StatusReason *RunStatusReason `json:"statusReason,omitempty"`
 
 	// Summary Short description of the outcome.
 	//
@@ -2097,8 +1883,8 @@ type GetAutomationRunResponseDto struct {
 	WorkflowNodes []map[string]interface{} `json:"workflowNodes,omitempty"`
 }
 
-// GetAutomationRunResponseDtoStatusReason Display hint that the run closed for a non-success reason.
-type GetAutomationRunResponseDtoStatusReason string
+// RunStatusReason Display hint that the run closed for a non-success reason.
+type RunStatusReason string
 
 // GroupPermissionDto What members of one group may do with the resource.
 type GroupPermissionDto struct {
@@ -2123,11 +1909,8 @@ type HeartbeatRunEvent struct {
 	Timestamp *int64 `json:"timestamp,omitempty"`
 
 	// Type Event type; always `heartbeat`.
-	Type HeartbeatRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// HeartbeatRunEventType Event type; always `heartbeat`.
-type HeartbeatRunEventType string
 
 // ListAgentsResponseDto One page of agents.
 type ListAgentsResponseDto struct {
@@ -2137,7 +1920,7 @@ type ListAgentsResponseDto struct {
 	// NextPageToken Token for the next page; null on the last page.
 	//
 	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListAutomationRunsResponseDto One page of agent runs, newest first, with totals per status.
@@ -2145,19 +1928,19 @@ type ListAutomationRunsResponseDto struct {
 	// Counts Number of runs per status. Statuses other than the five listed may appear.
 	//
 	// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-	Counts ListAutomationRunsResponseDto_Counts `json:"counts"`
+	Counts AutomationRunCountsDto `json:"counts"`
 
 	// NextPageToken Token for the next page; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken,omitempty"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Runs Runs on this page.
 	Runs []AutomationRunListItemDto `json:"runs"`
 }
 
-// ListAutomationRunsResponseDto_Counts Number of runs per status. Statuses other than the five listed may appear.
+// AutomationRunCountsDto Number of runs per status. Statuses other than the five listed may appear.
 //
 // Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-type ListAutomationRunsResponseDto_Counts struct {
+type AutomationRunCountsDto struct {
 	// AllExecutions Runs counted under `all_executions`.
 	AllExecutions *int64 `json:"all_executions,omitempty"`
 
@@ -2183,13 +1966,13 @@ type ListConnectionsResponseDto struct {
 	// NextPageToken Token for the next page; null on the last page.
 	//
 	// Example: eyJjcmVhdGVkQXQiOiIyMDI2
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListContextItemValuesResponseDto One page of values read from an array inside a context item's content.
 type ListContextItemValuesResponseDto struct {
 	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Values Values of this page; each is any JSON value.
 	Values []interface{} `json:"values"`
@@ -2203,12 +1986,12 @@ type ListContextItemsResponseDto struct {
 	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
 	//
 	// Example: eyJjcmVhdGVkQXQiOiIyMDI2LTA1LTAxIiwidWlkIjoiYWJjIn0
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// TotalCount Approximate number of matching items, when the server computes it.
 	//
 	// Example: 142
-	TotalCount nullable.Nullable[int64] `json:"totalCount,omitempty"`
+	TotalCount *int64 `json:"totalCount"`
 }
 
 // ListConversationsResponseDto One page of conversation summaries.
@@ -2219,7 +2002,7 @@ type ListConversationsResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJwYWdlIjoxLCJwYWdlU2l6ZSI6MTB9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Page The requested zero-based page, echoed back (legacy).
 	//
@@ -2245,7 +2028,7 @@ type ListMemoriesResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJvZmZzZXQiOjI1LCJwYWdlU2l6ZSI6MjV9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 }
 
 // ListSkillsResponseDto One page of skills.
@@ -2253,7 +2036,7 @@ type ListSkillsResponseDto struct {
 	// NextPageToken Token for the next page; null or empty on the last page.
 	//
 	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"`
 
 	// Skills Skills the caller may at least use.
 	Skills []SkillDto `json:"skills"`
@@ -2267,7 +2050,7 @@ type ListUsageResponseDto struct {
 	// GroupBy Dimension the buckets are grouped by.
 	//
 	// Example: model
-	GroupBy *ListUsageResponseDtoGroupBy `json:"group_by,omitempty"`
+	GroupBy *UsageGroupBy `json:"group_by,omitempty"`
 
 	// OrgID Organization id of the identity provider (org_...), not the organization UUID.
 	//
@@ -2277,7 +2060,7 @@ type ListUsageResponseDto struct {
 	// Rollup Bucket size.
 	//
 	// Example: day
-	Rollup ListUsageResponseDtoRollup `json:"rollup"`
+	Rollup UsageRollup `json:"rollup"`
 
 	// Since Start of the window (inclusive).
 	//
@@ -2293,16 +2076,6 @@ type ListUsageResponseDto struct {
 	Until time.Time `json:"until"`
 }
 
-// ListUsageResponseDtoGroupBy Dimension the buckets are grouped by.
-//
-// Example: model
-type ListUsageResponseDtoGroupBy string
-
-// ListUsageResponseDtoRollup Bucket size.
-//
-// Example: day
-type ListUsageResponseDtoRollup string
-
 // LookupContextItemDto Exact key of the context item to look up.
 type LookupContextItemDto struct {
 	// ContentProjection Which parts of an item's content to return.
@@ -2311,7 +2084,7 @@ type LookupContextItemDto struct {
 	// ContextType Context type of the wanted item.
 	//
 	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// DataPath Data path of the wanted item; it must equal the item's path exactly (no prefix matching).
 	//
@@ -2321,7 +2094,8 @@ type LookupContextItemDto struct {
 
 // LookupContextItemResponseDto Result of an exact lookup.
 type LookupContextItemResponseDto struct {
-	Item nullable.Nullable[LookupContextItemRowDto] `json:"item"`
+	// Item The matching item; null when no item matches.
+	Item *LookupContextItemRowDto `json:"item"`
 }
 
 // LookupContextItemRowDto The context item found by an exact lookup.
@@ -2329,7 +2103,7 @@ type LookupContextItemRowDto struct {
 	// ConnectionID Connection the item was derived from, or null.
 	//
 	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId"`
+	ConnectionID *string `json:"connectionId"`
 
 	// Content Content of the item, trimmed by the request's projection when one was given.
 	Content map[string]interface{} `json:"content"`
@@ -2337,7 +2111,7 @@ type LookupContextItemRowDto struct {
 	// ContextType Context type of the item.
 	//
 	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
+	ContextType ContextItemKind `json:"contextType"`
 
 	// DataPath Data path of the item.
 	//
@@ -2345,7 +2119,7 @@ type LookupContextItemRowDto struct {
 	DataPath []string `json:"dataPath"`
 
 	// SelectionID Selection the item belongs to, or null.
-	SelectionID nullable.Nullable[string] `json:"selectionId"`
+	SelectionID *string `json:"selectionId"`
 
 	// UID Identifier (a UUID string) of the item.
 	//
@@ -2412,16 +2186,13 @@ type NoticeRunEvent struct {
 	Severity NoticeRunEventSeverity `json:"severity"`
 
 	// Type Event type; always `notice`.
-	Type NoticeRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
 
 // NoticeRunEventSeverity How important the notice is.
 //
 // Example: warning
 type NoticeRunEventSeverity string
-
-// NoticeRunEventType Event type; always `notice`.
-type NoticeRunEventType string
 
 // PatchSkillMCPConfigDto New MCP interface settings for a skill.
 type PatchSkillMCPConfigDto struct {
@@ -2442,7 +2213,7 @@ type PendingOwnershipTransferDto struct {
 	// PendingOwnerEmail Email of that member, looked up when the transfer was requested.
 	//
 	// Example: newowner@example.com
-	PendingOwnerEmail nullable.Nullable[string] `json:"pendingOwnerEmail,omitempty"`
+	PendingOwnerEmail *string `json:"pendingOwnerEmail"`
 
 	// PendingOwnerUserID User id of the member who becomes owner on acceptance.
 	//
@@ -2473,6 +2244,9 @@ type RunEvent struct {
 
 // RunEventType Known values of a run event's `type`. done, error and cancelled end the stream.
 type RunEventType string
+
+// RunStatus Status of an agent run: running, awaiting_human, completed, error or cancelled (an open set); all_executions selects every status in a list filter.
+type RunStatus string
 
 // SearchMemoriesRequestDto A semantic search over a skill's memories.
 type SearchMemoriesRequestDto struct {
@@ -2573,7 +2347,7 @@ type SkillDto struct {
 	// ActiveVariationID Deployed variation; null until the first deploy.
 	//
 	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
+	ActiveVariationID *openapi_types.UUID `json:"activeVariationId"`
 
 	// CreatedAt When the skill was created.
 	//
@@ -2581,17 +2355,17 @@ type SkillDto struct {
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeletedAt When the skill was soft-deleted; null for live skills.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
+	DeletedAt *time.Time `json:"deletedAt"`
 
 	// Description Short description of what the skill does.
 	//
 	// Example: Predicts churn risk for a customer given a 90-day usage window.
-	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Description *string `json:"description"`
 
 	// DraftVariationID Latest draft variation; null when no draft is pending.
 	//
 	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
+	DraftVariationID *openapi_types.UUID `json:"draftVariationId"`
 
 	// HasUnpublishedChanges True when the draft differs from the deployed variation.
 	//
@@ -2611,8 +2385,10 @@ type SkillDto struct {
 	// OrgUUID Organization that owns the skill.
 	//
 	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
+	OrgUUID openapi_types.UUID `json:"orgUuid"`
+
+	// PendingOwnershipTransfer Ownership transfer waiting for the recipient to accept it; null or absent when none is pending.
+	PendingOwnershipTransfer *PendingOwnershipTransferDto `json:"pendingOwnershipTransfer,omitempty"`
 
 	// Slug URL-safe name, unique within the organization.
 	//
@@ -2699,11 +2475,8 @@ type TokenRunEvent struct {
 	Content string `json:"content"`
 
 	// Type Event type; always `token`.
-	Type TokenRunEventType `json:"type"`
+	Type RunEventType `json:"type"`
 }
-
-// TokenRunEventType Event type; always `token`.
-type TokenRunEventType string
 
 // ToolEndRunEvent A tool call finished. The runtime may add fields beyond those listed.
 //
@@ -2723,12 +2496,9 @@ type ToolEndRunEvent struct {
 	ToolName *string `json:"toolName,omitempty"`
 
 	// Type Event type; always `tool_end`.
-	Type                 ToolEndRunEventType    `json:"type"`
+	Type                 RunEventType           `json:"type"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ToolEndRunEventType Event type; always `tool_end`.
-type ToolEndRunEventType string
 
 // ToolStartRunEvent A tool call started. The runtime may add fields beyond those listed.
 //
@@ -2748,12 +2518,9 @@ type ToolStartRunEvent struct {
 	ToolName *string `json:"toolName,omitempty"`
 
 	// Type Event type; always `tool_start`.
-	Type                 ToolStartRunEventType  `json:"type"`
+	Type                 RunEventType           `json:"type"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
-
-// ToolStartRunEventType Event type; always `tool_start`.
-type ToolStartRunEventType string
 
 // ToolsetDto The tools a skill may call.
 type ToolsetDto struct {
@@ -2860,7 +2627,9 @@ type UpdateAgentDto struct {
 	// AccessConfig Who in the organization may use or manage the agent.
 	//
 	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig   *AgentAccessConfigDto                `json:"accessConfig,omitempty"`
+	AccessConfig *AgentAccessConfigDto `json:"accessConfig,omitempty"`
+
+	// AgentSelection New skill selection of a task agent; may be null.
 	AgentSelection nullable.Nullable[AgentSelectionDto] `json:"agentSelection,omitempty"`
 
 	// Description New description; null clears it.
@@ -2871,11 +2640,15 @@ type UpdateAgentDto struct {
 	// Name New display name.
 	//
 	// Example: Daily Sales Report v2
-	Name    *string                       `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Trigger New trigger configuration; may be null.
 	Trigger nullable.Nullable[TriggerDto] `json:"trigger,omitempty"`
 
 	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	Type              *AgentType                              `json:"type,omitempty"`
+	Type *AgentType `json:"type,omitempty"`
+
+	// WorkflowStructure New node and edge graph of a workflow agent; may be null.
 	WorkflowStructure nullable.Nullable[WorkflowStructureDto] `json:"workflowStructure,omitempty"`
 }
 
@@ -2887,28 +2660,23 @@ type UpdateContextItemDto struct {
 	// ContextType Context type of the item; must be sent together with `content`.
 	//
 	// Example: note
-	ContextType *string `json:"contextType,omitempty"`
+	ContextType *ContextItemKind `json:"contextType,omitempty"`
 
 	// Description New description.
 	//
 	// Example: Updated description after review
-	Description *string `json:"description,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
 
 	// Topics New topic tags, replacing the old list; an empty list removes them all.
 	//
 	// Example: ["analytics","verified"]
-	Topics *[]string `json:"topics,omitempty"`
+	Topics []string `json:"topics,omitzero"`
 
 	// UserFeedback New verification verdict.
 	//
 	// Example: positive
-	UserFeedback *UpdateContextItemDtoUserFeedback `json:"userFeedback,omitempty"`
+	UserFeedback *UserFeedback `json:"userFeedback,omitempty"`
 }
-
-// UpdateContextItemDtoUserFeedback New verification verdict.
-//
-// Example: positive
-type UpdateContextItemDtoUserFeedback string
 
 // UpdateContextItemResponseDto Result of updating a context item.
 type UpdateContextItemResponseDto struct {
@@ -3035,6 +2803,12 @@ type UsageBucketDto struct {
 	OutputTokens int64 `json:"output_tokens"`
 }
 
+// UsageGroupBy What a usage report groups its buckets by.
+type UsageGroupBy string
+
+// UsageRollup Bucket size of a usage report.
+type UsageRollup string
+
 // UsageTotalsDto Usage summed over the whole window.
 type UsageTotalsDto struct {
 	// CallCount Number of LLM calls.
@@ -3058,8 +2832,14 @@ type UsageTotalsDto struct {
 	OutputTokens int64 `json:"output_tokens"`
 }
 
+// UserFeedback A user's verdict on a context item.
+type UserFeedback string
+
 // VariationView Which variation of an agent or skill a read shows.
 type VariationView string
+
+// Visibility Who in the organization sees an agent or skill.
+type Visibility string
 
 // WorkflowActionDto Request to run one workflow action step.
 type WorkflowActionDto struct {
@@ -3231,7 +3011,7 @@ type ListAgentsParams struct {
 	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
 
 	// Type Only agents of this type.
-	Type *ListAgentsParamsType `form:"type,omitempty" json:"type,omitempty"`
+	Type *AgentType `form:"type,omitempty" json:"type,omitempty"`
 
 	// Search Case-insensitive substring of the agent name.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
@@ -3239,9 +3019,6 @@ type ListAgentsParams struct {
 	// IncludeVariation When true, each agent carries its variation (trigger, workflow structure, skill selection).
 	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
 }
-
-// ListAgentsParamsType defines parameters for ListAgents.
-type ListAgentsParamsType string
 
 // GetAgentParams defines parameters for GetAgent.
 type GetAgentParams struct {
@@ -3258,7 +3035,7 @@ type UpdateAgentParams struct {
 // ListAgentRunsParams defines parameters for ListAgentRuns.
 type ListAgentRunsParams struct {
 	// Status Only runs with this status: running, awaiting_human, completed, error, cancelled, or all_executions for all.
-	Status *string `form:"status,omitempty" json:"status,omitempty"`
+	Status *RunStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Timeframe Only runs started in this period, such as last_hour, last_day or last_week.
 	Timeframe *string `form:"timeframe,omitempty" json:"timeframe,omitempty"`
@@ -3303,10 +3080,10 @@ type ListContextItemsParams struct {
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// ContextTypes Only items of these context types; repeat the parameter for several.
-	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
+	ContextTypes []ContextItemKind `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
 
 	// VerificationStatuses Only items with these verification verdicts (`negative`, `neutral`, `positive`); repeat the parameter for several.
-	VerificationStatuses []string `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
+	VerificationStatuses []UserFeedback `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
 
 	// SearchQuery Case-insensitive text matched against the content, description and topics.
 	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
@@ -3324,7 +3101,7 @@ type UpdateContextItemParams struct {
 // ListContextItemValuesParams defines parameters for ListContextItemValues.
 type ListContextItemValuesParams struct {
 	// ContextType Context type of the item.
-	ContextType string `form:"contextType" json:"contextType"`
+	ContextType ContextItemKind `form:"contextType" json:"contextType"`
 
 	// ContentKeyPath Dot-separated JSON path of the array inside the content, such as `enumValues` or `sample.values`.
 	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
@@ -3436,13 +3213,13 @@ type ListUsageParams struct {
 	Until time.Time `form:"until" json:"until"`
 
 	// Rollup Bucket size.
-	Rollup ListUsageParamsRollup `form:"rollup" json:"rollup"`
+	Rollup UsageRollup `form:"rollup" json:"rollup"`
 
 	// Model Only usage of this model.
 	Model *string `form:"model,omitempty" json:"model,omitempty"`
 
 	// GroupBy Dimension to group the buckets by.
-	GroupBy *ListUsageParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+	GroupBy *UsageGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
 
 	// SkillID Only usage of these skills.
 	SkillID []string `form:"skill_id,omitempty" json:"skill_id,omitempty"`
@@ -3456,12 +3233,6 @@ type ListUsageParams struct {
 	// Interface Only usage through these interfaces.
 	Interface []string `form:"interface,omitempty" json:"interface,omitempty"`
 }
-
-// ListUsageParamsRollup defines parameters for ListUsage.
-type ListUsageParamsRollup string
-
-// ListUsageParamsGroupBy defines parameters for ListUsage.
-type ListUsageParamsGroupBy string
 
 // CreateRunJSONRequestBody defines body for CreateRun for application/json ContentType.
 type CreateRunJSONRequestBody = AgentRunDto
@@ -3672,25 +3443,25 @@ func (a ContextItemDto_LastUpdateMetadata) MarshalJSON() ([]byte, error) {
 	return json.Marshal(object)
 }
 
-// Getter for additional properties for ListAutomationRunsResponseDto_Counts. Returns the specified
+// Getter for additional properties for AutomationRunCountsDto. Returns the specified
 // element and whether it was found
-func (a ListAutomationRunsResponseDto_Counts) Get(fieldName string) (value int64, found bool) {
+func (a AutomationRunCountsDto) Get(fieldName string) (value int64, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
 	return
 }
 
-// Setter for additional properties for ListAutomationRunsResponseDto_Counts
-func (a *ListAutomationRunsResponseDto_Counts) Set(fieldName string, value int64) {
+// Setter for additional properties for AutomationRunCountsDto
+func (a *AutomationRunCountsDto) Set(fieldName string, value int64) {
 	if a.AdditionalProperties == nil {
 		a.AdditionalProperties = make(map[string]int64)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
 
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
+// Override default JSON handling for AutomationRunCountsDto to handle AdditionalProperties
+func (a *AutomationRunCountsDto) UnmarshalJSON(b []byte) error {
 	object := make(map[string]json.RawMessage)
 	err := json.Unmarshal(b, &object)
 	if err != nil {
@@ -3751,8 +3522,8 @@ func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a ListAutomationRunsResponseDto_Counts) MarshalJSON() ([]byte, error) {
+// Override default JSON handling for AutomationRunCountsDto to handle AdditionalProperties
+func (a AutomationRunCountsDto) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
@@ -11791,7 +11562,7 @@ type GetAgentRunResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *GetAutomationRunResponseDto
+	JSON200 *AutomationRunDto
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -11813,7 +11584,7 @@ type GetAgentRunResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAgentRunResponse) GetJSON200() *GetAutomationRunResponseDto {
+func (r GetAgentRunResponse) GetJSON200() *AutomationRunDto {
 	return r.JSON200
 }
 
@@ -18465,7 +18236,7 @@ func ParseGetAgentRunResponse(rsp *http.Response) (*GetAgentRunResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GetAutomationRunResponseDto
+		var dest AutomationRunDto
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -79,9 +79,11 @@ func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRe
 	})
 }
 
-// Chat sends a message to an agent in a new conversation thread and waits
-// for the whole answer; continue the thread with ContinueChat and the
-// answer's ThreadID. For streamed answers use Client.Runs.
+// Chat sends a message to agent id, one of your agents, in a new
+// conversation thread and waits for the whole answer; continue the thread
+// with ContinueChat and the answer's ThreadID. The API has no streamed chat
+// with one of your agents: Client.Runs streams, but a run talks to the
+// organization's Modus agent, not to agent id.
 func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
 	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ChatWithAgent(ctx, id, body, eds...)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/modus-data/modus-sdk-go/gen"
 )
@@ -20,31 +21,78 @@ import (
 //	}
 //
 // A method without arguments besides ctx is a sendFunc as it is
-// (c.api.DeleteOrganization). send must pass editors on to the generated
-// method: they carry the call's headers and idempotency key.
+// (c.api.DeleteOrganization). The call's headers and settings reach the
+// transport through ctx (see Client.open), so editors are empty; the type
+// keeps them to match the generated methods.
 type sendFunc func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error)
 
-// maxBodyPrealloc bounds the buffer allocated up front from Content-Length.
-const maxBodyPrealloc = 8 << 20
+// DefaultMaxResponseSize is the largest 2xx body a unary call accepts unless
+// WithMaxResponseSize says otherwise: far above any real answer, far below
+// what would hurt a service that a broken proxy or server feeds endlessly.
+const DefaultMaxResponseSize = 64 << 20
+
+// ErrResponseTooLarge matches, through errors.Is, the
+// *ResponseTooLargeError of a 2xx body over the size limit.
+var ErrResponseTooLarge = errors.New("modus: response body too large")
+
+// ResponseTooLargeError is a 2xx answer of a unary call whose body is larger
+// than the limit (DefaultMaxResponseSize, or WithMaxResponseSize). The body is
+// not kept; when Content-Length announces it, it is not even read.
+type ResponseTooLargeError struct {
+	Method     string // HTTP method
+	Host       string // host[:port] the request was for
+	Path       string // URL path, without query
+	StatusCode int    // the 2xx status
+	Limit      int64  // the limit in bytes
+}
+
+// Error names the request and the limit.
+func (e *ResponseTooLargeError) Error() string {
+	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": HTTP " + strconv.Itoa(e.StatusCode) +
+		" body larger than the limit of " + strconv.FormatInt(e.Limit, 10) + " bytes (see WithMaxResponseSize)")
+}
+
+// Is reports whether target is ErrResponseTooLarge.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+func newResponseTooLargeError(req *http.Request, status int, limit int64) *ResponseTooLargeError {
+	e := &ResponseTooLargeError{Method: req.Method, StatusCode: status, Limit: limit}
+	if req.URL != nil {
+		e.Host, e.Path = req.URL.Host, req.URL.Path
+	}
+	return e
+}
+
+// errEmptyBody is the cause of the *DecodeError for an empty or null 2xx
+// body where the operation returns a value.
+var errEmptyBody = errors.New("empty or null body where the operation returns a value")
 
 // do sends a call and decodes its 2xx JSON body into a new T. A non-2xx
-// answer is an *Error, an undecodable 2xx body a *DecodeError, a failed
-// exchange a *TransportError; an empty 2xx body (204) gives the zero T.
-// opts are the caller's per-call options, passed as they came.
+// answer is an *Error, an empty, null or undecodable 2xx body a
+// *DecodeError, a body over the size limit a *ResponseTooLargeError, a
+// failed exchange a *TransportError. Operations whose success carries no
+// body use doNoContent. opts are the caller's per-call options, passed as
+// they came.
 func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T, error) {
-	resp, err := c.open(ctx, opts, send)
+	st, err := c.state(opts)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.open(ctx, st, send)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
-	if err != nil {
+	var body []byte
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		body = b.buf // read by the retry loop
+	} else if body, err = readBody(resp, DefaultMaxResponseSize); err != nil {
 		return nil, newTransportError(resp.Request, err)
 	}
-	v := new(T)
-	if len(bytes.TrimSpace(body)) == 0 {
-		return v, nil
+	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
+		return nil, newDecodeError(resp, body, errEmptyBody)
 	}
+	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, newDecodeError(resp, body, err)
 	}
@@ -54,7 +102,11 @@ func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T
 // doNoContent sends a call whose success carries no body we use (DELETE,
 // 204), returning only its error.
 func doNoContent(ctx context.Context, c *Client, opts []Option, send sendFunc) error {
-	resp, err := c.open(ctx, opts, send)
+	st, err := c.state(opts)
+	if err != nil {
+		return err
+	}
+	resp, err := c.open(ctx, st, send)
 	if err != nil {
 		return err
 	}
@@ -62,68 +114,81 @@ func doNoContent(ctx context.Context, c *Client, opts []Option, send sendFunc) e
 	return nil
 }
 
-// open sends a call and returns its 2xx response with the body unread, for
-// streams and for do. The caller must close the body. Any other answer
-// becomes an *Error (its body read and closed here).
-func (c *Client) open(ctx context.Context, opts []Option, send sendFunc) (*http.Response, error) {
-	ctx, editors, err := c.callContext(ctx, opts)
+// state builds a call's configuration, once: the client's defaults with the
+// call's options applied. A call without options gets nil and the transport
+// uses the defaults, so the common call allocates nothing here.
+func (c *Client) state(opts []Option) (*callState, error) {
+	if len(opts) == 0 {
+		return nil, nil
+	}
+	cfg, err := c.config(opts)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := send(ctx, editors...)
+	return &callState{cfg: cfg}, nil
+}
+
+// config applies a call's options to a copy of the client's defaults.
+func (c *Client) config(opts []Option) (callConfig, error) {
+	s := settings{call: c.transport.defaults.cfg}
+	if err := s.applyOptions(opts, scopeCall); err != nil {
+		return callConfig{}, err
+	}
+	return s.call, nil
+}
+
+// open sends a call with state st (nil: the client's defaults) and returns
+// its 2xx response, for streams and for do. The caller must close the body.
+// Any other answer becomes an *Error (its body read and closed here).
+func (c *Client) open(ctx context.Context, st *callState, send sendFunc) (*http.Response, error) {
+	if st != nil {
+		// The generated method passes ctx on to the transport.
+		ctx = context.WithValue(ctx, callKey{}, st)
+	}
+	resp, err := send(ctx)
 	if err != nil {
-		var te *TransportError
-		if errors.As(err, &te) {
+		var (
+			te *TransportError
+			tl *ResponseTooLargeError
+		)
+		if errors.As(err, &te) || errors.As(err, &tl) {
 			return nil, err
 		}
-		// Building the request failed (bad parameter, editor error).
+		// Building the request failed (a bad parameter).
 		return nil, fmt.Errorf("modus: cannot send request: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(resp)
 		discard(resp)
+		c.transport.logBody(ctx, st, resp, e.Body)
 		return nil, e
+	}
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		c.transport.logBody(ctx, st, resp, b.buf)
 	}
 	return resp, nil
 }
 
-// callContext applies a call's options: the returned context carries the
-// call's settings to the retrying transport, and the editors (pass them to
-// the generated method) set its headers and idempotency key. Without options
-// it returns ctx and no editors, so the common call allocates nothing here.
-func (c *Client) callContext(ctx context.Context, opts []Option) (context.Context, []gen.RequestEditorFn, error) {
-	if len(opts) == 0 {
-		return ctx, nil, nil
+// readBody reads a whole response body of at most limit bytes (else an
+// error matching ErrResponseTooLarge, found before reading when
+// Content-Length says so). A known length is read into one buffer of that
+// size, the body's only copy before decoding.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n > limit {
+		return nil, ErrResponseTooLarge
 	}
-	s := settings{call: c.defaults}
-	if err := s.applyOptions(opts, scopeCall); err != nil {
-		return ctx, nil, err
-	}
-	cfg := &s.call
-	edit := func(_ context.Context, req *http.Request) error {
-		if s.headersOwned {
-			for k, v := range cfg.headers {
-				req.Header[k] = v
-			}
-		}
-		if cfg.idempotencyKey != "" {
-			req.Header.Set("Idempotency-Key", cfg.idempotencyKey)
-		}
-		return nil
-	}
-	return context.WithValue(ctx, callKey{}, cfg), []gen.RequestEditorFn{edit}, nil
-}
-
-// readBody reads a whole response body, sizing the buffer from
-// Content-Length when it is known (one allocation instead of io.ReadAll's
-// doubling).
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n <= maxBodyPrealloc {
+	if n >= 0 {
+		// Bounded by limit: a lying Content-Length costs at most that.
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
 			return nil, err
 		}
 		return buf, nil
 	}
-	return io.ReadAll(resp.Body)
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(len(buf)) > limit {
+		return nil, ErrResponseTooLarge
+	}
+	return buf, err
 }

@@ -1,8 +1,6 @@
 package modus
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,20 +63,18 @@ type Client struct {
 	apiURL   string // base URLs without trailing slash, for stream clients
 	agentURL string
 
-	// doer retries and applies per-attempt timeouts; both gen clients and
-	// any stream client send through it, so they share one transport.
-	doer *retryDoer
+	// transport sends every request of both gen clients (see transport);
+	// it holds the API key, the User-Agent and the client's defaults.
+	transport *transport
+	retry     *retryPolicy // shared by call retries and stream reconnects
 
-	// key is a func so that fmt can never print it: fmt prints a func as
-	// its address whatever the verb, whereas it prints string fields of
-	// unexported structs verbatim without calling any String method.
-	key       apiKey
-	userAgent string
-	orgID     string
-	defaults  callConfig // read only after NewClient
+	orgID string
 }
 
-// apiKey returns the API key and the ready-made Authorization value.
+// apiKey returns the API key and the ready-made Authorization value. It is
+// a func so that fmt can never print it: fmt prints a func as its address
+// whatever the verb, whereas it prints string fields of unexported structs
+// verbatim without calling any String method.
 type apiKey func() (key, bearer string)
 
 func newAPIKey(key string) apiKey {
@@ -120,134 +116,137 @@ func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 // retried; POST and PATCH only when they carry an Idempotency-Key or failed
 // before connecting to the server.
 func NewClient(opts ...Option) (*Client, error) {
-	var s settings
-	if err := s.applyOptions(opts, scopeClient); err != nil {
+	s := settings{call: callConfig{maxRetries: DefaultMaxRetries, timeout: DefaultRequestTimeout, maxBody: DefaultMaxResponseSize}}
+	if err := s.applyOptions(append(envOptions(), opts...), scopeClient); err != nil {
 		return nil, err
 	}
-
-	if _, ok := s.call.headers["Idempotency-Key"]; ok {
-		// The same key on every request would make the server treat
-		// different requests as repeats of the first.
-		return nil, errors.New("modus: WithHeader(\"Idempotency-Key\", ...) applies to a single call; pass it (or WithIdempotencyKey) to the call, not to NewClient")
+	if err := s.check(); err != nil {
+		return nil, err
 	}
-
-	key := ""
-	if s.apiKey != nil {
-		key = *s.apiKey
-	} else {
-		key = strings.TrimSpace(os.Getenv(EnvAPIKey))
-		if key == "" {
-			return nil, fmt.Errorf("modus: no API key: set %s or pass modus.WithAPIKey", EnvAPIKey)
-		}
-		if err := checkAPIKey(key, EnvAPIKey); err != nil {
-			return nil, err
-		}
-	}
-
-	baseURL := s.baseURL
-	if baseURL == "" {
-		baseURL = DefaultBaseURL
-		if v := strings.TrimSpace(os.Getenv(EnvBaseURL)); v != "" {
-			u, err := parseBaseURL(v, EnvBaseURL)
-			if err != nil {
-				return nil, err
-			}
-			baseURL = u
-		}
-	}
-
-	agentURL := s.agentHost
-	if agentURL == "" {
-		if v := strings.TrimSpace(os.Getenv(EnvAgentHost)); v != "" {
-			u, err := parseAgentHost(v, EnvAgentHost)
-			if err != nil {
-				return nil, err
-			}
-			agentURL = u
-		} else {
-			agentURL = deriveAgentURL(baseURL)
-		}
-	}
-
-	httpClient := s.httpClient
-	if hc, ok := httpClient.(*http.Client); ok && hc.Timeout > 0 {
-		// Keep the caller's Timeout for unary calls but off the transport,
-		// where it would also end run streams.
-		if !s.timeoutSet {
-			s.call.timeout, s.timeoutSet = hc.Timeout, true
-		}
-		c := *hc
-		c.Timeout = 0
-		httpClient = &c
-	}
-	if httpClient == nil {
-		httpClient = &http.Client{}
-	}
-
-	if !s.maxRetriesSet {
-		s.call.maxRetries = DefaultMaxRetries
-		if v := strings.TrimSpace(os.Getenv(EnvMaxRetries)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("modus: %s=%q: want a whole number >= 0", EnvMaxRetries, v)
-			}
-			s.call.maxRetries = n
-		}
-	}
-	if !s.timeoutSet {
-		s.call.timeout = DefaultRequestTimeout
-		if v := strings.TrimSpace(os.Getenv(EnvTimeout)); v != "" {
-			secs, err := strconv.ParseFloat(v, 64)
-			if err != nil || secs < 0 || secs > 1e9 {
-				return nil, fmt.Errorf("modus: %s=%q: want a number of seconds >= 0", EnvTimeout, v)
-			}
-			s.call.timeout = time.Duration(secs * float64(time.Second))
-		}
-	}
-
-	orgID := ""
-	if s.orgID != nil {
-		orgID = *s.orgID
-	} else {
-		orgID = strings.TrimSpace(os.Getenv(EnvOrganizationID))
-	}
-
-	userAgent := s.userAgent
-	if userAgent == "" {
-		userAgent = "modus-go/" + Version + " go/" + runtime.Version()
-	}
-
-	c := &Client{
-		apiURL:    baseURL,
-		agentURL:  agentURL,
-		doer:      newRetryDoer(httpClient, s.call.maxRetries, s.call.timeout),
-		key:       newAPIKey(key),
-		userAgent: userAgent,
-		orgID:     orgID,
-		defaults:  s.call,
-	}
+	retry := newRetryPolicy()
+	t := &transport{next: s.client(), retry: retry, key: newAPIKey(*s.apiKey), agent: s.userAgent}
+	t.defaults = &callState{cfg: s.call}
+	c := &Client{apiURL: s.baseURL, agentURL: s.agentHost, transport: t, retry: retry, orgID: *s.orgID}
 	var err error
-	if c.api, err = gen.NewClient(baseURL, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
+	if c.api, err = gen.NewClient(s.baseURL, gen.WithHTTPClient(t)); err != nil {
 		return nil, fmt.Errorf("modus: api host: %w", err)
 	}
-	if c.agent, err = gen.NewClient(agentURL, gen.WithHTTPClient(c.doer), gen.WithRequestEditorFn(c.authorize)); err != nil {
+	if c.agent, err = gen.NewClient(s.agentHost, gen.WithHTTPClient(t)); err != nil {
 		return nil, fmt.Errorf("modus: agent host: %w", err)
 	}
 	c.initServices()
 	return c, nil
 }
 
-// authorize is the request editor every generated call runs first: auth,
-// User-Agent and the client-wide headers (per-call editors run after it and
-// can override them).
-func (c *Client) authorize(_ context.Context, req *http.Request) error {
-	_, bearer := c.key()
-	req.Header.Set("Authorization", bearer)
-	req.Header.Set("User-Agent", c.userAgent)
-	for k, v := range c.defaults.headers {
-		req.Header[k] = v // clipped slices: a later Add reallocates
+// envOptions reads the environment as options, which NewClient places
+// before the caller's so that an explicit option wins. A bad value becomes
+// an error only if no explicit option replaces it (settings.envErr).
+func envOptions() []Option {
+	return []Option{
+		envOption(EnvAPIKey, "WithAPIKey", func(v string) Option {
+			if err := checkAPIKey(v, EnvAPIKey); err != nil {
+				return optionError("", err)
+			}
+			return WithAPIKey(v)
+		}),
+		envOption(EnvBaseURL, "WithBaseURL", func(v string) Option {
+			u, err := parseBaseURL(v, EnvBaseURL)
+			return envSet(err, func(s *settings) { s.baseURL = u })
+		}),
+		envOption(EnvAgentHost, "WithAgentHost", func(v string) Option {
+			u, err := parseAgentHost(v, EnvAgentHost)
+			return envSet(err, func(s *settings) { s.agentHost = u })
+		}),
+		envOption(EnvMaxRetries, "WithMaxRetries", func(v string) Option {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				err = fmt.Errorf("modus: %s=%q: want a whole number >= 0", EnvMaxRetries, v)
+			}
+			return envSet(err, func(s *settings) { s.call.maxRetries = n })
+		}),
+		envOption(EnvTimeout, "WithRequestTimeout", func(v string) Option {
+			secs, err := strconv.ParseFloat(v, 64)
+			if err != nil || secs < 0 || secs > 1e9 {
+				err = fmt.Errorf("modus: %s=%q: want a number of seconds >= 0", EnvTimeout, v)
+			}
+			// Unlike WithRequestTimeout, it gives way to an http.Client's Timeout.
+			return envSet(err, func(s *settings) { s.call.timeout = time.Duration(secs * float64(time.Second)) })
+		}),
+		envOption(EnvOrganizationID, "WithOrganizationID", func(v string) Option { return WithOrganizationID(v) }),
+	}
+}
+
+// envOption turns variable name into an option through mk when it is set.
+// Its error is kept aside under the name of the option it stands for.
+func envOption(name, option string, mk func(v string) Option) Option {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return Option{}
+	}
+	o := mk(v)
+	return Option{name: "env " + name, scope: scopeClient, apply: func(s *settings) error {
+		if err := o.apply(s); err != nil {
+			if s.envErr == nil {
+				s.envErr = map[string]error{}
+			}
+			s.envErr[option] = err
+		}
+		return nil
+	}}
+}
+
+// envSet is the option of an environment value: set, or err.
+func envSet(err error, set func(*settings)) Option {
+	if err != nil {
+		return optionError("", err)
+	}
+	return Option{scope: scopeClient, apply: func(s *settings) error { set(s); return nil }}
+}
+
+// check reports what NewClient cannot go on without, once the options and
+// the environment are applied, and fills in the remaining defaults.
+func (s *settings) check() error {
+	for _, name := range []string{"WithAPIKey", "WithBaseURL", "WithAgentHost", "WithMaxRetries", "WithRequestTimeout", "WithOrganizationID"} {
+		if err := s.envErr[name]; err != nil {
+			return err
+		}
+	}
+	if s.apiKey == nil {
+		return fmt.Errorf("modus: no API key: set %s or pass modus.WithAPIKey", EnvAPIKey)
+	}
+	if s.baseURL == "" {
+		s.baseURL = DefaultBaseURL
+	}
+	if s.agentHost == "" {
+		s.agentHost = deriveAgentURL(s.baseURL)
+	}
+	if s.userAgent == "" {
+		s.userAgent = "modus-go/" + Version + " go/" + runtime.Version()
+	}
+	if s.orgID == nil {
+		s.orgID = new(string)
 	}
 	return nil
+}
+
+// client returns the HTTP client to send with: a copy of a *http.Client
+// with the SDK's redirect policy and its Timeout moved to the per-attempt
+// timeout of the defaults (it would also end run streams) unless
+// WithRequestTimeout was given; any other HTTPDoer as it is.
+func (s *settings) client() HTTPDoer {
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{}
+	}
+	hc, ok := s.httpClient.(*http.Client)
+	if !ok {
+		return s.httpClient
+	}
+	hc = withRedirectPolicy(hc)
+	if hc.Timeout > 0 && !s.timeoutSet {
+		s.call.timeout = hc.Timeout
+	}
+	hc.Timeout = 0
+	return hc
 }
 
 // BaseURL returns the API host URL the client sends requests to.

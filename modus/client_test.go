@@ -56,14 +56,14 @@ func TestNewClientPrecedence(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, DefaultBaseURL, c.BaseURL())
 		assert.Equal(t, "https://agent.getmodus.com", c.AgentURL())
-		assert.Equal(t, DefaultMaxRetries, c.doer.maxRetries)
-		assert.Equal(t, DefaultRequestTimeout, c.doer.timeout)
+		assert.Equal(t, DefaultMaxRetries, c.transport.defaults.cfg.maxRetries)
+		assert.Equal(t, DefaultRequestTimeout, c.transport.defaults.cfg.timeout)
 		assert.Equal(t, "", c.OrganizationID())
-		assert.Equal(t, "modus-go/"+Version+" go/"+runtime.Version(), c.userAgent)
+		assert.Equal(t, "modus-go/"+Version+" go/"+runtime.Version(), c.transport.agent)
 		assert.Equal(t, c.api.Server, DefaultBaseURL+"/")
 		assert.Equal(t, c.agent.Server, "https://agent.getmodus.com/")
-		assert.Same(t, c.doer, c.api.Client)
-		assert.Same(t, c.doer, c.agent.Client)
+		assert.Same(t, c.transport, c.api.Client)
+		assert.Same(t, c.transport, c.agent.Client)
 	})
 	t.Run("env", func(t *testing.T) {
 		t.Setenv(EnvAPIKey, testKey)
@@ -75,8 +75,8 @@ func TestNewClientPrecedence(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "https://api.staging.getmodus.com", c.BaseURL())
 		assert.Equal(t, "https://agent.staging.getmodus.com", c.AgentURL())
-		assert.Equal(t, 1500*time.Millisecond, c.doer.timeout)
-		assert.Equal(t, 5, c.doer.maxRetries)
+		assert.Equal(t, 1500*time.Millisecond, c.transport.defaults.cfg.timeout)
+		assert.Equal(t, 5, c.transport.defaults.cfg.maxRetries)
 		assert.Equal(t, "org_env", c.OrganizationID())
 	})
 	t.Run("env agent host", func(t *testing.T) {
@@ -101,10 +101,10 @@ func TestNewClientPrecedence(t *testing.T) {
 		assert.Equal(t, testKey, apiKeyOf(c))
 		assert.Equal(t, "http://127.0.0.1:8080", c.BaseURL())
 		assert.Equal(t, "http://127.0.0.1:9090", c.AgentURL())
-		assert.Equal(t, time.Duration(0), c.doer.timeout)
-		assert.Equal(t, 0, c.doer.maxRetries)
+		assert.Equal(t, time.Duration(0), c.transport.defaults.cfg.timeout)
+		assert.Equal(t, 0, c.transport.defaults.cfg.maxRetries)
 		assert.Equal(t, "org_opt", c.OrganizationID())
-		assert.Equal(t, "mine/1", c.userAgent)
+		assert.Equal(t, "mine/1", c.transport.agent)
 	})
 	t.Run("bad env values name the variable", func(t *testing.T) {
 		for _, tc := range []struct{ name, value string }{
@@ -124,13 +124,13 @@ func TestNewClientPrecedence(t *testing.T) {
 		hc := &http.Client{Timeout: 3 * time.Second}
 		c, err := NewClient(WithAPIKey(testKey), WithHTTPClient(hc))
 		require.NoError(t, err)
-		assert.Equal(t, 3*time.Second, c.doer.timeout)
-		assert.Equal(t, time.Duration(0), c.doer.next.(*http.Client).Timeout)
+		assert.Equal(t, 3*time.Second, c.transport.defaults.cfg.timeout)
+		assert.Equal(t, time.Duration(0), c.transport.next.(*http.Client).Timeout)
 		assert.Equal(t, 3*time.Second, hc.Timeout, "caller's client untouched")
 
 		c, err = NewClient(WithAPIKey(testKey), WithHTTPClient(hc), WithRequestTimeout(time.Second))
 		require.NoError(t, err)
-		assert.Equal(t, time.Second, c.doer.timeout)
+		assert.Equal(t, time.Second, c.transport.defaults.cfg.timeout)
 	})
 }
 
@@ -243,7 +243,7 @@ func TestKeyNeverShown(t *testing.T) {
 	})
 	c, _ := newTestClient(t, srv, WithMaxRetries(0))
 	var values []any
-	values = append(values, c, *c, c.key, WithAPIKey(testKey)) // *c: fmt walks the fields of a copy
+	values = append(values, c, *c, c.transport, *c.transport, c.transport.key, WithAPIKey(testKey)) // *c: fmt walks the fields of a copy
 
 	ctx := context.Background()
 	_, err := do[thing](ctx, c, nil, rawSend(c, "GET", "/err", nil))
@@ -270,11 +270,11 @@ func TestKeyNeverShown(t *testing.T) {
 	}
 	assert.Contains(t, fmt.Sprintf("%+v", c), "modus_****")
 	var me *Error
-	require.True(t, errors.As(values[4].(error), &me))
+	require.True(t, errors.As(values[6].(error), &me))
 }
 
 func apiKeyOf(c *Client) string {
-	k, _ := c.key()
+	k, _ := c.transport.key()
 	return k
 }
 

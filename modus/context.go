@@ -1,9 +1,14 @@
 package modus
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"iter"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/modus-data/modus-sdk-go/gen"
 )
@@ -78,7 +83,7 @@ func (s *ContextService) List(ctx context.Context, params *ContextItemListParams
 	if err != nil {
 		return nil, err
 	}
-	return &ContextItemPage{Page: Page[ContextItem]{Items: r.ContextItems, NextPageToken: nullableToken(r.NextPageToken)}, TotalCount: nullableOrNil(r.TotalCount)}, nil
+	return &ContextItemPage{Page: Page[ContextItem]{Items: r.ContextItems, NextPageToken: nullableToken(r.NextPageToken)}, TotalCount: r.TotalCount}, nil
 }
 
 // All iterates over every context item List would return, page after page;
@@ -122,13 +127,60 @@ func (s *ContextService) AllValues(ctx context.Context, uid string, params *Cont
 		})
 }
 
-// Update changes a context item. params.UpdateMask lists the fields to
-// write; a field it names but body leaves out is reset. Content must come
-// with the item's ContextType.
+// Update changes a context item and clears fields the way Agents.Update
+// and Skills.Update do: a field set in body is written, a Nullable set to
+// Null (Description) or an empty non-nil Topics is cleared, a field left
+// unset is left alone. Content must come with the item's ContextType.
+//
+// The API clears a field that its updateMask names and its body leaves
+// out, and takes no nulls: Update derives updateMask from the fields body
+// sets (every one but ContextType) and sends the nulled ones only in the
+// mask. A params.UpdateMask given by the caller is sent as it is instead
+// (nulled fields are still left out of the body); params is never modified.
 func (s *ContextService) Update(ctx context.Context, uid string, params *ContextItemUpdateParams, body UpdateContextItemRequest, opts ...Option) (*UpdatedContextItem, error) {
+	raw, mask, err := contextItemPatch(body)
+	if err != nil {
+		return nil, err
+	}
+	p := &ContextItemUpdateParams{}
+	if params != nil {
+		*p = *params
+	}
+	if p.UpdateMask == nil && mask != "" {
+		p.UpdateMask = &mask
+	}
 	return do[UpdatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UpdateContextItem(ctx, uid, params, body, eds...)
+		return s.c.api.UpdateContextItemWithBody(ctx, uid, p, "application/json", bytes.NewReader(raw), eds...)
 	})
+}
+
+// contextItemPatch is the body Context.Update sends, without its null
+// fields, and the updateMask its fields make: the JSON names of every field
+// body sets, nulls included, but contextType, which only qualifies content.
+func contextItemPatch(body UpdateContextItemRequest) (raw []byte, mask string, err error) {
+	all, err := json.Marshal(body)
+	if err != nil {
+		return nil, "", fmt.Errorf("modus: cannot encode the context item update: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(all, &fields); err != nil {
+		return nil, "", fmt.Errorf("modus: cannot encode the context item update: %w", err)
+	}
+	names := make([]string, 0, len(fields))
+	for name, v := range fields {
+		if name != "contextType" {
+			names = append(names, name)
+		}
+		if string(v) == "null" {
+			delete(fields, name)
+		}
+	}
+	slices.Sort(names)
+	raw, err = json.Marshal(fields)
+	if err != nil {
+		return nil, "", fmt.Errorf("modus: cannot encode the context item update: %w", err)
+	}
+	return raw, strings.Join(names, ","), nil
 }
 
 // Delete deletes a user-created context item (note, link or saved query)

@@ -17,6 +17,15 @@
 // (WithAPIKey, WithBaseURL, ...) make a call fail, and WithIdempotencyKey
 // makes NewClient fail, because a fixed key on every request is never right.
 //
+// Runs and chat: a run (client.Runs.Create) talks to the organization's
+// Modus agent, the assistant of the whole organization; its request names no
+// agent or skill. Its SessionID, an id the caller chooses, ties the turns of
+// one conversation together, and OrganizationID (WithOrganizationID or
+// MODUS_ORGANIZATION_ID) must be the API key's organization. To talk to one
+// of your own agents or skills, use client.Agents.Chat or
+// client.Skills.Chat (and ContinueChat with the answer's ThreadID): those
+// answer in one piece, while a run streams and can be resumed.
+//
 // Run streams: client.Runs.Create, ExecuteWorkflowAction and Stream return
 // a *RunStream of typed events (a sealed Event interface: *TokenEvent,
 // *DoneEvent, *ErrorEvent, *ToolEvent, ..., and *UnknownEvent for types this
@@ -27,11 +36,10 @@
 //
 // Types: Agent, Skill, ContextItem, CreateAgentRequest and the other request,
 // response and params types are aliases of the types generated into package
-// gen from the API's OpenAPI description, so go doc lists them without their
-// fields. To see the fields, ask for the generated type that the alias's
-// declaration names (type Agent = gen.AgentDto):
-//
-//	go doc github.com/modus-data/modus-sdk-go/gen AgentDto
+// gen from the API's OpenAPI description; each alias's documentation lists
+// the type's fields with their JSON names and meaning (go doc modus Agent),
+// and every type the API leads to has a name here, so programs never need
+// to import gen.
 //
 // Optional request fields are pointers (set them with Ptr); fields that an
 // update can clear are Nullable (NewNullable, Null).

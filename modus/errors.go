@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -31,6 +32,18 @@ var (
 	ErrServer        = errors.New("modus: server error")         // any 5xx
 )
 
+// Error codes of the API (Error.Code, ErrorEvent.Code, RunError.Code).
+const (
+	ErrorCodeValidation    = gen.APIErrorCodeVALIDATION
+	ErrorCodeBadRequest    = gen.APIErrorCodeBADREQUEST
+	ErrorCodeUnauthorized  = gen.APIErrorCodeUNAUTHORIZED
+	ErrorCodeForbidden     = gen.APIErrorCodeFORBIDDEN
+	ErrorCodeNotFound      = gen.APIErrorCodeNOTFOUND
+	ErrorCodeConflict      = gen.APIErrorCodeCONFLICT
+	ErrorCodeRateLimited   = gen.APIErrorCodeRATELIMITED
+	ErrorCodeInternalError = gen.APIErrorCodeINTERNALERROR
+)
+
 // maxErrorBody caps Error.Body: enough for any real error document, small
 // enough that a misbehaving server cannot balloon memory.
 const maxErrorBody = 64 << 10
@@ -42,10 +55,11 @@ const maxErrorBody = 64 << 10
 type Error struct {
 	// StatusCode is the HTTP status, such as 404.
 	StatusCode int
-	// Code is the Modus error code, such as "NOT_FOUND" or "VALIDATION".
-	Code string
+	// Code is the Modus error code, such as ErrorCodeNotFound or
+	// ErrorCodeValidation ("" when the body had none).
+	Code ErrorCode
 	// Status is the canonical status name, such as "INVALID_ARGUMENT".
-	Status string
+	Status ErrorStatus
 	// Message is the server's explanation.
 	Message string
 	// RequestID identifies the request for Modus support: from the body,
@@ -54,8 +68,12 @@ type Error struct {
 	// Info holds operation-specific details, such as missing scopes.
 	Info map[string]any
 	// RetryAfter is the wait the server asked for in a Retry-After header
-	// (0 when there was none).
+	// (0 when there was none, or when it asked for no wait: see
+	// RetryAfterSet).
 	RetryAfter time.Duration
+	// RetryAfterSet reports whether the answer had a valid Retry-After
+	// header, which tells "Retry-After: 0" from no header.
+	RetryAfterSet bool
 	// Body is the raw response body, at most 64 KiB.
 	Body []byte
 }
@@ -70,12 +88,12 @@ func (e *Error) Error() string {
 		b.WriteString(t)
 	}
 	switch {
-	case e.Code != "" && e.Status != "" && e.Status != e.Code:
-		b.WriteString(" (" + e.Code + ", " + e.Status + ")")
+	case e.Code != "" && e.Status != "" && string(e.Status) != string(e.Code):
+		b.WriteString(" (" + string(e.Code) + ", " + string(e.Status) + ")")
 	case e.Code != "":
-		b.WriteString(" (" + e.Code + ")")
+		b.WriteString(" (" + string(e.Code) + ")")
 	case e.Status != "":
-		b.WriteString(" (" + e.Status + ")")
+		b.WriteString(" (" + string(e.Status) + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
@@ -86,7 +104,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.RequestID)
 		b.WriteByte(']')
 	}
-	return b.String()
+	return printable(b.String())
 }
 
 // Is makes errors.Is(err, ErrNotFound) and the other sentinels match by
@@ -119,7 +137,7 @@ func newError(resp *http.Response) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &Error{StatusCode: resp.StatusCode, Body: body}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-		e.RetryAfter = d
+		e.RetryAfter, e.RetryAfterSet = d, true
 	}
 	parseErrorBody(e, body)
 	if e.RequestID == "" {
@@ -139,7 +157,7 @@ func parseErrorBody(e *Error, body []byte) {
 		var doc gen.ErrorResponseDto
 		if json.Unmarshal(trimmed, &doc) == nil && (doc.Error.Code != "" || doc.Error.Message != "" || doc.Error.Status != "") {
 			d := doc.Error
-			e.Code, e.Status, e.Message, e.Info = string(d.Code), string(d.Status), d.Message, d.Info
+			e.Code, e.Status, e.Message, e.Info = d.Code, d.Status, d.Message, d.Info
 			if d.RequestID != nil {
 				e.RequestID = *d.RequestID
 			}
@@ -176,6 +194,35 @@ func snippet(b []byte, n int) string {
 		s += "…"
 	}
 	return s
+}
+
+// printable makes s one printable line for an Error method: invalid UTF-8
+// becomes U+FFFD, and control characters (newlines and terminal escape
+// sequences included), format characters such as bidirectional overrides and
+// other non-graphic runes are written as Go escapes (\x1b, \n, \u202e). Text
+// from a server reaches error messages, and from there logs and terminals.
+// The raw bytes stay in the error's fields.
+func printable(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= ' ' && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return s // the common case: plain ASCII, no copy
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for _, r := range s[i:] { // invalid bytes range as utf8.RuneError
+		switch {
+		case r == utf8.RuneError || r == ' ' || unicode.IsGraphic(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r) // '\x1b', '\u202e', '\n'
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
@@ -216,7 +263,7 @@ func (e *TransportError) Error() string {
 	if e.Err != nil {
 		msg = unwrapURLError(e.Err).Error()
 	}
-	return "modus: " + e.Method + " " + e.Host + e.Path + ": " + msg
+	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg)
 }
 
 // unwrapURLError drops the *url.Error layer, whose text repeats the URL.
@@ -251,8 +298,8 @@ type DecodeError struct {
 
 // Error reports the status, the JSON error and the start of the body.
 func (e *DecodeError) Error() string {
-	return "modus: cannot decode " + strconv.Itoa(e.StatusCode) + " response (" + e.ContentType + "): " +
-		e.Err.Error() + "; body: " + strconv.Quote(snippet(e.Body, 200))
+	return printable("modus: cannot decode " + strconv.Itoa(e.StatusCode) + " response (" + e.ContentType + "): " +
+		e.Err.Error() + "; body: " + strconv.Quote(snippet(e.Body, 200)))
 }
 
 // Unwrap returns the JSON error.

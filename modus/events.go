@@ -30,72 +30,74 @@ type Event interface {
 	// ID is the event's Server-Sent Events id (such as
 	// "1717000000000-3"), the cursor a resumed stream continues after.
 	ID() string
-	// EventType is the event's "type": "token", "done", "error",
-	// "cancelled", "notice", "heartbeat", "tool_start", "tool_end", or any
-	// other value for an *UnknownEvent.
-	EventType() string
+	// EventType is the event's "type": EventTypeToken, EventTypeDone,
+	// ..., or any other value for an *UnknownEvent.
+	EventType() EventType
 	isRunEvent()
 }
 
 // Event types, the values of Event.EventType for the known events.
 const (
-	EventTypeToken     = "token"
-	EventTypeDone      = "done"
-	EventTypeError     = "error"
-	EventTypeCancelled = "cancelled"
-	EventTypeNotice    = "notice"
-	EventTypeHeartbeat = "heartbeat"
-	EventTypeToolStart = "tool_start"
-	EventTypeToolEnd   = "tool_end"
+	EventTypeToken     = gen.RunEventTypeToken
+	EventTypeDone      = gen.RunEventTypeDone
+	EventTypeError     = gen.RunEventTypeError
+	EventTypeCancelled = gen.RunEventTypeCancelled
+	EventTypeNotice    = gen.RunEventTypeNotice
+	EventTypeHeartbeat = gen.RunEventTypeHeartbeat
+	EventTypeToolStart = gen.RunEventTypeToolStart
+	EventTypeToolEnd   = gen.RunEventTypeToolEnd
 )
 
 // TokenEvent is a chunk of model output text: append Content to the answer.
-// Fields (from gen.TokenRunEvent): Content string.
+// Fields (from TokenRunEvent): Content string, Type EventType.
 type TokenEvent struct {
-	gen.TokenRunEvent
+	TokenRunEvent
 	id string
 }
 
 // DoneEvent ends a run that finished successfully. It carries the run id
 // and, when there is one, the conversation thread (ThreadID).
-// Fields (from gen.DoneRunEvent): RunID string, ThreadID *string.
+// Fields (from DoneRunEvent): RunID string, ThreadID *string, Type EventType.
 type DoneEvent struct {
-	gen.DoneRunEvent
+	DoneRunEvent
 	id string
 }
 
 // ErrorEvent ends a run that failed. The stream delivers it, then stops
 // with a *RunError (from RunStream.Err) built from it. The server also sends
 // it when an Idempotency-Key is reused with a different body (a conflict).
-// Fields (from gen.ErrorRunEvent): Error string, the message; and Code.
+// Fields (from ErrorRunEvent): Message string, Type EventType; and Code.
 type ErrorEvent struct {
-	gen.ErrorRunEvent
-	// Code is the payload's "code" field when it has one (such as
-	// "CONFLICT" or "409"), else "".
-	Code string
+	ErrorRunEvent
+	// Code is the error's code, the same as the stream's RunError.Code:
+	// the payload's "code" when it has one ("409" and "ALREADY_EXISTS" read
+	// as ErrorCodeConflict), ErrorCodeConflict for an Idempotency-Key
+	// reused with a different body, else "".
+	Code ErrorCode
 	id   string
 }
 
 // CancelledEvent ends a run that was cancelled.
-// Fields (from gen.CancelledRunEvent): RunIDs []string, Timestamp int64
-// (Unix milliseconds).
+// Fields (from CancelledRunEvent): RunIDs []string, Timestamp int64
+// (Unix milliseconds), Type EventType.
 type CancelledEvent struct {
-	gen.CancelledRunEvent
+	CancelledRunEvent
 	id string
 }
 
 // NoticeEvent is a warning or information about the run; the run goes on.
-// Fields (from gen.NoticeRunEvent): Message string, Severity ("info" or
-// "warning").
+// Fields (from NoticeRunEvent): Message string, Severity NoticeSeverity
+// ("info" or "warning"), Type EventType.
 type NoticeEvent struct {
-	gen.NoticeRunEvent
+	NoticeRunEvent
 	id string
 }
 
 // HeartbeatEvent is a keep-alive; it carries no run data.
-// Fields (from gen.HeartbeatRunEvent): Timestamp *int64 (Unix milliseconds).
+// Fields (from HeartbeatRunEvent): Timestamp *int64 (Unix milliseconds),
+// Type EventType.
 type HeartbeatEvent struct {
-	gen.HeartbeatRunEvent
+	HeartbeatRunEvent
 	id string
 }
 
@@ -104,7 +106,7 @@ type HeartbeatEvent struct {
 // these; Raw holds the whole payload for them.
 type ToolEvent struct {
 	// Type is EventTypeToolStart or EventTypeToolEnd.
-	Type string
+	Type EventType
 	// ToolName names the tool, such as "sql_runner" ("" when absent).
 	ToolName string
 	// ToolCallID links a tool_end to its tool_start ("" when absent).
@@ -125,7 +127,7 @@ func (e *ToolEvent) Start() bool { return e.Type == EventTypeToolStart }
 // runtime progress frame. It is delivered as it came, never dropped.
 type UnknownEvent struct {
 	// Type is the payload's "type" field ("" when it has none).
-	Type string
+	Type EventType
 	// Data is the event's JSON payload.
 	Data json.RawMessage
 	id   string
@@ -159,28 +161,28 @@ func (e *ToolEvent) ID() string { return e.id }
 func (e *UnknownEvent) ID() string { return e.id }
 
 // EventType returns "token".
-func (e *TokenEvent) EventType() string { return EventTypeToken }
+func (e *TokenEvent) EventType() EventType { return EventTypeToken }
 
 // EventType returns "done".
-func (e *DoneEvent) EventType() string { return EventTypeDone }
+func (e *DoneEvent) EventType() EventType { return EventTypeDone }
 
 // EventType returns "error".
-func (e *ErrorEvent) EventType() string { return EventTypeError }
+func (e *ErrorEvent) EventType() EventType { return EventTypeError }
 
 // EventType returns "cancelled".
-func (e *CancelledEvent) EventType() string { return EventTypeCancelled }
+func (e *CancelledEvent) EventType() EventType { return EventTypeCancelled }
 
 // EventType returns "notice".
-func (e *NoticeEvent) EventType() string { return EventTypeNotice }
+func (e *NoticeEvent) EventType() EventType { return EventTypeNotice }
 
 // EventType returns "heartbeat".
-func (e *HeartbeatEvent) EventType() string { return EventTypeHeartbeat }
+func (e *HeartbeatEvent) EventType() EventType { return EventTypeHeartbeat }
 
 // EventType returns "tool_start" or "tool_end".
-func (e *ToolEvent) EventType() string { return e.Type }
+func (e *ToolEvent) EventType() EventType { return e.Type }
 
 // EventType returns the payload's type.
-func (e *UnknownEvent) EventType() string { return e.Type }
+func (e *UnknownEvent) EventType() EventType { return e.Type }
 
 func (*TokenEvent) isRunEvent()     {}
 func (*DoneEvent) isRunEvent()      {}
@@ -209,8 +211,8 @@ type EventDecodeError struct {
 
 // Error names the event and quotes the start of its data.
 func (e *EventDecodeError) Error() string {
-	return "modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
-		"; data: " + strconv.Quote(snippet(e.Data, 200))
+	return printable("modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
+		"; data: " + strconv.Quote(snippet(e.Data, 200)))
 }
 
 // Unwrap returns the JSON error.
@@ -237,9 +239,10 @@ var ErrRunFailed = errors.New("modus: run failed")
 type RunError struct {
 	// Message is the server's description of the failure.
 	Message string
-	// Code is the payload's code when it has one; "CONFLICT" when the
-	// event reports an Idempotency-Key reused with a different body.
-	Code string
+	// Code is the error event's Code (ErrorEvent.Code): ErrorCodeConflict
+	// when the run was refused because its Idempotency-Key was already used
+	// with a different body.
+	Code ErrorCode
 	// RunID is the run's id, when the stream knows it.
 	RunID string
 	// EventID is the SSE id of the error event.
@@ -258,9 +261,9 @@ func (e *RunError) Error() string {
 		b.WriteString(": " + e.Message)
 	}
 	if e.Code != "" {
-		b.WriteString(" (" + e.Code + ")")
+		b.WriteString(" (" + string(e.Code) + ")")
 	}
-	return b.String()
+	return printable(b.String())
 }
 
 // Is matches ErrRunFailed, and ErrConflict for an idempotency conflict.
@@ -269,24 +272,33 @@ func (e *RunError) Is(target error) bool {
 	case ErrRunFailed:
 		return true
 	case ErrConflict:
-		return e.Code == "CONFLICT"
+		return e.Code == ErrorCodeConflict
 	}
 	return false
 }
 
 func newRunError(ev *ErrorEvent, runID string) *RunError {
-	code := strings.ToUpper(strings.TrimSpace(ev.Code))
+	return &RunError{Message: ev.Message, Code: ev.Code, RunID: runID, EventID: ev.id}
+}
+
+// errorEventCode is the one place an error event's code is read: the
+// payload's code, upper-cased, with "409" and "ALREADY_EXISTS" as
+// ErrorCodeConflict; without a code, the API's message for an
+// Idempotency-Key reused with a different body (its error events carry no
+// code) is ErrorCodeConflict too.
+func errorEventCode(raw, message string) ErrorCode {
+	code := strings.ToUpper(strings.TrimSpace(raw))
 	switch code {
 	case "409", "ALREADY_EXISTS":
-		code = "CONFLICT"
+		return ErrorCodeConflict
 	case "":
-		m := strings.ToLower(ev.Error)
+		m := strings.ToLower(message)
 		if strings.Contains(m, "idempotency") && (strings.Contains(m, "different") ||
 			strings.Contains(m, "conflict") || strings.Contains(m, "409")) {
-			code = "CONFLICT"
+			return ErrorCodeConflict
 		}
 	}
-	return &RunError{Message: ev.Error, Code: code, RunID: runID, EventID: ev.id}
+	return ErrorCode(code)
 }
 
 // decodeEvent turns the data of one SSE event into a typed Event. data must
@@ -299,7 +311,7 @@ func newRunError(ev *ErrorEvent, runID string) *RunError {
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
 		ev := &TokenEvent{id: id}
-		ev.Content, ev.Type = content, gen.TokenRunEventTypeToken
+		ev.Content, ev.Type = content, EventTypeToken
 		return ev, nil
 	}
 	return decodeEventJSON(id, data)
@@ -314,7 +326,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		return nil, newEventDecodeError(id, data, errors.New("not a JSON object"))
 	}
 	var head struct {
-		Type  string          `json:"type"`
+		Type  EventType       `json:"type"`
 		RunID json.RawMessage `json:"runId"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
@@ -333,15 +345,17 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		ev, err = e, json.Unmarshal(data, &e.DoneRunEvent)
 	case EventTypeError:
 		var w struct {
-			gen.ErrorRunEvent
-			Code    json.RawMessage `json:"code"`
-			Message string          `json:"message"`
+			ErrorRunEvent
+			Code json.RawMessage `json:"code"`
+			// AltMessage is "message", which some runtimes send instead of "error".
+			AltMessage string `json:"message"`
 		}
 		if err = json.Unmarshal(data, &w); err == nil {
-			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, Code: jsonRawScalar(w.Code), id: id}
-			if e.Error == "" {
-				e.Error = w.Message
+			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, id: id}
+			if e.Message == "" {
+				e.Message = w.AltMessage
 			}
+			e.Code = errorEventCode(jsonRawScalar(w.Code), e.Message)
 			ev = e
 		}
 	case EventTypeCancelled:

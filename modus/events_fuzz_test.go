@@ -71,7 +71,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		case *HeartbeatEvent:
 			payload = e.HeartbeatRunEvent
 		case *ErrorEvent:
-			payload = map[string]any{"type": "error", "error": e.Error, "code": e.Code}
+			payload = map[string]any{"type": "error", "error": e.Message, "code": e.Code}
 		case *ToolEvent:
 			payload = e.Raw
 		case *UnknownEvent:

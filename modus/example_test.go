@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -48,7 +50,7 @@ func ExampleNewClient() {
 func ExampleAgentsService_Get() {
 	srv := modustest.New()
 	defer srv.Close()
-	seeded, _ := srv.SeedAgent(modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
 	client, err := srv.Client()
 	if err != nil {
 		panic(err)
@@ -67,7 +69,7 @@ func ExampleAgentsService_All() {
 	srv := modustest.New()
 	defer srv.Close()
 	for _, name := range []string{"Churn alert", "Pipeline digest", "Weekly sales report"} {
-		srv.SeedAgent(modustest.AgentSeed{Name: name, Deployed: true})
+		srv.SeedAgent(nil, modustest.AgentSeed{Name: name, Deployed: true})
 	}
 	client, _ := srv.Client()
 
@@ -90,7 +92,7 @@ func ExampleAgentsService_List() {
 	srv := modustest.New()
 	defer srv.Close()
 	for i := 1; i <= 5; i++ {
-		srv.SeedAgent(modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
+		srv.SeedAgent(nil, modustest.AgentSeed{Name: fmt.Sprintf("agent %d", i)})
 	}
 	client, _ := srv.Client()
 	ctx := context.Background()
@@ -170,7 +172,7 @@ func ExampleContextService_CreateNote() {
 func ExampleSkillsService_Chat() {
 	srv := modustest.New() // its model answers "Echo: " + the message
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant", Deployed: true})
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant", Deployed: true})
 	client, _ := srv.Client()
 	ctx := context.Background()
 
@@ -200,7 +202,7 @@ func ExampleSkillsService_Chat() {
 func ExampleConversationsService_Get() {
 	srv := modustest.New()
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant"})
 	client, _ := srv.Client()
 	ctx := context.Background()
 	client.Skills.Chat(ctx, skill.ID, modus.ChatRequest{Message: "Hi", Model: modus.ChatModelGpt55})
@@ -226,9 +228,9 @@ func ExampleConversationsService_Get() {
 func ExampleMemoriesService_Search() {
 	srv := modustest.New()
 	defer srv.Close()
-	skill, _ := srv.SeedSkill(modustest.SkillSeed{Name: "Support assistant"})
-	srv.SeedMemory(skill.ID, "Prefers answers in French", nil)
-	srv.SeedMemory(skill.ID, "Works in the Lyon office", nil)
+	skill := srv.SeedSkill(nil, modustest.SkillSeed{Name: "Support assistant"})
+	srv.SeedMemory(nil, skill.ID, "Prefers answers in French", nil)
+	srv.SeedMemory(nil, skill.ID, "Works in the Lyon office", nil)
 	client, _ := srv.Client()
 
 	memories, err := client.Skills.Memories.Search(context.Background(), skill.ID, modus.SearchMemoriesRequest{
@@ -352,9 +354,9 @@ func activeAgents(ctx context.Context, client *modus.Client) ([]string, error) {
 // TestActiveAgents tests activeAgents against the fake server.
 func TestActiveAgents(t *testing.T) {
 	srv := modustest.NewServer(t) // closed when the test ends
-	srv.SeedAgent(modustest.AgentSeed{Name: "Live", Deployed: true})
-	srv.SeedAgent(modustest.AgentSeed{Name: "Draft"})
-	srv.SeedAgent(modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Live", Deployed: true})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Draft"})
+	srv.SeedAgent(t, modustest.AgentSeed{Name: "Gone", Deployed: true, Deleted: true})
 	client, err := srv.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -371,4 +373,125 @@ func TestActiveAgents(t *testing.T) {
 	if n := srv.Requests("GET", "/api/v1/agents"); n != 2 {
 		t.Errorf("got %d requests, want 2 (one retry)", n)
 	}
+}
+
+// ExampleWithMiddleware adds a header to every request and times each
+// attempt, naming its operation: retries and stream reconnections go
+// through the middleware too.
+func ExampleWithMiddleware() {
+	srv := modustest.New()
+	defer srv.Close()
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+
+	// A header for a proxy in front of the API.
+	proxyHeader := func(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
+		req.Header.Set("X-Proxy-Token", "t0ken")
+		return next(req)
+	}
+	// One line per attempt (a service would record a metric or a span).
+	timeAttempts := func(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
+		at, _ := modus.AttemptOf(req)
+		start := time.Now()
+		resp, err := next(req)
+		elapsed := time.Since(start) // record it
+		_ = elapsed
+		if err == nil {
+			fmt.Println(at.Operation, "attempt", at.Attempt, "retry:", at.Retry(), "status", resp.StatusCode)
+		}
+		return resp, err
+	}
+	client, err := srv.Client(modus.WithMiddleware(proxyHeader, timeAttempts))
+	if err != nil {
+		panic(err)
+	}
+
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	agent, err := client.Agents.Get(context.Background(), seeded.ID, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(agent.Name)
+	// Output:
+	// GetAgent attempt 1 retry: false status 503
+	// GetAgent attempt 2 retry: true status 200
+	// Weekly sales report
+}
+
+// ExampleWithLogger logs attempts, retries and reconnections with log/slog.
+// Records never hold the API key, headers or bodies.
+func ExampleWithLogger() {
+	srv := modustest.New()
+	defer srv.Close()
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{} // vary from run to run
+			}
+			return a
+		},
+	}))
+	client, err := srv.Client(modus.WithLogger(logger))
+	if err != nil {
+		panic(err)
+	}
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	if _, err := client.Agents.Get(context.Background(), seeded.ID, nil); err != nil {
+		panic(err)
+	}
+	// Output:
+	// level=DEBUG msg="modus: attempt" method=GET path=/api/v1/agents/{id} operation=GetAgent attempt=1 status=503 request_id=req_modustest_000002
+	// level=INFO msg="modus: retry" method=GET path=/api/v1/agents/{id} operation=GetAgent attempt=1 reason="HTTP 503" wait=0s
+	// level=DEBUG msg="modus: attempt" method=GET path=/api/v1/agents/{id} operation=GetAgent attempt=2 status=200 request_id=req_modustest_000003
+}
+
+// ExampleWithResponseInto reads the request id and headers of a successful
+// call.
+func ExampleWithResponseInto() {
+	srv := modustest.New()
+	defer srv.Close()
+	seeded := srv.SeedAgent(nil, modustest.AgentSeed{Name: "Weekly sales report", Deployed: true})
+	client, err := srv.Client()
+	if err != nil {
+		panic(err)
+	}
+
+	var meta modus.ResponseMeta
+	_, err = client.Agents.Get(context.Background(), seeded.ID, nil, modus.WithResponseInto(&meta))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(meta.StatusCode, meta.RequestID, meta.Header.Get("Content-Type"))
+	// Output: 200 req_modustest_000002 application/json
+}
+
+// ExampleWithOnReconnect tells a relay's own clients that a run stream is
+// reconnecting.
+func ExampleWithOnReconnect() {
+	srv := modustest.New()
+	defer srv.Close()
+	srv.DropStreamAfter(2, 1) // cut the first stream after two events
+	client, err := srv.Client()
+	if err != nil {
+		panic(err)
+	}
+
+	stream, err := client.Runs.Create(context.Background(),
+		modus.CreateRunRequest{Message: "Say hello", SessionID: "sess_1"},
+		modus.WithOnReconnect(func(r modus.ReconnectInfo) {
+			fmt.Println("reconnecting after event", r.LastEventID != "", "attempt", r.Attempt)
+		}))
+	if err != nil {
+		panic(err)
+	}
+	res, err := stream.Collect()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Text, "| reconnects:", stream.Reconnects())
+	// Output:
+	// reconnecting after event true attempt 1
+	// Echo: Say hello | reconnects: 1
 }

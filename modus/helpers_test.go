@@ -52,7 +52,7 @@ func (s *sleepRecorder) get() []time.Duration {
 }
 
 // newServer starts an httptest server closed at the end of the test.
-func newServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func newServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -70,8 +70,8 @@ func newTestClient(t *testing.T, srv *httptest.Server, opts ...Option) (*Client,
 	c, err := NewClient(all...)
 	require.NoError(t, err)
 	rec := &sleepRecorder{}
-	c.doer.sleep = rec.sleep
-	c.doer.jitter = func(d time.Duration) time.Duration { return d }
+	c.retry.sleep = rec.sleep
+	c.retry.jitter = func(d time.Duration) time.Duration { return d }
 	return c, rec
 }
 

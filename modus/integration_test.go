@@ -162,14 +162,12 @@ func TestEveryOperation(t *testing.T) {
 		requireStatus(t, err, modus.ErrNotFound, 404)
 
 		// Run history.
-		_, err = srv.SeedAgentRun(a.ID, "completed")
-		require.NoError(t, err)
-		_, err = srv.SeedAgentRun(a.ID, "error")
-		require.NoError(t, err)
+		srv.SeedAgentRun(t, a.ID, "completed")
+		srv.SeedAgentRun(t, a.ID, "error")
 		runs, err := client.Agents.Runs.List(ctx, a.ID, nil)
 		require.NoError(t, err)
 		require.Len(t, runs.Items, 2)
-		assert.Equal(t, "error", runs.Items[0].Status, "newest first")
+		assert.Equal(t, modus.RunStatusError, runs.Items[0].Status, "newest first")
 		require.NotNil(t, runs.Counts.AllExecutions)
 		assert.EqualValues(t, 2, *runs.Counts.AllExecutions, "per-status counts beside the page")
 		require.NotNil(t, runs.Counts.Completed)
@@ -178,7 +176,7 @@ func TestEveryOperation(t *testing.T) {
 		assert.Equal(t, runs.Items, allRuns)
 		run, err := client.Agents.Runs.Get(ctx, a.ID, runs.Items[1].ID, nil)
 		require.NoError(t, err)
-		assert.Equal(t, "completed", run.Status)
+		assert.Equal(t, modus.RunStatusCompleted, run.Status)
 		assert.Equal(t, a.ID, run.AgentID)
 		_, err = client.Agents.Runs.Get(ctx, a.ID, "wf_nope", nil)
 		requireStatus(t, err, modus.ErrNotFound, 404)
@@ -186,14 +184,14 @@ func TestEveryOperation(t *testing.T) {
 		// Ownership transfer: request, conflict, cancel, request, accept.
 		tr, err := client.Agents.RequestOwnershipTransfer(ctx, a.ID, modus.TransferOwnershipRequest{NewOwnerUserID: "user_bob"})
 		require.NoError(t, err)
-		pending, err := tr.PendingOwnershipTransfer.Get()
-		require.NoError(t, err)
+		pending := tr.PendingOwnershipTransfer
+		require.NotNil(t, pending)
 		assert.Equal(t, "user_bob", pending.PendingOwnerUserID)
 		_, err = client.Agents.RequestOwnershipTransfer(ctx, a.ID, modus.TransferOwnershipRequest{NewOwnerUserID: "user_carol"})
 		requireStatus(t, err, modus.ErrConflict, 409)
 		cancelled, err := client.Agents.CancelOwnershipTransfer(ctx, a.ID)
 		require.NoError(t, err)
-		assert.True(t, cancelled.PendingOwnershipTransfer.IsNull())
+		assert.Nil(t, cancelled.PendingOwnershipTransfer)
 		_, err = client.Agents.RequestOwnershipTransfer(ctx, a.ID, modus.TransferOwnershipRequest{NewOwnerUserID: "user_bob"})
 		require.NoError(t, err)
 		acc, err := client.Agents.AcceptOwnershipTransfer(ctx, a.ID)
@@ -213,7 +211,7 @@ func TestEveryOperation(t *testing.T) {
 		back, err := client.Agents.Restore(ctx, a.ID)
 		require.NoError(t, err)
 		assert.Equal(t, modus.StatusActive, back.Status)
-		assert.True(t, back.DeletedAt.IsNull())
+		assert.Nil(t, back.DeletedAt)
 		_, err = client.Agents.Get(ctx, a.ID, nil)
 		require.NoError(t, err)
 	})
@@ -228,20 +226,19 @@ func TestEveryOperation(t *testing.T) {
 
 		got, err := client.Skills.Get(ctx, s.ID, &modus.SkillGetParams{View: modus.Ptr(modus.ViewDraft)})
 		require.NoError(t, err)
-		assert.Equal(t, "predicts churn", got.Description.MustGet())
+		assert.Equal(t, "predicts churn", *got.Description)
 
 		up, err := client.Skills.Update(ctx, s.ID, &modus.SkillUpdateParams{UpdateMask: modus.Ptr("name")},
 			modus.UpdateSkillRequest{Name: modus.Ptr("Churn predictor"), Description: modus.Ptr("ignored")})
 		require.NoError(t, err)
 		assert.Equal(t, "Churn predictor", up.Name)
-		assert.Equal(t, "predicts churn", up.Description.MustGet())
+		assert.Equal(t, "predicts churn", *up.Description)
 
 		dep, err := client.Skills.Deploy(ctx, s.ID, modus.DeploySkillRequest{})
 		require.NoError(t, err)
 		assert.Equal(t, modus.StatusActive, dep.Skill.Status)
-		active, err := dep.Skill.ActiveVariationID.Get()
-		require.NoError(t, err)
-		v, err := client.Skills.GetVariation(ctx, s.ID, active)
+		require.NotNil(t, dep.Skill.ActiveVariationID)
+		v, err := client.Skills.GetVariation(ctx, s.ID, *dep.Skill.ActiveVariationID)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"Be concise."}, v.Variation.Instructions)
 		_, err = client.Skills.GetVariation(ctx, s.ID, modus.UUID{1})
@@ -283,8 +280,7 @@ func TestEveryOperation(t *testing.T) {
 
 		// Memories: list, page, search, update, delete.
 		for _, m := range []string{"likes coffee", "works in Berlin", "prefers short answers"} {
-			_, err := srv.SeedMemory(s.ID, m, map[string]any{"userId": "u1"})
-			require.NoError(t, err)
+			srv.SeedMemory(t, s.ID, m, map[string]any{"userId": "u1"})
 		}
 		mems, err := client.Skills.Memories.List(ctx, s.ID, &modus.MemoryListParams{PageSize: modus.Ptr(2)})
 		require.NoError(t, err)
@@ -309,10 +305,10 @@ func TestEveryOperation(t *testing.T) {
 
 		tr, err := client.Skills.RequestOwnershipTransfer(ctx, s.ID, modus.TransferOwnershipRequest{NewOwnerUserID: "user_dan"})
 		require.NoError(t, err)
-		assert.Equal(t, "user_dan", tr.PendingOwnershipTransfer.MustGet().PendingOwnerUserID)
+		assert.Equal(t, "user_dan", tr.PendingOwnershipTransfer.PendingOwnerUserID)
 		cancelled, err := client.Skills.CancelOwnershipTransfer(ctx, s.ID)
 		require.NoError(t, err)
-		assert.True(t, cancelled.PendingOwnershipTransfer.IsNull())
+		assert.Nil(t, cancelled.PendingOwnershipTransfer)
 		_, err = client.Skills.CancelOwnershipTransfer(ctx, s.ID)
 		requireStatus(t, err, modus.ErrNotFound, 404)
 		_, err = client.Skills.RequestOwnershipTransfer(ctx, s.ID, modus.TransferOwnershipRequest{NewOwnerUserID: "user_dan"})
@@ -343,16 +339,16 @@ func TestEveryOperation(t *testing.T) {
 	t.Run("context", func(t *testing.T) {
 		// Start from the note the skills step made.
 		start := collect(t, client.Context.All(ctx, nil))
-		conn := srv.SeedConnection("warehouse", "postgresql")
+		conn := srv.SeedConnection(t, "warehouse", "postgresql")
 
 		note, err := client.Context.CreateNote(ctx, modus.CreateNoteRequest{Title: "Q3 review", Content: "Revenue grew 12%."})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindNote, note.Kind)
-		assert.Equal(t, "Q3 review", note.Title.MustGet())
+		assert.Equal(t, "Q3 review", *note.Title)
 		link, err := client.Context.CreateLink(ctx, modus.CreateLinkRequest{URL: "https://example.com/handbook"})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindLink, link.Kind)
-		assert.Equal(t, "example.com", link.Title.MustGet(), "the title falls back to the host")
+		assert.Equal(t, "example.com", *link.Title, "the title falls back to the host")
 		sq, err := client.Context.CreateSavedQuery(ctx, modus.CreateSavedQueryRequest{Name: "active users", ConnectionID: conn.ID.String(), Query: modus.Ptr("select 1")})
 		require.NoError(t, err)
 		assert.Equal(t, modus.KindSavedQuery, sq.Kind)
@@ -373,10 +369,10 @@ func TestEveryOperation(t *testing.T) {
 
 		item, err := client.Context.Get(ctx, note.ContextItemID)
 		require.NoError(t, err)
-		assert.Equal(t, "note", item.ContextType)
+		assert.Equal(t, modus.KindNote, item.ContextType)
 		assert.Equal(t, "Revenue grew 12%.", item.Content["content"])
 
-		notes, err := client.Context.List(ctx, &modus.ContextItemListParams{ContextTypes: []string{"note"}})
+		notes, err := client.Context.List(ctx, &modus.ContextItemListParams{ContextTypes: []modus.ContextItemKind{modus.KindNote}})
 		require.NoError(t, err)
 		assert.Len(t, notes.Items, len(start)+1)
 		require.NotNil(t, notes.TotalCount)
@@ -386,16 +382,15 @@ func TestEveryOperation(t *testing.T) {
 
 		found, err := client.Context.Lookup(ctx, modus.LookupContextItemRequest{ContextType: "note", DataPath: item.DataPath})
 		require.NoError(t, err)
-		row, err := found.Item.Get()
-		require.NoError(t, err)
+		row := found.Item
+		require.NotNil(t, row)
 		assert.Equal(t, note.ContextItemID, row.UID)
 		none, err := client.Context.Lookup(ctx, modus.LookupContextItemRequest{ContextType: "note", DataPath: []string{"nowhere"}})
 		require.NoError(t, err)
-		assert.True(t, none.Item.IsNull())
+		assert.Nil(t, none.Item)
 
-		enum, err := srv.SeedContextItem(modustest.ContextItemSeed{ContextType: "salesforce_object_field",
+		enum := srv.SeedContextItem(t, modustest.ContextItemSeed{ContextType: "salesforce_object_field",
 			Content: map[string]any{"enumValues": []any{"a", "b", "c", "d", "e"}}, DataPath: []string{"sf", "Account", "Tier"}})
-		require.NoError(t, err)
 		vp := &modus.ContextItemValuesParams{ContextType: "salesforce_object_field", ContentKeyPath: "enumValues", PageSize: modus.Ptr(2)}
 		vals, err := client.Context.Values(ctx, enum.UID, vp)
 		require.NoError(t, err)
@@ -405,17 +400,28 @@ func TestEveryOperation(t *testing.T) {
 		assert.Nil(t, vp.PageToken)
 
 		upd, err := client.Context.Update(ctx, note.ContextItemID, &modus.ContextItemUpdateParams{UpdateMask: modus.Ptr("description,topics")},
-			modus.UpdateContextItemRequest{Description: modus.Ptr("quarterly numbers"), Topics: &[]string{"finance"}})
+			modus.UpdateContextItemRequest{Description: modus.NewNullable("quarterly numbers"), Topics: []string{"finance"}})
 		require.NoError(t, err)
 		assert.Equal(t, note.ContextItemID, upd.UID)
 		item, err = client.Context.Get(ctx, note.ContextItemID)
 		require.NoError(t, err)
-		assert.Equal(t, "quarterly numbers", item.Description.MustGet())
+		assert.Equal(t, "quarterly numbers", *item.Description)
 		assert.Equal(t, []string{"finance"}, item.Topics)
+
+		// Without a mask the facade derives one from the fields set: Null
+		// clears the description, an empty list the topics, and the
+		// verdict is left alone.
+		_, err = client.Context.Update(ctx, note.ContextItemID, nil,
+			modus.UpdateContextItemRequest{Description: modus.Null[string](), Topics: []string{}})
+		require.NoError(t, err)
+		item, err = client.Context.Get(ctx, note.ContextItemID)
+		require.NoError(t, err)
+		assert.Nil(t, item.Description)
+		assert.Empty(t, item.Topics)
 
 		del, err := client.Context.Delete(ctx, note.ContextItemID)
 		require.NoError(t, err)
-		assert.Equal(t, "note", del.ContextType)
+		assert.Equal(t, modus.KindNote, del.ContextType)
 		_, err = client.Context.Get(ctx, note.ContextItemID)
 		requireStatus(t, err, modus.ErrNotFound, 404)
 		_, err = client.Context.Delete(ctx, note.ContextItemID)
@@ -425,11 +431,11 @@ func TestEveryOperation(t *testing.T) {
 	})
 
 	t.Run("account", func(t *testing.T) {
-		srv.SeedConnection("crm", "salesforce")
+		srv.SeedConnection(t, "crm", "salesforce")
 		conns, err := client.Connections.List(ctx, &modus.ConnectionListParams{Type: modus.Ptr("salesforce")})
 		require.NoError(t, err)
 		require.Len(t, conns.Items, 1)
-		assert.Equal(t, "crm", conns.Items[0].Name.MustGet())
+		assert.Equal(t, "crm", *conns.Items[0].Name)
 		all := collect(t, client.Connections.All(ctx, &modus.ConnectionListParams{PageSize: modus.Ptr(1)}))
 		require.Len(t, all, 2) // with the warehouse of the context step
 

@@ -3,6 +3,7 @@ package modus
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -41,8 +42,10 @@ type Option struct {
 	apply func(*settings) error
 }
 
-// settings collects what options set. NewClient uses all of it; a call only
-// the call part, starting from a copy of the client's defaults.
+// settings collects what options set. NewClient uses all of it, starting
+// from the defaults, with the environment read as options placed before the
+// caller's (see envOptions); a call uses only the call part, starting from a
+// copy of the client's.
 type settings struct {
 	apiKey     *string
 	baseURL    string
@@ -52,32 +55,38 @@ type settings struct {
 	orgID      *string
 
 	call callConfig
-	// Which call fields were set explicitly: explicit options beat the
-	// environment, which NewClient reads only for what is still unset.
-	maxRetriesSet bool
-	timeoutSet    bool
+	// timeoutSet: WithRequestTimeout was given, which beats the Timeout
+	// of a *http.Client given to WithHTTPClient (the environment does not).
+	timeoutSet bool
+	// envErr holds a bad environment value by the option it stands for: an
+	// explicit option of that name clears it, so that a variable the caller
+	// overrides is never read.
+	envErr map[string]error
 	// headersOwned is false while call.headers is still shared with the
 	// client's defaults (copy on first write, so calls without WithHeader
 	// allocate nothing).
 	headersOwned bool
 }
 
-// callConfig is what one request needs beyond its URL and body. The client
-// keeps the defaults; a call with options gets its own copy, carried to the
-// retrying transport in the request context (see callKey) so that nothing in
-// the generated package has to know about it.
+// callConfig is what one request needs beyond its URL and body, built once
+// per call: the client keeps the defaults, a call with options gets its own
+// copy (Client.state), which travels to the transport in a *callState.
 type callConfig struct {
 	maxRetries     int
-	timeout        time.Duration // per attempt; 0 = none
+	timeout        time.Duration // per attempt; for a stream, until its headers; 0 = none
 	headers        http.Header   // slices are clipped: an Add on a request never writes into them
-	idempotencyKey string
+	idempotencyKey string        // makes a POST or PATCH safe to retry
+	maxBody        int64         // largest 2xx body of a unary call
 	// stream holds the run-stream settings (WithStreamReconnects,
-	// WithMaxEventSize; see stream.go); zero means the defaults.
-	stream streamConfig
+	// WithMaxEventSize, WithStreamIdleTimeout; see stream.go); zero means
+	// the defaults.
+	stream      streamConfig
+	middleware  []Middleware // clipped: appending reallocates
+	logger      *slog.Logger
+	debugBodies int           // WithDebugBodies: bytes of each response body to log; 0 = none
+	meta        *ResponseMeta // call only
+	onReconnect func(ReconnectInfo)
 }
-
-// callKey is the context key under which a call's *callConfig travels.
-type callKey struct{}
 
 func optionError(name string, err error) Option {
 	return Option{name: name, scope: scopeClient | scopeCall, apply: func(*settings) error { return err }}
@@ -178,6 +187,14 @@ func WithHeader(key, value string) Option {
 		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character", key))
 	}
 	key = textproto.CanonicalMIMEHeaderKey(key)
+	if key == "Idempotency-Key" {
+		// The same key on every request would make the server treat
+		// different requests as repeats of the first.
+		return Option{name: `WithHeader("Idempotency-Key", ...)`, scope: scopeCall, apply: func(s *settings) error {
+			s.call.idempotencyKey = value
+			return nil
+		}}
+	}
 	return Option{name: "WithHeader", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.ownHeaders()
 		s.call.headers[key] = []string{value} // len == cap: clipped
@@ -194,7 +211,6 @@ func WithMaxRetries(n int) Option {
 	}
 	return Option{name: "WithMaxRetries", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.maxRetries = n
-		s.maxRetriesSet = true
 		return nil
 	}}
 }
@@ -209,6 +225,21 @@ func WithRequestTimeout(d time.Duration) Option {
 	return Option{name: "WithRequestTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.timeout = d
 		s.timeoutSet = true
+		return nil
+	}}
+}
+
+// WithMaxResponseSize sets the largest 2xx body a unary call reads, in
+// bytes (default DefaultMaxResponseSize, 64 MiB). A larger body is an error
+// matching ErrResponseTooLarge, found without reading it when the server
+// announces its length. Run streams are bounded per event instead (see
+// WithMaxEventSize). Client or call.
+func WithMaxResponseSize(n int64) Option {
+	if n <= 0 {
+		return optionError("WithMaxResponseSize", fmt.Errorf("modus: WithMaxResponseSize: want a positive size, got %d", n))
+	}
+	return Option{name: "WithMaxResponseSize", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.maxBody = n
 		return nil
 	}}
 }
@@ -254,6 +285,7 @@ func (s *settings) applyOptions(opts []Option, scope optionScope) error {
 		if err := o.apply(s); err != nil {
 			return err
 		}
+		delete(s.envErr, o.name)
 	}
 	return nil
 }

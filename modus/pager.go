@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-
-	"github.com/oapi-codegen/nullable"
 )
 
 // Page is one page of a list operation. Pass NextPageToken as the page token
@@ -126,17 +124,11 @@ func withPageToken[P any](params *P, token string, set func(p *P, token string))
 
 // nullableToken turns the API's nullable nextPageToken into a string, null
 // and absent being "".
-func nullableToken(n nullable.Nullable[string]) string {
-	v, _ := n.Get()
-	return v
-}
-
-// nullableOrNil returns n's value, or nil when it is null or absent.
-func nullableOrNil[T any](n nullable.Nullable[T]) *T {
-	if v, err := n.Get(); err == nil {
-		return &v
+func nullableToken(p *string) string {
+	if p == nil {
+		return ""
 	}
-	return nil
+	return *p
 }
 
 // listAll is the body of every All method: it pages through a list with

@@ -24,141 +24,78 @@ const (
 	maxDrain      = 64 << 10         // drain at most this much of a discarded body to reuse its connection
 )
 
-// retryDoer sends requests through the caller's HTTP client, retrying
-// transient failures and bounding each attempt of a unary call. It is the
-// gen.HttpRequestDoer of both generated clients and of run streams.
-//
-// Settings come from the *callConfig in the request context when the call
-// had options, else from the client's defaults stored here.
-type retryDoer struct {
-	next       HTTPDoer
-	maxRetries int
-	timeout    time.Duration
-
+// retryPolicy is the one retry policy of the SDK: which failures are
+// transient, how long to wait before the next try, and the wait itself. Calls
+// (transport.Do) and run stream reconnections (RunStream.reconnect) both use
+// the client's.
+type retryPolicy struct {
 	// Injectable for tests.
 	sleep  func(ctx context.Context, d time.Duration) error // returns ctx.Err() if ctx ends first
 	jitter func(max time.Duration) time.Duration            // uniform in [0, max]
 	now    func() time.Time
 }
 
-func newRetryDoer(next HTTPDoer, maxRetries int, timeout time.Duration) *retryDoer {
-	return &retryDoer{
-		next:       next,
-		maxRetries: maxRetries,
-		timeout:    timeout,
-		sleep:      sleepCtx,
-		jitter:     fullJitter,
-		now:        time.Now,
-	}
+func newRetryPolicy() *retryPolicy {
+	return &retryPolicy{sleep: sleepCtx, jitter: fullJitter, now: time.Now}
 }
 
-// Do sends req, retrying as NewClient documents. The returned response is
-// the first one not retried (which may be non-2xx: the caller turns it into
-// an *Error); closing its body releases the per-attempt timeout. Errors are
-// *TransportError.
-func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	maxRetries, timeout := d.maxRetries, d.timeout
-	if cfg, ok := ctx.Value(callKey{}).(*callConfig); ok {
-		maxRetries, timeout = cfg.maxRetries, cfg.timeout
-	}
-	if isStreamRequest(req) {
-		timeout = 0 // a stream lives as long as its context, not an attempt
-	}
-	hasBody := req.Body != nil && req.Body != http.NoBody
-	if hasBody && req.GetBody == nil {
-		maxRetries = 0 // the body cannot be sent twice
-	}
-	safe := retriesFreely(req)
-
-	for attempt := 0; ; attempt++ {
-		areq := req
-		if attempt > 0 && hasBody {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, newTransportError(req, fmt.Errorf("rewinding request body for retry: %w", err))
-			}
-			r := *req // shallow: only Body differs between attempts
-			r.Body = body
-			areq = &r
-		}
-		var cancel context.CancelFunc
-		if timeout > 0 {
-			var actx context.Context
-			actx, cancel = context.WithTimeout(ctx, timeout)
-			areq = areq.WithContext(actx)
-		}
-
-		resp, err := d.next.Do(areq)
-		canRetry := attempt < maxRetries
-		if err != nil {
-			if cancel != nil {
-				cancel()
-			}
-			if ctx.Err() != nil || !canRetry || !retryableError(err) || !(safe || neverSent(req, err)) {
-				return nil, newTransportError(req, err)
-			}
-			if werr := d.sleep(ctx, d.backoff(attempt)); werr != nil {
-				return nil, newTransportError(req, fmt.Errorf("%w (while waiting to retry after: %v)", werr, unwrapURLError(err)))
-			}
-			continue
-		}
-
-		if canRetry && safe && retryableStatus(resp.StatusCode) {
-			if wait, ok := d.retryWait(resp, attempt); ok {
-				discard(resp)
-				if cancel != nil {
-					cancel()
-				}
-				if werr := d.sleep(ctx, wait); werr != nil {
-					return nil, newTransportError(req, fmt.Errorf("%w (while waiting to retry after HTTP %d)", werr, resp.StatusCode))
-				}
-				continue
-			}
-		}
-		if cancel != nil {
-			// The caller still has to read the body under this attempt's
-			// context: cancel only when it is done with it.
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-		}
-		return resp, nil
-	}
-}
-
-// backoff is the wait before retry number attempt+1: full jitter over an
+// backoff is the wait before retry number attempt+1 of a call, or before
+// reconnection number attempt+1 of a run stream: full jitter over an
 // exponentially growing, capped window.
-func (d *retryDoer) backoff(attempt int) time.Duration {
+func (p *retryPolicy) backoff(attempt int) time.Duration {
 	window := backoffMax
 	if attempt < 5 {
 		window = min(backoffBase<<attempt, backoffMax)
 	}
-	return d.jitter(window)
+	return p.jitter(window)
 }
 
-// retryWait returns how long to wait before retrying resp, honouring
-// Retry-After; ok is false when the server asks for more than maxRetryAfter
-// (the caller then gets the error, with Error.RetryAfter, and decides).
-func (d *retryDoer) retryWait(resp *http.Response, attempt int) (time.Duration, bool) {
-	if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), d.now()); ok {
+// retryWait returns how long to wait before retrying after an answer with
+// header h, honouring Retry-After; ok is false when the server asks for more
+// than maxRetryAfter (the caller then gets the error, with Error.RetryAfter,
+// and decides).
+func (p *retryPolicy) retryWait(h http.Header, attempt int) (time.Duration, bool) {
+	if ra, ok := parseRetryAfter(h.Get("Retry-After"), p.now()); ok {
 		if ra > maxRetryAfter {
 			return 0, false
 		}
 		return ra, true
 	}
-	return d.backoff(attempt), true
+	return p.backoff(attempt), true
 }
 
-// retriesFreely reports whether req may be sent again after it may have
-// reached the server: idempotent methods, or any request with an
-// Idempotency-Key (the server deduplicates those).
-func retriesFreely(req *http.Request) bool {
-	switch req.Method {
+// transient reports whether a failed call or reconnection may succeed
+// later: the statuses of retryableStatus, and transport failures that
+// retryableError does not rule out.
+func transient(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return retryableStatus(e.StatusCode)
+	}
+	var te *TransportError
+	return errors.As(err, &te) && retryableError(te.Err)
+}
+
+// fitsDeadline reports whether a wait of d ends before ctx's deadline: a
+// retry that cannot start in time is not waited for.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+// idempotentMethod reports whether a request with this method may be sent
+// again after it may have reached the server. A request with an idempotency
+// key may too (the server deduplicates it): see callConfig.idempotencyKey.
+func idempotentMethod(method string) bool {
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true
 	}
-	return req.Header.Get("Idempotency-Key") != ""
+	return false
 }
 
+// retryableStatus is the one list of transient statuses, for call retries
+// and stream reconnections alike.
 func retryableStatus(code int) bool {
 	switch code {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
@@ -168,16 +105,74 @@ func retryableStatus(code int) bool {
 	return false
 }
 
-// retryableError is false for failures that a retry cannot fix.
+// retryableError is false for failures that a retry cannot fix: bad
+// certificates and redirects refused by the redirect policy (a loop would
+// only loop again).
 func retryableError(err error) bool {
 	var (
-		certErr *tls.CertificateVerificationError
-		authErr x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
+		redirErr *redirectError
+		certErr  *tls.CertificateVerificationError
+		authErr  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invErr   x509.CertificateInvalidError
 	)
-	return !errors.As(err, &certErr) && !errors.As(err, &authErr) && !errors.As(err, &hostErr) && !errors.As(err, &invErr)
+	return !errors.As(err, &redirErr) && !errors.As(err, &certErr) && !errors.As(err, &authErr) &&
+		!errors.As(err, &hostErr) && !errors.As(err, &invErr)
 }
+
+// maxRedirects is net/http's default limit, kept when the caller's
+// http.Client has no CheckRedirect of its own.
+const maxRedirects = 10
+
+// withRedirectPolicy returns a shallow copy of hc whose CheckRedirect first
+// drops the Authorization header on a redirect to another origin (scheme,
+// host or port: net/http itself compares host names only, so it would send
+// the key to another port, over plain http, or to a subdomain), then applies
+// the caller's own CheckRedirect, or net/http's default limit. An error from
+// either is marked so that the retry loop does not send the request again.
+func withRedirectPolicy(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && !sameOrigin(req.URL, via[0].URL) {
+			req.Header.Del("Authorization")
+		}
+		var err error
+		switch {
+		case next != nil:
+			err = next(req, via)
+		case len(via) >= maxRedirects:
+			err = fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		if err != nil && !errors.Is(err, http.ErrUseLastResponse) {
+			return &redirectError{err}
+		}
+		return err
+	}
+	return &c
+}
+
+// sameOrigin compares scheme, host and port (default ports made explicit).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		portOf(a) == portOf(b)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// redirectError is a redirect refused by the redirect policy.
+type redirectError struct{ err error }
+
+func (e *redirectError) Error() string { return e.err.Error() }
+func (e *redirectError) Unwrap() error { return e.err }
 
 // neverSent reports whether err happened before a connection existed (DNS
 // lookup or dial), so no byte of the request reached the server and even a
@@ -198,10 +193,6 @@ func neverSent(req *http.Request, err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) && opErr.Op == "dial"
-}
-
-func isStreamRequest(req *http.Request) bool {
-	return strings.Contains(req.Header.Get("Accept"), "text/event-stream")
 }
 
 // discard drains a little of a response we will not use, so that its

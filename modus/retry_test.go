@@ -140,7 +140,7 @@ func TestRetryAfter(t *testing.T) {
 		f := &flaky{statuses: []int{503}, header: http.Header{"Retry-After": {now.Add(10 * time.Second).Format(http.TimeFormat)}}}
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
-		c.doer.now = func() time.Time { return now }
+		c.retry.now = func() time.Time { return now }
 		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
 		require.NoError(t, err)
 		assert.Equal(t, []time.Duration{10 * time.Second}, rec.get())
@@ -159,7 +159,7 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestBackoffWindows(t *testing.T) {
-	d := newRetryDoer(nil, 10, 0)
+	d := newRetryPolicy()
 	d.jitter = func(w time.Duration) time.Duration { return w }
 	var got []time.Duration
 	for i := range 8 {
@@ -180,7 +180,7 @@ func TestConnectionRefused(t *testing.T) {
 		c, err := NewClient(WithAPIKey(testKey), WithBaseURL(base), WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
 		require.NoError(t, err)
 		rec := &sleepRecorder{}
-		c.doer.sleep = rec.sleep
+		c.retry.sleep = rec.sleep
 		_, err = do[thing](context.Background(), c, nil, rawSend(c, method, "/api/v1/agents?pageSize=1", []byte(`{}`)))
 		require.Error(t, err)
 
@@ -204,7 +204,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 	srv := newServer(t, f.handler)
 	c, err := NewClient(WithAPIKey(testKey), WithBaseURL(srv.URL), WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
-	c.doer.jitter = func(time.Duration) time.Duration { return 10 * time.Second } // real sleep, long
+	c.retry.jitter = func(time.Duration) time.Duration { return 10 * time.Second } // real sleep, long
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var cancelledAt atomic.Int64
@@ -271,14 +271,10 @@ func TestStreamHasNoPerAttemptTimeout(t *testing.T) {
 		}
 	})
 	c, _ := newTestClient(t, srv, WithRequestTimeout(40*time.Millisecond))
-	accept := func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Accept", "text/event-stream")
-		return nil
-	}
-	send := rawSend(c, "GET", "/agent/runs/r1/stream", nil)
-	resp, err := c.open(context.Background(), nil, func(ctx context.Context, eds ...genEditor) (*http.Response, error) {
-		return send(ctx, append(eds, accept)...)
-	})
+	// A stream call: the transport knows it from the call's state, not
+	// from a header.
+	st := &callState{cfg: c.transport.defaults.cfg, stream: true}
+	resp, err := c.open(context.Background(), st, rawSend(c, "GET", "/agent/runs/r1/stream", nil))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -293,7 +289,7 @@ func TestBodyWithoutGetBodyNotRetried(t *testing.T) {
 	req, err := http.NewRequest("PUT", srv.URL+"/x", io.NopCloser(strings.NewReader("{}")))
 	require.NoError(t, err)
 	require.Nil(t, req.GetBody)
-	resp, err := c.doer.Do(req)
+	resp, err := c.transport.Do(req)
 	require.NoError(t, err)
 	discard(resp)
 	assert.Equal(t, 503, resp.StatusCode)

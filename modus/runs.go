@@ -12,17 +12,17 @@ import (
 	"github.com/modus-data/modus-sdk-go/gen"
 )
 
-// CreateRunRequest is the body of RunsService.Create: the user's message,
-// the session it belongs to and, optionally, a client-chosen run id.
-type CreateRunRequest = gen.AgentRunDto
-
-// WorkflowActionRequest is the body of RunsService.ExecuteWorkflowAction:
-// the action to run and its context.
-type WorkflowActionRequest = gen.WorkflowActionDto
-
 // Create starts an agent chat run (POST /agent/runs on the agent host) and
 // returns its event stream; see RunStream for reading, resuming and
 // closing it.
+//
+// A run talks to the organization's Modus agent (the assistant), not to one
+// of your agents: the request names no agent, and there is no agent id to
+// set. req.SessionID is an id you choose that ties the turns of one
+// conversation together: send the same one for a follow-up. To chat with
+// one of your own agents or skills, use Client.Agents.Chat or
+// Client.Skills.Chat, which answer in one piece; a run is for a streamed,
+// resumable answer from the organization's agent.
 //
 // The request carries an Idempotency-Key: the one given with
 // WithIdempotencyKey, else req.RunID, else a new random UUID. Every attempt
@@ -78,12 +78,15 @@ func (r *RunsService) organizationID(op, fromRequest string) (string, error) {
 // and then sends new ones until the terminal event. Use it to watch a run
 // from another process, or to resume a stream that gave up, with the
 // RunID and LastEventID of the old one. Events the server replays at or
-// before lastEventID are skipped.
+// before lastEventID are skipped. When lastEventID is the run's last event
+// (a browser that saw done and reconnects), the server has nothing more and
+// closes at once: the stream then ends without events, and Err matches
+// ErrRunEnded.
 func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opts ...Option) (*RunStream, error) {
 	if strings.TrimSpace(runID) == "" {
 		return nil, errors.New("modus: Runs.Stream: empty run id")
 	}
-	cfg, err := r.c.streamSettings(opts)
+	cfg, err := r.c.config(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -94,37 +97,24 @@ func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opt
 		}
 		return r.c.agent.StreamRun(ctx, runID, p, eds...)
 	}
-	return r.c.startStream(ctx, cfg, opts, opts, send, runID, lastEventID)
+	return r.c.startStream(ctx, cfg, send, runID, lastEventID)
 }
 
 // startRun sends the POST of Create or ExecuteWorkflowAction with its
 // Idempotency-Key and opens the stream.
 func (c *Client) startRun(ctx context.Context, opts []Option, bodyRunID *string, send sendFunc) (*RunStream, error) {
-	cfg, err := c.streamSettings(opts)
+	cfg, err := c.config(opts)
 	if err != nil {
 		return nil, err
 	}
 	// The key is chosen here, once per call, because the stream needs it
 	// too: the API uses it as the run id, the one a dropped stream resumes
 	// with. Every attempt of the POST carries it.
-	key := cfg.idempotencyKey
-	if key == "" {
-		key = cfg.headers.Get("Idempotency-Key")
+	if cfg.idempotencyKey == "" && bodyRunID != nil {
+		cfg.idempotencyKey = strings.TrimSpace(*bodyRunID)
 	}
-	if key == "" && bodyRunID != nil {
-		key = strings.TrimSpace(*bodyRunID)
+	if cfg.idempotencyKey == "" {
+		cfg.idempotencyKey = uuid.NewString()
 	}
-	if key == "" {
-		key = uuid.NewString()
-	}
-	callOpts := make([]Option, 0, len(opts)+1)
-	callOpts = append(append(callOpts, opts...), WithIdempotencyKey(key))
-	// Reconnections are GETs: they keep the caller's options but not the key.
-	resumeOpts := make([]Option, 0, len(opts))
-	for _, o := range opts {
-		if o.name != "WithIdempotencyKey" {
-			resumeOpts = append(resumeOpts, o)
-		}
-	}
-	return c.startStream(ctx, cfg, callOpts, resumeOpts, send, key, "")
+	return c.startStream(ctx, cfg, send, cfg.idempotencyKey, "")
 }

@@ -117,13 +117,14 @@ func TestRunIdempotencyConflict(t *testing.T) {
 	require.Len(t, evs, 1)
 	ee, ok := evs[0].(*modus.ErrorEvent)
 	require.True(t, ok)
-	assert.Contains(t, ee.Error, "Idempotency-Key")
+	assert.Contains(t, ee.Message, "Idempotency-Key")
+	assert.Equal(t, modus.ErrorCodeConflict, ee.Code, "a conflict is found by its code, not its text")
 	err = s.Err()
 	assert.ErrorIs(t, err, modus.ErrConflict)
 	assert.ErrorIs(t, err, modus.ErrRunFailed)
 	var re *modus.RunError
 	require.ErrorAs(t, err, &re)
-	assert.Equal(t, "CONFLICT", re.Code)
+	assert.Equal(t, modus.ErrorCodeConflict, re.Code)
 }
 
 func TestRunWorkflowAction(t *testing.T) {

@@ -91,8 +91,11 @@ func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPCo
 	})
 }
 
-// Chat sends a message to a skill in a new conversation thread and waits
-// for the whole answer; continue with ContinueChat and the answer's ThreadID.
+// Chat sends a message to skill id in a new conversation thread and waits
+// for the whole answer; continue with ContinueChat and the answer's
+// ThreadID. Unlike Client.Runs.Create, which talks to the organization's
+// Modus agent, the answer comes from this skill (its instructions, model
+// and context).
 func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
 	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
 		return s.c.api.ChatWithSkill(ctx, id, body, eds...)

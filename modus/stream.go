@@ -9,6 +9,7 @@ import (
 	"iter"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,11 +25,27 @@ import (
 // otherwise. The count starts again after every event received.
 const DefaultStreamReconnects = 5
 
+// DefaultStreamIdleTimeout is how long a run stream waits for a byte before
+// it treats the connection as dropped and resumes, unless
+// WithStreamIdleTimeout says otherwise. The API sends heartbeat events
+// while a run is quiet; their interval is not documented, so this leaves
+// room for several of them at the usual 15-30 s.
+const DefaultStreamIdleTimeout = 90 * time.Second
+
 // streamConfig holds the run-stream options; zero values mean the defaults.
 type streamConfig struct {
 	reconnects    int
 	reconnectsSet bool
 	maxEventSize  int
+	idle          time.Duration
+	idleSet       bool
+}
+
+func (c streamConfig) idleTimeout() time.Duration {
+	if c.idleSet {
+		return c.idle
+	}
+	return DefaultStreamIdleTimeout
 }
 
 func (c streamConfig) maxReconnects() int {
@@ -54,6 +71,26 @@ func WithStreamReconnects(n int) Option {
 	}}
 }
 
+// WithStreamIdleTimeout sets how long a run stream may receive no byte at
+// all (no event, no heartbeat) before it treats the connection as dropped
+// and resumes with Last-Event-ID, within the reconnect budget (0 turns the
+// check off). A proxy that stalls silently otherwise hangs the stream until
+// its context ends. Default: DefaultStreamIdleTimeout. Client or call.
+func WithStreamIdleTimeout(d time.Duration) Option {
+	if d < 0 {
+		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
+	}
+	return Option{name: "WithStreamIdleTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.idle, s.call.stream.idleSet = d, true
+		return nil
+	}}
+}
+
+// ErrStreamIdle matches, through errors.Is, the cause of a reconnection (or
+// of the *StreamInterruptedError that ends the stream) after a connection
+// sent nothing for longer than the idle timeout.
+var ErrStreamIdle = errors.New("modus: run stream idle")
+
 // WithMaxEventSize sets the largest run stream event accepted, in bytes
 // (default sse.DefaultMaxEventSize, 16 MiB). A larger event stops the
 // stream with an error matching ErrEventTooLarge. Client or call.
@@ -75,6 +112,13 @@ var ErrEventTooLarge = sse.ErrEventTooLarge
 // stream operation is answered 2xx with something other than an event
 // stream, such as CreateRun's 201 JSON answer meant for polling clients.
 var ErrNotEventStream = errors.New("modus: response is not an event stream")
+
+// ErrRunEnded matches, through errors.Is, the error of a stream opened with
+// RunsService.Stream after the run's last event (its done event, say): the
+// server had nothing after the given Last-Event-ID and closed the
+// connection, which it does once a run has ended. No event is delivered;
+// Next returns false at once, without reconnecting.
+var ErrRunEnded = errors.New("modus: run already ended")
 
 // ErrStreamInterrupted matches, through errors.Is, the
 // *StreamInterruptedError of a run stream that broke and could not be
@@ -107,14 +151,14 @@ func (e *StreamInterruptedError) Error() string {
 		cause = e.Err.Error()
 	}
 	if e.RunID == "" {
-		return "modus: run stream interrupted before its run id was known, cannot resume: " + cause
+		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
 	}
 	after := "before any event"
 	if e.LastEventID != "" {
 		after = "after event " + strconv.Quote(e.LastEventID)
 	}
-	return "modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
-		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause
+	return printable("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
+		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
 }
 
 // Unwrap returns the last failure.
@@ -148,10 +192,12 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s), gives up
 // after WithStreamReconnects attempts in a row without a new event (default
 // DefaultStreamReconnects) and skips events the server replays, so that each
-// event is delivered once, in order. A refused reconnection (4xx other than
-// 408 and 429) ends the stream at once; a 429 or 503 with Retry-After is
-// waited for as asked (up to 60 s). Each attempt is a single request (the
-// client's retries do not multiply them). Every error ending a broken stream
+// event is delivered once, in order. Reconnections follow the rules of call
+// retries: the same transient statuses (408, 429, 500, 502, 503, 504) and
+// the same backoff; any other refusal (a 404 for an unknown run, a 501) ends
+// the stream at once, and a 429 or 503 with Retry-After is waited for as
+// asked (up to 60 s). Each attempt is a single request (the client's
+// retries do not multiply them). Every error ending a broken stream
 // is a *StreamInterruptedError.
 //
 // The run id, needed to resume, comes from the first event that names it,
@@ -163,7 +209,9 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // included; Err then returns the context's error. A RunStream is not safe for
 // concurrent use, except Close, which may be called from another goroutine to
 // stop a blocked Next. Close releases the connection; the stream does that
-// by itself once Next has returned false.
+// by itself once Next has returned false. A stream that is dropped without
+// Close is released when the garbage collector finds it unreachable, which
+// may take long: do not rely on it.
 type RunStream struct {
 	mu     sync.Mutex
 	c      *Client
@@ -172,9 +220,12 @@ type RunStream struct {
 	cancel context.CancelFunc
 	closed atomic.Bool
 
-	opts          []Option // the caller's options, for reconnections
+	resume        callConfig  // the configuration of reconnections
+	header        http.Header // of the current connection
+	reconnects    int         // reconnections tried in all
 	maxReconnects int
 	maxEventSize  int
+	idleTimeout   time.Duration
 
 	dec     *sse.Decoder
 	ev      Event
@@ -185,9 +236,11 @@ type RunStream struct {
 	runIDFrom runIDSource
 	lastID    string // id of the last event delivered (or the caller's Last-Event-ID)
 	delivered int
-	skip      int  // events to skip on a connection resumed without Last-Event-ID
-	filter    bool // skip replayed events until one comes after lastID
-	attempts  int  // reconnections since the last delivered event
+	skip      int    // events to skip on a connection resumed without Last-Event-ID
+	filter    bool   // the next event may be a replay of one delivered (see replayed)
+	seekLast  bool   // opaque ids replayed from the start: skip through lastID
+	firstID   string // id of the first event delivered with one
+	attempts  int    // reconnections since the last delivered event
 	retryHint time.Duration
 
 	terminal bool // the terminal event was delivered
@@ -206,59 +259,46 @@ const (
 // runHeaderID is the response header a server may name the run in.
 const runHeaderID = "X-Run-Id"
 
-// acceptEventStream asks for SSE; the retrying transport also recognises
-// stream requests by it and does not bound them with the per-attempt timeout.
-func acceptEventStream(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", "text/event-stream")
-	return nil
-}
-
-// withAccept appends acceptEventStream last, so that no other editor can
-// ask for another media type.
-func withAccept(send sendFunc) sendFunc {
-	return func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error) {
-		eds := make([]gen.RequestEditorFn, 0, len(editors)+1)
-		eds = append(append(eds, editors...), acceptEventStream)
-		return send(ctx, eds...)
-	}
-}
-
-// streamSettings applies a call's options to a copy of the client defaults.
-func (c *Client) streamSettings(opts []Option) (callConfig, error) {
-	s := settings{call: c.defaults}
-	if err := s.applyOptions(opts, scopeCall); err != nil {
-		return callConfig{}, err
-	}
-	return s.call, nil
-}
-
-// startStream sends the first request of a stream and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, callOpts, resumeOpts []Option,
-	send sendFunc, runID, lastID string) (*RunStream, error) {
-	resp, err := c.open(ctx, callOpts, withAccept(send))
+// startStream sends the first request of a stream, with the call's
+// configuration cfg, and wraps its response.
+func (c *Client) startStream(ctx context.Context, cfg callConfig, send sendFunc, runID, lastID string) (*RunStream, error) {
+	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, send)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkEventStream(resp); err != nil {
 		return nil, err
 	}
+	// Reconnections are GETs of the same call: they keep its settings but
+	// not its idempotency key, and make one request each (this stream
+	// retries them itself), and the call's ResponseMeta stays the first
+	// answer's.
+	resume := cfg
+	resume.idempotencyKey, resume.maxRetries, resume.meta = "", 0, nil
 	sctx, cancel := context.WithCancel(ctx)
 	s := &RunStream{
 		c: c, parent: ctx, ctx: sctx, cancel: cancel,
-		// This loop retries reconnections itself: one attempt, one request.
-		opts:          append(resumeOpts[:len(resumeOpts):len(resumeOpts)], WithMaxRetries(0)),
+		resume:        resume,
 		maxReconnects: cfg.stream.maxReconnects(),
 		maxEventSize:  cfg.stream.maxEventSize,
+		idleTimeout:   cfg.stream.idleTimeout(),
 		runID:         runID,
 		lastID:        lastID,
 		filter:        lastID != "",
 	}
 	s.attach(resp)
+	// A stream its caller forgets (not read to the end, not closed, its
+	// context never cancelled) would hold its connection for ever: once
+	// the stream is unreachable, cancelling its context closes the body.
+	// Nothing the connection keeps alive (decoder, idle timer, transport)
+	// refers to s. Close is still the way to release it on time.
+	runtime.AddCleanup(s, func(cancel context.CancelFunc) { cancel() }, cancel)
 	return s, nil
 }
 
 // attach starts decoding resp, a checked event stream.
 func (s *RunStream) attach(resp *http.Response) {
+	s.header = resp.Header
 	if id := strings.TrimSpace(resp.Header.Get(runHeaderID)); id != "" && s.runIDFrom < runIDFromHeader {
 		s.runID, s.runIDFrom = id, runIDFromHeader
 	}
@@ -266,7 +306,11 @@ func (s *RunStream) attach(resp *http.Response) {
 	if s.maxEventSize > 0 {
 		opts = append(opts, sse.WithMaxEventSize(s.maxEventSize))
 	}
-	s.dec = sse.NewStreamDecoder(s.ctx, resp.Body, opts...)
+	body := resp.Body
+	if s.idleTimeout > 0 {
+		body = newIdleBody(body, s.idleTimeout)
+	}
+	s.dec = sse.NewStreamDecoder(s.ctx, body, opts...)
 }
 
 // checkEventStream accepts a text/event-stream response; any other 2xx
@@ -324,11 +368,8 @@ func (s *RunStream) Next() bool {
 			s.skip--
 			continue
 		}
-		if s.filter {
-			if !idAfter(raw.ID, s.lastID) {
-				continue // replayed: delivered already
-			}
-			s.filter = false
+		if s.replayed(raw.ID) {
+			continue
 		}
 		ev, err := decodeEvent(raw.ID, raw.Data, &s.scratch)
 		if err != nil {
@@ -336,6 +377,9 @@ func (s *RunStream) Next() bool {
 			return false
 		}
 		s.ev, s.attempts = ev, 0
+		if s.firstID == "" {
+			s.firstID = raw.ID
+		}
 		if raw.ID != "" {
 			// An event without id (none yet on a resumed connection) keeps
 			// the cursor, as an EventSource keeps its last event id across
@@ -343,21 +387,27 @@ func (s *RunStream) Next() bool {
 			s.lastID = raw.ID
 		}
 		s.delivered++
-		switch e := ev.(type) {
-		case *DoneEvent:
-			s.learnRunID(e.RunID)
-			s.end(nil)
-		case *CancelledEvent:
-			if len(e.RunIDs) == 1 {
-				s.learnRunID(e.RunIDs[0])
-			}
-			s.end(nil)
-		case *ErrorEvent:
-			s.end(newRunError(e, s.runID))
-		case *UnknownEvent:
-			s.learnRunID(e.runID)
-		}
+		s.observe(ev)
 		return true
+	}
+}
+
+// observe learns the run id from an event and ends the stream after a
+// terminal one.
+func (s *RunStream) observe(ev Event) {
+	switch e := ev.(type) {
+	case *DoneEvent:
+		s.learnRunID(e.RunID)
+		s.end(nil)
+	case *CancelledEvent:
+		if len(e.RunIDs) == 1 {
+			s.learnRunID(e.RunIDs[0])
+		}
+		s.end(nil)
+	case *ErrorEvent:
+		s.end(newRunError(e, s.runID))
+	case *UnknownEvent:
+		s.learnRunID(e.runID)
 	}
 }
 
@@ -403,6 +453,12 @@ func (s *RunStream) recover(err error) bool {
 		return false
 	}
 	if err == io.EOF {
+		if s.delivered == 0 && s.lastID != "" {
+			// Resumed after lastID, the server closed at once with nothing
+			// new, as it does when the run ended at or before that event.
+			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.lastID))
+			return false
+		}
 		err = io.ErrUnexpectedEOF // the stream ended without a terminal event
 	}
 	return s.reconnect(err)
@@ -426,40 +482,56 @@ func (s *RunStream) reconnect(cause error) bool {
 			return false
 		}
 		s.attempts++
-		wait := s.reconnectWait()
-		var e *Error
-		if errors.As(cause, &e) && e.RetryAfter > 0 {
-			wait = min(e.RetryAfter, maxRetryAfter)
-		}
-		if err := s.c.doer.sleep(s.ctx, wait); err != nil {
+		s.reconnects++
+		resp, err := s.redial(cause)
+		switch {
+		case err == nil:
+			s.resumed(resp)
+			return true
+		case s.ctx.Err() != nil:
 			s.finish(s.stopErr())
 			return false
+		case !transient(err):
+			s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: err})
+			return false
 		}
-		resp, err := s.c.open(s.ctx, s.opts, withAccept(s.resumeSend()))
-		if err == nil {
-			err = checkEventStream(resp)
-		}
-		if err != nil {
-			if s.ctx.Err() != nil {
-				s.finish(s.stopErr())
-				return false
-			}
-			if !transient(err) {
-				s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: err})
-				return false
-			}
-			cause = err
-			continue
-		}
-		s.attach(resp)
-		if s.lastID != "" {
-			s.filter = true
-		} else {
-			// Without Last-Event-ID the server replays the run from its
-			// start: skip what was delivered.
-			s.skip = s.delivered
-		}
-		return true
+		cause = err
+	}
+}
+
+// redial announces reconnection number s.attempts (log, WithOnReconnect),
+// waits for its turn and sends it.
+func (s *RunStream) redial(cause error) (*http.Response, error) {
+	wait := s.reconnectWait()
+	var e *Error
+	if errors.As(cause, &e) && e.RetryAfter > 0 {
+		wait = min(e.RetryAfter, maxRetryAfter)
+	}
+	info := ReconnectInfo{RunID: s.runID, LastEventID: s.lastID, Attempt: s.attempts, Wait: wait, Err: cause}
+	logReconnect(s.ctx, s.resume.logger, info)
+	if f := s.resume.onReconnect; f != nil {
+		f(info)
+	}
+	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
+		return nil, err
+	}
+	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.resumeSend())
+	if err == nil {
+		err = checkEventStream(resp)
+	}
+	return resp, err
+}
+
+// resumed starts reading a new connection of the stream.
+func (s *RunStream) resumed(resp *http.Response) {
+	s.attach(resp)
+	s.seekLast = false
+	if s.lastID != "" {
+		s.filter = true
+	} else {
+		// Without Last-Event-ID the server replays the run from its
+		// start: skip what was delivered.
+		s.skip = s.delivered
 	}
 }
 
@@ -478,11 +550,7 @@ func (s *RunStream) stopErr() error {
 // reconnectWait is the wait before reconnection number s.attempts: the
 // server's retry hint (capped) plus full jitter over an exponential window.
 func (s *RunStream) reconnectWait() time.Duration {
-	window := backoffMax
-	if n := s.attempts - 1; n < 5 {
-		window = min(backoffBase<<n, backoffMax)
-	}
-	return min(s.retryHint, maxRetryAfter) + s.c.doer.jitter(window)
+	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1)
 }
 
 // resumeSend is the StreamRun call that resumes after s.lastID.
@@ -497,15 +565,92 @@ func (s *RunStream) resumeSend() sendFunc {
 	}
 }
 
-// transient reports whether a failed reconnection may succeed later:
-// transport failures, 408, 429 and 5xx (after the transport's own retries).
-func transient(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout || e.StatusCode == http.StatusTooManyRequests
+// replayed reports whether an event of a resumed connection is one
+// delivered already, to be skipped. Ids of the "<ms>-<seq>" form are
+// compared as numbers: everything up to lastID is a replay. Opaque ids have
+// no order, so the first event of the connection decides: lastID itself
+// means the server replays from it (skip it), the first id this stream
+// delivered means it replays the run from its start (skip through lastID),
+// anything else is new. This keeps memory flat (no set of delivered ids);
+// what it cannot recognise is a replay that starts at some other delivered
+// event, or a server that ignores the Last-Event-ID given to Stream on the
+// first connection.
+func (s *RunStream) replayed(id string) bool {
+	if s.seekLast {
+		s.seekLast = id != s.lastID
+		return true
 	}
-	var te *TransportError
-	return errors.As(err, &te)
+	if !s.filter {
+		return false
+	}
+	if numericID(id) && numericID(s.lastID) {
+		if !idAfter(id, s.lastID) {
+			return true
+		}
+		s.filter = false
+		return false
+	}
+	s.filter = false
+	switch {
+	case id == s.lastID:
+		return true
+	case id != "" && id == s.firstID:
+		s.seekLast = true
+		return true
+	}
+	return false
+}
+
+func numericID(id string) bool {
+	_, _, ok := splitEventID(id)
+	return ok
+}
+
+// idleBody closes a stream's body when no byte has come for longer than
+// limit, which ends a read blocked on a stalled connection; the read then
+// fails with an error matching ErrStreamIdle and the stream resumes. It
+// holds no reference to the RunStream (its timer must not keep one alive).
+type idleBody struct {
+	io.ReadCloser
+	limit time.Duration
+	start time.Time    // monotonic base of last
+	last  atomic.Int64 // time since start of the last read that returned bytes
+	idle  atomic.Bool
+	timer *time.Timer
+}
+
+func newIdleBody(rc io.ReadCloser, limit time.Duration) *idleBody {
+	b := &idleBody{ReadCloser: rc, limit: limit, start: time.Now()}
+	b.timer = time.AfterFunc(limit, b.check)
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.last.Store(int64(time.Since(b.start)))
+	}
+	if err != nil && b.idle.Load() {
+		err = fmt.Errorf("%w: no byte for %s", ErrStreamIdle, b.limit)
+	}
+	return n, err
+}
+
+// check runs on the timer: it closes the body after limit without bytes,
+// else waits for the rest of the limit.
+func (b *idleBody) check() {
+	quiet := time.Since(b.start) - time.Duration(b.last.Load())
+	if quiet < b.limit {
+		b.timer.Reset(b.limit - quiet)
+		return
+	}
+	b.idle.Store(true)
+	_ = b.ReadCloser.Close()
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	return b.ReadCloser.Close()
 }
 
 // idAfter reports whether event id comes after last. Ids of the form
@@ -540,13 +685,22 @@ func splitEventID(id string) (ms, seq uint64, ok bool) {
 	return ms, seq, true
 }
 
+// Header returns the response headers of the stream's current connection
+// (the one that opened it, or the latest reconnection).
+func (s *RunStream) Header() http.Header { return s.header }
+
+// Reconnects returns how many reconnections the stream has tried so far, in
+// all (see WithOnReconnect to hear of each as it happens).
+func (s *RunStream) Reconnects() int { return s.reconnects }
+
 // Event returns the event Next moved to, nil after Next returned false.
 func (s *RunStream) Event() Event { return s.ev }
 
 // Err returns the error that ended the stream, nil while it runs and after
 // a clean end (a done or cancelled event, or Close). After an error event it
 // is a *RunError; after a drop that could not be resumed a
-// *StreamInterruptedError; after the context ended the context's error.
+// *StreamInterruptedError; for a stream opened after the run's last event an
+// error matching ErrRunEnded; after the context ended the context's error.
 func (s *RunStream) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

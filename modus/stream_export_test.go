@@ -9,5 +9,5 @@ import (
 // records nothing; for the external tests (package modus_test), which use
 // modustest and so cannot reach into the client themselves.
 func NoWaits(c *Client) {
-	c.doer.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	c.retry.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 }

@@ -71,7 +71,7 @@ func TestRunStreamDocumentedFrames(t *testing.T) {
 			tok := evs[0].(*TokenEvent)
 			assert.Equal(t, "Hello", tok.Content)
 			assert.Equal(t, "1717000000000-0", tok.ID())
-			assert.Equal(t, "token", tok.EventType())
+			assert.Equal(t, EventTypeToken, tok.EventType())
 			done := evs[1].(*DoneEvent)
 			assert.Equal(t, "abc-123", done.RunID)
 			assert.Equal(t, "abc-123", s.RunID())
@@ -113,7 +113,7 @@ func TestRunStreamFraming(t *testing.T) {
 	assert.Equal(t, "multi\nline", evs[0].(*TokenEvent).Content)
 	assert.Equal(t, int64(1717000000500), *evs[1].(*HeartbeatEvent).Timestamp)
 	u := evs[2].(*UnknownEvent)
-	assert.Equal(t, "progress", u.Type)
+	assert.Equal(t, EventType("progress"), u.Type)
 	assert.JSONEq(t, `{"type":"progress","step":3,"runId":"r-9"}`, string(u.Data))
 	assert.Equal(t, "warning", string(evs[3].(*NoticeEvent).Severity))
 	ts := evs[4].(*ToolEvent)
@@ -123,7 +123,7 @@ func TestRunStreamFraming(t *testing.T) {
 	assert.JSONEq(t, `{"q":"select 1"}`, string(ts.Input))
 	assert.Contains(t, string(ts.Raw), `"extra":true`)
 	te := evs[5].(*ToolEvent)
-	assert.Equal(t, "tool_end", te.EventType())
+	assert.Equal(t, EventTypeToolEnd, te.EventType())
 	assert.JSONEq(t, `{"rows":1}`, string(te.Output))
 	assert.Equal(t, "café 😀", evs[6].(*TokenEvent).Content)
 	assert.Equal(t, []string{"r-9"}, evs[7].(*CancelledEvent).RunIDs)
@@ -163,7 +163,8 @@ func TestRunStreamErrorEvent(t *testing.T) {
 		assert.ErrorIs(t, last, ErrRunFailed)
 		assert.Equal(t, tc.conflict, errors.Is(last, ErrConflict), tc.data)
 		assert.Equal(t, "run-key", re.RunID)
-		assert.Equal(t, ee.Error, re.Message)
+		assert.Equal(t, ee.Message, re.Message)
+		assert.Equal(t, ee.Code, re.Code, "the event and the stream error carry the same code")
 		assert.NotEmpty(t, re.Message)
 		assert.Contains(t, last.Error(), re.Message)
 	}
@@ -509,7 +510,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
 	})
 	c, _ := newTestClient(t, srv)
-	s, err := c.startStream(context.Background(), callConfig{}, nil, nil,
+	s, err := c.startStream(context.Background(), callConfig{},
 		rawSendTo(c.agent, http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
@@ -654,8 +655,8 @@ func TestRunStreamCancel(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		})
 		c, _ := newTestClient(t, drop)
-		c.doer.sleep = sleepCtx // a real wait (up to 0.5 s)
-		c.doer.jitter = func(time.Duration) time.Duration { return time.Hour }
+		c.retry.sleep = sleepCtx // a real wait (up to 0.5 s)
+		c.retry.jitter = func(time.Duration) time.Duration { return time.Hour }
 		ctx, cancel := context.WithCancel(context.Background())
 		s, err := c.Runs.Create(ctx, runReq())
 		require.NoError(t, err)
@@ -738,8 +739,8 @@ func TestStreamOptionsValidate(t *testing.T) {
 	assert.Error(t, err)
 	c, err := NewClient(WithAPIKey(testKey), WithStreamReconnects(7), WithMaxEventSize(99))
 	require.NoError(t, err)
-	assert.Equal(t, 7, c.defaults.stream.maxReconnects())
-	assert.Equal(t, 99, c.defaults.stream.maxEventSize)
+	assert.Equal(t, 7, c.transport.defaults.cfg.stream.maxReconnects())
+	assert.Equal(t, 99, c.transport.defaults.cfg.stream.maxEventSize)
 }
 
 // An event without an id field on a resumed connection (a heartbeat, say)
@@ -768,7 +769,7 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 	c, _ := newTestClient(t, srv)
 	s, err := c.Runs.Create(context.Background(), runReq())
 	require.NoError(t, err)
-	var types []string
+	var types []EventType
 	for s.Next() {
 		types = append(types, s.Event().EventType())
 		if s.Event().EventType() == EventTypeHeartbeat {
@@ -776,7 +777,7 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 		}
 	}
 	require.NoError(t, s.Err())
-	assert.Equal(t, []string{"token", "token", "heartbeat", "token", "done"}, types)
+	assert.Equal(t, []EventType{"token", "token", "heartbeat", "token", "done"}, types)
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"1717000000000-1", "1717000000000-1"}, lastIDs)

@@ -6,37 +6,43 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // agent is an agent with its two variations; dto.Variation stays nil and is
 // filled per view when the agent is returned.
 type agent struct {
-	dto           server.AgentDto
-	draft, active *server.AgentVariationDto
+	dto gen.AgentDto
+	resource[gen.AgentVariationDto]
 }
 
-// view returns the agent as a response shows it. view "draft" shows the
-// draft, anything else the deployed variation, falling back to the draft
-// before the first deploy.
-func (a *agent) view(view string, withVariation bool) server.AgentDto {
+func newAgent(dto gen.AgentDto) *agent {
+	a := &agent{dto: dto}
+	d := &a.dto
+	a.lc = lifecycle{&d.Status, &d.DeletedAt, &d.UpdatedAt, &d.DraftVariationID, &d.ActiveVariationID,
+		&d.HasUnpublishedChanges, &d.AccessConfig.OwnerUserID, &d.AccessConfig.OwnerEmail, &d.PendingOwnershipTransfer}
+	return a
+}
+
+// view returns the agent as a response shows it (see resource.shown).
+func (a *agent) view(view string, withVariation bool) gen.AgentDto {
 	d := a.dto
-	if !withVariation {
-		return d
-	}
-	v := a.active
-	if view == "draft" || v == nil {
-		v = a.draft
-	}
-	if v != nil {
-		c := *v
-		d.Variation = &c
+	if withVariation {
+		d.Variation = a.shown(view)
 	}
 	return d
+}
+
+func (a *agent) draftView() gen.AgentDto { return a.view("draft", true) }
+
+// remove soft-deletes the agent, which also disables it.
+func (a *agent) remove() {
+	if a.softDelete() {
+		a.dto.IsEnabled = false
+	}
 }
 
 // toMap turns a typed value into the free-form map the variation DTO holds.
@@ -50,21 +56,21 @@ func toMap(v any) map[string]any {
 	return m
 }
 
-func nullableMap[T any](v *T) nullable.Nullable[map[string]any] {
+func nullableMap[T any](v *T) map[string]any {
 	if v == nil {
-		return nullable.NewNullNullable[map[string]any]()
+		return nil
 	}
-	return nullable.NewNullableWithValue(toMap(v))
+	return toMap(v)
 }
 
 // setNullable copies a PATCH field into a variation field: null clears it.
-func setNullable[T any](dst *nullable.Nullable[map[string]any], src nullable.Nullable[T]) {
+func setNullable[T any](dst *map[string]any, src nullable.Nullable[T]) {
 	if src.IsNull() {
-		*dst = nullable.NewNullNullable[map[string]any]()
+		*dst = nil
 		return
 	}
 	v := src.MustGet()
-	*dst = nullable.NewNullableWithValue(toMap(v))
+	*dst = toMap(v)
 }
 
 func slugify(name string, id int64) string {
@@ -99,7 +105,7 @@ func mask(m *string, allowed ...string) (func(string) bool, error) {
 	return func(f string) bool { return set[f] }, nil
 }
 
-func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLifecycleStatus) (*agent, error) {
+func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycleStatus) (*agent, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalid("name must not be empty")
 	}
@@ -109,63 +115,47 @@ func (st *state) createAgent(in server.CreateAgentDto, status server.ResourceLif
 	st.nextAgentID++
 	id := st.nextAgentID
 	t := now()
-	acc := server.AgentAccessConfigDto{
-		GroupPermissions: map[string]server.AgentGroupPermissionDto{},
-		SharedWith:       []server.AgentSharedUserDto{},
-		Visibility:       server.AgentAccessConfigDtoVisibilityShared,
+	acc := gen.AgentAccessConfigDto{
+		GroupPermissions: map[string]gen.AgentGroupPermissionDto{},
+		SharedWith:       []gen.AgentSharedUserDto{},
+		Visibility:       gen.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
 	}
 	acc.OwnerUserID = nullable.NewNullableWithValue(DefaultUserID)
-	a := &agent{dto: server.AgentDto{
+	a := newAgent(gen.AgentDto{
 		AccessConfig: acc, CanManage: true, CanUse: true, CreatedAt: t, UpdatedAt: t,
 		Description: in.Description, ID: id, IsEnabled: true, Name: in.Name, OrgUUID: orgUUID(),
-		Slug: slugify(in.Name, id), Status: server.ResourceLifecycleStatusDraft, Type: in.Type,
+		Slug: slugify(in.Name, id), Status: gen.ResourceLifecycleStatusDraft, Type: in.Type,
 		HasUnpublishedChanges: true,
-	}}
-	a.draft = &server.AgentVariationDto{
+	})
+	a.draft = &gen.AgentVariationDto{
 		AgentSelection:    nullableMap(in.AgentSelection),
 		Trigger:           nullableMap(in.Trigger),
 		WorkflowStructure: nullableMap(in.WorkflowStructure),
 	}
-	a.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	a.dto.DraftVariationID = ptr(st.newUUID())
 	st.agents[id] = a
-	if status == server.ResourceLifecycleStatusActive {
-		st.deployAgent(a)
+	if status == gen.ResourceLifecycleStatusActive {
+		a.deploy()
 	}
 	return a, nil
-}
-
-func (st *state) deployAgent(a *agent) time.Time {
-	t := now()
-	if a.draft != nil {
-		c := *a.draft
-		a.active = &c
-		a.dto.ActiveVariationID = a.dto.DraftVariationID
-		a.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
-		a.draft = nil
-	}
-	a.dto.Status = server.ResourceLifecycleStatusActive
-	a.dto.HasUnpublishedChanges = false
-	a.dto.UpdatedAt = t
-	return t
 }
 
 // liveAgent finds an agent that is not soft-deleted.
-func (st *state) liveAgent(id int64) (*agent, error) {
-	a, ok := st.agents[id]
-	if !ok || a.dto.Status == server.ResourceLifecycleStatusDeleted {
-		return nil, notFound("agent %d not found", id)
-	}
-	return a, nil
+func (st *state) liveAgent(id int64) (*agent, error) { return lookup(st.agents, "agent", id, true) }
+
+// agentFn is the lookup locked takes: live agents, or deleted ones too.
+func (h *api) agentFn(id int64, live bool) func() (*agent, error) {
+	return func() (*agent, error) { return lookup(h.state.agents, "agent", id, live) }
 }
 
 func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject) (server.ListAgentsResponseObject, error) {
 	p := req.Params
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var all []server.AgentDto
+	var all []gen.AgentDto
 	view := ""
 	if p.View != nil {
 		view = string(*p.View)
@@ -194,7 +184,7 @@ func (h *api) ListAgents(ctx context.Context, req server.ListAgentsRequestObject
 func (h *api) CreateAgent(ctx context.Context, req server.CreateAgentRequestObject) (server.CreateAgentResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	a, err := h.state.createAgent(*req.Body, server.ResourceLifecycleStatusDraft)
+	a, err := h.state.createAgent(*req.Body, gen.ResourceLifecycleStatusDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -215,59 +205,45 @@ func (h *api) GetAgent(ctx context.Context, req server.GetAgentRequestObject) (s
 	return server.GetAgent200JSONResponse(a.view(view, true)), nil
 }
 
+// agentFields are the fields of an agent's PATCH body; a is nil when they
+// only serve to check updateMask.
+func agentFields(a *agent, in *gen.UpdateAgentDto) []field {
+	return []field{
+		{"name", in.Name != nil, func() { a.dto.Name = *in.Name }},
+		{"description", in.Description.IsSpecified(), func() {
+			a.dto.Description = nil
+			if v, err := in.Description.Get(); err == nil {
+				a.dto.Description = &v
+			}
+		}},
+		{"type", in.Type != nil, func() { a.dto.Type = *in.Type }},
+		{"accessConfig", in.AccessConfig != nil, func() { a.keepOwner(func() { a.dto.AccessConfig = *in.AccessConfig }) }},
+		{"agentSelection", in.AgentSelection.IsSpecified(), func() { setNullable(&a.draft.AgentSelection, in.AgentSelection) }},
+		{"trigger", in.Trigger.IsSpecified(), func() { setNullable(&a.draft.Trigger, in.Trigger) }},
+		{"workflowStructure", in.WorkflowStructure.IsSpecified(), func() { setNullable(&a.draft.WorkflowStructure, in.WorkflowStructure) }},
+	}
+}
+
 func (h *api) UpdateAgent(ctx context.Context, req server.UpdateAgentRequestObject) (server.UpdateAgentResponseObject, error) {
 	in := req.Body
-	apply, err := mask(req.Params.UpdateMask, "name", "description", "type", "accessConfig", "agentSelection", "trigger", "workflowStructure")
+	selected, err := maskOf(req.Params.UpdateMask, agentFields(nil, in))
 	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, err := h.state.liveAgent(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	// Validate everything first: a refused PATCH must change nothing.
-	if in.Name != nil && apply("name") && strings.TrimSpace(*in.Name) == "" {
-		return nil, invalid("name must not be empty")
-	}
-	if in.Type != nil && apply("type") && !in.Type.Valid() {
-		return nil, invalid("type must be task or workflow")
-	}
-	if a.draft == nil { // editing starts a new draft from the deployed variation
-		c := *a.active
-		a.draft = &c
-		a.dto.DraftVariationID = nullable.NewNullableWithValue(h.state.newUUID())
-	}
-	if in.Name != nil && apply("name") {
-		a.dto.Name = *in.Name
-	}
-	if in.Description.IsSpecified() && apply("description") {
-		a.dto.Description = nil
-		if !in.Description.IsNull() {
-			a.dto.Description = ptr(in.Description.MustGet())
+	d, err := locked(h, h.agentFn(req.ID, true), func(a *agent) error {
+		// Validate everything first: a refused PATCH must change nothing.
+		if in.Name != nil && selected("name") && strings.TrimSpace(*in.Name) == "" {
+			return invalid("name must not be empty")
 		}
-	}
-	if in.Type != nil && apply("type") {
-		a.dto.Type = *in.Type
-	}
-	if in.AccessConfig != nil && apply("accessConfig") {
-		owner := a.dto.AccessConfig.OwnerUserID
-		a.dto.AccessConfig = *in.AccessConfig
-		a.dto.AccessConfig.OwnerUserID = owner // not writable by clients
-	}
-	if in.AgentSelection.IsSpecified() && apply("agentSelection") {
-		setNullable(&a.draft.AgentSelection, in.AgentSelection)
-	}
-	if in.Trigger.IsSpecified() && apply("trigger") {
-		setNullable(&a.draft.Trigger, in.Trigger)
-	}
-	if in.WorkflowStructure.IsSpecified() && apply("workflowStructure") {
-		setNullable(&a.draft.WorkflowStructure, in.WorkflowStructure)
-	}
-	a.dto.HasUnpublishedChanges = true
-	a.dto.UpdatedAt = now()
-	return server.UpdateAgent200JSONResponse(a.view("draft", true)), nil
+		if in.Type != nil && selected("type") && !in.Type.Valid() {
+			return invalid("type must be task or workflow")
+		}
+		a.edit(h.state)
+		patch(selected, agentFields(a, in))
+		a.touch()
+		return nil
+	})
+	return server.UpdateAgent200JSONResponse(d), err
 }
 
 func (h *api) DeployAgent(ctx context.Context, req server.DeployAgentRequestObject) (server.DeployAgentResponseObject, error) {
@@ -277,117 +253,33 @@ func (h *api) DeployAgent(ctx context.Context, req server.DeployAgentRequestObje
 	if err != nil {
 		return nil, err
 	}
-	t := h.state.deployAgent(a)
+	t := a.deploy()
 	return server.DeployAgent200JSONResponse{Agent: a.view("active", true), DeployedAt: t}, nil
 }
 
 func (h *api) DeleteAgent(ctx context.Context, req server.DeleteAgentRequestObject) (server.DeleteAgentResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, ok := h.state.agents[req.ID]
-	if !ok {
-		return nil, notFound("agent %d not found", req.ID)
-	}
-	if a.dto.Status != server.ResourceLifecycleStatusDeleted { // deleting twice succeeds
-		a.dto.Status = server.ResourceLifecycleStatusDeleted
-		a.dto.DeletedAt = nullable.NewNullableWithValue(now())
-		a.dto.IsEnabled = false
-	}
-	return server.DeleteAgent204Response{}, nil
+	_, err := locked(h, h.agentFn(req.ID, false), func(a *agent) error { a.remove(); return nil })
+	return server.DeleteAgent204Response{}, err
 }
 
 func (h *api) UndeleteAgent(ctx context.Context, req server.UndeleteAgentRequestObject) (server.UndeleteAgentResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, ok := h.state.agents[req.ID]
-	if !ok {
-		return nil, notFound("agent %d not found", req.ID)
-	}
-	if a.dto.Status == server.ResourceLifecycleStatusDeleted {
-		a.dto.Status = server.ResourceLifecycleStatusDraft
-		if a.active != nil {
-			a.dto.Status = server.ResourceLifecycleStatusActive
-		}
-		a.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
-		a.dto.UpdatedAt = now()
-	}
-	return server.UndeleteAgent200JSONResponse(a.view("draft", true)), nil
+	d, err := locked(h, h.agentFn(req.ID, false), func(a *agent) error { a.undelete(); return nil })
+	return server.UndeleteAgent200JSONResponse(d), err
 }
 
 func (h *api) RequestAgentOwnershipTransfer(ctx context.Context, req server.RequestAgentOwnershipTransferRequestObject) (server.RequestAgentOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, err := h.state.liveAgent(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := requestTransfer(&a.dto.PendingOwnershipTransfer, a.dto.AccessConfig.OwnerUserID, req.Body.NewOwnerUserID)
-	if err != nil {
-		return nil, err
-	}
-	a.dto.PendingOwnershipTransfer = p
-	return server.RequestAgentOwnershipTransfer200JSONResponse(a.view("draft", true)), nil
+	d, err := locked(h, h.agentFn(req.ID, true), func(a *agent) error { return a.requestTransfer(req.Body.NewOwnerUserID) })
+	return server.RequestAgentOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) AcceptAgentOwnershipTransfer(ctx context.Context, req server.AcceptAgentOwnershipTransferRequestObject) (server.AcceptAgentOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, err := h.state.liveAgent(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	newOwner, err := acceptTransfer(&a.dto.PendingOwnershipTransfer)
-	if err != nil {
-		return nil, err
-	}
-	a.dto.AccessConfig.OwnerUserID = nullable.NewNullableWithValue(newOwner)
-	a.dto.AccessConfig.OwnerEmail = nullable.NewNullableWithValue(newOwner + "@example.com")
-	a.dto.UpdatedAt = now()
-	return server.AcceptAgentOwnershipTransfer200JSONResponse(a.view("draft", true)), nil
+	d, err := locked(h, h.agentFn(req.ID, true), (*agent).acceptTransfer)
+	return server.AcceptAgentOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) CancelAgentOwnershipTransfer(ctx context.Context, req server.CancelAgentOwnershipTransferRequestObject) (server.CancelAgentOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a, err := h.state.liveAgent(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := acceptTransfer(&a.dto.PendingOwnershipTransfer); err != nil {
-		return nil, err
-	}
-	return server.CancelAgentOwnershipTransfer200JSONResponse(a.view("draft", true)), nil
-}
-
-// requestTransfer validates a transfer request and returns the pending
-// transfer to store. The fake has one caller, who may act as owner and as
-// recipient; it does not check who accepts.
-func requestTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto], owner nullable.Nullable[string], to string) (nullable.Nullable[server.PendingOwnershipTransferDto], error) {
-	var none nullable.Nullable[server.PendingOwnershipTransferDto]
-	if strings.TrimSpace(to) == "" {
-		return none, invalid("newOwnerUserId must not be empty")
-	}
-	if o, err := owner.Get(); err == nil && o == to {
-		return none, invalid("%s already owns it", to)
-	}
-	if cur.IsSpecified() && !cur.IsNull() {
-		return none, conflict("an ownership transfer is already pending")
-	}
-	return nullable.NewNullableWithValue(server.PendingOwnershipTransferDto{
-		PendingOwnerUserID: to, PendingOwnerEmail: nullable.NewNullableWithValue(to + "@example.com"),
-		RequestedAt: now(), RequestedByUserID: DefaultUserID,
-	}), nil
-}
-
-// acceptTransfer clears the pending transfer and returns its recipient; 404
-// when none is pending.
-func acceptTransfer(cur *nullable.Nullable[server.PendingOwnershipTransferDto]) (string, error) {
-	p, err := cur.Get()
-	if err != nil {
-		return "", notFound("no ownership transfer is pending")
-	}
-	*cur = nullable.NewNullNullable[server.PendingOwnershipTransferDto]()
-	return p.PendingOwnerUserID, nil
+	d, err := locked(h, h.agentFn(req.ID, true), (*agent).cancelTransfer)
+	return server.CancelAgentOwnershipTransfer200JSONResponse(d), err
 }
 
 func containsFold(s, sub string) bool {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // thread is a conversation of a skill or of an agent.
@@ -16,7 +16,7 @@ type thread struct {
 	id       string
 	ownerID  int64
 	agent    bool // an agent's thread; skill threads are the ones ListConversations shows
-	messages []server.ConversationMessageDto
+	messages []gen.ConversationMessageDto
 	created  time.Time
 	updated  time.Time
 	seq      int64 // orders threads by last activity when time stamps tie
@@ -25,7 +25,7 @@ type thread struct {
 // answer is the fake model: a deterministic echo of the message.
 func answer(message string) string { return "Echo: " + message }
 
-func checkChat(b *server.SkillChatRequestDto) error {
+func checkChat(b *gen.SkillChatRequestDto) error {
 	if strings.TrimSpace(b.Message) == "" {
 		return invalid("message must not be empty")
 	}
@@ -36,7 +36,7 @@ func checkChat(b *server.SkillChatRequestDto) error {
 }
 
 // chat appends one exchange to th (a new thread when th is nil).
-func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) server.SkillChatResponseDto {
+func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) gen.SkillChatResponseDto {
 	t := now()
 	if th == nil {
 		st.seq++
@@ -47,10 +47,10 @@ func (st *state) chat(th *thread, ownerID int64, isAgent bool, message string) s
 	th.seq, th.updated = st.seq, t
 	text := answer(message)
 	th.messages = append(th.messages,
-		server.ConversationMessageDto{Type: server.ConversationMessageTypeHuman, Content: message, ID: ptr(fmt.Sprintf("msg_%d_h", st.seq))},
-		server.ConversationMessageDto{Type: server.ConversationMessageTypeAi, Content: text, ID: ptr(fmt.Sprintf("msg_%d_a", st.seq))},
+		gen.ConversationMessageDto{Type: gen.ConversationMessageTypeHuman, Content: message, ID: ptr(fmt.Sprintf("msg_%d_h", st.seq))},
+		gen.ConversationMessageDto{Type: gen.ConversationMessageTypeAi, Content: text, ID: ptr(fmt.Sprintf("msg_%d_a", st.seq))},
 	)
-	return server.SkillChatResponseDto{Content: text, RunID: "run_" + st.newUUID().String(), ThreadID: th.id}
+	return gen.SkillChatResponseDto{Content: text, RunID: "run_" + st.newUUID().String(), ThreadID: th.id}
 }
 
 func (st *state) ownThread(threadID string, ownerID int64, isAgent bool) (*thread, error) {
@@ -95,9 +95,9 @@ func (h *api) ContinueAgentChat(ctx context.Context, req server.ContinueAgentCha
 
 // chatTurn serves the four chat operations: a new thread when threadID is
 // empty, else a turn on an existing thread of the same skill or agent.
-func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *server.SkillChatRequestDto) (server.SkillChatResponseDto, error) {
+func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *gen.SkillChatRequestDto) (gen.SkillChatResponseDto, error) {
 	if err := checkChat(body); err != nil {
-		return server.SkillChatResponseDto{}, err
+		return gen.SkillChatResponseDto{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -108,27 +108,54 @@ func (h *api) chatTurn(ownerID int64, threadID string, isAgent bool, body *serve
 		_, err = h.state.liveSkill(ownerID)
 	}
 	if err != nil {
-		return server.SkillChatResponseDto{}, err
+		return gen.SkillChatResponseDto{}, err
 	}
 	var th *thread
 	if threadID != "" {
 		if th, err = h.state.ownThread(threadID, ownerID, isAgent); err != nil {
-			return server.SkillChatResponseDto{}, err
+			return gen.SkillChatResponseDto{}, err
 		}
 	}
 	return h.state.chat(th, ownerID, isAgent, body.Message), nil
 }
 
-func (th *thread) summary() server.ConversationListItemDto {
+func (th *thread) summary() gen.ConversationListItemDto {
 	first := ""
 	if len(th.messages) > 0 {
 		first = th.messages[0].Content
 	}
-	return server.ConversationListItemDto{
+	return gen.ConversationListItemDto{
 		CreatedAt: th.created, UpdatedAt: th.updated, FirstMessage: first, MessageCount: int64(len(th.messages)),
-		SkillID: th.ownerID, ThreadID: th.id, Title: nullable.NewNullableWithValue(first),
+		SkillID: th.ownerID, ThreadID: th.id, Title: ptr(first),
 		UserIDs: []string{DefaultUserID},
 	}
+}
+
+// skillThreads are the threads ListConversations shows for skill id (0:
+// all skills) and the filters of p.
+func (st *state) skillThreads(id int64, p gen.ListConversationsParams) []*thread {
+	var ths []*thread
+	for _, th := range st.threads {
+		mine := !th.agent && (id == 0 || th.ownerID == id)
+		// The fake has one user, and its threads call no tools.
+		filtered := (p.UserID != nil && *p.UserID != DefaultUserID) || p.ToolName != nil
+		if mine && !filtered {
+			ths = append(ths, th)
+		}
+	}
+	return ths
+}
+
+// legacyPageToken is the page token to use: token, else one that starts
+// at the legacy page number page (of size items).
+func legacyPageToken(token *string, page *int, size int, q uint64) (*string, error) {
+	if (token != nil && *token != "") || page == nil {
+		return token, nil
+	}
+	if *page < 0 {
+		return nil, invalid("page must not be negative")
+	}
+	return ptr(makeToken(*page*size, q)), nil
 }
 
 // ListConversations lists a skill's threads, most recently active first;
@@ -142,21 +169,9 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 			return nil, err
 		}
 	}
-	var ths []*thread
-	for _, th := range h.state.threads {
-		if th.agent || (req.ID != 0 && th.ownerID != req.ID) {
-			continue
-		}
-		if p.UserID != nil && *p.UserID != DefaultUserID {
-			continue
-		}
-		if p.ToolName != nil { // the fake's threads call no tools
-			continue
-		}
-		ths = append(ths, th)
-	}
+	ths := h.state.skillThreads(req.ID, p)
 	slices.SortFunc(ths, func(a, b *thread) int { return int(b.seq - a.seq) })
-	all := make([]server.ConversationListItemDto, 0, len(ths))
+	all := make([]gen.ConversationListItemDto, 0, len(ths))
 	for _, th := range ths {
 		s := th.summary()
 		if p.IncludeTools != nil && *p.IncludeTools {
@@ -169,12 +184,9 @@ func (h *api) ListConversations(ctx context.Context, req server.ListConversation
 	if err != nil {
 		return nil, err
 	}
-	token := p.PageToken
-	if (token == nil || *token == "") && p.Page != nil { // legacy page numbers
-		if *p.Page < 0 {
-			return nil, invalid("page must not be negative")
-		}
-		token = ptr(makeToken(*p.Page*size, q))
+	token, err := legacyPageToken(p.PageToken, p.Page, size, q)
+	if err != nil {
+		return nil, err
 	}
 	page, next, err := paginate(all, token, &size, size, 100, q)
 	if err != nil {
@@ -226,7 +238,7 @@ func (h *api) ListMemories(ctx context.Context, req server.ListMemoriesRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	var all []server.MemoryDto
+	var all []gen.MemoryDto
 	for _, m := range h.state.memories[req.ID] {
 		if p.UserID != nil && m.Metadata[memoryUser] != *p.UserID {
 			continue
@@ -266,7 +278,7 @@ func (h *api) SearchMemories(ctx context.Context, req server.SearchMemoriesReque
 	if b.Limit != nil && *b.Limit > 0 {
 		limit = *b.Limit
 	}
-	out := []server.MemoryDto{}
+	out := []gen.MemoryDto{}
 	for _, m := range h.state.memories[req.ID] {
 		if b.UserID != nil && m.Metadata[memoryUser] != *b.UserID {
 			continue
@@ -275,7 +287,7 @@ func (h *api) SearchMemories(ctx context.Context, req server.SearchMemoriesReque
 			out = append(out, *m)
 		}
 	}
-	return server.SearchMemories200JSONResponse{Memories: out, NextPageToken: nullable.NewNullNullable[string]()}, nil
+	return server.SearchMemories200JSONResponse{Memories: out, NextPageToken: nil}, nil
 }
 
 func (h *api) UpdateMemory(ctx context.Context, req server.UpdateMemoryRequestObject) (server.UpdateMemoryResponseObject, error) {
@@ -288,7 +300,7 @@ func (h *api) UpdateMemory(ctx context.Context, req server.UpdateMemoryRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	i := slices.IndexFunc(h.state.memories[req.ID], func(m *gen.MemoryDto) bool { return m.ID == req.MemoryID })
 	if i < 0 {
 		return nil, notFound("memory %s not found", req.MemoryID)
 	}
@@ -312,6 +324,6 @@ func (h *api) DeleteMemory(ctx context.Context, req server.DeleteMemoryRequestOb
 	if _, err := h.state.liveSkill(req.ID); err != nil {
 		return nil, err
 	}
-	h.state.memories[req.ID] = slices.DeleteFunc(h.state.memories[req.ID], func(m *server.MemoryDto) bool { return m.ID == req.MemoryID })
+	h.state.memories[req.ID] = slices.DeleteFunc(h.state.memories[req.ID], func(m *gen.MemoryDto) bool { return m.ID == req.MemoryID })
 	return server.DeleteMemory204Response{}, nil
 }

@@ -7,32 +7,30 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // userKinds are the context types users create and may delete; items of
 // other types come from integrations and answer 422 on delete.
-var userKinds = []string{"note", "link", "saved_query"}
+var userKinds = []gen.ContextItemKind{gen.ContextItemKindNote, gen.ContextItemKindLink, gen.ContextItemKindSavedQuery}
 
 // addItem stores a context item and returns it.
-func (st *state) addItem(contextType string, content map[string]any, description *string, dataPath []string, connectionID *string) *server.ContextItemDto {
+func (st *state) addItem(contextType gen.ContextItemKind, content map[string]any, description *string, dataPath []string, connectionID *string) *gen.ContextItemDto {
 	t := now()
-	it := &server.ContextItemDto{
+	it := &gen.ContextItemDto{
 		Content: content, ContextType: contextType, CreatedAt: t, UpdatedAt: t,
 		DataPath: nonNil(dataPath), OrgID: DefaultOrganizationID, Topics: []string{},
-		UID: st.newUUID().String(), UserFeedback: server.ContextItemDtoUserFeedbackNeutral,
+		UID: st.newUUID().String(), UserFeedback: gen.UserFeedbackNeutral,
 	}
 	if it.Content == nil {
 		it.Content = map[string]any{}
 	}
-	it.ConnectionID = nullable.NewNullNullable[string]()
 	if connectionID != nil {
-		it.ConnectionID = nullable.NewNullableWithValue(*connectionID)
+		it.ConnectionID = ptr(*connectionID)
 	}
-	it.Description = nullable.NewNullNullable[string]()
 	if description != nil {
-		it.Description = nullable.NewNullableWithValue(*description)
+		it.Description = ptr(*description)
 	}
 	st.items[it.UID] = it
 	st.itemOrder = append(st.itemOrder, it.UID)
@@ -40,13 +38,12 @@ func (st *state) addItem(contextType string, content map[string]any, description
 }
 
 // itemText is what text searches look at: content, description and topics.
-func itemText(it *server.ContextItemDto) string {
+func itemText(it *gen.ContextItemDto) string {
 	b, _ := json.Marshal(it.Content)
-	d, _ := it.Description.Get()
-	return string(b) + " " + d + " " + strings.Join(it.Topics, " ")
+	return string(b) + " " + derefOr(it.Description, "") + " " + strings.Join(it.Topics, " ")
 }
 
-func (st *state) item(uid string) (*server.ContextItemDto, error) {
+func (st *state) item(uid string) (*gen.ContextItemDto, error) {
 	it, ok := st.items[uid]
 	if !ok {
 		return nil, notFound("context item %s not found", uid)
@@ -54,10 +51,9 @@ func (st *state) item(uid string) (*server.ContextItemDto, error) {
 	return it, nil
 }
 
-func created(it *server.ContextItemDto, kind server.ContextItemKind, title string) server.CreatedContextItemResponseDto {
-	return server.CreatedContextItemResponseDto{
-		ContextItemID: it.UID, Kind: kind, Title: nullable.NewNullableWithValue(title),
-		S3Key: nullable.NewNullNullable[string](),
+func created(it *gen.ContextItemDto, kind gen.ContextItemKind, title string) gen.CreatedContextItemResponseDto {
+	return gen.CreatedContextItemResponseDto{
+		ContextItemID: it.UID, Kind: kind, Title: ptr(title),
 	}
 }
 
@@ -78,7 +74,7 @@ func (h *api) CreateNote(ctx context.Context, req server.CreateNoteRequestObject
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	it := h.state.addItem("note", map[string]any{"title": b.Title, "content": b.Content}, &b.Title, []string{"notes", b.Title}, nil)
-	return server.CreateNote201JSONResponse(created(it, server.ContextItemKindNote, b.Title)), nil
+	return server.CreateNote201JSONResponse(created(it, gen.ContextItemKindNote, b.Title)), nil
 }
 
 // CreateLink does not fetch the page: the content holds the URL, and the
@@ -97,7 +93,7 @@ func (h *api) CreateLink(ctx context.Context, req server.CreateLinkRequestObject
 	defer h.mu.Unlock()
 	content := map[string]any{"url": b.URL, "title": title, "isCrawl": b.IsCrawl != nil && *b.IsCrawl}
 	it := h.state.addItem("link", content, &title, []string{"links", b.URL}, nil)
-	return server.CreateLink201JSONResponse(created(it, server.ContextItemKindLink, title)), nil
+	return server.CreateLink201JSONResponse(created(it, gen.ContextItemKindLink, title)), nil
 }
 
 func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryRequestObject) (server.CreateSavedQueryResponseObject, error) {
@@ -107,7 +103,7 @@ func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryR
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !slices.ContainsFunc(h.state.connections, func(c server.ConnectionDto) bool { return c.ID.String() == b.ConnectionID }) {
+	if !slices.ContainsFunc(h.state.connections, func(c gen.ConnectionDto) bool { return c.ID.String() == b.ConnectionID }) {
 		return nil, notFound("connection %s not found", b.ConnectionID)
 	}
 	content := map[string]any{"name": b.Name, "query": deref(b.Query)}
@@ -116,12 +112,12 @@ func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryR
 		path = []string{"saved_queries", b.Name}
 	}
 	it := h.state.addItem("saved_query", content, b.Description, path, &b.ConnectionID)
-	return server.CreateSavedQuery201JSONResponse(created(it, server.ContextItemKindSavedQuery, b.Name)), nil
+	return server.CreateSavedQuery201JSONResponse(created(it, gen.ContextItemKindSavedQuery, b.Name)), nil
 }
 
 func (h *api) CreateDimension(ctx context.Context, req server.CreateDimensionRequestObject) (server.CreateDimensionResponseObject, error) {
 	b := req.Body
-	resp, err := h.createSemantic(server.ContextItemKindDimension, "dimensions", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "TEXT"})
+	resp, err := h.createSemantic(gen.ContextItemKindDimension, "dimensions", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "TEXT"})
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +126,7 @@ func (h *api) CreateDimension(ctx context.Context, req server.CreateDimensionReq
 
 func (h *api) CreateFact(ctx context.Context, req server.CreateFactRequestObject) (server.CreateFactResponseObject, error) {
 	b := req.Body
-	resp, err := h.createSemantic(server.ContextItemKindFact, "facts", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "NUMBER", "aggregation": "SUM"})
+	resp, err := h.createSemantic(gen.ContextItemKindFact, "facts", b, b.Name, b.Expr, b.Description, map[string]string{"dataType": "NUMBER", "aggregation": "SUM"})
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +160,9 @@ func requiredSemantic(name, expr, description string) error {
 // createSemantic stores a semantic-layer definition (the whole body as its
 // content, with defaults for the fields the body left out) under
 // semantic_layer/<folder>/<name>.
-func (h *api) createSemantic(kind server.ContextItemKind, folder string, body any, name, expr, description string, defaults map[string]string) (server.CreatedContextItemResponseDto, error) {
+func (h *api) createSemantic(kind gen.ContextItemKind, folder string, body any, name, expr, description string, defaults map[string]string) (gen.CreatedContextItemResponseDto, error) {
 	if err := requiredSemantic(name, expr, description); err != nil {
-		return server.CreatedContextItemResponseDto{}, err
+		return gen.CreatedContextItemResponseDto{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -176,7 +172,7 @@ func (h *api) createSemantic(kind server.ContextItemKind, folder string, body an
 			content[k] = v
 		}
 	}
-	it := h.state.addItem(string(kind), content, &description, []string{"semantic_layer", folder, name}, nil)
+	it := h.state.addItem(kind, content, &description, []string{"semantic_layer", folder, name}, nil)
 	return created(it, kind, name), nil
 }
 
@@ -194,13 +190,13 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 	p := req.Params
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var all []server.ContextItemDto
+	var all []gen.ContextItemDto
 	for _, uid := range h.state.itemOrder {
 		it := h.state.items[uid]
 		if len(p.ContextTypes) > 0 && !slices.Contains(p.ContextTypes, it.ContextType) {
 			continue
 		}
-		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, string(it.UserFeedback)) {
+		if len(p.VerificationStatuses) > 0 && !slices.Contains(p.VerificationStatuses, it.UserFeedback) {
 			continue
 		}
 		if len(p.Topics) > 0 && !slices.ContainsFunc(p.Topics, func(t string) bool { return slices.Contains(it.Topics, t) }) {
@@ -217,7 +213,7 @@ func (h *api) ListContextItems(ctx context.Context, req server.ListContextItemsR
 		return nil, err
 	}
 	return server.ListContextItems200JSONResponse{
-		ContextItems: nonNil(page), NextPageToken: next, TotalCount: nullable.NewNullableWithValue(int64(len(all))),
+		ContextItems: nonNil(page), NextPageToken: next, TotalCount: ptr(int64(len(all))),
 	}, nil
 }
 
@@ -233,16 +229,16 @@ func (h *api) LookupContextItem(ctx context.Context, req server.LookupContextIte
 		if it.ContextType != b.ContextType || !slices.Equal(it.DataPath, b.DataPath) {
 			continue
 		}
-		return server.LookupContextItem200JSONResponse{Item: nullable.NewNullableWithValue(server.LookupContextItemRowDto{
+		return server.LookupContextItem200JSONResponse{Item: &gen.LookupContextItemRowDto{
 			ConnectionID: it.ConnectionID, Content: project(it.Content, b.ContentProjection), ContextType: it.ContextType,
-			DataPath: it.DataPath, SelectionID: orNull(it.SelectionID), UID: it.UID,
-		})}, nil
+			DataPath: it.DataPath, SelectionID: it.SelectionID, UID: it.UID,
+		}}, nil
 	}
-	return server.LookupContextItem200JSONResponse{Item: nullable.NewNullNullable[server.LookupContextItemRowDto]()}, nil
+	return server.LookupContextItem200JSONResponse{Item: nil}, nil
 }
 
 // project keeps only the content keys a contentProjection asks for.
-func project(content map[string]any, p *server.ContentProjectionDto) map[string]any {
+func project(content map[string]any, p *gen.ContentProjectionDto) map[string]any {
 	if p == nil || (len(p.Fields) == 0 && len(p.Arrays) == 0) {
 		return content
 	}
@@ -277,13 +273,6 @@ func project(content map[string]any, p *server.ContentProjectionDto) map[string]
 	return out
 }
 
-func orNull(n nullable.Nullable[string]) nullable.Nullable[string] {
-	if !n.IsSpecified() {
-		return nullable.NewNullNullable[string]()
-	}
-	return n
-}
-
 // UpdateContextItem applies the fields the updateMask names (all fields
 // sent, without a mask). A field named in the mask but absent from the body
 // is reset, as AIP-134 asks: description to null, topics to none, the
@@ -302,52 +291,68 @@ func (h *api) UpdateContextItem(ctx context.Context, req server.UpdateContextIte
 		return nil, err
 	}
 	next := *it
-	if apply("content") && (b.Content != nil || hasMask) {
-		if b.Content == nil {
-			return nil, invalid("updateMask names content but the body has none")
-		}
-		if b.ContextType == nil {
-			return nil, invalid("content must be sent together with contextType")
-		}
-		if *b.ContextType != it.ContextType {
-			return nil, invalid("contextType %q does not match the item's type %q", *b.ContextType, it.ContextType)
-		}
-		next.Content = b.Content
-	}
-	if apply("description") {
-		switch {
-		case b.Description != nil:
-			next.Description = nullable.NewNullableWithValue(*b.Description)
-		case hasMask:
-			next.Description = nullable.NewNullNullable[string]()
-		}
-	}
-	if apply("topics") {
-		switch {
-		case b.Topics != nil:
-			next.Topics = nonNil(*b.Topics)
-		case hasMask:
-			next.Topics = []string{}
-		}
-	}
-	if apply("userFeedback") {
-		switch {
-		case b.UserFeedback != nil:
-			if !server.ContextItemDtoUserFeedback(*b.UserFeedback).Valid() {
-				return nil, invalid("userFeedback must be negative, neutral or positive")
-			}
-			next.UserFeedback = server.ContextItemDtoUserFeedback(*b.UserFeedback)
-		case hasMask:
-			next.UserFeedback = server.ContextItemDtoUserFeedbackNeutral
-		}
+	if err := patchItem(&next, b, apply, hasMask); err != nil {
+		return nil, err
 	}
 	t := now()
 	next.UpdatedAt = t
-	next.LastUpdateMetadata = nullable.NewNullableWithValue(server.ContextItemDto_LastUpdateMetadata{
+	next.LastUpdateMetadata = &gen.ContextItemDto_LastUpdateMetadata{
 		Action: ptr("api_update"), UserID: ptr(DefaultUserID), Timestamp: &t,
-	})
+	}
 	*it = next
 	return server.UpdateContextItem200JSONResponse{UID: it.UID}, nil
+}
+
+// patchItem applies an update to next, a copy of the item: a refused
+// update changes nothing.
+func patchItem(next *gen.ContextItemDto, b *gen.UpdateContextItemDto, apply func(string) bool, hasMask bool) error {
+	if apply("content") && (b.Content != nil || hasMask) {
+		if err := checkContent(next.ContextType, b); err != nil {
+			return err
+		}
+		next.Content = b.Content
+	}
+	if apply("userFeedback") && b.UserFeedback != nil && !gen.UserFeedback(*b.UserFeedback).Valid() {
+		return invalid("userFeedback must be negative, neutral or positive")
+	}
+	if apply("description") {
+		// A null in the body clears it, as a mask without the field does.
+		next.Description = masked(nullablePtr(b.Description), hasMask || b.Description.IsNull(), next.Description, ptr[string], nil)
+	}
+	if apply("topics") && (b.Topics != nil || hasMask) {
+		next.Topics = nonNil(b.Topics) // [] or a mask without topics clears them
+	}
+	if apply("userFeedback") {
+		same := func(f gen.UserFeedback) gen.UserFeedback { return f }
+		next.UserFeedback = masked(b.UserFeedback, hasMask, next.UserFeedback, same, gen.UserFeedbackNeutral)
+	}
+	return nil
+}
+
+// masked is the new value of a field the mask selects: the body's value
+// when it has one, reset when the mask names the field but the body leaves
+// it out (AIP-134), else old.
+func masked[T, V any](in *T, hasMask bool, old V, set func(T) V, reset V) V {
+	switch {
+	case in != nil:
+		return set(*in)
+	case hasMask:
+		return reset
+	}
+	return old
+}
+
+// checkContent checks new content: it comes with the item's own type.
+func checkContent(itemType gen.ContextItemKind, b *gen.UpdateContextItemDto) error {
+	switch {
+	case b.Content == nil:
+		return invalid("updateMask names content but the body has none")
+	case b.ContextType == nil:
+		return invalid("content must be sent together with contextType")
+	case *b.ContextType != itemType:
+		return invalid("contextType %q does not match the item's type %q", *b.ContextType, itemType)
+	}
+	return nil
 }
 
 func (h *api) DeleteContextItem(ctx context.Context, req server.DeleteContextItemRequestObject) (server.DeleteContextItemResponseObject, error) {
@@ -378,36 +383,14 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 	if err != nil {
 		return nil, err
 	}
-	if it.ContextType != p.ContextType || len(p.DataPathPrefix) > len(it.DataPath) || !slices.Equal(it.DataPath[:len(p.DataPathPrefix)], p.DataPathPrefix) {
+	if it.ContextType != p.ContextType || !hasPrefix(it.DataPath, p.DataPathPrefix) {
 		return nil, notFound("context item %s of type %q not found", req.UID, p.ContextType)
 	}
-	var cur any = it.Content
-	for _, k := range strings.Split(p.ContentKeyPath, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			cur = nil
-			break
-		}
-		cur = m[k]
-	}
-	arr, ok := cur.([]any)
+	arr, ok := valueAt(it.Content, p.ContentKeyPath).([]any)
 	if !ok {
 		return nil, invalid("no array at contentKeyPath %q", p.ContentKeyPath)
 	}
-	var all []any
-	for _, v := range arr {
-		if p.SearchQuery != nil {
-			s, isStr := v.(string)
-			if !isStr {
-				b, _ := json.Marshal(v)
-				s = string(b)
-			}
-			if !containsFold(s, *p.SearchQuery) {
-				continue
-			}
-		}
-		all = append(all, v)
-	}
+	all := searchValues(arr, p.SearchQuery)
 	q := queryHash("ListContextItemValues", req.UID, p.ContextType, p.ContentKeyPath, p.SearchQuery, p.DataPathPrefix)
 	token := p.PageToken
 	if (token == nil || *token == "") && p.Offset != nil { // the legacy offset starts where a token would
@@ -420,10 +403,49 @@ func (h *api) ListContextItemValues(ctx context.Context, req server.ListContextI
 	return server.ListContextItemValues200JSONResponse{Values: nonNil(page), NextPageToken: next}, nil
 }
 
+func hasPrefix(path, prefix []string) bool {
+	return len(prefix) <= len(path) && slices.Equal(path[:len(prefix)], prefix)
+}
+
+// valueAt is the value at a dot path inside content (nil when there is none).
+func valueAt(content map[string]any, path string) any {
+	var cur any = content
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
+}
+
+// searchValues keeps the values whose text (a string, else its JSON)
+// contains query; all of them when query is nil.
+func searchValues(values []any, query *string) []any {
+	var out []any
+	for _, v := range values {
+		s, isStr := v.(string)
+		if !isStr {
+			b, _ := json.Marshal(v)
+			s = string(b)
+		}
+		if query == nil || containsFold(s, *query) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func deref[T any](p *T) T {
 	var zero T
+	return derefOr(p, zero)
+}
+
+// derefOr is *p, or def when p is nil.
+func derefOr[T any](p *T, def T) T {
 	if p == nil {
-		return zero
+		return def
 	}
 	return *p
 }

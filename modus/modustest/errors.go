@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
+	"github.com/modus-data/modus-sdk-go/gen"
 )
 
 // apiError is returned by the handlers and written in the API's error shape
 // {"error":{code,status,message,requestId,info}}.
 type apiError struct {
 	status     int
-	code       server.APIErrorCode
-	grpc       server.APIErrorStatus
+	code       gen.APIErrorCode
+	grpc       gen.APIErrorStatus
 	msg        string
 	retryAfter string
 }
@@ -27,21 +27,21 @@ func newError(status int, format string, args ...any) *apiError {
 	e := &apiError{status: status, msg: fmt.Sprintf(format, args...)}
 	switch status {
 	case http.StatusBadRequest:
-		e.code, e.grpc = server.APIErrorCodeBADREQUEST, server.APIErrorStatusINVALIDARGUMENT
+		e.code, e.grpc = gen.APIErrorCodeBADREQUEST, gen.APIErrorStatusINVALIDARGUMENT
 	case http.StatusUnauthorized:
-		e.code, e.grpc = server.APIErrorCodeUNAUTHORIZED, server.APIErrorStatusUNAUTHENTICATED
+		e.code, e.grpc = gen.APIErrorCodeUNAUTHORIZED, gen.APIErrorStatusUNAUTHENTICATED
 	case http.StatusForbidden:
-		e.code, e.grpc = server.APIErrorCodeFORBIDDEN, server.APIErrorStatusPERMISSIONDENIED
+		e.code, e.grpc = gen.APIErrorCodeFORBIDDEN, gen.APIErrorStatusPERMISSIONDENIED
 	case http.StatusNotFound:
-		e.code, e.grpc = server.APIErrorCodeNOTFOUND, server.APIErrorStatusNOTFOUND
+		e.code, e.grpc = gen.APIErrorCodeNOTFOUND, gen.APIErrorStatusNOTFOUND
 	case http.StatusConflict:
-		e.code, e.grpc = server.APIErrorCodeCONFLICT, server.APIErrorStatusALREADYEXISTS
+		e.code, e.grpc = gen.APIErrorCodeCONFLICT, gen.APIErrorStatusALREADYEXISTS
 	case http.StatusUnprocessableEntity:
-		e.code, e.grpc = server.APIErrorCodeVALIDATION, server.APIErrorStatusINVALIDARGUMENT
+		e.code, e.grpc = gen.APIErrorCodeVALIDATION, gen.APIErrorStatusINVALIDARGUMENT
 	case http.StatusTooManyRequests:
-		e.code, e.grpc = server.APIErrorCodeRATELIMITED, server.APIErrorStatusRESOURCEEXHAUSTED
+		e.code, e.grpc = gen.APIErrorCodeRATELIMITED, gen.APIErrorStatusRESOURCEEXHAUSTED
 	default:
-		e.code, e.grpc = server.APIErrorCodeINTERNALERROR, server.APIErrorStatusINTERNAL
+		e.code, e.grpc = gen.APIErrorCodeINTERNALERROR, gen.APIErrorStatusINTERNAL
 	}
 	return e
 }
@@ -57,7 +57,7 @@ func badRequest(format string, args ...any) *apiError {
 // invalid is a 400 for a value that fails a check: code VALIDATION.
 func invalid(format string, args ...any) *apiError {
 	e := newError(http.StatusBadRequest, format, args...)
-	e.code = server.APIErrorCodeVALIDATION
+	e.code = gen.APIErrorCodeVALIDATION
 	return e
 }
 
@@ -75,7 +75,7 @@ func forbidden(format string, args ...any) *apiError {
 
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	rid := info(r.Context()).id
-	body := server.ErrorResponseDto{Error: server.ErrorEnvelopeDto{
+	body := gen.ErrorResponseDto{Error: gen.ErrorEnvelopeDto{
 		Code: e.code, Status: e.grpc, Message: e.msg, RequestID: &rid,
 	}}
 	if e.retryAfter != "" {

@@ -8,8 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
-
-	"github.com/oapi-codegen/nullable"
 )
 
 // A page token holds where the next page starts and a hash of the query
@@ -78,22 +76,22 @@ func pageSize(size *int, def, max int) (int, error) {
 
 // paginate cuts items into the page that token and size select (see
 // pageSize for size, def and max).
-func paginate[T any](items []T, token *string, size *int, def, max int, query uint64) ([]T, nullable.Nullable[string], error) {
+func paginate[T any](items []T, token *string, size *int, def, max int, query uint64) ([]T, *string, error) {
 	n, err := pageSize(size, def, max)
 	if err != nil {
-		return nil, nullable.Nullable[string]{}, err
+		return nil, nil, err
 	}
 	start := 0
 	if token != nil && *token != "" {
 		if start, err = readToken(*token, query); err != nil {
-			return nil, nullable.Nullable[string]{}, err
+			return nil, nil, err
 		}
 	}
 	start = min(start, len(items))
 	end := min(start+n, len(items))
 	page := items[start:end]
 	if end >= len(items) {
-		return page, nullable.NewNullNullable[string](), nil
+		return page, nil, nil
 	}
-	return page, nullable.NewNullableWithValue(makeToken(end, query)), nil
+	return page, ptr(makeToken(end, query)), nil
 }

@@ -19,13 +19,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
-// frame is one stored SSE event.
+// frame is one stored SSE event and the pause before it.
 type frame struct {
-	id   string
-	data []byte
+	id    string
+	data  []byte
+	pause time.Duration
 }
 
 func (f frame) bytes() []byte {
@@ -34,18 +36,25 @@ func (f frame) bytes() []byte {
 
 // run is a run or workflow action with all its events. The fake produces a
 // run's events at once, so a run is complete as soon as it exists; streams
-// replay the stored events.
+// replay the stored events, with the script's pauses, drops and hang.
 type run struct {
 	id       string
+	kind     string // "run" (CreateRun) or "action" (ExecuteWorkflowAction)
 	threadID string
 	ms       int64
 	bodyHash [32]byte
 	frames   []frame
+	drops    map[int]bool // Drop points not reached yet, by frame index; guarded by Server.mu
+	hang     bool         // the stream stays open after the last frame
 }
 
-func (r *run) add(event any) {
+// add stores event as the next frame; id "" gives <start ms>-<index>.
+func (r *run) add(event any, id string, pause time.Duration) {
 	b, _ := json.Marshal(event)
-	r.frames = append(r.frames, frame{id: fmt.Sprintf("%d-%d", r.ms, len(r.frames)), data: b})
+	if id == "" {
+		id = fmt.Sprintf("%d-%d", r.ms, len(r.frames))
+	}
+	r.frames = append(r.frames, frame{id: id, data: b, pause: pause})
 }
 
 // after returns the index of the first frame after lastID ("" or "0": all).
@@ -71,11 +80,34 @@ func (r *run) after(lastID string) (int, error) {
 	return int(seq) + 1, nil
 }
 
-// tokens is what a run says: the server's script, else an echo of the
-// message word by word.
+// runSteps is what a run of CreateRun streams: the server's event script,
+// else its token script, else an echo of the message word by word, then
+// done.
+func (st *state) runSteps(message string) []Step {
+	if st.events != nil {
+		return st.events
+	}
+	return Tokens(st.tokens(message)...)
+}
+
+// actionSteps is what a workflow action streams: the server's event
+// script, else the tool call around the tokens.
+func (st *state) actionSteps(tool string, input map[string]any) func(r *run) []Step {
+	return func(r *run) []Step {
+		if st.events != nil {
+			return st.events
+		}
+		callID := "call_" + r.id
+		steps := []Step{ToolStart(tool, callID, input)}
+		steps = append(steps, Tokens(st.tokens("action "+tool)...)...)
+		return append(steps, ToolEnd(tool, callID, map[string]any{"ok": true}))
+	}
+}
+
+// tokens is the token script, else an echo of message word by word.
 func (st *state) tokens(message string) []string {
-	if len(st.script) > 0 {
-		return st.script
+	if len(st.words) > 0 {
+		return st.words
 	}
 	words := strings.Fields(answer(message))
 	for i := range words[1:] {
@@ -105,7 +137,8 @@ func (st *state) startOrResume(kind, key string, hash [32]byte, build func(r *ru
 	if _, taken := st.runs[id]; taken { // a key reused by the other kind of run
 		id = fmt.Sprintf("%s_%d", id, st.seq)
 	}
-	r = &run{id: id, threadID: fmt.Sprintf("thread_%d", st.seq), ms: time.Now().UnixMilli(), bodyHash: hash}
+	r = &run{id: id, kind: kind, threadID: fmt.Sprintf("thread_%d", st.seq), ms: time.Now().UnixMilli(),
+		bodyHash: hash, drops: map[int]bool{}}
 	build(r)
 	st.runs[r.id] = r
 	if key != "" {
@@ -120,39 +153,89 @@ func wantsJSON(accept string) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/event-stream")
 }
 
-// stream writes frames into a pipe, one Write per frame, pausing and
-// dropping as the fault switches say. The goroutine ends when the frames
-// are written, the reader is closed, or ctx (the request) ends.
-func (h *api) stream(ctx context.Context, frames []frame) io.Reader {
-	info(ctx).streaming = true
-	drop, interval := h.faults.takeDrop()
+// stream writes the frames of r from start on into a pipe, one Write per
+// frame, pausing, dropping and hanging as the script and the fault rules
+// say. The goroutine ends when the frames are written, the reader is
+// closed, or ctx (the request) ends.
+func (h *api) stream(ctx context.Context, r *run, start int) io.Reader {
+	ri := info(ctx)
+	ri.streaming = true
+	drop, interval := ri.drop, h.faults.interval()
 	pr, pw := io.Pipe()
 	h.streams.Add(1)
 	go func() {
 		defer h.streams.Done()
-		for i, f := range frames {
-			if i == drop {
-				pw.CloseWithError(errDropStream)
-				return
-			}
-			if i > 0 && !sleep(ctx, interval) {
-				pw.CloseWithError(errDropStream)
-				return
-			}
-			if _, err := pw.Write(f.bytes()); err != nil {
-				return
-			}
-		}
-		pw.Close()
+		pw.CloseWithError(h.write(ctx, pw, r, start, drop, interval))
 	}()
 	return pr
 }
 
-// conflictFrame is the error event a reused Idempotency-Key with another
-// body gets (a 409 conflict reported inside the stream).
-func conflictFrame() []frame {
-	b, _ := json.Marshal(server.ErrorRunEvent{Type: server.ErrorRunEventTypeError, Error: "Idempotency-Key reused with a different request body"})
-	return []frame{{id: fmt.Sprintf("%d-0", time.Now().UnixMilli()), data: b}}
+// write streams r's frames from start; nil is a clean end, errDropStream a
+// broken connection. drop is the number of events after which the fault
+// rules break the stream (-1: none).
+func (h *api) write(ctx context.Context, w io.Writer, r *run, start, drop int, interval time.Duration) error {
+	for i := start; i < len(r.frames); i++ {
+		if i-start == drop || h.takeScriptDrop(r, i) {
+			return errDropStream
+		}
+		wait := r.frames[i].pause
+		if i > start {
+			wait += interval
+		}
+		if !sleep(ctx, wait) {
+			return errDropStream
+		}
+		if _, err := w.Write(r.frames[i].bytes()); err != nil {
+			return err
+		}
+	}
+	if h.takeScriptDrop(r, len(r.frames)) {
+		return errDropStream
+	}
+	if r.hang {
+		<-ctx.Done()
+		return errDropStream
+	}
+	return nil
+}
+
+// takeScriptDrop reports whether a Drop step of r's script sits before
+// frame i and no stream has reached it yet.
+func (h *api) takeScriptDrop(r *run, i int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !r.drops[i] {
+		return false
+	}
+	delete(r.drops, i)
+	return true
+}
+
+// conflictRun is what a reused Idempotency-Key with another body streams:
+// one error event (a 409 conflict reported inside the stream).
+func conflictRun() *run {
+	r := &run{ms: time.Now().UnixMilli()}
+	r.play([]Step{Error("Idempotency-Key reused with a different request body")})
+	return r
+}
+
+// startRun finds the run an idempotency key (the header, else the body's
+// runId) names, or starts one of kind with steps, and returns it with the
+// index of the first frame to stream after the request's Last-Event-ID. A
+// key reused with another body gives conflictRun.
+func (h *api) startRun(ctx context.Context, kind string, header, runID *string, body any, steps func(r *run) []Step) (*run, int, bool, error) {
+	key := deref(header)
+	if key == "" {
+		key = deref(runID)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, conflicted := h.state.startOrResume(kind, key, hashBody(body), func(r *run) { r.play(steps(r)) })
+	if conflicted {
+		return conflictRun(), 0, true, nil
+	}
+	start, err := r.after(info(ctx).lastEventID)
+	return r, start, false, err
 }
 
 func checkOrg(id string) error {
@@ -185,37 +268,18 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 	if err := checkOrg(b.OrganizationID); err != nil {
 		return nil, err
 	}
-	key := deref(req.Params.IdempotencyKey)
-	if key == "" {
-		key = deref(b.RunID)
-	}
-	ri := info(ctx)
-	h.mu.Lock()
-	r, conflicted := h.state.startOrResume("run", key, hashBody(b), func(r *run) {
-		for _, t := range h.state.tokens(b.Message) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
-		}
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id, ThreadID: ptr(r.threadID)})
-	})
-	start, err := 0, error(nil)
-	if !conflicted {
-		start, err = r.after(ri.lastEventID)
-	}
-	frames := r.frames
-	h.mu.Unlock()
+	steps := func(*run) []Step { return h.state.runSteps(b.Message) }
+	r, start, conflicted, err := h.startRun(ctx, "run", req.Params.IdempotencyKey, b.RunID, b, steps)
 	if err != nil {
 		return nil, err
 	}
-	if wantsJSON(ri.accept) {
+	if wantsJSON(info(ctx).accept) {
 		if conflicted {
 			return nil, conflict("Idempotency-Key reused with a different request body")
 		}
 		return server.CreateRun201JSONResponse{RunID: r.id, Status: "running"}, nil
 	}
-	if conflicted {
-		return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, conflictFrame())}, nil
-	}
-	return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+	return server.CreateRun200TextEventStreamResponse{Body: h.stream(ctx, r, start)}, nil
 }
 
 // ExecuteWorkflowAction runs one workflow action and streams its events,
@@ -233,54 +297,30 @@ func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkf
 	if err := checkOrg(b.OrganizationID); err != nil {
 		return nil, err
 	}
-	key := deref(req.Params.IdempotencyKey)
-	if key == "" {
-		key = deref(b.RunID)
-	}
-	var agentID int64
-	if b.AutomationID != nil {
-		agentID, _ = strconv.ParseInt(*b.AutomationID, 10, 64)
-	}
 	tool, _ := b.WorkflowAction["toolName"].(string)
 	if tool == "" {
 		tool, _ = b.WorkflowAction["toolId"].(string)
 	}
-	ri := info(ctx)
-	h.mu.Lock()
-	r, conflicted := h.state.startOrResume("action", key, hashBody(b), func(r *run) {
-		callID := "call_" + r.id
-		r.add(server.ToolStartRunEvent{Type: server.ToolStartRunEventTypeToolStart, ToolName: &tool, ToolCallID: &callID, Input: b.WorkflowAction})
-		for _, t := range h.state.tokens("action " + tool) {
-			r.add(server.TokenRunEvent{Type: server.TokenRunEventTypeToken, Content: t})
+	steps := func(r *run) []Step {
+		if b.AutomationID != nil {
+			if agentID, err := strconv.ParseInt(*b.AutomationID, 10, 64); err == nil {
+				h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
+			}
 		}
-		r.add(server.ToolEndRunEvent{Type: server.ToolEndRunEventTypeToolEnd, ToolName: &tool, ToolCallID: &callID, Output: map[string]any{"ok": true}})
-		r.add(server.DoneRunEvent{Type: server.DoneRunEventTypeDone, RunID: r.id})
-		if agentID != 0 {
-			h.state.recordAgentRun(agentID, r, "workflow action "+tool, "api")
-		}
-	})
-	start, err := 0, error(nil)
-	if !conflicted {
-		start, err = r.after(ri.lastEventID)
+		return h.state.actionSteps(tool, b.WorkflowAction)(r)
 	}
-	frames := r.frames
-	h.mu.Unlock()
+	r, start, _, err := h.startRun(ctx, "action", req.Params.IdempotencyKey, b.RunID, b, steps)
 	if err != nil {
 		return nil, err
 	}
-	if conflicted {
-		frames, start = conflictFrame(), 0
-	}
-	return server.ExecuteWorkflowAction200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+	return server.ExecuteWorkflowAction200TextEventStreamResponse{Body: h.stream(ctx, r, start)}, nil
 }
 
 func (h *api) StreamRun(ctx context.Context, req server.StreamRunRequestObject) (server.StreamRunResponseObject, error) {
 	h.mu.Lock()
 	r, ok := h.state.runs[req.RunID]
-	var frames []frame
 	start, err := 0, error(nil)
 	if ok {
-		frames = r.frames
 		start, err = r.after(strings.TrimSpace(deref(req.Params.LastEventID)))
 	}
 	h.mu.Unlock()
@@ -290,7 +330,7 @@ func (h *api) StreamRun(ctx context.Context, req server.StreamRunRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return server.StreamRun200TextEventStreamResponse{Body: h.stream(ctx, frames[start:])}, nil
+	return server.StreamRun200TextEventStreamResponse{Body: h.stream(ctx, r, start)}, nil
 }
 
 // recordAgentRun adds the run summary ListAgentRuns shows to the history of
@@ -305,22 +345,22 @@ func (st *state) recordAgentRun(agentID int64, r *run, summary, trigger string) 
 	st.addAgentRun(a, "completed", summary, trigger, t, r.id)
 }
 
-func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *server.GetAutomationRunResponseDto {
+func (st *state) addAgentRun(a *agent, status, summary, trigger string, started time.Time, workflowID string) *gen.AutomationRunDto {
 	temporal := st.newUUID().String()
 	if workflowID == "" {
 		st.seq++
 		workflowID = fmt.Sprintf("wf_%d_run_%d", a.dto.ID, st.seq)
 	}
-	ar := &server.GetAutomationRunResponseDto{
+	ar := &gen.AutomationRunDto{
 		AgentID: a.dto.ID, AgentName: a.dto.Name, AgentType: a.dto.Type, ID: workflowID + ":" + temporal,
-		Source: server.AutomationRunSourceHistory, StartedAt: &started, Status: status, Summary: &summary,
+		Source: gen.AutomationRunSourceHistory, StartedAt: &started, Status: gen.RunStatus(status), Summary: &summary,
 		TemporalRunID: &temporal, TriggerType: &trigger, WorkflowID: workflowID,
 	}
 	if status != "running" && status != "awaiting_human" {
 		end := started.Add(42 * time.Millisecond)
 		ar.EndedAt, ar.DurationMs = &end, ptr(int64(42))
 	} else {
-		ar.Source = server.AutomationRunSourceLiveQuery
+		ar.Source = gen.AutomationRunSourceLiveQuery
 	}
 	st.agentRuns = append(st.agentRuns, ar)
 	return ar
@@ -334,7 +374,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		return nil, err
 	}
 	counts := map[string]int64{}
-	var all []server.AutomationRunListItemDto
+	var all []gen.AutomationRunListItemDto
 	for i := len(h.state.agentRuns) - 1; i >= 0; i-- { // newest first
 		ar := h.state.agentRuns[i]
 		if ar.AgentID != req.ID {
@@ -343,12 +383,12 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 		if p.Search != nil && !containsFold(ar.AgentName, *p.Search) {
 			continue
 		}
-		counts[ar.Status]++
+		counts[string(ar.Status)]++
 		counts["all_executions"]++
 		if p.Status != nil && *p.Status != "all_executions" && *p.Status != ar.Status {
 			continue
 		}
-		all = append(all, server.AutomationRunListItemDto{
+		all = append(all, gen.AutomationRunListItemDto{
 			AgentID: ar.AgentID, AgentName: ar.AgentName, AgentType: ar.AgentType, DurationMs: ar.DurationMs,
 			EndedAt: ar.EndedAt, ID: ar.ID, StartedAt: ar.StartedAt, Status: ar.Status, Summary: ar.Summary,
 			TemporalRunID: ar.TemporalRunID, TriggerType: ar.TriggerType, WorkflowID: ar.WorkflowID,
@@ -359,7 +399,7 @@ func (h *api) ListAgentRuns(ctx context.Context, req server.ListAgentRunsRequest
 	if err != nil {
 		return nil, err
 	}
-	c := server.ListAutomationRunsResponseDto_Counts{
+	c := gen.AutomationRunCountsDto{
 		AllExecutions: ptr(counts["all_executions"]), AwaitingHuman: ptr(counts["awaiting_human"]),
 		Completed: ptr(counts["completed"]), Error: ptr(counts["error"]), Running: ptr(counts["running"]),
 	}

@@ -18,7 +18,7 @@ import (
 
 func TestRunStreamAndReplay(t *testing.T) {
 	srv := modustest.NewServer(t, modustest.WithRunScript("Hel", "lo", "!"))
-	a, _ := srv.SeedAgent(modustest.AgentSeed{Name: "a", Deployed: true})
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a", Deployed: true})
 	resp, evs, err := stream(t, srv, "POST", "/agent/runs", runBody("hi"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,42 +50,50 @@ func TestRunStreamAndReplay(t *testing.T) {
 	r, body := call(t, srv, "GET", "/agent/runs/nope/stream", nil)
 	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
 
+	checkJSONRun(t, srv)
+
+	checkAgentHistory(t, srv, a.ID, runID)
+}
+
+func checkJSONRun(t *testing.T, srv *modustest.Server) {
+	t.Helper()
 	// Accept: application/json answers 201 with the polling body.
 	var created gen.CreateRunResponseDto
-	r, body = call(t, srv, "POST", "/agent/runs", runBody("hi"), "Accept", "application/json")
+	r, body := call(t, srv, "POST", "/agent/runs", runBody("hi"), "Accept", "application/json")
 	expect(t, r, body, http.StatusCreated, &created)
 	if created.RunID == "" || created.Status == "" {
 		t.Fatalf("json run: %s", body)
 	}
+}
 
+func checkAgentHistory(t *testing.T, srv *modustest.Server, agentID int64, runID string) {
+	t.Helper()
 	// Chat runs name no agent, so they are in no agent's history; a workflow
 	// action with automationId is in its agent's.
 	var runs gen.ListAutomationRunsResponseDto
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", a.ID), nil)
+	r, body := call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", agentID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
 	if len(runs.Runs) != 0 || *runs.Counts.AllExecutions != 0 {
 		t.Fatalf("agent runs after chat runs: %s", body)
 	}
 	action := map[string]any{"sessionId": "s", "organizationId": modustest.DefaultOrganizationID,
-		"automationId": fmt.Sprint(a.ID), "workflowAction": map[string]any{"toolName": "sql_runner"}}
+		"automationId": fmt.Sprint(agentID), "workflowAction": map[string]any{"toolName": "sql_runner"}}
 	_, acts, err := stream(t, srv, "POST", "/agent/workflow-actions", action)
 	if err != nil || len(acts) == 0 {
 		t.Fatalf("action: %v %v", acts, err)
 	}
 	actionID, _ := acts[len(acts)-1].Data["runId"].(string)
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", a.ID), nil)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs", agentID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
 	if len(runs.Runs) != 1 || *runs.Counts.Completed != 1 || runs.Runs[0].WorkflowID != actionID {
 		t.Fatalf("agent runs: %s", body)
 	}
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, actionID), nil)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", agentID, actionID), nil)
 	expect(t, r, body, http.StatusOK, nil)
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", a.ID, runID), nil)
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs/%s", agentID, runID), nil)
 	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
-	if _, err := srv.SeedAgentRun(a.ID, "running"); err != nil {
-		t.Fatal(err)
-	}
-	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs?status=running", a.ID), nil)
+	srv.SeedAgentRun(t, agentID, "running")
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d/runs?status=running", agentID), nil)
 	expect(t, r, body, http.StatusOK, &runs)
 	if len(runs.Runs) != 1 || *runs.Counts.AllExecutions != 2 {
 		t.Fatalf("running: %s", body)

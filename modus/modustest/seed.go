@@ -4,16 +4,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"testing"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
-	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 )
 
 // The Seed methods put data into the server directly, so that a test can
 // start from a known state. They return what they created as the client's
-// types (modus.Agent, modus.Skill, ...), as the API would show it.
+// types (modus.Agent, modus.Skill, ...), as the API would show it. A seed
+// that cannot be done (a missing name, an unknown skill) fails the test
+// through tb, as t.Fatalf would, so a test need not check errors; outside
+// a test (an Example, a demo program) tb may be nil, and such a seed
+// panics instead.
+
+// must returns v, or fails tb (panics when tb is nil) when err is set.
+func must[T any](tb testing.TB, op string, v T, err error) T {
+	if err == nil {
+		return v
+	}
+	if tb == nil {
+		panic(fmt.Sprintf("modustest: %s: %v", op, err))
+	}
+	tb.Helper()
+	tb.Fatalf("modustest: %s: %v", op, err)
+	return v
+}
+
+// helper marks the caller as a test helper when tb is set.
+func helper(tb testing.TB) {
+	if tb != nil {
+		tb.Helper()
+	}
+}
 
 // AgentSeed describes an agent for SeedAgent.
 type AgentSeed struct {
@@ -38,82 +62,109 @@ type SkillSeed struct {
 // types other than note, link and saved_query behave as integration items:
 // deleting them answers 422.
 type ContextItemSeed struct {
-	ContextType  string         // required, such as note or salesforce_object_field
-	Content      map[string]any // copied; JSON shapes ([]any, float64)
-	Description  string         // optional
-	DataPath     []string       // where the item sits, such as notes/title
-	Topics       []string       // tags the topics filter matches
-	ConnectionID string         // source connection; empty for user items
-	UserFeedback string         // negative, neutral (default) or positive
+	ContextType  modus.ContextItemKind // required, such as modus.KindNote or "salesforce_object_field"
+	Content      map[string]any        // copied; JSON shapes ([]any, float64)
+	Description  string                // optional
+	DataPath     []string              // where the item sits, such as notes/title
+	Topics       []string              // tags the topics filter matches
+	ConnectionID string                // source connection; empty for user items
+	UserFeedback modus.UserFeedback    // negative, neutral (default) or positive
 }
 
-// SeedAgent adds an agent and returns it (draft view).
-func (s *Server) SeedAgent(in AgentSeed) (modus.Agent, error) {
-	typ := server.AgentType(in.Type)
+// SeedAgent adds an agent and returns it (draft view); an empty Name or
+// an unknown Type fails tb.
+func (s *Server) SeedAgent(tb testing.TB, in AgentSeed) modus.Agent {
+	helper(tb)
+	a, err := s.seedAgent(in)
+	return must(tb, "SeedAgent", a, err)
+}
+
+func (s *Server) seedAgent(in AgentSeed) (modus.Agent, error) {
+	typ := gen.AgentType(in.Type)
 	if typ == "" {
-		typ = server.AgentTypeTask
+		typ = gen.AgentTypeTask
 	}
-	dto := server.CreateAgentDto{Name: in.Name, Type: typ}
+	dto := gen.CreateAgentDto{Name: in.Name, Type: typ}
 	if in.Description != "" {
 		dto.Description = &in.Description
 	}
-	status := server.ResourceLifecycleStatusDraft
-	if in.Deployed {
-		status = server.ResourceLifecycleStatusActive
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.state.createAgent(dto, status)
-	if err != nil {
-		return modus.Agent{}, err
-	}
-	if in.Deleted {
-		a.dto.Status, a.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
-	}
-	return convert[modus.Agent](a.view("draft", true))
+	return seed[*agent, modus.Agent](s, in.Deleted, func(st *state) (*agent, error) {
+		return st.createAgent(dto, seedStatus(in.Deployed))
+	})
 }
 
-// SeedSkill adds a skill and returns it (draft view).
-func (s *Server) SeedSkill(in SkillSeed) (modus.Skill, error) {
-	dto := server.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
+// SeedSkill adds a skill and returns it (draft view); an empty Name fails
+// tb.
+func (s *Server) SeedSkill(tb testing.TB, in SkillSeed) modus.Skill {
+	helper(tb)
+	sk, err := s.seedSkill(in)
+	return must(tb, "SeedSkill", sk, err)
+}
+
+func (s *Server) seedSkill(in SkillSeed) (modus.Skill, error) {
+	dto := gen.CreateSkillDto{Name: in.Name, Instructions: in.Instructions}
 	if in.Description != "" {
 		dto.Description = &in.Description
 	}
 	if in.Model != "" {
 		dto.Model = &in.Model
 	}
-	status := server.ResourceLifecycleStatusDraft
-	if in.Deployed {
-		status = server.ResourceLifecycleStatusActive
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sk, err := s.state.createSkill(dto, status)
-	if err != nil {
-		return modus.Skill{}, err
-	}
-	if in.Deleted {
-		sk.dto.Status, sk.dto.DeletedAt = server.ResourceLifecycleStatusDeleted, nullable.NewNullableWithValue(now())
-	}
-	return convert[modus.Skill](sk.view("draft", true))
+	return seed[*skill, modus.Skill](s, in.Deleted, func(st *state) (*skill, error) {
+		return st.createSkill(dto, seedStatus(in.Deployed))
+	})
 }
 
-// SeedContextItem adds a context item of any type and returns it.
-func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) {
-	if in.ContextType == "" {
-		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: ContextType is required")
+// seedStatus is the status a seed asks for: active when deployed.
+func seedStatus(deployed bool) gen.ResourceLifecycleStatus {
+	if deployed {
+		return gen.ResourceLifecycleStatusActive
 	}
-	fb := server.ContextItemDtoUserFeedback(in.UserFeedback)
+	return gen.ResourceLifecycleStatusDraft
+}
+
+// seed creates an agent or a skill under the server's lock, soft-deletes
+// it when asked, and returns its draft view.
+func seed[R interface {
+	viewer[D]
+	remove()
+}, D any](s *Server, deleted bool, create func(*state) (R, error)) (D, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := create(s.state)
+	if err != nil {
+		var zero D
+		return zero, err
+	}
+	if deleted {
+		r.remove()
+	}
+	return r.draftView(), nil
+}
+
+// SeedContextItem adds a context item of any type and returns it; an
+// empty ContextType, an unknown UserFeedback or Content that is not JSON
+// fails tb.
+func (s *Server) SeedContextItem(tb testing.TB, in ContextItemSeed) modus.ContextItem {
+	helper(tb)
+	it, err := s.seedContextItem(in)
+	return must(tb, "SeedContextItem", it, err)
+}
+
+func (s *Server) seedContextItem(in ContextItemSeed) (modus.ContextItem, error) {
+	if in.ContextType == "" {
+		return modus.ContextItem{}, fmt.Errorf("ContextType is required")
+	}
+	fb := in.UserFeedback
 	if fb == "" {
-		fb = server.ContextItemDtoUserFeedbackNeutral
+		fb = gen.UserFeedbackNeutral
 	}
 	if !fb.Valid() {
-		return modus.ContextItem{}, fmt.Errorf("modustest: SeedContextItem: invalid UserFeedback %q", in.UserFeedback)
+		return modus.ContextItem{}, fmt.Errorf("invalid UserFeedback %q", in.UserFeedback)
 	}
 	// A JSON round trip gives content the shapes decoding would ([]any, float64).
 	var content map[string]any
 	if in.Content != nil {
-		c, err := convert[map[string]any](in.Content)
+		c, err := jsonMap(in.Content)
 		if err != nil {
 			return modus.ContextItem{}, err
 		}
@@ -131,70 +182,73 @@ func (s *Server) SeedContextItem(in ContextItemSeed) (modus.ContextItem, error) 
 	it := s.state.addItem(in.ContextType, content, desc, slices.Clone(in.DataPath), conn)
 	it.Topics = append([]string{}, in.Topics...)
 	it.UserFeedback = fb
-	return convert[modus.ContextItem](*it)
+	return *it, nil
 }
 
-// SeedMemory adds a memory to a skill. metadata["userId"] is what the
-// userId filters of ListMemories and SearchMemories match.
-func (s *Server) SeedMemory(skillID int64, memory string, metadata map[string]any) (modus.Memory, error) {
+// SeedMemory adds a memory to a skill and returns it. metadata["userId"] is
+// what the userId filters of ListMemories and SearchMemories match. A skill
+// that does not exist (or is deleted), or metadata that is not JSON, fails
+// tb.
+func (s *Server) SeedMemory(tb testing.TB, skillID int64, memory string, metadata map[string]any) modus.Memory {
+	helper(tb)
+	m, err := s.seedMemory(skillID, memory, metadata)
+	return must(tb, "SeedMemory", m, err)
+}
+
+func (s *Server) seedMemory(skillID int64, memory string, metadata map[string]any) (modus.Memory, error) {
 	// A deep copy: the caller may go on changing its map.
 	var meta map[string]any
 	if metadata != nil {
 		var err error
-		if meta, err = convert[map[string]any](metadata); err != nil {
-			return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: metadata: %w", err)
+		if meta, err = jsonMap(metadata); err != nil {
+			return modus.Memory{}, fmt.Errorf("metadata: %w", err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.state.liveSkill(skillID); err != nil {
-		return modus.Memory{}, fmt.Errorf("modustest: SeedMemory: skill %d does not exist", skillID)
+		return modus.Memory{}, fmt.Errorf("skill %d does not exist", skillID)
 	}
 	t := now()
-	m := &server.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
+	m := &gen.MemoryDto{ID: "mem_" + s.state.newUUID().String(), Memory: memory, Metadata: meta,
 		CreatedAt: &t, UpdatedAt: &t, Hash: ptr(fmt.Sprintf("%x", hashBody(memory))[:16])}
 	s.state.memories[skillID] = append(s.state.memories[skillID], m)
-	return convert[modus.Memory](*m)
+	return *m, nil
 }
 
-// SeedConnection adds an integration connection (type such as postgresql).
-func (s *Server) SeedConnection(name, typ string) modus.Connection {
+// SeedConnection adds an integration connection (typ such as postgresql)
+// and returns it. It cannot fail; it takes tb like the other Seed methods.
+func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := server.ConnectionDto{ID: s.state.newUUID(), Name: nullable.NewNullableWithValue(name), Type: nullable.NewNullableWithValue(typ)}
+	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: ptr(name), Type: ptr(typ)}
 	s.state.connections = append(s.state.connections, c)
-	out, _ := convert[modus.Connection](c)
-	return out
+	return c
 }
 
-// SeedAgentRun adds a run summary to an agent's history, with a status
-// such as running, awaiting_human, completed, error or cancelled.
-func (s *Server) SeedAgentRun(agentID int64, status string) (modus.AgentRun, error) {
+// SeedAgentRun adds a run summary to an agent's history and returns it,
+// with a status such as running, awaiting_human, completed, error or
+// cancelled. An agent that does not exist (or is deleted) fails tb.
+func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status modus.RunStatus) modus.AgentRun {
+	helper(tb)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.state.liveAgent(agentID)
 	if err != nil {
-		return modus.AgentRun{}, fmt.Errorf("modustest: SeedAgentRun: agent %d does not exist", agentID)
+		return must(tb, "SeedAgentRun", modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID))
 	}
-	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
-	return convert[modus.AgentRun](*ar)
+	ar := s.state.addAgentRun(a, string(status), "seeded run", "manual", now().Add(-time.Minute), "")
+	return *ar
 }
 
-// SetRunScript sets the tokens every later run streams before its done
-// event; no tokens restores the default echo of the message.
-func (s *Server) SetRunScript(tokens ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.state.script = append([]string(nil), tokens...)
-}
-
-// convert moves a value between the server's and the client's generated
-// types, which share their JSON shape.
-func convert[T any](v any) (T, error) {
-	var out T
-	b, err := json.Marshal(v)
-	if err == nil {
-		err = json.Unmarshal(b, &out)
+// jsonMap returns m as JSON would decode it: a deep copy whose numbers are
+// float64 and whose lists are []any, as the API's answers hold them.
+func jsonMap(m map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
 	}
+	var out map[string]any
+	err = json.Unmarshal(b, &out)
 	return out, err
 }

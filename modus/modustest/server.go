@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/modus"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -52,15 +54,9 @@ func WithAPIKey(key string) Option {
 	return func(s *Server) { s.apiKey = key }
 }
 
-// WithRunScript sets the tokens every run streams before its done event
-// (default: an echo of the run's message, word by word).
-func WithRunScript(tokens ...string) Option {
-	return func(s *Server) { s.state.script = append([]string(nil), tokens...) }
-}
-
 // WithLatency delays every request by d before it is handled.
 func WithLatency(d time.Duration) Option {
-	return func(s *Server) { s.faults.latency = d }
+	return func(s *Server) { s.SetLatency(d) }
 }
 
 // WithEventInterval makes streams pause d between two events, so a client
@@ -128,14 +124,17 @@ type reqInfo struct {
 	id          string
 	accept      string
 	lastEventID string
+	method      string
+	path        string
 	streaming   bool // a stream response has begun: errors can only cut it
+	drop        int  // events after which a DropNextOn rule breaks the answer; -1: none
 }
 
 func info(ctx context.Context) *reqInfo {
 	if ri, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
 		return ri
 	}
-	return &reqInfo{}
+	return &reqInfo{drop: -1}
 }
 
 // handler builds the chain: request id and counting, injected faults, auth,
@@ -143,7 +142,7 @@ func info(ctx context.Context) *reqInfo {
 func (s *Server) handler() http.Handler {
 	strict := server.NewStrictHandlerWithOptions((*api)(s), nil, server.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, r, badRequest("%v", err))
+			writeError(w, r, requestError(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
@@ -174,14 +173,16 @@ func (s *Server) handler() http.Handler {
 			id:          s.nextRequestID(),
 			accept:      r.Header.Get("Accept"),
 			lastEventID: strings.TrimSpace(r.Header.Get("Last-Event-ID")),
+			method:      r.Method,
+			path:        r.URL.Path,
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)
 		s.faults.count(r.Method, r.URL.Path)
-		if !s.faults.delay(r.Context()) {
+		if !s.faults.delay(r.Context(), r.Method, r.URL.Path) {
 			return
 		}
-		if ae := s.faults.takeFailure(); ae != nil {
+		if ae := s.faults.takeFailure(r.Method, r.URL.Path); ae != nil {
 			writeError(w, r, ae)
 			return
 		}
@@ -189,7 +190,12 @@ func (s *Server) handler() http.Handler {
 			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
 			return
 		}
-		router.ServeHTTP(w, r)
+		if ae := checkRequest(w, r); ae != nil { // limits.go
+			writeError(w, r, ae)
+			return
+		}
+		ri.drop = s.faults.takeDrop(r.Method, r.URL.Path)
+		router.ServeHTTP(answerWriter{w, ri}, r)
 	})
 }
 
@@ -217,27 +223,28 @@ type state struct {
 	seq         int64 // request ids, uuids and other counters
 	nextAgentID int64
 	nextSkillID int64
-	script      []string
+	words       []string // token script (SetRunScript)
+	events      []Step   // event script (SetRunEvents)
 
 	agents      map[int64]*agent
 	skills      map[int64]*skill
-	items       map[string]*server.ContextItemDto
+	items       map[string]*gen.ContextItemDto
 	itemOrder   []string
 	threads     map[string]*thread
-	memories    map[int64][]*server.MemoryDto
-	connections []server.ConnectionDto
+	memories    map[int64][]*gen.MemoryDto
+	connections []gen.ConnectionDto
 	runs        map[string]*run
 	idem        map[string]*run
-	agentRuns   []*server.GetAutomationRunResponseDto
+	agentRuns   []*gen.AutomationRunDto
 }
 
 func newState() *state {
 	return &state{
 		agents:   map[int64]*agent{},
 		skills:   map[int64]*skill{},
-		items:    map[string]*server.ContextItemDto{},
+		items:    map[string]*gen.ContextItemDto{},
 		threads:  map[string]*thread{},
-		memories: map[int64][]*server.MemoryDto{},
+		memories: map[int64][]*gen.MemoryDto{},
 		runs:     map[string]*run{},
 		idem:     map[string]*run{},
 	}
@@ -265,5 +272,70 @@ func orgUUID() openapi_types.UUID {
 
 // now is the time stamps use: UTC, millisecond precision like the API.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// timeLayout is how the API writes a time: UTC, always three digits of
+// milliseconds (2026-05-01T10:00:00.000Z).
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// jsonTime matches a JSON string that is a UTC RFC 3339 time as
+// encoding/json writes a time.Time: as few fraction digits as the value
+// needs (…:17Z, …:17.2Z, …:29.77Z).
+var jsonTime = regexp.MustCompile(`"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z"`)
+
+// fixTimes rewrites the times of a JSON answer in timeLayout. A string
+// value that merely looks like a time is rewritten too; the fake accepts
+// that for the sake of one place that covers every generated time field.
+func fixTimes(b []byte) []byte {
+	return jsonTime.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := jsonTime.FindSubmatch(m)
+		frac := (string(sub[2]) + "000")[:3]
+		return []byte(`"` + string(sub[1]) + "." + frac + `Z"`)
+	})
+}
+
+// answerWriter passes an answer through, writing the times of JSON answers
+// in timeLayout (the generated handlers write a JSON answer with one Write,
+// json.Encoder's, so no time is split between two writes), and losing an
+// answer that is not an event stream when a DropNextOn rule took the
+// request: the request is handled, but the connection breaks before its
+// answer.
+type answerWriter struct {
+	http.ResponseWriter
+	ri *reqInfo
+}
+
+func (w answerWriter) WriteHeader(status int) {
+	w.dropUnary()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// dropUnary breaks the connection (http.ErrAbortHandler) when a drop rule
+// took a request whose answer is not a stream; streams break in stream.
+func (w answerWriter) dropUnary() {
+	if w.ri.drop >= 0 && !w.ri.streaming {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func (w answerWriter) Write(b []byte) (int, error) {
+	w.dropUnary()
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		return w.ResponseWriter.Write(b)
+	}
+	if _, err := w.ResponseWriter.Write(fixTimes(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Flush keeps event streams flowing through the wrapper.
+func (w answerWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func ptr[T any](v T) *T { return &v }

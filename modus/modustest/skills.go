@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/internal/nullable"
 	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
-	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -17,37 +17,43 @@ const defaultModel = "anthropic/claude-sonnet-4.6"
 // skill is a skill with its draft and deployed variations and every
 // variation it ever had (for GetSkillVariation).
 type skill struct {
-	dto           server.SkillDto
-	draft, active *server.SkillVariationDto
-	history       map[openapi_types.UUID]server.SkillVariationDto
-	managerID     *int64
-	mcp           server.SkillMCPInterfaceConfigDto
+	dto gen.SkillDto
+	resource[gen.SkillVariationDto]
+	history   map[openapi_types.UUID]gen.SkillVariationDto
+	managerID *int64
+	mcp       gen.SkillMCPInterfaceConfigDto
 }
 
-func (s *skill) view(view string, withVariation bool) server.SkillDto {
+func newSkill(dto gen.SkillDto) *skill {
+	s := &skill{dto: dto, history: map[openapi_types.UUID]gen.SkillVariationDto{}}
+	d := &s.dto
+	s.lc = lifecycle{&d.Status, &d.DeletedAt, &d.UpdatedAt, &d.DraftVariationID, &d.ActiveVariationID,
+		&d.HasUnpublishedChanges, &d.AccessConfig.OwnerUserID, &d.AccessConfig.OwnerEmail, &d.PendingOwnershipTransfer}
+	return s
+}
+
+// view returns the skill as a response shows it (see resource.shown).
+func (s *skill) view(view string, withVariation bool) gen.SkillDto {
 	d := s.dto
-	if !withVariation {
-		return d
-	}
-	v := s.active
-	if view == "draft" || v == nil {
-		v = s.draft
-	}
-	if v != nil {
-		c := *v
-		d.Variation = &c
+	if withVariation {
+		d.Variation = s.shown(view)
 	}
 	return d
 }
 
+func (s *skill) draftView() gen.SkillDto { return s.view("draft", true) }
+
+// remove soft-deletes the skill.
+func (s *skill) remove() { s.softDelete() }
+
 // snapshot records the current draft under its variation id.
 func (s *skill) snapshot() {
-	if id, err := s.dto.DraftVariationID.Get(); err == nil && s.draft != nil {
-		s.history[id] = *s.draft
+	if id := s.dto.DraftVariationID; id != nil && s.draft != nil {
+		s.history[*id] = *s.draft
 	}
 }
 
-func toolsetMap(t *server.ToolsetDto) map[string]any {
+func toolsetMap(t *gen.ToolsetDto) map[string]any {
 	m := map[string]any{}
 	if t == nil {
 		return m
@@ -62,34 +68,31 @@ func toolsetMap(t *server.ToolsetDto) map[string]any {
 	return m
 }
 
-func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLifecycleStatus) (*skill, error) {
+func (st *state) createSkill(in gen.CreateSkillDto, status gen.ResourceLifecycleStatus) (*skill, error) {
 	if strings.TrimSpace(in.Name) == "" {
 		return nil, invalid("name must not be empty")
 	}
 	st.nextSkillID++
 	id := st.nextSkillID
 	t := now()
-	acc := server.AccessConfigDto{
-		GroupPermissions: map[string]server.GroupPermissionDto{},
+	acc := gen.AccessConfigDto{
+		GroupPermissions: map[string]gen.GroupPermissionDto{},
 		Guardrails:       []string{},
-		SharedWith:       []server.SharedUserDto{},
-		Visibility:       server.AccessConfigDtoVisibilityShared,
+		SharedWith:       []gen.SharedUserDto{},
+		Visibility:       gen.VisibilityShared,
 	}
 	if in.AccessConfig != nil {
 		acc = *in.AccessConfig
 	}
 	acc.OwnerUserID = nullable.NewNullableWithValue(DefaultUserID)
-	s := &skill{
-		dto: server.SkillDto{
-			AccessConfig: acc, CreatedAt: t, UpdatedAt: t, ID: id, Name: in.Name, OrgUUID: orgUUID(),
-			Slug: slugify(in.Name, id), Status: server.ResourceLifecycleStatusDraft, HasUnpublishedChanges: true,
-		},
-		history: map[openapi_types.UUID]server.SkillVariationDto{},
-	}
+	s := newSkill(gen.SkillDto{
+		AccessConfig: acc, CreatedAt: t, UpdatedAt: t, ID: id, Name: in.Name, OrgUUID: orgUUID(),
+		Slug: slugify(in.Name, id), Status: gen.ResourceLifecycleStatusDraft, HasUnpublishedChanges: true,
+	})
 	if in.Description != nil {
-		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
+		s.dto.Description = ptr(*in.Description)
 	}
-	v := server.SkillVariationDto{
+	v := gen.SkillVariationDto{
 		ConnectionSet: nonNil(in.ConnectionSet), ContextSelections: nonNil(in.ContextSelections),
 		Evaluations: []map[string]any{}, Instructions: nonNil(in.Instructions), Interfaces: nonNil(in.Interfaces),
 		Model: defaultModel, SupervisionSubordinateDescriptions: map[string]string{},
@@ -102,37 +105,22 @@ func (st *state) createSkill(in server.CreateSkillDto, status server.ResourceLif
 		v.ExpectedOutput = *in.ExpectedOutput
 	}
 	s.draft = &v
-	s.dto.DraftVariationID = nullable.NewNullableWithValue(st.newUUID())
+	s.dto.DraftVariationID = ptr(st.newUUID())
 	s.snapshot()
 	st.skills[id] = s
-	if status == server.ResourceLifecycleStatusActive {
-		st.deploySkill(s)
-	}
-	return s, nil
-}
-
-func (st *state) deploySkill(s *skill) time.Time {
-	t := now()
-	if s.draft != nil {
+	if status == gen.ResourceLifecycleStatusActive {
 		s.snapshot()
-		c := *s.draft
-		s.active = &c
-		s.dto.ActiveVariationID = s.dto.DraftVariationID
-		s.dto.DraftVariationID = nullable.NewNullNullable[openapi_types.UUID]()
-		s.draft = nil
-	}
-	s.dto.Status = server.ResourceLifecycleStatusActive
-	s.dto.HasUnpublishedChanges = false
-	s.dto.UpdatedAt = t
-	return t
-}
-
-func (st *state) liveSkill(id int64) (*skill, error) {
-	s, ok := st.skills[id]
-	if !ok || s.dto.Status == server.ResourceLifecycleStatusDeleted {
-		return nil, notFound("skill %d not found", id)
+		s.deploy()
 	}
 	return s, nil
+}
+
+// liveSkill finds a skill that is not soft-deleted.
+func (st *state) liveSkill(id int64) (*skill, error) { return lookup(st.skills, "skill", id, true) }
+
+// skillFn is the lookup locked takes: live skills, or deleted ones too.
+func (h *api) skillFn(id int64, live bool) func() (*skill, error) {
+	return func() (*skill, error) { return lookup(h.state.skills, "skill", id, live) }
 }
 
 func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject) (server.ListSkillsResponseObject, error) {
@@ -144,7 +132,7 @@ func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject
 		view = string(*p.View)
 	}
 	withVar := p.IncludeVariation != nil && *p.IncludeVariation
-	var all []server.SkillDto
+	var all []gen.SkillDto
 	for _, id := range sortedKeys(h.state.skills) {
 		s, err := h.state.liveSkill(id)
 		if err != nil {
@@ -168,7 +156,7 @@ func (h *api) ListSkills(ctx context.Context, req server.ListSkillsRequestObject
 func (h *api) CreateSkill(ctx context.Context, req server.CreateSkillRequestObject) (server.CreateSkillResponseObject, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s, err := h.state.createSkill(*req.Body, server.ResourceLifecycleStatusDraft)
+	s, err := h.state.createSkill(*req.Body, gen.ResourceLifecycleStatusDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -189,93 +177,77 @@ func (h *api) GetSkill(ctx context.Context, req server.GetSkillRequestObject) (s
 	return server.GetSkill200JSONResponse(s.view(view, true)), nil
 }
 
+// skillFields are the fields of a skill's PATCH body; s is nil when they
+// only serve to check updateMask. managerId is applied on its own (see
+// setManager).
+func skillFields(s *skill, in *gen.UpdateSkillDto) []field {
+	return []field{
+		{"accessConfig", in.AccessConfig != nil, func() { s.keepOwner(func() { s.dto.AccessConfig = *in.AccessConfig }) }},
+		{"connectionSet", in.ConnectionSet != nil, func() { s.draft.ConnectionSet = in.ConnectionSet }},
+		{"contextSelections", in.ContextSelections != nil, func() { s.draft.ContextSelections = in.ContextSelections }},
+		{"description", in.Description != nil, func() { s.dto.Description = ptr(*in.Description) }},
+		{"evaluations", in.Evaluations != nil, func() { s.draft.Evaluations = in.Evaluations }},
+		{"expectedOutput", in.ExpectedOutput != nil, func() { s.draft.ExpectedOutput = *in.ExpectedOutput }},
+		{"instructions", in.Instructions != nil, func() { s.draft.Instructions = in.Instructions }},
+		{"interfaces", in.Interfaces != nil, func() { s.draft.Interfaces = in.Interfaces }},
+		{"managerId", in.ManagerID.IsSpecified(), func() {}},
+		{"model", in.Model.IsSpecified(), func() { s.draft.Model = derefOr(nullablePtr(in.Model), defaultModel) }},
+		{"name", in.Name != nil, func() { s.dto.Name = *in.Name }},
+		{"supervisionSubordinateDescriptions", in.SupervisionSubordinateDescriptions != nil, func() {
+			s.draft.SupervisionSubordinateDescriptions = in.SupervisionSubordinateDescriptions
+		}},
+		{"toolset", in.Toolset != nil, func() { s.draft.Toolset = toolsetMap(in.Toolset) }},
+	}
+}
+
+// nullablePtr is the value of n, or nil when it is null or not set.
+func nullablePtr[T any](n nullable.Nullable[T]) *T {
+	if v, err := n.Get(); err == nil {
+		return &v
+	}
+	return nil
+}
+
 func (h *api) UpdateSkill(ctx context.Context, req server.UpdateSkillRequestObject) (server.UpdateSkillResponseObject, error) {
 	in := req.Body
-	apply, err := mask(req.Params.UpdateMask, "accessConfig", "connectionSet", "contextSelections", "description",
-		"evaluations", "expectedOutput", "instructions", "interfaces", "managerId", "model", "name",
-		"supervisionSubordinateDescriptions", "toolset")
+	selected, err := maskOf(req.Params.UpdateMask, skillFields(nil, in))
 	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.state.liveSkill(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	draftFields := in.AccessConfig != nil || in.ConnectionSet != nil || in.ContextSelections != nil ||
-		in.Description != nil || in.Evaluations != nil || in.ExpectedOutput != nil || in.Instructions != nil ||
-		in.Interfaces != nil || in.Model.IsSpecified() || in.Name != nil ||
-		in.SupervisionSubordinateDescriptions != nil || in.Toolset != nil
-	if in.ManagerID.IsSpecified() && apply("managerId") {
-		if draftFields {
-			return nil, unprocessable("managerId cannot be changed together with other fields")
+	d, err := locked(h, h.skillFn(req.ID, true), func(s *skill) error {
+		if in.ManagerID.IsSpecified() && selected("managerId") {
+			return h.state.setManager(s, in)
 		}
-		s.managerID = nil
-		if m, err := in.ManagerID.Get(); err == nil {
-			if _, err := h.state.liveSkill(m); err != nil || m == s.dto.ID {
-				return nil, unprocessable("manager skill %d not found", m)
-			}
-			s.managerID = &m
+		// Validate before the first write: a refused PATCH must change nothing.
+		if in.Name != nil && selected("name") && strings.TrimSpace(*in.Name) == "" {
+			return invalid("name must not be empty")
 		}
-		s.dto.UpdatedAt = now()
-		return server.UpdateSkill200JSONResponse(s.view("draft", true)), nil
-	}
-	// Validate before the first write: a refused PATCH must change nothing.
-	if in.Name != nil && apply("name") && strings.TrimSpace(*in.Name) == "" {
-		return nil, invalid("name must not be empty")
-	}
-	if s.draft == nil {
-		c := *s.active
-		s.draft = &c
-		s.dto.DraftVariationID = nullable.NewNullableWithValue(h.state.newUUID())
-	}
-	v := s.draft
-	if in.Name != nil && apply("name") {
-		s.dto.Name = *in.Name
-	}
-	if in.Description != nil && apply("description") {
-		s.dto.Description = nullable.NewNullableWithValue(*in.Description)
-	}
-	if in.AccessConfig != nil && apply("accessConfig") {
-		owner := s.dto.AccessConfig.OwnerUserID
-		s.dto.AccessConfig = *in.AccessConfig
-		s.dto.AccessConfig.OwnerUserID = owner
-	}
-	if in.ConnectionSet != nil && apply("connectionSet") {
-		v.ConnectionSet = in.ConnectionSet
-	}
-	if in.ContextSelections != nil && apply("contextSelections") {
-		v.ContextSelections = in.ContextSelections
-	}
-	if in.Evaluations != nil && apply("evaluations") {
-		v.Evaluations = in.Evaluations
-	}
-	if in.ExpectedOutput != nil && apply("expectedOutput") {
-		v.ExpectedOutput = *in.ExpectedOutput
-	}
-	if in.Instructions != nil && apply("instructions") {
-		v.Instructions = in.Instructions
-	}
-	if in.Interfaces != nil && apply("interfaces") {
-		v.Interfaces = in.Interfaces
-	}
-	if in.Model.IsSpecified() && apply("model") {
-		v.Model = defaultModel
-		if m, err := in.Model.Get(); err == nil {
-			v.Model = m
+		s.edit(h.state)
+		patch(selected, skillFields(s, in))
+		s.snapshot()
+		s.touch()
+		return nil
+	})
+	return server.UpdateSkill200JSONResponse(d), err
+}
+
+// setManager re-parents a skill (managerId null: no manager). It must be
+// the only field of its PATCH.
+func (st *state) setManager(s *skill, in *gen.UpdateSkillDto) error {
+	for _, f := range skillFields(nil, in) {
+		if f.set && f.name != "managerId" {
+			return unprocessable("managerId cannot be changed together with other fields")
 		}
 	}
-	if in.SupervisionSubordinateDescriptions != nil && apply("supervisionSubordinateDescriptions") {
-		v.SupervisionSubordinateDescriptions = in.SupervisionSubordinateDescriptions
+	s.managerID = nil
+	if m, err := in.ManagerID.Get(); err == nil {
+		if _, err := st.liveSkill(m); err != nil || m == s.dto.ID {
+			return unprocessable("manager skill %d not found", m)
+		}
+		s.managerID = &m
 	}
-	if in.Toolset != nil && apply("toolset") {
-		v.Toolset = toolsetMap(in.Toolset)
-	}
-	s.snapshot()
-	s.dto.HasUnpublishedChanges = true
 	s.dto.UpdatedAt = now()
-	return server.UpdateSkill200JSONResponse(s.view("draft", true)), nil
+	return nil
 }
 
 func (h *api) DeploySkill(ctx context.Context, req server.DeploySkillRequestObject) (server.DeploySkillResponseObject, error) {
@@ -285,40 +257,19 @@ func (h *api) DeploySkill(ctx context.Context, req server.DeploySkillRequestObje
 	if err != nil {
 		return nil, err
 	}
-	t := h.state.deploySkill(s)
+	s.snapshot()
+	t := s.deploy()
 	return server.DeploySkill200JSONResponse{Skill: s.view("active", true), DeployedAt: t}, nil
 }
 
 func (h *api) DeleteSkill(ctx context.Context, req server.DeleteSkillRequestObject) (server.DeleteSkillResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, ok := h.state.skills[req.ID]
-	if !ok {
-		return nil, notFound("skill %d not found", req.ID)
-	}
-	if s.dto.Status != server.ResourceLifecycleStatusDeleted {
-		s.dto.Status = server.ResourceLifecycleStatusDeleted
-		s.dto.DeletedAt = nullable.NewNullableWithValue(now())
-	}
-	return server.DeleteSkill204Response{}, nil
+	_, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.remove(); return nil })
+	return server.DeleteSkill204Response{}, err
 }
 
 func (h *api) UndeleteSkill(ctx context.Context, req server.UndeleteSkillRequestObject) (server.UndeleteSkillResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, ok := h.state.skills[req.ID]
-	if !ok {
-		return nil, notFound("skill %d not found", req.ID)
-	}
-	if s.dto.Status == server.ResourceLifecycleStatusDeleted {
-		s.dto.Status = server.ResourceLifecycleStatusDraft
-		if s.active != nil {
-			s.dto.Status = server.ResourceLifecycleStatusActive
-		}
-		s.dto.DeletedAt = nullable.NewNullNullable[time.Time]()
-		s.dto.UpdatedAt = now()
-	}
-	return server.UndeleteSkill200JSONResponse(s.view("draft", true)), nil
+	d, err := locked(h, h.skillFn(req.ID, false), func(s *skill) error { s.undelete(); return nil })
+	return server.UndeleteSkill200JSONResponse(d), err
 }
 
 func (h *api) GetSkillVariation(ctx context.Context, req server.GetSkillVariationRequestObject) (server.GetSkillVariationResponseObject, error) {
@@ -349,48 +300,18 @@ func (h *api) ApplySkillMCPConfig(ctx context.Context, req server.ApplySkillMCPC
 }
 
 func (h *api) RequestSkillOwnershipTransfer(ctx context.Context, req server.RequestSkillOwnershipTransferRequestObject) (server.RequestSkillOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.state.liveSkill(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := requestTransfer(&s.dto.PendingOwnershipTransfer, s.dto.AccessConfig.OwnerUserID, req.Body.NewOwnerUserID)
-	if err != nil {
-		return nil, err
-	}
-	s.dto.PendingOwnershipTransfer = p
-	return server.RequestSkillOwnershipTransfer200JSONResponse(s.view("draft", true)), nil
+	d, err := locked(h, h.skillFn(req.ID, true), func(s *skill) error { return s.requestTransfer(req.Body.NewOwnerUserID) })
+	return server.RequestSkillOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) AcceptSkillOwnershipTransfer(ctx context.Context, req server.AcceptSkillOwnershipTransferRequestObject) (server.AcceptSkillOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.state.liveSkill(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	newOwner, err := acceptTransfer(&s.dto.PendingOwnershipTransfer)
-	if err != nil {
-		return nil, err
-	}
-	s.dto.AccessConfig.OwnerUserID = nullable.NewNullableWithValue(newOwner)
-	s.dto.AccessConfig.OwnerEmail = nullable.NewNullableWithValue(newOwner + "@example.com")
-	s.dto.UpdatedAt = now()
-	return server.AcceptSkillOwnershipTransfer200JSONResponse(s.view("draft", true)), nil
+	d, err := locked(h, h.skillFn(req.ID, true), (*skill).acceptTransfer)
+	return server.AcceptSkillOwnershipTransfer200JSONResponse(d), err
 }
 
 func (h *api) CancelSkillOwnershipTransfer(ctx context.Context, req server.CancelSkillOwnershipTransferRequestObject) (server.CancelSkillOwnershipTransferResponseObject, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.state.liveSkill(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := acceptTransfer(&s.dto.PendingOwnershipTransfer); err != nil {
-		return nil, err
-	}
-	return server.CancelSkillOwnershipTransfer200JSONResponse(s.view("draft", true)), nil
+	d, err := locked(h, h.skillFn(req.ID, true), (*skill).cancelTransfer)
+	return server.CancelSkillOwnershipTransfer200JSONResponse(d), err
 }
 
 // ComposeSkillContext answers with the context items whose text contains a

@@ -13,4327 +13,524 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
-	"github.com/oapi-codegen/nullable"
+	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for AccessConfigDtoVisibility.
-const (
-	AccessConfigDtoVisibilityPrivate AccessConfigDtoVisibility = "private"
-	AccessConfigDtoVisibilityShared  AccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AccessConfigDtoVisibility enum.
-func (e AccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AccessConfigDtoVisibilityPrivate:
-		return true
-	case AccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentAccessConfigDtoVisibility.
-const (
-	AgentAccessConfigDtoVisibilityPrivate AgentAccessConfigDtoVisibility = "private"
-	AgentAccessConfigDtoVisibilityShared  AgentAccessConfigDtoVisibility = "shared"
-)
-
-// Valid indicates whether the value is a known member of the AgentAccessConfigDtoVisibility enum.
-func (e AgentAccessConfigDtoVisibility) Valid() bool {
-	switch e {
-	case AgentAccessConfigDtoVisibilityPrivate:
-		return true
-	case AgentAccessConfigDtoVisibilityShared:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentDtoManageDenial.
-const (
-	AgentDtoManageDenialNeedsGroupManage AgentDtoManageDenial = "needs_group_manage"
-	AgentDtoManageDenialNotOwner         AgentDtoManageDenial = "not_owner"
-)
-
-// Valid indicates whether the value is a known member of the AgentDtoManageDenial enum.
-func (e AgentDtoManageDenial) Valid() bool {
-	switch e {
-	case AgentDtoManageDenialNeedsGroupManage:
-		return true
-	case AgentDtoManageDenialNotOwner:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentRunDtoAction.
-const (
-	AgentRunDtoActionChat AgentRunDtoAction = "chat"
-)
-
-// Valid indicates whether the value is a known member of the AgentRunDtoAction enum.
-func (e AgentRunDtoAction) Valid() bool {
-	switch e {
-	case AgentRunDtoActionChat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AgentType.
-const (
-	AgentTypeTask     AgentType = "task"
-	AgentTypeWorkflow AgentType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the AgentType enum.
-func (e AgentType) Valid() bool {
-	switch e {
-	case AgentTypeTask:
-		return true
-	case AgentTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for APIErrorCode.
-const (
-	APIErrorCodeBADREQUEST    APIErrorCode = "BAD_REQUEST"
-	APIErrorCodeCONFLICT      APIErrorCode = "CONFLICT"
-	APIErrorCodeFORBIDDEN     APIErrorCode = "FORBIDDEN"
-	APIErrorCodeINTERNALERROR APIErrorCode = "INTERNAL_ERROR"
-	APIErrorCodeNOTFOUND      APIErrorCode = "NOT_FOUND"
-	APIErrorCodeRATELIMITED   APIErrorCode = "RATE_LIMITED"
-	APIErrorCodeUNAUTHORIZED  APIErrorCode = "UNAUTHORIZED"
-	APIErrorCodeVALIDATION    APIErrorCode = "VALIDATION"
-)
-
-// Valid indicates whether the value is a known member of the APIErrorCode enum.
-func (e APIErrorCode) Valid() bool {
-	switch e {
-	case APIErrorCodeBADREQUEST:
-		return true
-	case APIErrorCodeCONFLICT:
-		return true
-	case APIErrorCodeFORBIDDEN:
-		return true
-	case APIErrorCodeINTERNALERROR:
-		return true
-	case APIErrorCodeNOTFOUND:
-		return true
-	case APIErrorCodeRATELIMITED:
-		return true
-	case APIErrorCodeUNAUTHORIZED:
-		return true
-	case APIErrorCodeVALIDATION:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for APIErrorStatus.
-const (
-	APIErrorStatusALREADYEXISTS     APIErrorStatus = "ALREADY_EXISTS"
-	APIErrorStatusINTERNAL          APIErrorStatus = "INTERNAL"
-	APIErrorStatusINVALIDARGUMENT   APIErrorStatus = "INVALID_ARGUMENT"
-	APIErrorStatusNOTFOUND          APIErrorStatus = "NOT_FOUND"
-	APIErrorStatusPERMISSIONDENIED  APIErrorStatus = "PERMISSION_DENIED"
-	APIErrorStatusRESOURCEEXHAUSTED APIErrorStatus = "RESOURCE_EXHAUSTED"
-	APIErrorStatusUNAUTHENTICATED   APIErrorStatus = "UNAUTHENTICATED"
-)
-
-// Valid indicates whether the value is a known member of the APIErrorStatus enum.
-func (e APIErrorStatus) Valid() bool {
-	switch e {
-	case APIErrorStatusALREADYEXISTS:
-		return true
-	case APIErrorStatusINTERNAL:
-		return true
-	case APIErrorStatusINVALIDARGUMENT:
-		return true
-	case APIErrorStatusNOTFOUND:
-		return true
-	case APIErrorStatusPERMISSIONDENIED:
-		return true
-	case APIErrorStatusRESOURCEEXHAUSTED:
-		return true
-	case APIErrorStatusUNAUTHENTICATED:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AutomationRunSource.
-const (
-	AutomationRunSourceHistory   AutomationRunSource = "history"
-	AutomationRunSourceLiveQuery AutomationRunSource = "live-query"
-)
-
-// Valid indicates whether the value is a known member of the AutomationRunSource enum.
-func (e AutomationRunSource) Valid() bool {
-	switch e {
-	case AutomationRunSourceHistory:
-		return true
-	case AutomationRunSourceLiveQuery:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CancelledRunEventType.
-const (
-	CancelledRunEventTypeCancelled CancelledRunEventType = "cancelled"
-)
-
-// Valid indicates whether the value is a known member of the CancelledRunEventType enum.
-func (e CancelledRunEventType) Valid() bool {
-	switch e {
-	case CancelledRunEventTypeCancelled:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ContextItemDtoUserFeedback.
-const (
-	ContextItemDtoUserFeedbackNegative ContextItemDtoUserFeedback = "negative"
-	ContextItemDtoUserFeedbackNeutral  ContextItemDtoUserFeedback = "neutral"
-	ContextItemDtoUserFeedbackPositive ContextItemDtoUserFeedback = "positive"
-)
-
-// Valid indicates whether the value is a known member of the ContextItemDtoUserFeedback enum.
-func (e ContextItemDtoUserFeedback) Valid() bool {
-	switch e {
-	case ContextItemDtoUserFeedbackNegative:
-		return true
-	case ContextItemDtoUserFeedbackNeutral:
-		return true
-	case ContextItemDtoUserFeedbackPositive:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ContextItemKind.
-const (
-	ContextItemKindDimension  ContextItemKind = "dimension"
-	ContextItemKindFact       ContextItemKind = "fact"
-	ContextItemKindFilter     ContextItemKind = "filter"
-	ContextItemKindLink       ContextItemKind = "link"
-	ContextItemKindMetric     ContextItemKind = "metric"
-	ContextItemKindNote       ContextItemKind = "note"
-	ContextItemKindSavedQuery ContextItemKind = "saved_query"
-)
-
-// Valid indicates whether the value is a known member of the ContextItemKind enum.
-func (e ContextItemKind) Valid() bool {
-	switch e {
-	case ContextItemKindDimension:
-		return true
-	case ContextItemKindFact:
-		return true
-	case ContextItemKindFilter:
-		return true
-	case ContextItemKindLink:
-		return true
-	case ContextItemKindMetric:
-		return true
-	case ContextItemKindNote:
-		return true
-	case ContextItemKindSavedQuery:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ConversationMessageType.
-const (
-	ConversationMessageTypeAi      ConversationMessageType = "ai"
-	ConversationMessageTypeHuman   ConversationMessageType = "human"
-	ConversationMessageTypeSystem  ConversationMessageType = "system"
-	ConversationMessageTypeTool    ConversationMessageType = "tool"
-	ConversationMessageTypeUnknown ConversationMessageType = "unknown"
-)
-
-// Valid indicates whether the value is a known member of the ConversationMessageType enum.
-func (e ConversationMessageType) Valid() bool {
-	switch e {
-	case ConversationMessageTypeAi:
-		return true
-	case ConversationMessageTypeHuman:
-		return true
-	case ConversationMessageTypeSystem:
-		return true
-	case ConversationMessageTypeTool:
-		return true
-	case ConversationMessageTypeUnknown:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for DoneRunEventType.
-const (
-	DoneRunEventTypeDone DoneRunEventType = "done"
-)
-
-// Valid indicates whether the value is a known member of the DoneRunEventType enum.
-func (e DoneRunEventType) Valid() bool {
-	switch e {
-	case DoneRunEventTypeDone:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ErrorRunEventType.
-const (
-	ErrorRunEventTypeError ErrorRunEventType = "error"
-)
-
-// Valid indicates whether the value is a known member of the ErrorRunEventType enum.
-func (e ErrorRunEventType) Valid() bool {
-	switch e {
-	case ErrorRunEventTypeError:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetAutomationRunResponseDtoStatusReason.
-const (
-	GetAutomationRunResponseDtoStatusReasonApprovalTimeout GetAutomationRunResponseDtoStatusReason = "approval_timeout"
-)
-
-// Valid indicates whether the value is a known member of the GetAutomationRunResponseDtoStatusReason enum.
-func (e GetAutomationRunResponseDtoStatusReason) Valid() bool {
-	switch e {
-	case GetAutomationRunResponseDtoStatusReasonApprovalTimeout:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for HeartbeatRunEventType.
-const (
-	HeartbeatRunEventTypeHeartbeat HeartbeatRunEventType = "heartbeat"
-)
-
-// Valid indicates whether the value is a known member of the HeartbeatRunEventType enum.
-func (e HeartbeatRunEventType) Valid() bool {
-	switch e {
-	case HeartbeatRunEventTypeHeartbeat:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoGroupBy.
-const (
-	ListUsageResponseDtoGroupByAgent     ListUsageResponseDtoGroupBy = "agent"
-	ListUsageResponseDtoGroupByAll       ListUsageResponseDtoGroupBy = "all"
-	ListUsageResponseDtoGroupByInterface ListUsageResponseDtoGroupBy = "interface"
-	ListUsageResponseDtoGroupByModel     ListUsageResponseDtoGroupBy = "model"
-	ListUsageResponseDtoGroupBySkill     ListUsageResponseDtoGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoGroupBy enum.
-func (e ListUsageResponseDtoGroupBy) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoGroupByAgent:
-		return true
-	case ListUsageResponseDtoGroupByAll:
-		return true
-	case ListUsageResponseDtoGroupByInterface:
-		return true
-	case ListUsageResponseDtoGroupByModel:
-		return true
-	case ListUsageResponseDtoGroupBySkill:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageResponseDtoRollup.
-const (
-	ListUsageResponseDtoRollupDay  ListUsageResponseDtoRollup = "day"
-	ListUsageResponseDtoRollupHour ListUsageResponseDtoRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageResponseDtoRollup enum.
-func (e ListUsageResponseDtoRollup) Valid() bool {
-	switch e {
-	case ListUsageResponseDtoRollupDay:
-		return true
-	case ListUsageResponseDtoRollupHour:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for NoticeRunEventSeverity.
-const (
-	NoticeRunEventSeverityInfo    NoticeRunEventSeverity = "info"
-	NoticeRunEventSeverityWarning NoticeRunEventSeverity = "warning"
-)
-
-// Valid indicates whether the value is a known member of the NoticeRunEventSeverity enum.
-func (e NoticeRunEventSeverity) Valid() bool {
-	switch e {
-	case NoticeRunEventSeverityInfo:
-		return true
-	case NoticeRunEventSeverityWarning:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for NoticeRunEventType.
-const (
-	NoticeRunEventTypeNotice NoticeRunEventType = "notice"
-)
-
-// Valid indicates whether the value is a known member of the NoticeRunEventType enum.
-func (e NoticeRunEventType) Valid() bool {
-	switch e {
-	case NoticeRunEventTypeNotice:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReasoningEffort.
-const (
-	ReasoningEffortHigh    ReasoningEffort = "high"
-	ReasoningEffortLow     ReasoningEffort = "low"
-	ReasoningEffortMax     ReasoningEffort = "max"
-	ReasoningEffortMedium  ReasoningEffort = "medium"
-	ReasoningEffortMinimal ReasoningEffort = "minimal"
-	ReasoningEffortNone    ReasoningEffort = "none"
-	ReasoningEffortXhigh   ReasoningEffort = "xhigh"
-)
-
-// Valid indicates whether the value is a known member of the ReasoningEffort enum.
-func (e ReasoningEffort) Valid() bool {
-	switch e {
-	case ReasoningEffortHigh:
-		return true
-	case ReasoningEffortLow:
-		return true
-	case ReasoningEffortMax:
-		return true
-	case ReasoningEffortMedium:
-		return true
-	case ReasoningEffortMinimal:
-		return true
-	case ReasoningEffortNone:
-		return true
-	case ReasoningEffortXhigh:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ResourceLifecycleStatus.
-const (
-	ResourceLifecycleStatusActive  ResourceLifecycleStatus = "active"
-	ResourceLifecycleStatusDeleted ResourceLifecycleStatus = "deleted"
-	ResourceLifecycleStatusDraft   ResourceLifecycleStatus = "draft"
-)
-
-// Valid indicates whether the value is a known member of the ResourceLifecycleStatus enum.
-func (e ResourceLifecycleStatus) Valid() bool {
-	switch e {
-	case ResourceLifecycleStatusActive:
-		return true
-	case ResourceLifecycleStatusDeleted:
-		return true
-	case ResourceLifecycleStatusDraft:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RunEventType.
-const (
-	RunEventTypeCancelled RunEventType = "cancelled"
-	RunEventTypeDone      RunEventType = "done"
-	RunEventTypeError     RunEventType = "error"
-	RunEventTypeHeartbeat RunEventType = "heartbeat"
-	RunEventTypeNotice    RunEventType = "notice"
-	RunEventTypeToken     RunEventType = "token"
-	RunEventTypeToolEnd   RunEventType = "tool_end"
-	RunEventTypeToolStart RunEventType = "tool_start"
-)
-
-// Valid indicates whether the value is a known member of the RunEventType enum.
-func (e RunEventType) Valid() bool {
-	switch e {
-	case RunEventTypeCancelled:
-		return true
-	case RunEventTypeDone:
-		return true
-	case RunEventTypeError:
-		return true
-	case RunEventTypeHeartbeat:
-		return true
-	case RunEventTypeNotice:
-		return true
-	case RunEventTypeToken:
-		return true
-	case RunEventTypeToolEnd:
-		return true
-	case RunEventTypeToolStart:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SharedUserPermission.
-const (
-	SharedUserPermissionManage SharedUserPermission = "manage"
-	SharedUserPermissionUse    SharedUserPermission = "use"
-)
-
-// Valid indicates whether the value is a known member of the SharedUserPermission enum.
-func (e SharedUserPermission) Valid() bool {
-	switch e {
-	case SharedUserPermissionManage:
-		return true
-	case SharedUserPermissionUse:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SkillChatRequestDtoModel.
-const (
-	SkillChatRequestDtoModelClaudeOpus48        SkillChatRequestDtoModel = "claude-opus-4.8"
-	SkillChatRequestDtoModelClaudeSonnet46      SkillChatRequestDtoModel = "claude-sonnet-4.6"
-	SkillChatRequestDtoModelDeepseekChatV31     SkillChatRequestDtoModel = "deepseek-chat-v3.1"
-	SkillChatRequestDtoModelGemini31ProPreview  SkillChatRequestDtoModel = "gemini-3.1-pro-preview"
-	SkillChatRequestDtoModelGemini3FlashPreview SkillChatRequestDtoModel = "gemini-3-flash-preview"
-	SkillChatRequestDtoModelGpt52               SkillChatRequestDtoModel = "gpt-5.2"
-	SkillChatRequestDtoModelGpt55               SkillChatRequestDtoModel = "gpt-5.5"
-	SkillChatRequestDtoModelGpt5Mini            SkillChatRequestDtoModel = "gpt-5-mini"
-	SkillChatRequestDtoModelGptOss120B          SkillChatRequestDtoModel = "gpt-oss-120b"
-	SkillChatRequestDtoModelGptOss20B           SkillChatRequestDtoModel = "gpt-oss-20b"
-	SkillChatRequestDtoModelGrok43              SkillChatRequestDtoModel = "grok-4.3"
-	SkillChatRequestDtoModelGrok43Fast          SkillChatRequestDtoModel = "grok-4.3-fast"
-	SkillChatRequestDtoModelLlama3370BInstruct  SkillChatRequestDtoModel = "llama-3.3-70b-instruct"
-	SkillChatRequestDtoModelLlama4Maverick      SkillChatRequestDtoModel = "llama-4-maverick"
-	SkillChatRequestDtoModelLlama4Scout         SkillChatRequestDtoModel = "llama-4-scout"
-	SkillChatRequestDtoModelMinimaxM27          SkillChatRequestDtoModel = "minimax-m2.7"
-	SkillChatRequestDtoModelQwen3235BA22B2507   SkillChatRequestDtoModel = "qwen3-235b-a22b-2507"
-	SkillChatRequestDtoModelQwen332B            SkillChatRequestDtoModel = "qwen3-32b"
-	SkillChatRequestDtoModelQwen3Coder          SkillChatRequestDtoModel = "qwen3-coder"
-)
-
-// Valid indicates whether the value is a known member of the SkillChatRequestDtoModel enum.
-func (e SkillChatRequestDtoModel) Valid() bool {
-	switch e {
-	case SkillChatRequestDtoModelClaudeOpus48:
-		return true
-	case SkillChatRequestDtoModelClaudeSonnet46:
-		return true
-	case SkillChatRequestDtoModelDeepseekChatV31:
-		return true
-	case SkillChatRequestDtoModelGemini31ProPreview:
-		return true
-	case SkillChatRequestDtoModelGemini3FlashPreview:
-		return true
-	case SkillChatRequestDtoModelGpt52:
-		return true
-	case SkillChatRequestDtoModelGpt55:
-		return true
-	case SkillChatRequestDtoModelGpt5Mini:
-		return true
-	case SkillChatRequestDtoModelGptOss120B:
-		return true
-	case SkillChatRequestDtoModelGptOss20B:
-		return true
-	case SkillChatRequestDtoModelGrok43:
-		return true
-	case SkillChatRequestDtoModelGrok43Fast:
-		return true
-	case SkillChatRequestDtoModelLlama3370BInstruct:
-		return true
-	case SkillChatRequestDtoModelLlama4Maverick:
-		return true
-	case SkillChatRequestDtoModelLlama4Scout:
-		return true
-	case SkillChatRequestDtoModelMinimaxM27:
-		return true
-	case SkillChatRequestDtoModelQwen3235BA22B2507:
-		return true
-	case SkillChatRequestDtoModelQwen332B:
-		return true
-	case SkillChatRequestDtoModelQwen3Coder:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TokenRunEventType.
-const (
-	TokenRunEventTypeToken TokenRunEventType = "token"
-)
-
-// Valid indicates whether the value is a known member of the TokenRunEventType enum.
-func (e TokenRunEventType) Valid() bool {
-	switch e {
-	case TokenRunEventTypeToken:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolEndRunEventType.
-const (
-	ToolEndRunEventTypeToolEnd ToolEndRunEventType = "tool_end"
-)
-
-// Valid indicates whether the value is a known member of the ToolEndRunEventType enum.
-func (e ToolEndRunEventType) Valid() bool {
-	switch e {
-	case ToolEndRunEventTypeToolEnd:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ToolStartRunEventType.
-const (
-	ToolStartRunEventTypeToolStart ToolStartRunEventType = "tool_start"
-)
-
-// Valid indicates whether the value is a known member of the ToolStartRunEventType enum.
-func (e ToolStartRunEventType) Valid() bool {
-	switch e {
-	case ToolStartRunEventTypeToolStart:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TriggerDtoTriggerType.
-const (
-	TriggerDtoTriggerTypeAPI      TriggerDtoTriggerType = "api"
-	TriggerDtoTriggerTypeManual   TriggerDtoTriggerType = "manual"
-	TriggerDtoTriggerTypeSchedule TriggerDtoTriggerType = "schedule"
-	TriggerDtoTriggerTypeSlack    TriggerDtoTriggerType = "slack"
-	TriggerDtoTriggerTypeWebhook  TriggerDtoTriggerType = "webhook"
-)
-
-// Valid indicates whether the value is a known member of the TriggerDtoTriggerType enum.
-func (e TriggerDtoTriggerType) Valid() bool {
-	switch e {
-	case TriggerDtoTriggerTypeAPI:
-		return true
-	case TriggerDtoTriggerTypeManual:
-		return true
-	case TriggerDtoTriggerTypeSchedule:
-		return true
-	case TriggerDtoTriggerTypeSlack:
-		return true
-	case TriggerDtoTriggerTypeWebhook:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TriggerScheduleDtoFrequency.
-const (
-	TriggerScheduleDtoFrequencyCustom  TriggerScheduleDtoFrequency = "custom"
-	TriggerScheduleDtoFrequencyDaily   TriggerScheduleDtoFrequency = "daily"
-	TriggerScheduleDtoFrequencyHourly  TriggerScheduleDtoFrequency = "hourly"
-	TriggerScheduleDtoFrequencyMonthly TriggerScheduleDtoFrequency = "monthly"
-	TriggerScheduleDtoFrequencyWeekly  TriggerScheduleDtoFrequency = "weekly"
-)
-
-// Valid indicates whether the value is a known member of the TriggerScheduleDtoFrequency enum.
-func (e TriggerScheduleDtoFrequency) Valid() bool {
-	switch e {
-	case TriggerScheduleDtoFrequencyCustom:
-		return true
-	case TriggerScheduleDtoFrequencyDaily:
-		return true
-	case TriggerScheduleDtoFrequencyHourly:
-		return true
-	case TriggerScheduleDtoFrequencyMonthly:
-		return true
-	case TriggerScheduleDtoFrequencyWeekly:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TriggerScheduleDtoWeekdays.
-const (
-	TriggerScheduleDtoWeekdaysFriday    TriggerScheduleDtoWeekdays = "friday"
-	TriggerScheduleDtoWeekdaysMonday    TriggerScheduleDtoWeekdays = "monday"
-	TriggerScheduleDtoWeekdaysSaturday  TriggerScheduleDtoWeekdays = "saturday"
-	TriggerScheduleDtoWeekdaysSunday    TriggerScheduleDtoWeekdays = "sunday"
-	TriggerScheduleDtoWeekdaysThursday  TriggerScheduleDtoWeekdays = "thursday"
-	TriggerScheduleDtoWeekdaysTuesday   TriggerScheduleDtoWeekdays = "tuesday"
-	TriggerScheduleDtoWeekdaysWednesday TriggerScheduleDtoWeekdays = "wednesday"
-)
-
-// Valid indicates whether the value is a known member of the TriggerScheduleDtoWeekdays enum.
-func (e TriggerScheduleDtoWeekdays) Valid() bool {
-	switch e {
-	case TriggerScheduleDtoWeekdaysFriday:
-		return true
-	case TriggerScheduleDtoWeekdaysMonday:
-		return true
-	case TriggerScheduleDtoWeekdaysSaturday:
-		return true
-	case TriggerScheduleDtoWeekdaysSunday:
-		return true
-	case TriggerScheduleDtoWeekdaysThursday:
-		return true
-	case TriggerScheduleDtoWeekdaysTuesday:
-		return true
-	case TriggerScheduleDtoWeekdaysWednesday:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UpdateContextItemDtoUserFeedback.
-const (
-	UpdateContextItemDtoUserFeedbackNegative UpdateContextItemDtoUserFeedback = "negative"
-	UpdateContextItemDtoUserFeedbackNeutral  UpdateContextItemDtoUserFeedback = "neutral"
-	UpdateContextItemDtoUserFeedbackPositive UpdateContextItemDtoUserFeedback = "positive"
-)
-
-// Valid indicates whether the value is a known member of the UpdateContextItemDtoUserFeedback enum.
-func (e UpdateContextItemDtoUserFeedback) Valid() bool {
-	switch e {
-	case UpdateContextItemDtoUserFeedbackNegative:
-		return true
-	case UpdateContextItemDtoUserFeedbackNeutral:
-		return true
-	case UpdateContextItemDtoUserFeedbackPositive:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for VariationView.
-const (
-	VariationViewActive VariationView = "active"
-	VariationViewDraft  VariationView = "draft"
-)
-
-// Valid indicates whether the value is a known member of the VariationView enum.
-func (e VariationView) Valid() bool {
-	switch e {
-	case VariationViewActive:
-		return true
-	case VariationViewDraft:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WorkflowActionSource.
-const (
-	WorkflowActionSourceAPI        WorkflowActionSource = "api"
-	WorkflowActionSourceAgent      WorkflowActionSource = "agent"
-	WorkflowActionSourceAutomation WorkflowActionSource = "automation"
-	WorkflowActionSourceOther      WorkflowActionSource = "other"
-)
-
-// Valid indicates whether the value is a known member of the WorkflowActionSource enum.
-func (e WorkflowActionSource) Valid() bool {
-	switch e {
-	case WorkflowActionSourceAPI:
-		return true
-	case WorkflowActionSourceAgent:
-		return true
-	case WorkflowActionSourceAutomation:
-		return true
-	case WorkflowActionSourceOther:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WorkflowNodeType.
-const (
-	WorkflowNodeTypeAction        WorkflowNodeType = "action"
-	WorkflowNodeTypeAgent         WorkflowNodeType = "agent"
-	WorkflowNodeTypeCondition     WorkflowNodeType = "condition"
-	WorkflowNodeTypeHumanApproval WorkflowNodeType = "humanApproval"
-	WorkflowNodeTypeStart         WorkflowNodeType = "start"
-)
-
-// Valid indicates whether the value is a known member of the WorkflowNodeType enum.
-func (e WorkflowNodeType) Valid() bool {
-	switch e {
-	case WorkflowNodeTypeAction:
-		return true
-	case WorkflowNodeTypeAgent:
-		return true
-	case WorkflowNodeTypeCondition:
-		return true
-	case WorkflowNodeTypeHumanApproval:
-		return true
-	case WorkflowNodeTypeStart:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListAgentsParamsType.
-const (
-	ListAgentsParamsTypeTask     ListAgentsParamsType = "task"
-	ListAgentsParamsTypeWorkflow ListAgentsParamsType = "workflow"
-)
-
-// Valid indicates whether the value is a known member of the ListAgentsParamsType enum.
-func (e ListAgentsParamsType) Valid() bool {
-	switch e {
-	case ListAgentsParamsTypeTask:
-		return true
-	case ListAgentsParamsTypeWorkflow:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListConversationsParamsTimeframe.
-const (
-	ListConversationsParamsTimeframeLast30Days ListConversationsParamsTimeframe = "last_30_days"
-	ListConversationsParamsTimeframeLast7Days  ListConversationsParamsTimeframe = "last_7_days"
-	ListConversationsParamsTimeframeLastDay    ListConversationsParamsTimeframe = "last_day"
-	ListConversationsParamsTimeframeThisMonth  ListConversationsParamsTimeframe = "this_month"
-	ListConversationsParamsTimeframeThisWeek   ListConversationsParamsTimeframe = "this_week"
-)
-
-// Valid indicates whether the value is a known member of the ListConversationsParamsTimeframe enum.
-func (e ListConversationsParamsTimeframe) Valid() bool {
-	switch e {
-	case ListConversationsParamsTimeframeLast30Days:
-		return true
-	case ListConversationsParamsTimeframeLast7Days:
-		return true
-	case ListConversationsParamsTimeframeLastDay:
-		return true
-	case ListConversationsParamsTimeframeThisMonth:
-		return true
-	case ListConversationsParamsTimeframeThisWeek:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageParamsRollup.
-const (
-	ListUsageParamsRollupDay  ListUsageParamsRollup = "day"
-	ListUsageParamsRollupHour ListUsageParamsRollup = "hour"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsRollup enum.
-func (e ListUsageParamsRollup) Valid() bool {
-	switch e {
-	case ListUsageParamsRollupDay:
-		return true
-	case ListUsageParamsRollupHour:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListUsageParamsGroupBy.
-const (
-	ListUsageParamsGroupByAgent     ListUsageParamsGroupBy = "agent"
-	ListUsageParamsGroupByAll       ListUsageParamsGroupBy = "all"
-	ListUsageParamsGroupByInterface ListUsageParamsGroupBy = "interface"
-	ListUsageParamsGroupByModel     ListUsageParamsGroupBy = "model"
-	ListUsageParamsGroupBySkill     ListUsageParamsGroupBy = "skill"
-)
-
-// Valid indicates whether the value is a known member of the ListUsageParamsGroupBy enum.
-func (e ListUsageParamsGroupBy) Valid() bool {
-	switch e {
-	case ListUsageParamsGroupByAgent:
-		return true
-	case ListUsageParamsGroupByAll:
-		return true
-	case ListUsageParamsGroupByInterface:
-		return true
-	case ListUsageParamsGroupByModel:
-		return true
-	case ListUsageParamsGroupBySkill:
-		return true
-	default:
-		return false
-	}
-}
-
-// AccessConfigDto Who in the organization may use or manage a skill.
-//
-// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-type AccessConfigDto struct {
-	// GroupPermissions Permissions per group id (empty when private).
-	//
-	// Example: {"group_eng_uuid":{"manage":false,"use":true}}
-	GroupPermissions map[string]GroupPermissionDto `json:"groupPermissions"`
-
-	// Guardrails Names of guardrail profiles applied at run time.
-	//
-	// Example: []
-	Guardrails []string `json:"guardrails"`
-
-	// OwnerEmail Lower-case email of the owner.
-	//
-	// Example: alice@example.com
-	OwnerEmail nullable.Nullable[string] `json:"ownerEmail,omitempty"`
-
-	// OwnerUserID User id of the owner; set by the service and not writable by clients.
-	//
-	// Example: user_2abc
-	OwnerUserID nullable.Nullable[string] `json:"ownerUserId,omitempty"`
-
-	// SharedWith Users given access to a private skill.
-	//
-	// Example: []
-	SharedWith []SharedUserDto `json:"sharedWith"`
-
-	// Visibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
-	//
-	// Example: shared
-	Visibility AccessConfigDtoVisibility `json:"visibility"`
-}
-
-// AccessConfigDtoVisibility `shared` grants access through groupPermissions; `private` limits access to the owner and sharedWith.
-//
-// Example: shared
-type AccessConfigDtoVisibility string
-
-// AgentAccessConfigDto Who in the organization may use or manage the agent.
-//
-// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-type AgentAccessConfigDto struct {
-	// GroupPermissions Permissions per group, keyed by group id.
-	//
-	// Example: {"group_eng_uuid":{"manage":false,"use":true}}
-	GroupPermissions map[string]AgentGroupPermissionDto `json:"groupPermissions"`
-
-	// OwnerEmail Email address of the owner.
-	//
-	// Example: alice@example.com
-	OwnerEmail nullable.Nullable[string] `json:"ownerEmail,omitempty"`
-
-	// OwnerUserID User id of the owner.
-	//
-	// Example: user_2abc
-	OwnerUserID nullable.Nullable[string] `json:"ownerUserId,omitempty"`
-
-	// SharedWith Users the agent is shared with individually.
-	//
-	// Example: []
-	SharedWith []AgentSharedUserDto `json:"sharedWith"`
-
-	// Visibility Whether the agent is visible beyond its owner.
-	//
-	// Example: shared
-	Visibility AgentAccessConfigDtoVisibility `json:"visibility"`
-}
-
-// AgentAccessConfigDtoVisibility Whether the agent is visible beyond its owner.
-//
-// Example: shared
-type AgentAccessConfigDtoVisibility string
-
-// AgentDeployResponseDto Result of a deploy: the agent and when it was deployed.
-type AgentDeployResponseDto struct {
-	// Agent An agent: a task or workflow automation in the caller's organization.
-	//
-	// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","canManage":true,"canUse":true,"createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"isEnabled":true,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-agent-a3f","status":"active","type":"task","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"agentSelection":{},"trigger":{},"workflowStructure":{}}}
-	Agent AgentDto `json:"agent"`
-
-	// DeployedAt Deploy time.
-	//
-	// Example: 2026-05-11T10:00:00.000Z
-	DeployedAt time.Time `json:"deployedAt"`
-}
-
-// AgentDto An agent: a task or workflow automation in the caller's organization.
-//
-// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","canManage":true,"canUse":true,"createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"isEnabled":true,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-agent-a3f","status":"active","type":"task","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"agentSelection":{},"trigger":{},"workflowStructure":{}}}
-type AgentDto struct {
-	// AccessConfig Who in the organization may use or manage the agent.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig AgentAccessConfigDto `json:"accessConfig"`
-
-	// ActiveVariationID Deployed variation; null until the first deploy.
-	//
-	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
-
-	// CanManage Whether the caller may edit, delete, deploy or toggle the agent.
-	//
-	// Example: true
-	CanManage bool `json:"canManage"`
-
-	// CanUse Whether the caller may run the agent and view its history.
-	//
-	// Example: true
-	CanUse bool `json:"canUse"`
-
-	// CreatedAt Creation time.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt time.Time `json:"createdAt"`
-
-	// DeletedAt Soft-delete time; null while the agent is not deleted.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
-
-	// Description Optional longer description.
-	//
-	// Example: Predicts churn risk for a customer given a 90-day usage window.
-	Description *string `json:"description,omitempty"`
-
-	// DraftVariationID Variation being edited; null when no draft is pending.
-	//
-	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
-
-	// HasUnpublishedChanges True when a deploy would publish changes from the draft.
-	//
-	// Example: false
-	HasUnpublishedChanges bool `json:"hasUnpublishedChanges"`
-
-	// ID Numeric id, unique in the organization and never reused.
-	//
-	// Example: 42
-	ID int64 `json:"id"`
-
-	// IsEnabled Whether the agent's schedule is currently active.
-	//
-	// Example: true
-	IsEnabled bool `json:"isEnabled"`
-
-	// ManageDenial Why the caller cannot manage the agent, when canManage is false.
-	//
-	// Example: needs_group_manage
-	ManageDenial nullable.Nullable[AgentDtoManageDenial] `json:"manageDenial,omitempty"`
-
-	// Name Display name.
-	//
-	// Example: Customer Churn Analyzer
-	Name string `json:"name"`
-
-	// OrgUUID Organization the agent belongs to.
-	//
-	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
-
-	// Slug URL-safe identifier, unique in the organization.
-	//
-	// Example: customer-churn-agent-a3f
-	Slug string `json:"slug"`
-
-	// Status Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
-	Status ResourceLifecycleStatus `json:"status"`
-
-	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	Type AgentType `json:"type"`
-
-	// UpdatedAt Last update time.
-	//
-	// Example: 2026-05-11T10:00:00.000Z
-	UpdatedAt time.Time `json:"updatedAt"`
-
-	// Variation Configuration snapshot of the agent (draft or deployed, depending on the view).
-	//
-	// Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
-	Variation *AgentVariationDto `json:"variation,omitempty"`
-}
-
-// AgentDtoManageDenial Why the caller cannot manage the agent, when canManage is false.
-//
-// Example: needs_group_manage
-type AgentDtoManageDenial string
-
-// AgentGroupPermissionDto What members of one group may do with the agent.
-type AgentGroupPermissionDto struct {
-	// Manage Members may edit, delete, deploy and toggle the agent.
-	//
-	// Example: false
-	Manage bool `json:"manage"`
-
-	// Use Members may run the agent and view its history.
-	//
-	// Example: true
-	Use bool `json:"use"`
-}
-
-// AgentRunDto Request to start an agent chat run.
-type AgentRunDto struct {
-	// Action Kind of run; only chat is accepted.
-	//
-	// Example: chat
-	Action *AgentRunDtoAction `json:"action,omitempty"`
-
-	// FileThreadID Thread id of a document, for conversations scoped to one document.
-	//
-	// Example: file_thread_91
-	FileThreadID *string `json:"fileThreadId,omitempty"`
-
-	// Message User message for the agent.
-	//
-	// Example: What were our top five deals last week?
-	Message string `json:"message"`
-
-	// OrganizationID Organization of the caller; must match the token's organization.
-	//
-	// Example: 00000000-0000-0000-0000-000000000001
-	OrganizationID string `json:"organizationId"`
-
-	// RunID Client-chosen run id; the Idempotency-Key header wins when both are given.
-	//
-	// Example: run_5b0c1f3e
-	RunID *string `json:"runId,omitempty"`
-
-	// SessionID Client-chosen session id that ties turns of one conversation together.
-	//
-	// Example: sess_2f6a7d9c
-	SessionID string `json:"sessionId"`
-}
-
-// AgentRunDtoAction Kind of run; only chat is accepted.
-//
-// Example: chat
-type AgentRunDtoAction string
-
-// AgentSelectionDto Skills that a task agent orchestrates, in order.
-type AgentSelectionDto struct {
-	// Agents Selected skills.
-	Agents []AgentSelectionEntryDto `json:"agents"`
-
-	// Model Model used for orchestration.
-	//
-	// Example: claude-sonnet-4.6
-	Model *string `json:"model,omitempty"`
-
-	// ModelSettings Per-model runtime settings.
-	ModelSettings *ModelSettingsDto `json:"modelSettings,omitempty"`
-}
-
-// AgentSelectionEntryDto One skill a task agent uses, with its place and instructions.
-type AgentSelectionEntryDto struct {
-	// AgentID Id of the skill to use.
-	//
-	// Example: 17
-	AgentID int64 `json:"agent_id"`
-
-	// Instructions Instructions given to this skill.
-	//
-	// Example: Focus on the last 30 days of data
-	Instructions *string `json:"instructions,omitempty"`
-
-	// PriorityOrder Position of the skill in the order (1 first).
-	//
-	// Example: 1
-	PriorityOrder int `json:"priority_order"`
-
-	// Role Role the skill plays.
-	//
-	// Example: researcher
-	Role *string `json:"role,omitempty"`
-
-	// ToolRestrictions Tools this skill is limited to.
-	ToolRestrictions []string `json:"tool_restrictions,omitempty"`
-}
-
-// AgentSharedUserDto A user the agent is shared with individually.
-type AgentSharedUserDto struct {
-	// AddedAt When the user was added.
-	//
-	// Example: 2026-05-01T10:00:00Z
-	AddedAt *time.Time `json:"addedAt,omitempty"`
-
-	// AddedBy User id of whoever added this entry.
-	//
-	// Example: user_2abc
-	AddedBy *string `json:"addedBy,omitempty"`
-
-	// Email Email address of the user.
-	//
-	// Example: alice@example.com
-	Email string `json:"email"`
-
-	// UserID User id of the shared user, once known.
-	//
-	// Example: user_2xyz
-	UserID *string `json:"userId,omitempty"`
-}
-
-// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-type AgentType string
-
-// AgentVariationDto Configuration snapshot of the agent (draft or deployed, depending on the view).
-//
-// Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
-type AgentVariationDto struct {
-	// AgentSelection Skills a task agent orchestrates (see AgentSelectionDto).
-	AgentSelection nullable.Nullable[map[string]interface{}] `json:"agentSelection,omitempty"`
-
-	// Trigger What starts the agent (see TriggerDto for the shape).
-	Trigger nullable.Nullable[map[string]interface{}] `json:"trigger,omitempty"`
-
-	// WorkflowStructure Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
-	WorkflowStructure nullable.Nullable[map[string]interface{}] `json:"workflowStructure,omitempty"`
-}
-
-// APIErrorCode Machine-readable Modus error code.
-type APIErrorCode string
-
-// APIErrorStatus Canonical (gRPC-style) status name of the error.
-type APIErrorStatus string
-
-// AutomationRunListItemDto Summary of one agent run.
-type AutomationRunListItemDto struct {
-	// AgentID Id of the agent that ran.
-	//
-	// Example: 42
-	AgentID int64 `json:"agentId"`
-
-	// AgentName Agent name at the time the run was recorded.
-	//
-	// Example: Daily Sales Report
-	AgentName string `json:"agentName"`
-
-	// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	AgentType AgentType `json:"agentType"`
-
-	// DurationMs Duration in milliseconds, once the end is known.
-	//
-	// Example: 42000
-	DurationMs *int64 `json:"durationMs,omitempty"`
-
-	// EndedAt End time; absent while the run is in progress.
-	//
-	// Example: 2026-05-11T09:00:42.000Z
-	EndedAt *time.Time `json:"endedAt,omitempty"`
-
-	// ID Run id: the workflow id and the Temporal run id joined by a colon.
-	//
-	// Example: wf_42_run_1:11111111-2222-3333-4444-555555555555
-	ID string `json:"id"`
-
-	// PendingApproval Approval request waiting for a human; present only when status is awaiting_human.
-	PendingApproval map[string]interface{} `json:"pendingApproval,omitempty"`
-
-	// StartedAt Start time.
-	//
-	// Example: 2026-05-11T09:00:00.000Z
-	StartedAt *time.Time `json:"startedAt,omitempty"`
-
-	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
-	//
-	// Example: completed
-	Status string `json:"status"`
-
-	// Summary Short description of the outcome.
-	//
-	// Example: Report generated for 3 regions.
-	Summary *string `json:"summary,omitempty"`
-
-	// TemporalRunID Temporal run id; a workflow may have several after retries.
-	//
-	// Example: 11111111-2222-3333-4444-555555555555
-	TemporalRunID *string `json:"temporalRunId,omitempty"`
-
-	// TriggerType What started the run, such as schedule, webhook, api, slack or manual.
-	//
-	// Example: schedule
-	TriggerType *string `json:"triggerType,omitempty"`
-
-	// WorkflowID Temporal workflow id of the run.
-	//
-	// Example: wf_42_run_1
-	WorkflowID string `json:"workflowId"`
-}
-
-// AutomationRunSource Where run details came from: a live query of the running workflow, or the history of a closed one.
-type AutomationRunSource string
-
-// CancelledRunEvent Terminal event: the run was cancelled.
-//
-// Example: {"runIds":["abc-123"],"timestamp":1717000000123,"type":"cancelled"}
-type CancelledRunEvent struct {
-	// RunIDs Ids of the cancelled runs.
-	//
-	// Example: ["abc-123"]
-	RunIDs []string `json:"runIds"`
-
-	// Timestamp When the cancellation happened, in milliseconds since the Unix epoch.
-	//
-	// Example: 1717000000123
-	Timestamp int64 `json:"timestamp"`
-
-	// Type Event type; always `cancelled`.
-	Type CancelledRunEventType `json:"type"`
-}
-
-// CancelledRunEventType Event type; always `cancelled`.
-type CancelledRunEventType string
-
-// ComposeSkillContextRequestDto The message to compose context for.
-type ComposeSkillContextRequestDto struct {
-	// Limit Most context items to include; only used by the structured-JSON fallback.
-	//
-	// Example: 25
-	Limit *int `json:"limit,omitempty"`
-
-	// Message User message or intent, used as the retrieval query.
-	//
-	// Example: What tables describe customer churn?
-	Message string `json:"message"`
-}
-
-// ComposeSkillContextResponseDto Context composed for a message.
-type ComposeSkillContextResponseDto struct {
-	// Context Composed context, as markdown or as a JSON fallback.
-	//
-	// Example: ## Retrieved Context
-	//
-	// ### customers
-	//
-	// ...
-	Context string `json:"context"`
-
-	// ContextItems Always empty; read `context` instead.
-	//
-	// Example: []
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	ContextItems []map[string]interface{} `json:"contextItems"`
-
-	// OriginalCount Number of context items considered before filtering.
-	//
-	// Example: 42
-	OriginalCount int64 `json:"originalCount"`
-
-	// SessionID Id of this composition, for correlation.
-	//
-	// Example: api-skill-42-550e8400-e29b-41d4-a716-446655440000
-	SessionID string `json:"sessionId"`
-}
-
-// ConnectionDto An integration connection (a data source or service) of the organization.
-type ConnectionDto struct {
-	// ID Connection id.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	ID openapi_types.UUID `json:"id"`
-
-	// Name Display name.
-	//
-	// Example: Production Warehouse
-	Name nullable.Nullable[string] `json:"name"`
-
-	// Type Integration category.
-	//
-	// Example: postgresql
-	Type nullable.Nullable[string] `json:"type"`
-}
-
-// ContentProjectionDto Which parts of an item's content to return.
-type ContentProjectionDto struct {
-	// Arrays For array-valued keys of the content, the keys to keep in each element.
-	//
-	// Example: {"channels":["channelId","channelName","isPrivate"]}
-	Arrays map[string][]string `json:"arrays,omitempty"`
-
-	// Fields Top-level keys of the content to keep.
-	//
-	// Example: ["isPartial"]
-	Fields []string `json:"fields,omitempty"`
-}
-
-// ContextItemDto One entry of the organization's context store.
-type ContextItemDto struct {
-	// ConnectionID Connection the item was derived from; null for items users created.
-	//
-	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId,omitempty"`
-
-	// Content Type-specific JSON content; its shape depends on `contextType`.
-	Content map[string]interface{} `json:"content"`
-
-	// ContextType Type of the item: `note`, `link`, `saved_query` or one of many integration-specific types such as `salesforce_object_field`.
-	//
-	// Example: note
-	ContextType string `json:"contextType"`
-
-	// CreatedAt When the item was created.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt time.Time `json:"createdAt"`
-
-	// DataPath Hierarchical path placing the item in the data map.
-	//
-	// Example: ["salesforce","00000000-0000-4000-a000-000000000111","Account","Name"]
-	DataPath []string `json:"dataPath"`
-
-	// Description Human-readable description, kept apart from `content`.
-	//
-	// Example: Q3 churn analysis notes
-	Description nullable.Nullable[string] `json:"description,omitempty"`
-
-	// LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
-	//
-	// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
-	LastUpdateMetadata nullable.Nullable[ContextItemDto_LastUpdateMetadata] `json:"lastUpdateMetadata,omitempty"`
-
-	// OrgID Identifier of the organization that owns the item (the caller's).
-	//
-	// Example: 00000000-0000-0000-0000-000000000001
-	OrgID string `json:"orgId"`
-
-	// SelectionID Selection (within the data map) the item was derived from, if any.
-	//
-	// Example: 00000000-0000-4000-a000-000000000222
-	SelectionID nullable.Nullable[string] `json:"selectionId,omitempty"`
-
-	// Topics Free-form topic tags.
-	//
-	// Example: ["analytics","q3"]
-	Topics []string `json:"topics"`
-
-	// UID Stable identifier (a UUID string) of the item.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	UID string `json:"uid"`
-
-	// UpdatedAt When the item was last changed.
-	//
-	// Example: 2026-05-11T10:00:00.000Z
-	UpdatedAt time.Time `json:"updatedAt"`
-
-	// UserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
-	//
-	// Example: neutral
-	UserFeedback ContextItemDtoUserFeedback `json:"userFeedback"`
-}
-
-// ContextItemDto_LastUpdateMetadata Audit record of the last change (such as `action`, the editor and `timestamp`).
-//
-// Example: {"action":"auto_analysis","timestamp":"2026-05-11T10:00:00.000Z"}
-type ContextItemDto_LastUpdateMetadata struct {
-	// Action What kind of change it was.
-	//
-	// Example: auto_analysis
-	Action *string `json:"action,omitempty"`
-
-	// EditedByEmail Email address of that user.
-	EditedByEmail *string `json:"editedByEmail,omitempty"`
-
-	// EditedByName Display name of that user.
-	EditedByName *string `json:"editedByName,omitempty"`
-
-	// Timestamp When the change happened.
-	Timestamp *time.Time `json:"timestamp,omitempty"`
-
-	// UserID Id of the user who made the change, when a user did.
-	UserID               *string                `json:"user_id,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
-
-// ContextItemDtoUserFeedback Verification verdict given by users; `neutral` unless someone approved (`positive`) or rejected (`negative`) the item.
-//
-// Example: neutral
-type ContextItemDtoUserFeedback string
-
-// ContextItemKind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
-type ContextItemKind string
-
-// ConversationDto A conversation thread with its messages.
-type ConversationDto struct {
-	// CreatedAt Time of the thread's first checkpoint.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt time.Time `json:"createdAt"`
-
-	// Messages Messages, oldest first.
-	Messages []ConversationMessageDto `json:"messages"`
-
-	// SkillID Skill scope reported for the thread; not proof of ownership.
-	//
-	// Example: 42
-	SkillID int64 `json:"skillId"`
-
-	// ThreadID Opaque thread id; a thread can span several skills and agents.
-	//
-	// Example: agent_42_abc-xyz
-	ThreadID string `json:"threadId"`
-
-	// UpdatedAt Time of the thread's latest checkpoint.
-	//
-	// Example: 2026-05-01T11:00:00.000Z
-	UpdatedAt time.Time `json:"updatedAt"`
-}
-
-// ConversationListItemDto Summary of one conversation in a list.
-type ConversationListItemDto struct {
-	// CreatedAt Time of the thread's first checkpoint.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt time.Time `json:"createdAt"`
-
-	// FirstMessage Start of the first user message (or a placeholder when there is none yet).
-	//
-	// Example: Run the churn analysis for last 30 days.
-	FirstMessage string `json:"firstMessage"`
-
-	// MessageCount Number of messages in the thread.
-	//
-	// Example: 12
-	MessageCount int64 `json:"messageCount"`
-
-	// SkillID Skill scope reported for the thread; not proof of ownership.
-	//
-	// Example: 42
-	SkillID int64 `json:"skillId"`
-
-	// ThreadID Opaque thread id.
-	//
-	// Example: agent_42_abc-xyz
-	ThreadID string `json:"threadId"`
-
-	// Title Title given by the user; null until the conversation is renamed.
-	//
-	// Example: Q3 Revenue Analysis
-	Title nullable.Nullable[string] `json:"title"`
-
-	// ToolsUsed Tools called in the thread; only filled when includeTools=true.
-	//
-	// Example: ["sql_runner"]
-	ToolsUsed []string `json:"toolsUsed,omitempty"`
-
-	// UpdatedAt Time of the thread's latest checkpoint.
-	//
-	// Example: 2026-05-01T11:00:00.000Z
-	UpdatedAt time.Time `json:"updatedAt"`
-
-	// UserIDs Users who took part in the thread.
-	//
-	// Example: ["user_abc"]
-	UserIDs []string `json:"userIds"`
-}
-
-// ConversationMessageDto One message of a conversation.
-type ConversationMessageDto struct {
-	// Content Message text.
-	//
-	// Example: Run the churn analysis for last 30 days.
-	Content string `json:"content"`
-
-	// ID Id of the message, when known.
-	//
-	// Example: msg_01HF8X3Z2K8E0
-	ID *string `json:"id,omitempty"`
-
-	// ToolCallID Tool call that this message answers (tool turns).
-	//
-	// Example: call_01
-	ToolCallID *string `json:"toolCallId,omitempty"`
-
-	// ToolCalls Tool calls made by this message (assistant turns).
-	ToolCalls []map[string]interface{} `json:"toolCalls,omitempty"`
-
-	// Type Kind of a conversation message; `human` and `ai` are the visible turns.
-	Type ConversationMessageType `json:"type"`
-}
-
-// ConversationMessageType Kind of a conversation message; `human` and `ai` are the visible turns.
-type ConversationMessageType string
-
-// CreateAgentDto Fields of a new agent.
-type CreateAgentDto struct {
-	// AccessConfig Who in the organization may use or manage the agent.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig *AgentAccessConfigDto `json:"accessConfig,omitempty"`
-
-	// AgentSelection Skills that a task agent orchestrates, in order.
-	AgentSelection *AgentSelectionDto `json:"agentSelection,omitempty"`
-
-	// Description Optional longer description.
-	//
-	// Example: Builds a sales summary every morning from the CRM.
-	Description *string `json:"description,omitempty"`
-
-	// Name Display name; the slug is derived from it.
-	//
-	// Example: Daily Sales Report
-	Name string `json:"name"`
-
-	// Trigger What starts the agent. Only schedule triggers carry a validated configuration.
-	//
-	// Example: {"schedule":{"frequency":"daily","time_of_day":"09:00","timezone":"UTC"},"trigger_type":"schedule"}
-	Trigger *TriggerDto `json:"trigger,omitempty"`
-
-	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	Type AgentType `json:"type"`
-
-	// WorkflowStructure Graph of a workflow agent: nodes and the edges between them.
-	//
-	// Example: {"edges":[],"nodes":[]}
-	WorkflowStructure *WorkflowStructureDto `json:"workflowStructure,omitempty"`
-}
-
-// CreateDimensionDto A semantic-layer dimension definition.
-type CreateDimensionDto struct {
-	// DataType Data type tag of the dimension's values.
-	//
-	// Example: TEXT
-	DataType *string `json:"dataType,omitempty"`
-
-	// Description What the dimension means.
-	//
-	// Example: ISO 3166 country code derived from billing address.
-	Description string `json:"description"`
-
-	// Expr Semantic-layer expression that computes the dimension; its syntax depends on the warehouse.
-	//
-	// Example: ${customers.billing_country}
-	Expr string `json:"expr"`
-
-	// Name Name of the dimension.
-	//
-	// Example: customer_country
-	Name string `json:"name"`
-
-	// SampleValues A few example values separated by commas or new lines, for documentation.
-	//
-	// Example: US, CA, GB, DE
-	SampleValues *string `json:"sampleValues,omitempty"`
-
-	// Synonyms Other names that should match this dimension.
-	//
-	// Example: ["country","nation"]
-	Synonyms []string `json:"synonyms,omitempty"`
-
-	// Unique Whether every row has a distinct value.
-	//
-	// Example: false
-	Unique *bool `json:"unique,omitempty"`
-}
-
-// CreateFactDto A semantic-layer fact definition.
-type CreateFactDto struct {
-	// AccessModifier Visibility of the fact: `public` or `private`.
-	//
-	// Example: public
-	AccessModifier *string `json:"accessModifier,omitempty"`
-
-	// Aggregation How values of the fact are aggregated.
-	//
-	// Example: SUM
-	Aggregation *string `json:"aggregation,omitempty"`
-
-	// DataType Data type tag of the fact's values.
-	//
-	// Example: NUMBER
-	DataType *string `json:"dataType,omitempty"`
-
-	// Description What the fact measures.
-	//
-	// Example: Total order amount in USD after FX conversion.
-	Description string `json:"description"`
-
-	// Expr Semantic-layer expression that computes the fact.
-	//
-	// Example: ${orders.amount_usd}
-	Expr string `json:"expr"`
-
-	// Name Name of the fact.
-	//
-	// Example: order_amount_usd
-	Name string `json:"name"`
-
-	// Synonyms Other names that should match this fact.
-	Synonyms []string `json:"synonyms,omitempty"`
-}
-
-// CreateFilterDto A semantic-layer filter definition.
-type CreateFilterDto struct {
-	// Description What the filter selects.
-	//
-	// Example: Subscribers whose status is active and last seen within 30 days.
-	Description string `json:"description"`
-
-	// Expr Boolean semantic-layer expression of the filter.
-	//
-	// Example: ${subscribers.status} = 'active' AND ${subscribers.last_seen_at} > NOW() - INTERVAL '30 days'
-	Expr string `json:"expr"`
-
-	// Name Name of the filter.
-	//
-	// Example: active_subscribers
-	Name string `json:"name"`
-
-	// Synonyms Other names that should match this filter.
-	Synonyms []string `json:"synonyms,omitempty"`
-}
-
-// CreateLinkDto A web page (or a crawl starting from it) to turn into a context item.
-type CreateLinkDto struct {
-	// IsCrawl Whether to crawl several pages starting at `url` instead of extracting just that page.
-	//
-	// Example: false
-	IsCrawl *bool `json:"isCrawl,omitempty"`
-
-	// PageLimit Maximum number of pages to crawl; only used when `isCrawl` is true.
-	//
-	// Example: 10
-	PageLimit *int64 `json:"pageLimit,omitempty"`
-
-	// Title Title to use instead of the one taken from the page metadata or the host name.
-	//
-	// Example: Example blog post
-	Title *string `json:"title,omitempty"`
-
-	// URL Address of the page whose content is extracted.
-	//
-	// Example: https://example.com/blog/post
-	URL string `json:"url"`
-}
-
-// CreateMetricDto A semantic-layer metric definition.
-type CreateMetricDto struct {
-	// AccessModifier Visibility of the metric: `public` or `private`.
-	//
-	// Example: public
-	AccessModifier *string `json:"accessModifier,omitempty"`
-
-	// Description What the metric measures.
-	//
-	// Example: Gross margin as a percentage of revenue.
-	Description string `json:"description"`
-
-	// Expr Semantic-layer expression that computes the metric.
-	//
-	// Example: (${facts.revenue} - ${facts.cogs}) / ${facts.revenue}
-	Expr string `json:"expr"`
-
-	// Format Display format hint, for example `percent`, `currency` or `number`.
-	//
-	// Example: percent
-	Format *string `json:"format,omitempty"`
-
-	// Name Name of the metric.
-	//
-	// Example: gross_margin_pct
-	Name string `json:"name"`
-}
-
-// CreateNoteDto A markdown note to store as a context item.
-type CreateNoteDto struct {
-	// Content Body of the note, in markdown.
-	//
-	// Example: ## Findings
-	//
-	// Churn rate increased 2.3% MoM.
-	Content string `json:"content"`
-
-	// Title Title of the note; also used as the file name of the stored blob.
-	//
-	// Example: Q3 churn analysis
-	Title string `json:"title"`
-}
-
-// CreateRunResponseDto Answer of CreateRun when the client asks for JSON (Accept: application/json): the run started and its events are to be polled.
-type CreateRunResponseDto struct {
-	// RunID Id of the started run.
-	//
-	// Example: abc-123
-	RunID string `json:"runId"`
-
-	// Status Status of the run when it was accepted.
-	//
-	// Example: running
-	Status string `json:"status"`
-}
-
-// CreateSavedQueryDto A SQL snippet and the connection it runs against.
-type CreateSavedQueryDto struct {
-	// ConnectionID Identifier of an existing data connection of the organization that the query targets.
-	//
-	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID string `json:"connectionId"`
-
-	// Description Short one-line description.
-	//
-	// Example: Quarterly cohort by amount.
-	Description *string `json:"description,omitempty"`
-
-	// Name Display name of the saved query.
-	//
-	// Example: Top customers Q3
-	Name string `json:"name"`
-
-	// Path Hierarchical data scope of the query, for example database and schema, or a dataset.
-	//
-	// Example: ["my_dataset"]
-	Path []string `json:"path,omitempty"`
-
-	// Query SQL text; may be empty or left out to create a placeholder.
-	//
-	// Example: SELECT customer_id, SUM(amount) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 10
-	Query *string `json:"query,omitempty"`
-}
-
-// CreateSkillDto Fields of a new skill.
-type CreateSkillDto struct {
-	// AccessConfig Who in the organization may use or manage a skill.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig *AccessConfigDto `json:"accessConfig,omitempty"`
-
-	// ConnectionSet Connections the skill may use; the shape depends on the integration.
-	//
-	// Example: []
-	ConnectionSet []map[string]interface{} `json:"connectionSet,omitempty"`
-
-	// ContextSelections Context items the skill may read.
-	//
-	// Example: []
-	ContextSelections []map[string]interface{} `json:"contextSelections,omitempty"`
-
-	// Description Short description shown in the builder and catalog.
-	//
-	// Example: Predicts churn risk for a customer given a 90-day usage window.
-	Description *string `json:"description,omitempty"`
-
-	// ExpectedOutput Description of the reply the skill should produce, used when it is supervised.
-	//
-	// Example: JSON: { churn_probability: number, drivers: string[] }
-	ExpectedOutput *string `json:"expectedOutput,omitempty"`
-
-	// Instructions System-prompt fragments, joined in order at run time.
-	//
-	// Example: ["You are a senior data analyst.","Always cite the SQL you used."]
-	Instructions []string `json:"instructions,omitempty"`
-
-	// Interfaces Interface settings; the shape depends on the interface.
-	//
-	// Example: []
-	Interfaces []map[string]interface{} `json:"interfaces,omitempty"`
-
-	// Model Model id to run with; the organization default when absent.
-	//
-	// Example: claude-sonnet-4-5
-	Model *string `json:"model,omitempty"`
-
-	// Name Display name; also turned into the slug.
-	//
-	// Example: Customer Churn Analyzer
-	Name string `json:"name"`
-
-	// Toolset The tools a skill may call.
-	Toolset *ToolsetDto `json:"toolset,omitempty"`
-}
-
-// CreatedContextItemResponseDto Result of creating a context item.
-type CreatedContextItemResponseDto struct {
-	// ContextItemID Identifier (a UUID string) of the new item; pass it as `uid` to get, update or delete it.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	ContextItemID string `json:"contextItemId"`
-
-	// Kind Kind of a context item that callers create through the API: notes, saved queries, links, and the semantic-layer kinds (dimensions, facts, metrics, filters).
-	Kind ContextItemKind `json:"kind"`
-
-	// S3Key Storage key of the item's raw content in the tenant bucket; null for kinds that store no blob.
-	//
-	// Example: context_notes/7a3f9d2c.../Q3_churn_analysis.md
-	S3Key nullable.Nullable[string] `json:"s3Key,omitempty"`
-
-	// Title Title the item ended up with; null for kinds that have no title.
-	//
-	// Example: Q3 churn analysis
-	Title nullable.Nullable[string] `json:"title,omitempty"`
-}
-
-// DeleteContextItemResponseDto Result of deleting a context item.
-type DeleteContextItemResponseDto struct {
-	// ContextType Context type the item had when it was deleted.
-	//
-	// Example: note
-	ContextType string `json:"contextType"`
-
-	// UID Identifier of the deleted item.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	UID string `json:"uid"`
-}
-
-// DeployAgentDto Options for deploying the draft.
-type DeployAgentDto struct {
-	// ExpectedMainShaOverride SHA of the remote file the client last saw; confirms an overwrite when the remote copy has drifted.
-	//
-	// Example: a1b2c3d4e5f607890123456789abcdef01234567
-	ExpectedMainShaOverride *string `json:"expectedMainShaOverride,omitempty"`
-}
-
-// DeployResponseDto Result of a deploy.
-type DeployResponseDto struct {
-	// DeployedAt When the deploy finished.
-	//
-	// Example: 2026-05-11T10:00:00.000Z
-	DeployedAt time.Time `json:"deployedAt"`
-
-	// Skill A skill: a configurable AI assistant of the organization.
-	//
-	// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-analyzer-a3f","status":"active","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}}
-	Skill SkillDto `json:"skill"`
-}
-
-// DeploySkillDto Options for a deploy.
-type DeploySkillDto struct {
-	// ExpectedMainShaOverride Version of the remote file the caller accepts overwriting, to deploy past a detected drift; empty means absent.
-	//
-	// Example: a1b2c3d4e5f607890123456789abcdef01234567
-	ExpectedMainShaOverride *string `json:"expectedMainShaOverride,omitempty"`
-}
-
-// DoneRunEvent Terminal event: the run finished successfully.
-//
-// Example: {"runId":"abc-123","type":"done"}
-type DoneRunEvent struct {
-	// RunID Id of the finished run.
-	//
-	// Example: abc-123
-	RunID string `json:"runId"`
-
-	// ThreadID Conversation thread of the run, when there is one.
-	//
-	// Example: thread_8f2c
-	ThreadID *string `json:"threadId,omitempty"`
-
-	// Type Event type; always `done`.
-	Type DoneRunEventType `json:"type"`
-}
-
-// DoneRunEventType Event type; always `done`.
-type DoneRunEventType string
-
-// ErrorEnvelopeDto Details of a failed request.
-type ErrorEnvelopeDto struct {
-	// Code Machine-readable Modus error code.
-	Code APIErrorCode `json:"code"`
-
-	// Info Extra, operation-specific details (for example the missing permission scopes).
-	Info map[string]interface{} `json:"info,omitempty"`
-
-	// Message Human-readable explanation.
-	//
-	// Example: Agent not found.
-	Message string `json:"message"`
-
-	// RequestID Identifier of the request, for support.
-	//
-	// Example: req_01J9ZK3W6T8Q4V2N5R7X1Y0ABC
-	RequestID *string `json:"requestId,omitempty"`
-
-	// Status Canonical (gRPC-style) status name of the error.
-	Status APIErrorStatus `json:"status"`
-}
-
-// ErrorResponseDto Body of every non-2xx answer.
-type ErrorResponseDto struct {
-	// Error Details of a failed request.
-	Error ErrorEnvelopeDto `json:"error"`
-}
-
-// ErrorRunEvent Terminal event: the run failed. Also sent when an Idempotency-Key is reused with a different body (a 409 conflict).
-//
-// Example: {"error":"Idempotency-Key reused with a different request body","type":"error"}
-type ErrorRunEvent struct {
-	// Error What went wrong.
-	//
-	// Example: Idempotency-Key reused with a different request body
-	Error string `json:"error"`
-
-	// Type Event type; always `error`.
-	Type ErrorRunEventType `json:"type"`
-}
-
-// ErrorRunEventType Event type; always `error`.
-type ErrorRunEventType string
-
-// GetAutomationRunResponseDto Details of one agent run.
-type GetAutomationRunResponseDto struct {
-	// AgentID Id of the agent that ran.
-	//
-	// Example: 42
-	AgentID int64 `json:"agentId"`
-
-	// AgentName Agent name at the time the run was recorded.
-	//
-	// Example: Daily Sales Report
-	AgentName string `json:"agentName"`
-
-	// AgentType Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	AgentType AgentType `json:"agentType"`
-
-	// DurationMs Duration in milliseconds, once the end is known.
-	//
-	// Example: 42000
-	DurationMs *int64 `json:"durationMs,omitempty"`
-
-	// EndedAt End time; absent while the run is in progress.
-	//
-	// Example: 2026-05-11T09:00:42.000Z
-	EndedAt *time.Time `json:"endedAt,omitempty"`
-
-	// HistoryUnavailableReason Why the history could not be read, when that happened.
-	HistoryUnavailableReason *string `json:"historyUnavailableReason,omitempty"`
-
-	// ID Run id: the workflow id and the Temporal run id joined by a colon.
-	//
-	// Example: wf_42_run_1:11111111-2222-3333-4444-555555555555
-	ID string `json:"id"`
-
-	// PendingApproval Approval request waiting for a human; present only when status is awaiting_human.
-	PendingApproval map[string]interface{} `json:"pendingApproval,omitempty"`
-
-	// Source Where run details came from: a live query of the running workflow, or the history of a closed one.
-	Source AutomationRunSource `json:"source"`
-
-	// StartedAt Start time.
-	//
-	// Example: 2026-05-11T09:00:00.000Z
-	StartedAt *time.Time `json:"startedAt,omitempty"`
-
-	// Status Run status, such as running, awaiting_human, completed, error or cancelled.
-	//
-	// Example: completed
-	Status string `json:"status"`
-
-	// StatusReason Display hint that the run closed for a non-success reason.
-	StatusReason *GetAutomationRunResponseDtoStatusReason `json:"statusReason,omitempty"`
-
-	// Summary Short description of the outcome.
-	//
-	// Example: Report generated for 3 regions.
-	Summary *string `json:"summary,omitempty"`
-
-	// TaskError Error message of a failed task agent's run.
-	TaskError *string `json:"taskError,omitempty"`
-
-	// TaskResult Final result of a task agent's run.
-	TaskResult map[string]interface{} `json:"taskResult,omitempty"`
-
-	// TemporalRunID Temporal run id; a workflow may have several after retries.
-	//
-	// Example: 11111111-2222-3333-4444-555555555555
-	TemporalRunID *string `json:"temporalRunId,omitempty"`
-
-	// TriggerType What started the run, such as schedule, webhook, api, slack or manual.
-	//
-	// Example: schedule
-	TriggerType *string `json:"triggerType,omitempty"`
-
-	// WorkflowID Temporal workflow id of the run.
-	//
-	// Example: wf_42_run_1
-	WorkflowID string `json:"workflowId"`
-
-	// WorkflowNodes State of each node, for workflow agents' runs.
-	WorkflowNodes []map[string]interface{} `json:"workflowNodes,omitempty"`
-}
-
-// GetAutomationRunResponseDtoStatusReason Display hint that the run closed for a non-success reason.
-type GetAutomationRunResponseDtoStatusReason string
-
-// GroupPermissionDto What members of one group may do with the resource.
-type GroupPermissionDto struct {
-	// Manage Members may edit, deploy and delete the resource.
-	//
-	// Example: false
-	Manage bool `json:"manage"`
-
-	// Use Members may run the resource and read its history.
-	//
-	// Example: true
-	Use bool `json:"use"`
-}
-
-// HeartbeatRunEvent Keep-alive event; carries no run data.
-//
-// Example: {"timestamp":1717000000500,"type":"heartbeat"}
-type HeartbeatRunEvent struct {
-	// Timestamp Send time, in milliseconds since the Unix epoch.
-	//
-	// Example: 1717000000500
-	Timestamp *int64 `json:"timestamp,omitempty"`
-
-	// Type Event type; always `heartbeat`.
-	Type HeartbeatRunEventType `json:"type"`
-}
-
-// HeartbeatRunEventType Event type; always `heartbeat`.
-type HeartbeatRunEventType string
-
-// ListAgentsResponseDto One page of agents.
-type ListAgentsResponseDto struct {
-	// Agents Agents the caller can use.
-	Agents []AgentDto `json:"agents"`
-
-	// NextPageToken Token for the next page; null on the last page.
-	//
-	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-}
-
-// ListAutomationRunsResponseDto One page of agent runs, newest first, with totals per status.
-type ListAutomationRunsResponseDto struct {
-	// Counts Number of runs per status. Statuses other than the five listed may appear.
-	//
-	// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-	Counts ListAutomationRunsResponseDto_Counts `json:"counts"`
-
-	// NextPageToken Token for the next page; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken,omitempty"`
-
-	// Runs Runs on this page.
-	Runs []AutomationRunListItemDto `json:"runs"`
-}
-
-// ListAutomationRunsResponseDto_Counts Number of runs per status. Statuses other than the five listed may appear.
-//
-// Example: {"all_executions":100,"awaiting_human":0,"completed":97,"error":2,"running":1}
-type ListAutomationRunsResponseDto_Counts struct {
-	// AllExecutions Runs counted under `all_executions`.
-	AllExecutions *int64 `json:"all_executions,omitempty"`
-
-	// AwaitingHuman Runs counted under `awaiting_human`.
-	AwaitingHuman *int64 `json:"awaiting_human,omitempty"`
-
-	// Completed Runs counted under `completed`.
-	Completed *int64 `json:"completed,omitempty"`
-
-	// Error Runs counted under `error`.
-	Error *int64 `json:"error,omitempty"`
-
-	// Running Runs counted under `running`.
-	Running              *int64           `json:"running,omitempty"`
-	AdditionalProperties map[string]int64 `json:"-"`
-}
-
-// ListConnectionsResponseDto One page of connections.
-type ListConnectionsResponseDto struct {
-	// Connections Connections the caller can use.
-	Connections []ConnectionDto `json:"connections"`
-
-	// NextPageToken Token for the next page; null on the last page.
-	//
-	// Example: eyJjcmVhdGVkQXQiOiIyMDI2
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-}
-
-// ListContextItemValuesResponseDto One page of values read from an array inside a context item's content.
-type ListContextItemValuesResponseDto struct {
-	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-
-	// Values Values of this page; each is any JSON value.
-	Values []interface{} `json:"values"`
-}
-
-// ListContextItemsResponseDto One page of context items.
-type ListContextItemsResponseDto struct {
-	// ContextItems Items of this page; empty when nothing matches.
-	ContextItems []ContextItemDto `json:"contextItems"`
-
-	// NextPageToken Token for the next page, to send as `pageToken`; null on the last page.
-	//
-	// Example: eyJjcmVhdGVkQXQiOiIyMDI2LTA1LTAxIiwidWlkIjoiYWJjIn0
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-
-	// TotalCount Approximate number of matching items, when the server computes it.
-	//
-	// Example: 142
-	TotalCount nullable.Nullable[int64] `json:"totalCount,omitempty"`
-}
-
-// ListConversationsResponseDto One page of conversation summaries.
-type ListConversationsResponseDto struct {
-	// Conversations Summaries, most recently updated first.
-	Conversations []ConversationListItemDto `json:"conversations"`
-
-	// NextPageToken Token for the next page; null or empty on the last page.
-	//
-	// Example: eyJwYWdlIjoxLCJwYWdlU2l6ZSI6MTB9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-
-	// Page The requested zero-based page, echoed back (legacy).
-	//
-	// Example: 0
-	Page *int64 `json:"page,omitempty"`
-
-	// PageSize The requested page size, echoed back (legacy).
-	//
-	// Example: 10
-	PageSize *int64 `json:"pageSize,omitempty"`
-
-	// TotalCount Threads in the scanned window that match the filters; not a global total.
-	//
-	// Example: 47
-	TotalCount int64 `json:"totalCount"`
-}
-
-// ListMemoriesResponseDto One page of memories.
-type ListMemoriesResponseDto struct {
-	// Memories Memories of the skill.
-	Memories []MemoryDto `json:"memories"`
-
-	// NextPageToken Token for the next page; null or empty on the last page.
-	//
-	// Example: eyJvZmZzZXQiOjI1LCJwYWdlU2l6ZSI6MjV9
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-}
-
-// ListSkillsResponseDto One page of skills.
-type ListSkillsResponseDto struct {
-	// NextPageToken Token for the next page; null or empty on the last page.
-	//
-	// Example: eyJsYXN0SWQiOjQyfQ
-	NextPageToken nullable.Nullable[string] `json:"nextPageToken"`
-
-	// Skills Skills the caller may at least use.
-	Skills []SkillDto `json:"skills"`
-}
-
-// ListUsageResponseDto LLM usage of the organization, in time buckets.
-type ListUsageResponseDto struct {
-	// Buckets Usage per bucket.
-	Buckets []UsageBucketDto `json:"buckets"`
-
-	// GroupBy Dimension the buckets are grouped by.
-	//
-	// Example: model
-	GroupBy *ListUsageResponseDtoGroupBy `json:"group_by,omitempty"`
-
-	// OrgID Organization id of the identity provider (org_...), not the organization UUID.
-	//
-	// Example: org_2abc
-	OrgID string `json:"org_id"`
-
-	// Rollup Bucket size.
-	//
-	// Example: day
-	Rollup ListUsageResponseDtoRollup `json:"rollup"`
-
-	// Since Start of the window (inclusive).
-	//
-	// Example: 2026-05-01T00:00:00.000Z
-	Since time.Time `json:"since"`
-
-	// Totals Usage summed over the whole window.
-	Totals UsageTotalsDto `json:"totals"`
-
-	// Until End of the window (exclusive).
-	//
-	// Example: 2026-05-08T00:00:00.000Z
-	Until time.Time `json:"until"`
-}
-
-// ListUsageResponseDtoGroupBy Dimension the buckets are grouped by.
-//
-// Example: model
-type ListUsageResponseDtoGroupBy string
-
-// ListUsageResponseDtoRollup Bucket size.
-//
-// Example: day
-type ListUsageResponseDtoRollup string
-
-// LookupContextItemDto Exact key of the context item to look up.
-type LookupContextItemDto struct {
-	// ContentProjection Which parts of an item's content to return.
-	ContentProjection *ContentProjectionDto `json:"contentProjection,omitempty"`
-
-	// ContextType Context type of the wanted item.
-	//
-	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
-
-	// DataPath Data path of the wanted item; it must equal the item's path exactly (no prefix matching).
-	//
-	// Example: ["00000000-0000-4000-a000-000000000111","T0123456"]
-	DataPath []string `json:"dataPath"`
-}
-
-// LookupContextItemResponseDto Result of an exact lookup.
-type LookupContextItemResponseDto struct {
-	Item nullable.Nullable[LookupContextItemRowDto] `json:"item"`
-}
-
-// LookupContextItemRowDto The context item found by an exact lookup.
-type LookupContextItemRowDto struct {
-	// ConnectionID Connection the item was derived from, or null.
-	//
-	// Example: 00000000-0000-4000-a000-000000000111
-	ConnectionID nullable.Nullable[string] `json:"connectionId"`
-
-	// Content Content of the item, trimmed by the request's projection when one was given.
-	Content map[string]interface{} `json:"content"`
-
-	// ContextType Context type of the item.
-	//
-	// Example: slack_workspace_channel_list
-	ContextType string `json:"contextType"`
-
-	// DataPath Data path of the item.
-	//
-	// Example: ["00000000-0000-4000-a000-000000000111","T0123456"]
-	DataPath []string `json:"dataPath"`
-
-	// SelectionID Selection the item belongs to, or null.
-	SelectionID nullable.Nullable[string] `json:"selectionId"`
-
-	// UID Identifier (a UUID string) of the item.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	UID string `json:"uid"`
-}
-
-// MemoryDto A fact the skill remembers.
-type MemoryDto struct {
-	// CreatedAt When the memory was created.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-
-	// Hash Hash of the content, for de-duplication.
-	//
-	// Example: 5d41402abc4b2a76b9719d911017c592
-	Hash *string `json:"hash,omitempty"`
-
-	// ID Opaque memory id.
-	//
-	// Example: mem_01HRQX...ABC
-	ID string `json:"id"`
-
-	// Memory Text of the memory.
-	//
-	// Example: User prefers concise summaries with bullet points.
-	Memory string `json:"memory"`
-
-	// Metadata Tags stored with the memory.
-	//
-	// Example: {"source":"agent_run_42","topic":"preferences"}
-	Metadata map[string]interface{} `json:"metadata,omitempty"`
-
-	// UpdatedAt When the memory was last changed.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
-}
-
-// ModelSettingsDto Per-model runtime settings.
-type ModelSettingsDto struct {
-	// ContextWindow Context window to use, in tokens.
-	//
-	// Example: 200000
-	ContextWindow *int64 `json:"contextWindow,omitempty"`
-
-	// ReasoningEffort How much reasoning a model that supports it should spend.
-	ReasoningEffort *ReasoningEffort `json:"reasoningEffort,omitempty"`
-}
-
-// NoticeRunEvent Non-terminal warning or information about the run.
-//
-// Example: {"message":"The context window is almost full.","severity":"warning","type":"notice"}
-type NoticeRunEvent struct {
-	// Message Text of the notice.
-	//
-	// Example: The context window is almost full.
-	Message string `json:"message"`
-
-	// Severity How important the notice is.
-	//
-	// Example: warning
-	Severity NoticeRunEventSeverity `json:"severity"`
-
-	// Type Event type; always `notice`.
-	Type NoticeRunEventType `json:"type"`
-}
-
-// NoticeRunEventSeverity How important the notice is.
-//
-// Example: warning
-type NoticeRunEventSeverity string
-
-// NoticeRunEventType Event type; always `notice`.
-type NoticeRunEventType string
-
-// PatchSkillMCPConfigDto New MCP interface settings for a skill.
-type PatchSkillMCPConfigDto struct {
-	// Config How a skill appears to MCP clients.
-	Config SkillMCPInterfaceConfigDto `json:"config"`
-}
-
-// PatchSkillMCPConfigResponseDto The MCP interface settings as stored.
-type PatchSkillMCPConfigResponseDto struct {
-	// Config How a skill appears to MCP clients.
-	Config SkillMCPInterfaceConfigDto `json:"config"`
-}
-
-// PendingOwnershipTransferDto An ownership transfer that waits for the recipient to accept it.
-//
-// Example: {"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"}
-type PendingOwnershipTransferDto struct {
-	// PendingOwnerEmail Email of that member, looked up when the transfer was requested.
-	//
-	// Example: newowner@example.com
-	PendingOwnerEmail nullable.Nullable[string] `json:"pendingOwnerEmail,omitempty"`
-
-	// PendingOwnerUserID User id of the member who becomes owner on acceptance.
-	//
-	// Example: user_2abc123def456
-	PendingOwnerUserID string `json:"pendingOwnerUserId"`
-
-	// RequestedAt When the transfer was requested.
-	//
-	// Example: 2026-06-05T12:00:00.000Z
-	RequestedAt time.Time `json:"requestedAt"`
-
-	// RequestedByUserID User id of the owner who asked for the transfer.
-	//
-	// Example: user_2xyz789ghi012
-	RequestedByUserID string `json:"requestedByUserId"`
-}
-
-// ReasoningEffort How much reasoning a model that supports it should spend.
-type ReasoningEffort string
-
-// ResourceLifecycleStatus Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
-type ResourceLifecycleStatus string
-
-// RunEvent JSON payload of one run stream frame, selected by its `type`. The server may send other types (runtime progress frames); clients must tolerate and skip them.
-type RunEvent struct {
-	union json.RawMessage
-}
-
-// RunEventType Known values of a run event's `type`. done, error and cancelled end the stream.
-type RunEventType string
-
-// SearchMemoriesRequestDto A semantic search over a skill's memories.
-type SearchMemoriesRequestDto struct {
-	// Limit Most results to return (10 when absent).
-	//
-	// Example: 10
-	Limit *int `json:"limit,omitempty"`
-
-	// Query Text to match memories against.
-	//
-	// Example: user preferences for response style
-	Query string `json:"query"`
-
-	// UserID Only memories tagged with this end-user id.
-	//
-	// Example: user_clerk_X
-	UserID *string `json:"userId,omitempty"`
-}
-
-// SharedUserDto One user given access to a private skill.
-type SharedUserDto struct {
-	// AddedAt When the user was added to the share list.
-	//
-	// Example: 2026-05-01T10:00:00Z
-	AddedAt *time.Time `json:"addedAt,omitempty"`
-
-	// AddedBy User id of whoever added this entry.
-	//
-	// Example: user_2abc
-	AddedBy *string `json:"addedBy,omitempty"`
-
-	// Email Lower-case email of the invited user; access checks use it.
-	//
-	// Example: alice@example.com
-	Email string `json:"email"`
-
-	// Permission Access level granted to one invited user of a private resource; `manage` includes `use`.
-	Permission *SharedUserPermission `json:"permission,omitempty"`
-
-	// UserID User id of the invited user, kept for display.
-	//
-	// Example: user_2xyz
-	UserID *string `json:"userId,omitempty"`
-}
-
-// SharedUserPermission Access level granted to one invited user of a private resource; `manage` includes `use`.
-type SharedUserPermission string
-
-// SkillChatRequestDto A user message for a published skill or agent.
-//
-// Example: {"message":"Summarize open support tickets from last week.","model":"claude-sonnet-4.6"}
-type SkillChatRequestDto struct {
-	// Message The user's message.
-	//
-	// Example: Summarize open support tickets from last week.
-	Message string `json:"message"`
-
-	// Model Model to run with; must be sent on every call.
-	//
-	// Example: claude-sonnet-4.6
-	Model SkillChatRequestDtoModel `json:"model"`
-}
-
-// SkillChatRequestDtoModel Model to run with; must be sent on every call.
-//
-// Example: claude-sonnet-4.6
-type SkillChatRequestDtoModel string
-
-// SkillChatResponseDto The buffered answer of a chat run.
-//
-// Example: {"content":"There were 12 open tickets last week…","runId":"550e8400-e29b-41d4-a716-446655440001","threadId":"api-skill-42-550e8400-e29b-41d4-a716-446655440000"}
-type SkillChatResponseDto struct {
-	// Content Final text of the assistant.
-	//
-	// Example: There were 12 open tickets last week…
-	Content string `json:"content"`
-
-	// RunID Opaque id of this run, for logs and correlation.
-	//
-	// Example: 550e8400-e29b-41d4-a716-446655440001
-	RunID string `json:"runId"`
-
-	// ThreadID Conversation thread; send follow-ups to …/conversations/{threadId}/chat.
-	//
-	// Example: api-skill-42-550e8400-e29b-41d4-a716-446655440000
-	ThreadID string `json:"threadId"`
-}
-
-// SkillDto A skill: a configurable AI assistant of the organization.
-//
-// Example: {"accessConfig":{"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"},"activeVariationId":"00000000-0000-4000-a000-000000000100","createdAt":"2026-05-01T10:00:00.000Z","deletedAt":null,"description":"Predicts churn risk for a customer given a 90-day usage window.","draftVariationId":"00000000-0000-4000-a000-000000000101","hasUnpublishedChanges":false,"id":42,"name":"Customer Churn Analyzer","orgUuid":"00000000-0000-0000-0000-000000000001","pendingOwnershipTransfer":{"pendingOwnerEmail":"newowner@example.com","pendingOwnerUserId":"user_2abc123def456","requestedAt":"2026-06-05T12:00:00.000Z","requestedByUserId":"user_2xyz789ghi012"},"slug":"customer-churn-analyzer-a3f","status":"active","updatedAt":"2026-05-11T10:00:00.000Z","variation":{"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}}
-type SkillDto struct {
-	// AccessConfig Who in the organization may use or manage a skill.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig AccessConfigDto `json:"accessConfig"`
-
-	// ActiveVariationID Deployed variation; null until the first deploy.
-	//
-	// Example: 00000000-0000-4000-a000-000000000100
-	ActiveVariationID nullable.Nullable[openapi_types.UUID] `json:"activeVariationId,omitempty"`
-
-	// CreatedAt When the skill was created.
-	//
-	// Example: 2026-05-01T10:00:00.000Z
-	CreatedAt time.Time `json:"createdAt"`
-
-	// DeletedAt When the skill was soft-deleted; null for live skills.
-	DeletedAt nullable.Nullable[time.Time] `json:"deletedAt,omitempty"`
-
-	// Description Short description of what the skill does.
-	//
-	// Example: Predicts churn risk for a customer given a 90-day usage window.
-	Description nullable.Nullable[string] `json:"description,omitempty"`
-
-	// DraftVariationID Latest draft variation; null when no draft is pending.
-	//
-	// Example: 00000000-0000-4000-a000-000000000101
-	DraftVariationID nullable.Nullable[openapi_types.UUID] `json:"draftVariationId,omitempty"`
-
-	// HasUnpublishedChanges True when the draft differs from the deployed variation.
-	//
-	// Example: false
-	HasUnpublishedChanges bool `json:"hasUnpublishedChanges"`
-
-	// ID Numeric skill id; stable within the organization and never reused.
-	//
-	// Example: 42
-	ID int64 `json:"id"`
-
-	// Name Display name.
-	//
-	// Example: Customer Churn Analyzer
-	Name string `json:"name"`
-
-	// OrgUUID Organization that owns the skill.
-	//
-	// Example: 00000000-0000-0000-0000-000000000001
-	OrgUUID                  openapi_types.UUID                             `json:"orgUuid"`
-	PendingOwnershipTransfer nullable.Nullable[PendingOwnershipTransferDto] `json:"pendingOwnershipTransfer,omitempty"`
-
-	// Slug URL-safe name, unique within the organization.
-	//
-	// Example: customer-churn-analyzer-a3f
-	Slug string `json:"slug"`
-
-	// Status Lifecycle state of a skill or agent: `draft` (never deployed), `active` (deployed) or `deleted` (soft-deleted).
-	Status ResourceLifecycleStatus `json:"status"`
-
-	// UpdatedAt When the skill was last changed.
-	//
-	// Example: 2026-05-11T10:00:00.000Z
-	UpdatedAt time.Time `json:"updatedAt"`
-
-	// Variation The configuration of one version (variation) of a skill.
-	//
-	// Example: {"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}
-	Variation *SkillVariationDto `json:"variation,omitempty"`
-}
-
-// SkillMCPInterfaceConfigDto How a skill appears to MCP clients.
-type SkillMCPInterfaceConfigDto struct {
-	// CoreTools Settings of the built-in MCP tools (chat, get_context).
-	CoreTools map[string]interface{} `json:"coreTools,omitempty"`
-
-	// MCPToolExposure Which of the skill's tools MCP clients can see.
-	MCPToolExposure map[string]interface{} `json:"mcpToolExposure,omitempty"`
-}
-
-// SkillVariationDto The configuration of one version (variation) of a skill.
-//
-// Example: {"connectionSet":[{}],"contextSelections":[{}],"evaluations":[{}],"expectedOutput":"A 3-bullet summary highlighting churn risk drivers.","instructions":["Be concise.","Always justify the score."],"interfaces":[{}],"model":"anthropic/claude-sonnet-4.6","supervisionSubordinateDescriptions":{"12":"Reads warehouse facts","17":"Drafts the report"},"supervisionSubordinateIds":["12","17"],"toolset":{"calculator":{"enabled":true},"web_search":{"enabled":true}}}
-type SkillVariationDto struct {
-	// ConnectionSet Connections (databases, integrations) attached to this variation.
-	ConnectionSet []map[string]interface{} `json:"connectionSet"`
-
-	// ContextSelections Context items attached to this variation.
-	ContextSelections []map[string]interface{} `json:"contextSelections"`
-
-	// Evaluations Evaluation cases (task and expected output) saved with this variation.
-	Evaluations []map[string]interface{} `json:"evaluations"`
-
-	// ExpectedOutput Description of the reply the skill should produce.
-	//
-	// Example: A 3-bullet summary highlighting churn risk drivers.
-	ExpectedOutput string `json:"expectedOutput"`
-
-	// Instructions System-prompt fragments, in order.
-	//
-	// Example: ["Be concise.","Always justify the score."]
-	Instructions []string `json:"instructions"`
-
-	// Interfaces Interfaces (chat, API, webhook and so on) attached to this variation.
-	Interfaces []map[string]interface{} `json:"interfaces"`
-
-	// Model Model id with its provider prefix.
-	//
-	// Example: anthropic/claude-sonnet-4.6
-	Model string `json:"model"`
-
-	// SupervisionSubordinateDescriptions The manager's note about each subordinate, keyed by subordinate id as a string.
-	//
-	// Example: {"12":"Reads warehouse facts","17":"Drafts the report"}
-	SupervisionSubordinateDescriptions map[string]string `json:"supervisionSubordinateDescriptions"`
-
-	// SupervisionSubordinateIDs Ids, as strings, of the skills this skill supervises.
-	//
-	// Example: ["12","17"]
-	SupervisionSubordinateIDs []string `json:"supervisionSubordinateIds"`
-
-	// Toolset Tool settings keyed by tool name, as stored by the builder.
-	//
-	// Example: {"calculator":{"enabled":true},"web_search":{"enabled":true}}
-	Toolset map[string]interface{} `json:"toolset"`
-}
-
-// TokenRunEvent A chunk of model output text.
-//
-// Example: {"content":"Hello","type":"token"}
-type TokenRunEvent struct {
-	// Content Text to append to the answer.
-	//
-	// Example: Hello
-	Content string `json:"content"`
-
-	// Type Event type; always `token`.
-	Type TokenRunEventType `json:"type"`
-}
-
-// TokenRunEventType Event type; always `token`.
-type TokenRunEventType string
-
-// ToolEndRunEvent A tool call finished. The runtime may add fields beyond those listed.
-//
-// Example: {"output":{"rows":1},"toolCallId":"call_01","toolName":"sql_runner","type":"tool_end"}
-type ToolEndRunEvent struct {
-	// Output What the tool returned.
-	Output interface{} `json:"output,omitempty"`
-
-	// ToolCallID Id that links this event to its tool_start event.
-	//
-	// Example: call_01
-	ToolCallID *string `json:"toolCallId,omitempty"`
-
-	// ToolName Name of the tool.
-	//
-	// Example: sql_runner
-	ToolName *string `json:"toolName,omitempty"`
-
-	// Type Event type; always `tool_end`.
-	Type                 ToolEndRunEventType    `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
-
-// ToolEndRunEventType Event type; always `tool_end`.
-type ToolEndRunEventType string
-
-// ToolStartRunEvent A tool call started. The runtime may add fields beyond those listed.
-//
-// Example: {"input":{"query":"select 1"},"toolCallId":"call_01","toolName":"sql_runner","type":"tool_start"}
-type ToolStartRunEvent struct {
-	// Input Arguments the tool was called with.
-	Input interface{} `json:"input,omitempty"`
-
-	// ToolCallID Id that links this event to its tool_end event.
-	//
-	// Example: call_01
-	ToolCallID *string `json:"toolCallId,omitempty"`
-
-	// ToolName Name of the tool.
-	//
-	// Example: sql_runner
-	ToolName *string `json:"toolName,omitempty"`
-
-	// Type Event type; always `tool_start`.
-	Type                 ToolStartRunEventType  `json:"type"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
-
-// ToolStartRunEventType Event type; always `tool_start`.
-type ToolStartRunEventType string
-
-// ToolsetDto The tools a skill may call.
-type ToolsetDto struct {
-	// Tools Tools, in order.
-	//
-	// Example: [{"enabled":true,"id":"web_search"}]
-	Tools []ToolsetToolDto `json:"tools,omitempty"`
-}
-
-// ToolsetToolDto One tool a skill may call.
-type ToolsetToolDto struct {
-	// Config Tool-specific settings.
-	//
-	// Example: {"max_results":5}
-	Config map[string]interface{} `json:"config,omitempty"`
-
-	// Enabled Whether the tool is on; true when absent.
-	//
-	// Example: true
-	Enabled *bool `json:"enabled,omitempty"`
-
-	// ID Tool id, as registered in the runtime.
-	//
-	// Example: web_search
-	ID string `json:"id"`
-}
-
-// TransferOwnershipDto Asks to hand a resource over to another organization member.
-//
-// Example: {"newOwnerUserId":"user_2abc123def456"}
-type TransferOwnershipDto struct {
-	// NewOwnerUserID User id of the organization member who should become the owner.
-	//
-	// Example: user_2abc123def456
-	NewOwnerUserID string `json:"newOwnerUserId"`
-}
-
-// TriggerDto What starts the agent. Only schedule triggers carry a validated configuration.
-//
-// Example: {"schedule":{"frequency":"daily","time_of_day":"09:00","timezone":"UTC"},"trigger_type":"schedule"}
-type TriggerDto struct {
-	// Schedule When a scheduled agent runs.
-	Schedule *TriggerScheduleDto `json:"schedule,omitempty"`
-
-	// TriggerType Kind of trigger.
-	//
-	// Example: schedule
-	TriggerType TriggerDtoTriggerType `json:"trigger_type"`
-}
-
-// TriggerDtoTriggerType Kind of trigger.
-//
-// Example: schedule
-type TriggerDtoTriggerType string
-
-// TriggerScheduleDto When a scheduled agent runs.
-type TriggerScheduleDto struct {
-	// CronDescription Human-readable text for the custom schedule.
-	//
-	// Example: Weekdays at 9am
-	CronDescription *string `json:"cron_description,omitempty"`
-
-	// CronExpressions Cron expressions, for custom schedules.
-	//
-	// Example: ["0 9 * * 1-5"]
-	CronExpressions []string `json:"cron_expressions,omitempty"`
-
-	// DayOfMonth Day of the month, for monthly schedules.
-	//
-	// Example: 15
-	DayOfMonth *int `json:"day_of_month,omitempty"`
-
-	// Frequency How often the agent runs.
-	//
-	// Example: daily
-	Frequency TriggerScheduleDtoFrequency `json:"frequency"`
-
-	// TimeOfDay Time of day, as HH:MM (24-hour).
-	//
-	// Example: 09:00
-	TimeOfDay *string `json:"time_of_day,omitempty"`
-
-	// Timezone IANA time zone of the schedule.
-	//
-	// Example: UTC
-	Timezone string `json:"timezone"`
-
-	// Weekdays Days of the week, for weekly schedules.
-	//
-	// Example: ["monday","wednesday","friday"]
-	Weekdays []TriggerScheduleDtoWeekdays `json:"weekdays,omitempty"`
-}
-
-// TriggerScheduleDtoFrequency How often the agent runs.
-//
-// Example: daily
-type TriggerScheduleDtoFrequency string
-
-// TriggerScheduleDtoWeekdays defines model for TriggerScheduleDto.Weekdays.
-type TriggerScheduleDtoWeekdays string
-
-// UpdateAgentDto Fields to change in the agent's draft; all optional (use updateMask to choose which are written).
-type UpdateAgentDto struct {
-	// AccessConfig Who in the organization may use or manage the agent.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig   *AgentAccessConfigDto                `json:"accessConfig,omitempty"`
-	AgentSelection nullable.Nullable[AgentSelectionDto] `json:"agentSelection,omitempty"`
-
-	// Description New description; null clears it.
-	//
-	// Example: Generates a daily sales report broken down by region.
-	Description nullable.Nullable[string] `json:"description,omitempty"`
-
-	// Name New display name.
-	//
-	// Example: Daily Sales Report v2
-	Name    *string                       `json:"name,omitempty"`
-	Trigger nullable.Nullable[TriggerDto] `json:"trigger,omitempty"`
-
-	// Type Kind of agent: `task` orchestrates skills in one step, `workflow` runs a multi-step graph.
-	Type              *AgentType                              `json:"type,omitempty"`
-	WorkflowStructure nullable.Nullable[WorkflowStructureDto] `json:"workflowStructure,omitempty"`
-}
-
-// UpdateContextItemDto Fields of a context item to change; all are optional.
-type UpdateContextItemDto struct {
-	// Content New type-specific content replacing the old one.
-	Content map[string]interface{} `json:"content,omitempty"`
-
-	// ContextType Context type of the item; must be sent together with `content`.
-	//
-	// Example: note
-	ContextType *string `json:"contextType,omitempty"`
-
-	// Description New description.
-	//
-	// Example: Updated description after review
-	Description *string `json:"description,omitempty"`
-
-	// Topics New topic tags, replacing the old list; an empty list removes them all.
-	//
-	// Example: ["analytics","verified"]
-	Topics *[]string `json:"topics,omitempty"`
-
-	// UserFeedback New verification verdict.
-	//
-	// Example: positive
-	UserFeedback *UpdateContextItemDtoUserFeedback `json:"userFeedback,omitempty"`
-}
-
-// UpdateContextItemDtoUserFeedback New verification verdict.
-//
-// Example: positive
-type UpdateContextItemDtoUserFeedback string
-
-// UpdateContextItemResponseDto Result of updating a context item.
-type UpdateContextItemResponseDto struct {
-	// UID Identifier of the updated item.
-	//
-	// Example: 7a3f9d2c-1111-4000-a000-000000000abc
-	UID string `json:"uid"`
-}
-
-// UpdateMemoryRequestDto New values for a memory; send `memory`, `metadata` or both.
-type UpdateMemoryRequestDto struct {
-	// Memory New memory text.
-	//
-	// Example: User prefers concise bullet-point summaries.
-	Memory *string `json:"memory,omitempty"`
-
-	// Metadata New metadata; replaces the old tags.
-	//
-	// Example: {"confidence":"high","topic":"preferences"}
-	Metadata map[string]interface{} `json:"metadata,omitempty"`
-}
-
-// UpdateSkillDto Changes to a skill's draft. `managerId` moves the skill under another manager and cannot be combined with other fields.
-type UpdateSkillDto struct {
-	// AccessConfig Who in the organization may use or manage a skill.
-	//
-	// Example: {"groupPermissions":{"group_eng_uuid":{"manage":false,"use":true}},"guardrails":[],"ownerEmail":"alice@example.com","ownerUserId":"user_2abc","sharedWith":[],"visibility":"shared"}
-	AccessConfig *AccessConfigDto `json:"accessConfig,omitempty"`
-
-	// ConnectionSet New connection list.
-	//
-	// Example: []
-	ConnectionSet []map[string]interface{} `json:"connectionSet,omitempty"`
-
-	// ContextSelections New context selection list.
-	//
-	// Example: []
-	ContextSelections []map[string]interface{} `json:"contextSelections,omitempty"`
-
-	// Description New description.
-	//
-	// Example: Predicts churn risk over a 180-day window.
-	Description *string `json:"description,omitempty"`
-
-	// Evaluations New evaluation cases for the draft; replaces the old list.
-	//
-	// Example: []
-	Evaluations []map[string]interface{} `json:"evaluations,omitempty"`
-
-	// ExpectedOutput New expected-output description.
-	//
-	// Example: JSON: { churn_probability: number }
-	ExpectedOutput *string `json:"expectedOutput,omitempty"`
-
-	// Instructions New instruction list; replaces the old one.
-	//
-	// Example: ["You are a senior data analyst."]
-	Instructions []string `json:"instructions,omitempty"`
-
-	// Interfaces New interface list.
-	//
-	// Example: []
-	Interfaces []map[string]interface{} `json:"interfaces,omitempty"`
-
-	// ManagerID Manager skill to move this skill under; null detaches it from its manager.
-	//
-	// Example: 17
-	ManagerID nullable.Nullable[int64] `json:"managerId,omitempty"`
-
-	// Model New model id; null reverts to the organization default.
-	//
-	// Example: claude-sonnet-4-5
-	Model nullable.Nullable[string] `json:"model,omitempty"`
-
-	// Name New display name.
-	//
-	// Example: Customer Churn Analyzer v2
-	Name *string `json:"name,omitempty"`
-
-	// SupervisionSubordinateDescriptions New notes about subordinates, keyed by subordinate id as a string; replaces the old map.
-	//
-	// Example: {"12":"Reads warehouse facts","17":"Drafts the report"}
-	SupervisionSubordinateDescriptions map[string]string `json:"supervisionSubordinateDescriptions,omitempty"`
-
-	// Toolset The tools a skill may call.
-	Toolset *ToolsetDto `json:"toolset,omitempty"`
-}
-
-// UsageBucketDto LLM usage in one time bucket (and group).
-type UsageBucketDto struct {
-	// Bucket Start of the time bucket (ISO 8601).
-	//
-	// Example: 2026-05-01T00:00:00.000Z
-	Bucket string `json:"bucket"`
-
-	// CallCount Number of LLM calls.
-	//
-	// Example: 12
-	CallCount int64 `json:"call_count"`
-
-	// Credits Credits consumed.
-	//
-	// Example: 1.5
-	Credits *float64 `json:"credits,omitempty"`
-
-	// GroupValue Value of the grouping dimension for this row.
-	//
-	// Example: 42
-	GroupValue *string `json:"group_value,omitempty"`
-
-	// InputTokens Input tokens.
-	//
-	// Example: 48000
-	InputTokens int64 `json:"input_tokens"`
-
-	// Model Model the usage belongs to.
-	//
-	// Example: claude-sonnet-4.6
-	Model *string `json:"model,omitempty"`
-
-	// OutputTokens Output tokens.
-	//
-	// Example: 6400
-	OutputTokens int64 `json:"output_tokens"`
-}
-
-// UsageTotalsDto Usage summed over the whole window.
-type UsageTotalsDto struct {
-	// CallCount Number of LLM calls.
-	//
-	// Example: 12
-	CallCount int64 `json:"call_count"`
-
-	// Credits Credits consumed.
-	//
-	// Example: 1.5
-	Credits *float64 `json:"credits,omitempty"`
-
-	// InputTokens Input tokens.
-	//
-	// Example: 48000
-	InputTokens int64 `json:"input_tokens"`
-
-	// OutputTokens Output tokens.
-	//
-	// Example: 6400
-	OutputTokens int64 `json:"output_tokens"`
-}
-
-// VariationView Which variation of an agent or skill a read shows.
-type VariationView string
-
-// WorkflowActionDto Request to run one workflow action step.
-type WorkflowActionDto struct {
-	// AutomationID Id of the agent the action belongs to, used to attribute usage.
-	//
-	// Example: 42
-	AutomationID *string `json:"automationId,omitempty"`
-
-	// FileThreadID Thread id of a document, for executions scoped to one document.
-	//
-	// Example: file_thread_91
-	FileThreadID *string `json:"fileThreadId,omitempty"`
-
-	// OrganizationID Organization of the caller; must match the token's organization.
-	//
-	// Example: 00000000-0000-0000-0000-000000000001
-	OrganizationID string `json:"organizationId"`
-
-	// PreviousOutputs Outputs of earlier steps, passed to the action.
-	PreviousOutputs []map[string]interface{} `json:"previousOutputs,omitempty"`
-
-	// RunID Client-chosen run id; the Idempotency-Key header wins when both are given.
-	//
-	// Example: run_7d1e0a44
-	RunID *string `json:"runId,omitempty"`
-
-	// SessionID Client-chosen session id.
-	//
-	// Example: sess_2f6a7d9c
-	SessionID string `json:"sessionId"`
-
-	// Source Surface that triggered a workflow action.
-	Source *WorkflowActionSource `json:"source,omitempty"`
-
-	// UserTimezone IANA time zone of the user.
-	//
-	// Example: America/New_York
-	UserTimezone *string `json:"userTimezone,omitempty"`
-
-	// WorkflowAction Descriptor of the action: toolId, toolName, aiDescription, runtimeScope and the action's own parameters.
-	//
-	// Example: {"aiDescription":"Count open tickets","runtimeScope":"workflow","toolId":"sql_runner","toolName":"Run SQL"}
-	WorkflowAction map[string]interface{} `json:"workflowAction"`
-}
-
-// WorkflowActionSource Surface that triggered a workflow action.
-type WorkflowActionSource string
-
-// WorkflowEdgeDto A directed edge between two workflow nodes.
-type WorkflowEdgeDto struct {
-	// ID Edge id.
-	//
-	// Example: e1
-	ID string `json:"id"`
-
-	// Source Id of the node the edge leaves.
-	//
-	// Example: 1
-	Source string `json:"source"`
-
-	// SourceHandle Output handle of the source node, for branching nodes.
-	//
-	// Example: branch_0
-	SourceHandle *string `json:"sourceHandle,omitempty"`
-
-	// Target Id of the node the edge enters.
-	//
-	// Example: 2
-	Target string `json:"target"`
-}
-
-// WorkflowNodeDto A node of a workflow graph.
-type WorkflowNodeDto struct {
-	// Data Node-specific configuration.
-	//
-	// Example: {}
-	Data map[string]interface{} `json:"data,omitempty"`
-
-	// ID Node id, unique in the graph.
-	//
-	// Example: 1
-	ID string `json:"id"`
-
-	// Position Position of a node on the builder canvas.
-	Position *WorkflowNodePositionDto `json:"position,omitempty"`
-
-	// Type Kind of node in a workflow graph.
-	Type WorkflowNodeType `json:"type"`
-}
-
-// WorkflowNodePositionDto Position of a node on the builder canvas.
-type WorkflowNodePositionDto struct {
-	// X Horizontal coordinate.
-	//
-	// Example: 0
-	X float64 `json:"x"`
-
-	// Y Vertical coordinate.
-	//
-	// Example: 50
-	Y float64 `json:"y"`
-}
-
-// WorkflowNodeType Kind of node in a workflow graph.
-type WorkflowNodeType string
-
-// WorkflowStructureDto Graph of a workflow agent: nodes and the edges between them.
-//
-// Example: {"edges":[],"nodes":[]}
-type WorkflowStructureDto struct {
-	// Edges Edges of the graph.
-	Edges []WorkflowEdgeDto `json:"edges,omitempty"`
-
-	// Nodes Nodes of the graph.
-	Nodes []WorkflowNodeDto `json:"nodes,omitempty"`
-}
-
-// BadRequest Body of every non-2xx answer.
-type BadRequest = ErrorResponseDto
-
-// Conflict Body of every non-2xx answer.
-type Conflict = ErrorResponseDto
-
-// Forbidden Body of every non-2xx answer.
-type Forbidden = ErrorResponseDto
-
-// InternalError Body of every non-2xx answer.
-type InternalError = ErrorResponseDto
-
-// NotFound Body of every non-2xx answer.
-type NotFound = ErrorResponseDto
-
-// TooManyRequests Body of every non-2xx answer.
-type TooManyRequests = ErrorResponseDto
-
-// Unauthorized Body of every non-2xx answer.
-type Unauthorized = ErrorResponseDto
-
-// UnprocessableEntity Body of every non-2xx answer.
-type UnprocessableEntity = ErrorResponseDto
-
-// CreateRunParams defines parameters for CreateRun.
-type CreateRunParams struct {
-	// IdempotencyKey Client-chosen key (a UUID is suggested). Retrying with the same key and the same body re-attaches to the run already started; the same key with a different body yields an `error` event reporting a 409 conflict.
-	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
-}
-
-// StreamRunParams defines parameters for StreamRun.
-type StreamRunParams struct {
-	// LastEventID Id of the last frame received; replay continues after it. Omit it, or send "0", to replay everything.
-	LastEventID *string `json:"Last-Event-ID,omitempty"`
-}
-
-// ExecuteWorkflowActionParams defines parameters for ExecuteWorkflowAction.
-type ExecuteWorkflowActionParams struct {
-	// IdempotencyKey Client-chosen key (a UUID is suggested). Retrying with the same key and the same body re-attaches to the run already started; the same key with a different body yields an `error` event reporting a 409 conflict.
-	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
-}
-
-// ListAgentsParams defines parameters for ListAgents.
-type ListAgentsParams struct {
-	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
-	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
-
-	// Type Only agents of this type.
-	Type *ListAgentsParamsType `form:"type,omitempty" json:"type,omitempty"`
-
-	// Search Case-insensitive substring of the agent name.
-	Search *string `form:"search,omitempty" json:"search,omitempty"`
-
-	// IncludeVariation When true, each agent carries its variation (trigger, workflow structure, skill selection).
-	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
-}
-
-// ListAgentsParamsType defines parameters for ListAgents.
-type ListAgentsParamsType string
-
-// GetAgentParams defines parameters for GetAgent.
-type GetAgentParams struct {
-	// View Which variation to show: the deployed one (`active`) or the latest draft (`draft`).
-	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
-}
-
-// UpdateAgentParams defines parameters for UpdateAgent.
-type UpdateAgentParams struct {
-	// UpdateMask Comma-separated top-level fields to write; others in the body are ignored.
-	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
-}
-
-// ListAgentRunsParams defines parameters for ListAgentRuns.
-type ListAgentRunsParams struct {
-	// Status Only runs with this status: running, awaiting_human, completed, error, cancelled, or all_executions for all.
-	Status *string `form:"status,omitempty" json:"status,omitempty"`
-
-	// Timeframe Only runs started in this period, such as last_hour, last_day or last_week.
-	Timeframe *string `form:"timeframe,omitempty" json:"timeframe,omitempty"`
-
-	// ApprovalScope With status=awaiting_human: `mine` for approvals assigned to the caller, `all` for every one.
-	ApprovalScope *string `form:"approvalScope,omitempty" json:"approvalScope,omitempty"`
-
-	// Search Case-insensitive substring of the agent name.
-	Search *string `form:"search,omitempty" json:"search,omitempty"`
-
-	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-}
-
-// GetAgentRunParams defines parameters for GetAgentRun.
-type GetAgentRunParams struct {
-	// TemporalRunID Selects one Temporal run of the workflow, when it has several.
-	TemporalRunID *string `form:"temporalRunId,omitempty" json:"temporalRunId,omitempty"`
-}
-
-// ListConnectionsParams defines parameters for ListConnections.
-type ListConnectionsParams struct {
-	// PageToken Opaque token from a previous response's `nextPageToken`; omit it to get the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// PageSize Maximum number of items per page (1-100, default 25; larger values are clamped to 100).
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// Type Only connections of this integration category (exact, case-sensitive).
-	Type *string `form:"type,omitempty" json:"type,omitempty"`
-}
-
-// ListContextItemsParams defines parameters for ListContextItems.
-type ListContextItemsParams struct {
-	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// PageSize Maximum number of items per page; larger values are clamped to 200.
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// ContextTypes Only items of these context types; repeat the parameter for several.
-	ContextTypes []string `form:"contextTypes,omitempty" json:"contextTypes,omitempty"`
-
-	// VerificationStatuses Only items with these verification verdicts (`negative`, `neutral`, `positive`); repeat the parameter for several.
-	VerificationStatuses []string `form:"verificationStatuses,omitempty" json:"verificationStatuses,omitempty"`
-
-	// SearchQuery Case-insensitive text matched against the content, description and topics.
-	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
-
-	// Topics Only items tagged with these topics; repeat the parameter for several.
-	Topics []string `form:"topics,omitempty" json:"topics,omitempty"`
-}
-
-// UpdateContextItemParams defines parameters for UpdateContextItem.
-type UpdateContextItemParams struct {
-	// UpdateMask Comma-separated list of the field paths to change; without it every field sent is applied.
-	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
-}
-
-// ListContextItemValuesParams defines parameters for ListContextItemValues.
-type ListContextItemValuesParams struct {
-	// ContextType Context type of the item.
-	ContextType string `form:"contextType" json:"contextType"`
-
-	// ContentKeyPath Dot-separated JSON path of the array inside the content, such as `enumValues` or `sample.values`.
-	ContentKeyPath string `form:"contentKeyPath" json:"contentKeyPath"`
-
-	// PageSize Maximum number of values per page; larger values are clamped to 200.
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// Offset Number of values to skip (older paging style); prefer `pageToken`.
-	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
-
-	// PageToken Opaque token taken from a previous response's `nextPageToken`; leave it out to get the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// SearchQuery Case-insensitive text that each returned value must contain.
-	SearchQuery *string `form:"searchQuery,omitempty" json:"searchQuery,omitempty"`
-
-	// DataPathPrefix Data-path prefix applied before the values are read (advanced); repeat the parameter for each segment.
-	DataPathPrefix []string `form:"dataPathPrefix,omitempty" json:"dataPathPrefix,omitempty"`
-}
-
-// ListSkillsParams defines parameters for ListSkills.
-type ListSkillsParams struct {
-	// PageToken The nextPageToken of the previous page; omit for the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// PageSize Skills per page (at most 100).
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// View Which variation to read for each skill: deployed (`active`) or latest draft (`draft`).
-	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
-
-	// Search Case-insensitive substring of the skill name.
-	Search *string `form:"search,omitempty" json:"search,omitempty"`
-
-	// ManagerID Only skills supervised by this manager skill.
-	ManagerID *int64 `form:"managerId,omitempty" json:"managerId,omitempty"`
-
-	// IncludeVariation Include each skill's variation block.
-	IncludeVariation *bool `form:"includeVariation,omitempty" json:"includeVariation,omitempty"`
-}
-
-// GetSkillParams defines parameters for GetSkill.
-type GetSkillParams struct {
-	// View Which variation to read: the deployed one (`active`) or the latest draft (`draft`).
-	View *VariationView `form:"view,omitempty" json:"view,omitempty"`
-}
-
-// UpdateSkillParams defines parameters for UpdateSkill.
-type UpdateSkillParams struct {
-	// UpdateMask Comma-separated top-level fields to write; without it every field in the body is written.
-	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
-}
-
-// ListConversationsParams defines parameters for ListConversations.
-type ListConversationsParams struct {
-	// PageToken The nextPageToken of the previous page; omit for the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// Page Zero-based page number (legacy); pageToken wins when both are sent.
-	Page *int `form:"page,omitempty" json:"page,omitempty"`
-
-	// PageSize Conversations per page (at most 100).
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// UserID Only threads this user took part in.
-	UserID *string `form:"userId,omitempty" json:"userId,omitempty"`
-
-	// ToolName Only threads that called this tool (filtered after fetching).
-	ToolName *string `form:"toolName,omitempty" json:"toolName,omitempty"`
-
-	// Timeframe Only threads active within this period.
-	Timeframe *ListConversationsParamsTimeframe `form:"timeframe,omitempty" json:"timeframe,omitempty"`
-
-	// IncludeTools Fill toolsUsed on each summary.
-	IncludeTools *bool `form:"includeTools,omitempty" json:"includeTools,omitempty"`
-}
-
-// ListConversationsParamsTimeframe defines parameters for ListConversations.
-type ListConversationsParamsTimeframe string
-
-// ListMemoriesParams defines parameters for ListMemories.
-type ListMemoriesParams struct {
-	// PageToken The nextPageToken of the previous page; omit for the first page.
-	PageToken *string `form:"pageToken,omitempty" json:"pageToken,omitempty"`
-
-	// PageSize Memories per page (at most 100). Without any paging parameter the service returns up to 100; otherwise the default is 25.
-	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
-
-	// UserID Only memories tagged with this end-user id.
-	UserID *string `form:"userId,omitempty" json:"userId,omitempty"`
-
-	// Limit Old name for pageSize.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
-}
-
-// UpdateMemoryParams defines parameters for UpdateMemory.
-type UpdateMemoryParams struct {
-	// UpdateMask Comma-separated top-level fields to write; without it every field in the body is written.
-	UpdateMask *string `form:"updateMask,omitempty" json:"updateMask,omitempty"`
-}
-
-// ListUsageParams defines parameters for ListUsage.
-type ListUsageParams struct {
-	// Since Start of the window (inclusive).
-	Since time.Time `form:"since" json:"since"`
-
-	// Until End of the window (exclusive).
-	Until time.Time `form:"until" json:"until"`
-
-	// Rollup Bucket size.
-	Rollup ListUsageParamsRollup `form:"rollup" json:"rollup"`
-
-	// Model Only usage of this model.
-	Model *string `form:"model,omitempty" json:"model,omitempty"`
-
-	// GroupBy Dimension to group the buckets by.
-	GroupBy *ListUsageParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
-
-	// SkillID Only usage of these skills.
-	SkillID []string `form:"skill_id,omitempty" json:"skill_id,omitempty"`
-
-	// AgentID Only usage of these agents.
-	AgentID []string `form:"agent_id,omitempty" json:"agent_id,omitempty"`
-
-	// UserID Only usage by these users.
-	UserID []string `form:"user_id,omitempty" json:"user_id,omitempty"`
-
-	// Interface Only usage through these interfaces.
-	Interface []string `form:"interface,omitempty" json:"interface,omitempty"`
-}
-
-// ListUsageParamsRollup defines parameters for ListUsage.
-type ListUsageParamsRollup string
-
-// ListUsageParamsGroupBy defines parameters for ListUsage.
-type ListUsageParamsGroupBy string
-
-// CreateRunJSONRequestBody defines body for CreateRun for application/json ContentType.
-type CreateRunJSONRequestBody = AgentRunDto
-
-// ExecuteWorkflowActionJSONRequestBody defines body for ExecuteWorkflowAction for application/json ContentType.
-type ExecuteWorkflowActionJSONRequestBody = WorkflowActionDto
-
-// CreateAgentJSONRequestBody defines body for CreateAgent for application/json ContentType.
-type CreateAgentJSONRequestBody = CreateAgentDto
-
-// UpdateAgentJSONRequestBody defines body for UpdateAgent for application/json ContentType.
-type UpdateAgentJSONRequestBody = UpdateAgentDto
-
-// ChatWithAgentJSONRequestBody defines body for ChatWithAgent for application/json ContentType.
-type ChatWithAgentJSONRequestBody = SkillChatRequestDto
-
-// ContinueAgentChatJSONRequestBody defines body for ContinueAgentChat for application/json ContentType.
-type ContinueAgentChatJSONRequestBody = SkillChatRequestDto
-
-// DeployAgentJSONRequestBody defines body for DeployAgent for application/json ContentType.
-type DeployAgentJSONRequestBody = DeployAgentDto
-
-// RequestAgentOwnershipTransferJSONRequestBody defines body for RequestAgentOwnershipTransfer for application/json ContentType.
-type RequestAgentOwnershipTransferJSONRequestBody = TransferOwnershipDto
-
-// CreateDimensionJSONRequestBody defines body for CreateDimension for application/json ContentType.
-type CreateDimensionJSONRequestBody = CreateDimensionDto
-
-// CreateFactJSONRequestBody defines body for CreateFact for application/json ContentType.
-type CreateFactJSONRequestBody = CreateFactDto
-
-// CreateFilterJSONRequestBody defines body for CreateFilter for application/json ContentType.
-type CreateFilterJSONRequestBody = CreateFilterDto
-
-// LookupContextItemJSONRequestBody defines body for LookupContextItem for application/json ContentType.
-type LookupContextItemJSONRequestBody = LookupContextItemDto
-
-// UpdateContextItemJSONRequestBody defines body for UpdateContextItem for application/json ContentType.
-type UpdateContextItemJSONRequestBody = UpdateContextItemDto
-
-// CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
-type CreateLinkJSONRequestBody = CreateLinkDto
-
-// CreateMetricJSONRequestBody defines body for CreateMetric for application/json ContentType.
-type CreateMetricJSONRequestBody = CreateMetricDto
-
-// CreateNoteJSONRequestBody defines body for CreateNote for application/json ContentType.
-type CreateNoteJSONRequestBody = CreateNoteDto
-
-// CreateSavedQueryJSONRequestBody defines body for CreateSavedQuery for application/json ContentType.
-type CreateSavedQueryJSONRequestBody = CreateSavedQueryDto
-
-// CreateSkillJSONRequestBody defines body for CreateSkill for application/json ContentType.
-type CreateSkillJSONRequestBody = CreateSkillDto
-
-// UpdateSkillJSONRequestBody defines body for UpdateSkill for application/json ContentType.
-type UpdateSkillJSONRequestBody = UpdateSkillDto
-
-// ChatWithSkillJSONRequestBody defines body for ChatWithSkill for application/json ContentType.
-type ChatWithSkillJSONRequestBody = SkillChatRequestDto
-
-// ComposeSkillContextJSONRequestBody defines body for ComposeSkillContext for application/json ContentType.
-type ComposeSkillContextJSONRequestBody = ComposeSkillContextRequestDto
-
-// ContinueSkillChatJSONRequestBody defines body for ContinueSkillChat for application/json ContentType.
-type ContinueSkillChatJSONRequestBody = SkillChatRequestDto
-
-// DeploySkillJSONRequestBody defines body for DeploySkill for application/json ContentType.
-type DeploySkillJSONRequestBody = DeploySkillDto
-
-// ApplySkillMCPConfigJSONRequestBody defines body for ApplySkillMCPConfig for application/json ContentType.
-type ApplySkillMCPConfigJSONRequestBody = PatchSkillMCPConfigDto
-
-// SearchMemoriesJSONRequestBody defines body for SearchMemories for application/json ContentType.
-type SearchMemoriesJSONRequestBody = SearchMemoriesRequestDto
-
-// UpdateMemoryJSONRequestBody defines body for UpdateMemory for application/json ContentType.
-type UpdateMemoryJSONRequestBody = UpdateMemoryRequestDto
-
-// RequestSkillOwnershipTransferJSONRequestBody defines body for RequestSkillOwnershipTransfer for application/json ContentType.
-type RequestSkillOwnershipTransferJSONRequestBody = TransferOwnershipDto
-
-// Getter for additional properties for ContextItemDto_LastUpdateMetadata. Returns the specified
-// element and whether it was found
-func (a ContextItemDto_LastUpdateMetadata) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ContextItemDto_LastUpdateMetadata
-func (a *ContextItemDto_LastUpdateMetadata) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ContextItemDto_LastUpdateMetadata to handle AdditionalProperties
-func (a *ContextItemDto_LastUpdateMetadata) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["action"]; found {
-		err = json.Unmarshal(raw, &a.Action)
-		if err != nil {
-			return fmt.Errorf("error reading 'action': %w", err)
-		}
-		delete(object, "action")
-	}
-
-	if raw, found := object["editedByEmail"]; found {
-		err = json.Unmarshal(raw, &a.EditedByEmail)
-		if err != nil {
-			return fmt.Errorf("error reading 'editedByEmail': %w", err)
-		}
-		delete(object, "editedByEmail")
-	}
-
-	if raw, found := object["editedByName"]; found {
-		err = json.Unmarshal(raw, &a.EditedByName)
-		if err != nil {
-			return fmt.Errorf("error reading 'editedByName': %w", err)
-		}
-		delete(object, "editedByName")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["user_id"]; found {
-		err = json.Unmarshal(raw, &a.UserID)
-		if err != nil {
-			return fmt.Errorf("error reading 'user_id': %w", err)
-		}
-		delete(object, "user_id")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ContextItemDto_LastUpdateMetadata to handle AdditionalProperties
-func (a ContextItemDto_LastUpdateMetadata) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.Action != nil {
-		object["action"], err = json.Marshal(a.Action)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'action': %w", err)
-		}
-	}
-
-	if a.EditedByEmail != nil {
-		object["editedByEmail"], err = json.Marshal(a.EditedByEmail)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'editedByEmail': %w", err)
-		}
-	}
-
-	if a.EditedByName != nil {
-		object["editedByName"], err = json.Marshal(a.EditedByName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'editedByName': %w", err)
-		}
-	}
-
-	if a.Timestamp != nil {
-		object["timestamp"], err = json.Marshal(a.Timestamp)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
-		}
-	}
-
-	if a.UserID != nil {
-		object["user_id"], err = json.Marshal(a.UserID)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'user_id': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for ListAutomationRunsResponseDto_Counts. Returns the specified
-// element and whether it was found
-func (a ListAutomationRunsResponseDto_Counts) Get(fieldName string) (value int64, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ListAutomationRunsResponseDto_Counts
-func (a *ListAutomationRunsResponseDto_Counts) Set(fieldName string, value int64) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]int64)
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a *ListAutomationRunsResponseDto_Counts) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["all_executions"]; found {
-		err = json.Unmarshal(raw, &a.AllExecutions)
-		if err != nil {
-			return fmt.Errorf("error reading 'all_executions': %w", err)
-		}
-		delete(object, "all_executions")
-	}
-
-	if raw, found := object["awaiting_human"]; found {
-		err = json.Unmarshal(raw, &a.AwaitingHuman)
-		if err != nil {
-			return fmt.Errorf("error reading 'awaiting_human': %w", err)
-		}
-		delete(object, "awaiting_human")
-	}
-
-	if raw, found := object["completed"]; found {
-		err = json.Unmarshal(raw, &a.Completed)
-		if err != nil {
-			return fmt.Errorf("error reading 'completed': %w", err)
-		}
-		delete(object, "completed")
-	}
-
-	if raw, found := object["error"]; found {
-		err = json.Unmarshal(raw, &a.Error)
-		if err != nil {
-			return fmt.Errorf("error reading 'error': %w", err)
-		}
-		delete(object, "error")
-	}
-
-	if raw, found := object["running"]; found {
-		err = json.Unmarshal(raw, &a.Running)
-		if err != nil {
-			return fmt.Errorf("error reading 'running': %w", err)
-		}
-		delete(object, "running")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]int64)
-		for fieldName, fieldBuf := range object {
-			var fieldVal int64
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ListAutomationRunsResponseDto_Counts to handle AdditionalProperties
-func (a ListAutomationRunsResponseDto_Counts) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.AllExecutions != nil {
-		object["all_executions"], err = json.Marshal(a.AllExecutions)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'all_executions': %w", err)
-		}
-	}
-
-	if a.AwaitingHuman != nil {
-		object["awaiting_human"], err = json.Marshal(a.AwaitingHuman)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'awaiting_human': %w", err)
-		}
-	}
-
-	if a.Completed != nil {
-		object["completed"], err = json.Marshal(a.Completed)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'completed': %w", err)
-		}
-	}
-
-	if a.Error != nil {
-		object["error"], err = json.Marshal(a.Error)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'error': %w", err)
-		}
-	}
-
-	if a.Running != nil {
-		object["running"], err = json.Marshal(a.Running)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'running': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for ToolEndRunEvent. Returns the specified
-// element and whether it was found
-func (a ToolEndRunEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ToolEndRunEvent
-func (a *ToolEndRunEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ToolEndRunEvent to handle AdditionalProperties
-func (a *ToolEndRunEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["output"]; found {
-		err = json.Unmarshal(raw, &a.Output)
-		if err != nil {
-			return fmt.Errorf("error reading 'output': %w", err)
-		}
-		delete(object, "output")
-	}
-
-	if raw, found := object["toolCallId"]; found {
-		err = json.Unmarshal(raw, &a.ToolCallID)
-		if err != nil {
-			return fmt.Errorf("error reading 'toolCallId': %w", err)
-		}
-		delete(object, "toolCallId")
-	}
-
-	if raw, found := object["toolName"]; found {
-		err = json.Unmarshal(raw, &a.ToolName)
-		if err != nil {
-			return fmt.Errorf("error reading 'toolName': %w", err)
-		}
-		delete(object, "toolName")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ToolEndRunEvent to handle AdditionalProperties
-func (a ToolEndRunEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["output"], err = json.Marshal(a.Output)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'output': %w", err)
-	}
-
-	if a.ToolCallID != nil {
-		object["toolCallId"], err = json.Marshal(a.ToolCallID)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'toolCallId': %w", err)
-		}
-	}
-
-	if a.ToolName != nil {
-		object["toolName"], err = json.Marshal(a.ToolName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'toolName': %w", err)
-		}
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for ToolStartRunEvent. Returns the specified
-// element and whether it was found
-func (a ToolStartRunEvent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ToolStartRunEvent
-func (a *ToolStartRunEvent) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ToolStartRunEvent to handle AdditionalProperties
-func (a *ToolStartRunEvent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["input"]; found {
-		err = json.Unmarshal(raw, &a.Input)
-		if err != nil {
-			return fmt.Errorf("error reading 'input': %w", err)
-		}
-		delete(object, "input")
-	}
-
-	if raw, found := object["toolCallId"]; found {
-		err = json.Unmarshal(raw, &a.ToolCallID)
-		if err != nil {
-			return fmt.Errorf("error reading 'toolCallId': %w", err)
-		}
-		delete(object, "toolCallId")
-	}
-
-	if raw, found := object["toolName"]; found {
-		err = json.Unmarshal(raw, &a.ToolName)
-		if err != nil {
-			return fmt.Errorf("error reading 'toolName': %w", err)
-		}
-		delete(object, "toolName")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ToolStartRunEvent to handle AdditionalProperties
-func (a ToolStartRunEvent) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["input"], err = json.Marshal(a.Input)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'input': %w", err)
-	}
-
-	if a.ToolCallID != nil {
-		object["toolCallId"], err = json.Marshal(a.ToolCallID)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'toolCallId': %w", err)
-		}
-	}
-
-	if a.ToolName != nil {
-		object["toolName"], err = json.Marshal(a.ToolName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'toolName': %w", err)
-		}
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// AsTokenRunEvent returns the union data inside the RunEvent as a TokenRunEvent
-func (t RunEvent) AsTokenRunEvent() (TokenRunEvent, error) {
-	var body TokenRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromTokenRunEvent overwrites any union data inside the RunEvent as the provided TokenRunEvent
-func (t *RunEvent) FromTokenRunEvent(v TokenRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
-	t.union = b
-	return err
-}
-
-// MergeTokenRunEvent performs a merge with any union data inside the RunEvent, using the provided TokenRunEvent
-func (t *RunEvent) MergeTokenRunEvent(v TokenRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsDoneRunEvent returns the union data inside the RunEvent as a DoneRunEvent
-func (t RunEvent) AsDoneRunEvent() (DoneRunEvent, error) {
-	var body DoneRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromDoneRunEvent overwrites any union data inside the RunEvent as the provided DoneRunEvent
-func (t *RunEvent) FromDoneRunEvent(v DoneRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
-	t.union = b
-	return err
-}
-
-// MergeDoneRunEvent performs a merge with any union data inside the RunEvent, using the provided DoneRunEvent
-func (t *RunEvent) MergeDoneRunEvent(v DoneRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsErrorRunEvent returns the union data inside the RunEvent as a ErrorRunEvent
-func (t RunEvent) AsErrorRunEvent() (ErrorRunEvent, error) {
-	var body ErrorRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromErrorRunEvent overwrites any union data inside the RunEvent as the provided ErrorRunEvent
-func (t *RunEvent) FromErrorRunEvent(v ErrorRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
-	t.union = b
-	return err
-}
-
-// MergeErrorRunEvent performs a merge with any union data inside the RunEvent, using the provided ErrorRunEvent
-func (t *RunEvent) MergeErrorRunEvent(v ErrorRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsCancelledRunEvent returns the union data inside the RunEvent as a CancelledRunEvent
-func (t RunEvent) AsCancelledRunEvent() (CancelledRunEvent, error) {
-	var body CancelledRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromCancelledRunEvent overwrites any union data inside the RunEvent as the provided CancelledRunEvent
-func (t *RunEvent) FromCancelledRunEvent(v CancelledRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"cancelled"}`))
-	t.union = b
-	return err
-}
-
-// MergeCancelledRunEvent performs a merge with any union data inside the RunEvent, using the provided CancelledRunEvent
-func (t *RunEvent) MergeCancelledRunEvent(v CancelledRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"cancelled"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsNoticeRunEvent returns the union data inside the RunEvent as a NoticeRunEvent
-func (t RunEvent) AsNoticeRunEvent() (NoticeRunEvent, error) {
-	var body NoticeRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromNoticeRunEvent overwrites any union data inside the RunEvent as the provided NoticeRunEvent
-func (t *RunEvent) FromNoticeRunEvent(v NoticeRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"notice"}`))
-	t.union = b
-	return err
-}
-
-// MergeNoticeRunEvent performs a merge with any union data inside the RunEvent, using the provided NoticeRunEvent
-func (t *RunEvent) MergeNoticeRunEvent(v NoticeRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"notice"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsHeartbeatRunEvent returns the union data inside the RunEvent as a HeartbeatRunEvent
-func (t RunEvent) AsHeartbeatRunEvent() (HeartbeatRunEvent, error) {
-	var body HeartbeatRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromHeartbeatRunEvent overwrites any union data inside the RunEvent as the provided HeartbeatRunEvent
-func (t *RunEvent) FromHeartbeatRunEvent(v HeartbeatRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"heartbeat"}`))
-	t.union = b
-	return err
-}
-
-// MergeHeartbeatRunEvent performs a merge with any union data inside the RunEvent, using the provided HeartbeatRunEvent
-func (t *RunEvent) MergeHeartbeatRunEvent(v HeartbeatRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"heartbeat"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsToolStartRunEvent returns the union data inside the RunEvent as a ToolStartRunEvent
-func (t RunEvent) AsToolStartRunEvent() (ToolStartRunEvent, error) {
-	var body ToolStartRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromToolStartRunEvent overwrites any union data inside the RunEvent as the provided ToolStartRunEvent
-func (t *RunEvent) FromToolStartRunEvent(v ToolStartRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_start"}`))
-	t.union = b
-	return err
-}
-
-// MergeToolStartRunEvent performs a merge with any union data inside the RunEvent, using the provided ToolStartRunEvent
-func (t *RunEvent) MergeToolStartRunEvent(v ToolStartRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_start"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsToolEndRunEvent returns the union data inside the RunEvent as a ToolEndRunEvent
-func (t RunEvent) AsToolEndRunEvent() (ToolEndRunEvent, error) {
-	var body ToolEndRunEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromToolEndRunEvent overwrites any union data inside the RunEvent as the provided ToolEndRunEvent
-func (t *RunEvent) FromToolEndRunEvent(v ToolEndRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_end"}`))
-	t.union = b
-	return err
-}
-
-// MergeToolEndRunEvent performs a merge with any union data inside the RunEvent, using the provided ToolEndRunEvent
-func (t *RunEvent) MergeToolEndRunEvent(v ToolEndRunEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"tool_end"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t RunEvent) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"type"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t RunEvent) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "cancelled":
-		return t.AsCancelledRunEvent()
-	case "done":
-		return t.AsDoneRunEvent()
-	case "error":
-		return t.AsErrorRunEvent()
-	case "heartbeat":
-		return t.AsHeartbeatRunEvent()
-	case "notice":
-		return t.AsNoticeRunEvent()
-	case "token":
-		return t.AsTokenRunEvent()
-	case "tool_end":
-		return t.AsToolEndRunEvent()
-	case "tool_start":
-		return t.AsToolStartRunEvent()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t RunEvent) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *RunEvent) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
+// AccessConfigDto is gen.AccessConfigDto.
+type AccessConfigDto = gen.AccessConfigDto
+
+// AgentAccessConfigDto is gen.AgentAccessConfigDto.
+type AgentAccessConfigDto = gen.AgentAccessConfigDto
+
+// AgentDeployResponseDto is gen.AgentDeployResponseDto.
+type AgentDeployResponseDto = gen.AgentDeployResponseDto
+
+// AgentDto is gen.AgentDto.
+type AgentDto = gen.AgentDto
+
+// AgentDtoManageDenial is gen.AgentDtoManageDenial.
+type AgentDtoManageDenial = gen.AgentDtoManageDenial
+
+// AgentGroupPermissionDto is gen.AgentGroupPermissionDto.
+type AgentGroupPermissionDto = gen.AgentGroupPermissionDto
+
+// AgentRunDto is gen.AgentRunDto.
+type AgentRunDto = gen.AgentRunDto
+
+// AgentRunDtoAction is gen.AgentRunDtoAction.
+type AgentRunDtoAction = gen.AgentRunDtoAction
+
+// AgentSelectionDto is gen.AgentSelectionDto.
+type AgentSelectionDto = gen.AgentSelectionDto
+
+// AgentSelectionEntryDto is gen.AgentSelectionEntryDto.
+type AgentSelectionEntryDto = gen.AgentSelectionEntryDto
+
+// AgentSharedUserDto is gen.AgentSharedUserDto.
+type AgentSharedUserDto = gen.AgentSharedUserDto
+
+// AgentType is gen.AgentType.
+type AgentType = gen.AgentType
+
+// AgentVariationDto is gen.AgentVariationDto.
+type AgentVariationDto = gen.AgentVariationDto
+
+// APIErrorCode is gen.APIErrorCode.
+type APIErrorCode = gen.APIErrorCode
+
+// APIErrorStatus is gen.APIErrorStatus.
+type APIErrorStatus = gen.APIErrorStatus
+
+// AutomationRunListItemDto is gen.AutomationRunListItemDto.
+type AutomationRunListItemDto = gen.AutomationRunListItemDto
+
+// AutomationRunSource is gen.AutomationRunSource.
+type AutomationRunSource = gen.AutomationRunSource
+
+// CancelledRunEvent is gen.CancelledRunEvent.
+type CancelledRunEvent = gen.CancelledRunEvent
+
+// ComposeSkillContextRequestDto is gen.ComposeSkillContextRequestDto.
+type ComposeSkillContextRequestDto = gen.ComposeSkillContextRequestDto
+
+// ComposeSkillContextResponseDto is gen.ComposeSkillContextResponseDto.
+type ComposeSkillContextResponseDto = gen.ComposeSkillContextResponseDto
+
+// ConnectionDto is gen.ConnectionDto.
+type ConnectionDto = gen.ConnectionDto
+
+// ContentProjectionDto is gen.ContentProjectionDto.
+type ContentProjectionDto = gen.ContentProjectionDto
+
+// ContextItemDto is gen.ContextItemDto.
+type ContextItemDto = gen.ContextItemDto
+
+// ContextItemDto_LastUpdateMetadata is gen.ContextItemDto_LastUpdateMetadata.
+type ContextItemDto_LastUpdateMetadata = gen.ContextItemDto_LastUpdateMetadata
+
+// ContextItemKind is gen.ContextItemKind.
+type ContextItemKind = gen.ContextItemKind
+
+// ConversationDto is gen.ConversationDto.
+type ConversationDto = gen.ConversationDto
+
+// ConversationListItemDto is gen.ConversationListItemDto.
+type ConversationListItemDto = gen.ConversationListItemDto
+
+// ConversationMessageDto is gen.ConversationMessageDto.
+type ConversationMessageDto = gen.ConversationMessageDto
+
+// ConversationMessageType is gen.ConversationMessageType.
+type ConversationMessageType = gen.ConversationMessageType
+
+// CreateAgentDto is gen.CreateAgentDto.
+type CreateAgentDto = gen.CreateAgentDto
+
+// CreateDimensionDto is gen.CreateDimensionDto.
+type CreateDimensionDto = gen.CreateDimensionDto
+
+// CreateFactDto is gen.CreateFactDto.
+type CreateFactDto = gen.CreateFactDto
+
+// CreateFilterDto is gen.CreateFilterDto.
+type CreateFilterDto = gen.CreateFilterDto
+
+// CreateLinkDto is gen.CreateLinkDto.
+type CreateLinkDto = gen.CreateLinkDto
+
+// CreateMetricDto is gen.CreateMetricDto.
+type CreateMetricDto = gen.CreateMetricDto
+
+// CreateNoteDto is gen.CreateNoteDto.
+type CreateNoteDto = gen.CreateNoteDto
+
+// CreateRunResponseDto is gen.CreateRunResponseDto.
+type CreateRunResponseDto = gen.CreateRunResponseDto
+
+// CreateSavedQueryDto is gen.CreateSavedQueryDto.
+type CreateSavedQueryDto = gen.CreateSavedQueryDto
+
+// CreateSkillDto is gen.CreateSkillDto.
+type CreateSkillDto = gen.CreateSkillDto
+
+// CreatedContextItemResponseDto is gen.CreatedContextItemResponseDto.
+type CreatedContextItemResponseDto = gen.CreatedContextItemResponseDto
+
+// DeleteContextItemResponseDto is gen.DeleteContextItemResponseDto.
+type DeleteContextItemResponseDto = gen.DeleteContextItemResponseDto
+
+// DeployAgentDto is gen.DeployAgentDto.
+type DeployAgentDto = gen.DeployAgentDto
+
+// DeployResponseDto is gen.DeployResponseDto.
+type DeployResponseDto = gen.DeployResponseDto
+
+// DeploySkillDto is gen.DeploySkillDto.
+type DeploySkillDto = gen.DeploySkillDto
+
+// DoneRunEvent is gen.DoneRunEvent.
+type DoneRunEvent = gen.DoneRunEvent
+
+// ErrorEnvelopeDto is gen.ErrorEnvelopeDto.
+type ErrorEnvelopeDto = gen.ErrorEnvelopeDto
+
+// ErrorResponseDto is gen.ErrorResponseDto.
+type ErrorResponseDto = gen.ErrorResponseDto
+
+// ErrorRunEvent is gen.ErrorRunEvent.
+type ErrorRunEvent = gen.ErrorRunEvent
+
+// AutomationRunDto is gen.AutomationRunDto.
+type AutomationRunDto = gen.AutomationRunDto
+
+// RunStatusReason is gen.RunStatusReason.
+type RunStatusReason = gen.RunStatusReason
+
+// GroupPermissionDto is gen.GroupPermissionDto.
+type GroupPermissionDto = gen.GroupPermissionDto
+
+// HeartbeatRunEvent is gen.HeartbeatRunEvent.
+type HeartbeatRunEvent = gen.HeartbeatRunEvent
+
+// ListAgentsResponseDto is gen.ListAgentsResponseDto.
+type ListAgentsResponseDto = gen.ListAgentsResponseDto
+
+// ListAutomationRunsResponseDto is gen.ListAutomationRunsResponseDto.
+type ListAutomationRunsResponseDto = gen.ListAutomationRunsResponseDto
+
+// AutomationRunCountsDto is gen.AutomationRunCountsDto.
+type AutomationRunCountsDto = gen.AutomationRunCountsDto
+
+// ListConnectionsResponseDto is gen.ListConnectionsResponseDto.
+type ListConnectionsResponseDto = gen.ListConnectionsResponseDto
+
+// ListContextItemValuesResponseDto is gen.ListContextItemValuesResponseDto.
+type ListContextItemValuesResponseDto = gen.ListContextItemValuesResponseDto
+
+// ListContextItemsResponseDto is gen.ListContextItemsResponseDto.
+type ListContextItemsResponseDto = gen.ListContextItemsResponseDto
+
+// ListConversationsResponseDto is gen.ListConversationsResponseDto.
+type ListConversationsResponseDto = gen.ListConversationsResponseDto
+
+// ListMemoriesResponseDto is gen.ListMemoriesResponseDto.
+type ListMemoriesResponseDto = gen.ListMemoriesResponseDto
+
+// ListSkillsResponseDto is gen.ListSkillsResponseDto.
+type ListSkillsResponseDto = gen.ListSkillsResponseDto
+
+// ListUsageResponseDto is gen.ListUsageResponseDto.
+type ListUsageResponseDto = gen.ListUsageResponseDto
+
+// LookupContextItemDto is gen.LookupContextItemDto.
+type LookupContextItemDto = gen.LookupContextItemDto
+
+// LookupContextItemResponseDto is gen.LookupContextItemResponseDto.
+type LookupContextItemResponseDto = gen.LookupContextItemResponseDto
+
+// LookupContextItemRowDto is gen.LookupContextItemRowDto.
+type LookupContextItemRowDto = gen.LookupContextItemRowDto
+
+// MemoryDto is gen.MemoryDto.
+type MemoryDto = gen.MemoryDto
+
+// ModelSettingsDto is gen.ModelSettingsDto.
+type ModelSettingsDto = gen.ModelSettingsDto
+
+// NoticeRunEvent is gen.NoticeRunEvent.
+type NoticeRunEvent = gen.NoticeRunEvent
+
+// NoticeRunEventSeverity is gen.NoticeRunEventSeverity.
+type NoticeRunEventSeverity = gen.NoticeRunEventSeverity
+
+// PatchSkillMCPConfigDto is gen.PatchSkillMCPConfigDto.
+type PatchSkillMCPConfigDto = gen.PatchSkillMCPConfigDto
+
+// PatchSkillMCPConfigResponseDto is gen.PatchSkillMCPConfigResponseDto.
+type PatchSkillMCPConfigResponseDto = gen.PatchSkillMCPConfigResponseDto
+
+// PendingOwnershipTransferDto is gen.PendingOwnershipTransferDto.
+type PendingOwnershipTransferDto = gen.PendingOwnershipTransferDto
+
+// ReasoningEffort is gen.ReasoningEffort.
+type ReasoningEffort = gen.ReasoningEffort
+
+// ResourceLifecycleStatus is gen.ResourceLifecycleStatus.
+type ResourceLifecycleStatus = gen.ResourceLifecycleStatus
+
+// RunEvent is gen.RunEvent.
+type RunEvent = gen.RunEvent
+
+// RunEventType is gen.RunEventType.
+type RunEventType = gen.RunEventType
+
+// RunStatus is gen.RunStatus.
+type RunStatus = gen.RunStatus
+
+// SearchMemoriesRequestDto is gen.SearchMemoriesRequestDto.
+type SearchMemoriesRequestDto = gen.SearchMemoriesRequestDto
+
+// SharedUserDto is gen.SharedUserDto.
+type SharedUserDto = gen.SharedUserDto
+
+// SharedUserPermission is gen.SharedUserPermission.
+type SharedUserPermission = gen.SharedUserPermission
+
+// SkillChatRequestDto is gen.SkillChatRequestDto.
+type SkillChatRequestDto = gen.SkillChatRequestDto
+
+// SkillChatRequestDtoModel is gen.SkillChatRequestDtoModel.
+type SkillChatRequestDtoModel = gen.SkillChatRequestDtoModel
+
+// SkillChatResponseDto is gen.SkillChatResponseDto.
+type SkillChatResponseDto = gen.SkillChatResponseDto
+
+// SkillDto is gen.SkillDto.
+type SkillDto = gen.SkillDto
+
+// SkillMCPInterfaceConfigDto is gen.SkillMCPInterfaceConfigDto.
+type SkillMCPInterfaceConfigDto = gen.SkillMCPInterfaceConfigDto
+
+// SkillVariationDto is gen.SkillVariationDto.
+type SkillVariationDto = gen.SkillVariationDto
+
+// TokenRunEvent is gen.TokenRunEvent.
+type TokenRunEvent = gen.TokenRunEvent
+
+// ToolEndRunEvent is gen.ToolEndRunEvent.
+type ToolEndRunEvent = gen.ToolEndRunEvent
+
+// ToolStartRunEvent is gen.ToolStartRunEvent.
+type ToolStartRunEvent = gen.ToolStartRunEvent
+
+// ToolsetDto is gen.ToolsetDto.
+type ToolsetDto = gen.ToolsetDto
+
+// ToolsetToolDto is gen.ToolsetToolDto.
+type ToolsetToolDto = gen.ToolsetToolDto
+
+// TransferOwnershipDto is gen.TransferOwnershipDto.
+type TransferOwnershipDto = gen.TransferOwnershipDto
+
+// TriggerDto is gen.TriggerDto.
+type TriggerDto = gen.TriggerDto
+
+// TriggerDtoTriggerType is gen.TriggerDtoTriggerType.
+type TriggerDtoTriggerType = gen.TriggerDtoTriggerType
+
+// TriggerScheduleDto is gen.TriggerScheduleDto.
+type TriggerScheduleDto = gen.TriggerScheduleDto
+
+// TriggerScheduleDtoFrequency is gen.TriggerScheduleDtoFrequency.
+type TriggerScheduleDtoFrequency = gen.TriggerScheduleDtoFrequency
+
+// TriggerScheduleDtoWeekdays is gen.TriggerScheduleDtoWeekdays.
+type TriggerScheduleDtoWeekdays = gen.TriggerScheduleDtoWeekdays
+
+// UpdateAgentDto is gen.UpdateAgentDto.
+type UpdateAgentDto = gen.UpdateAgentDto
+
+// UpdateContextItemDto is gen.UpdateContextItemDto.
+type UpdateContextItemDto = gen.UpdateContextItemDto
+
+// UpdateContextItemResponseDto is gen.UpdateContextItemResponseDto.
+type UpdateContextItemResponseDto = gen.UpdateContextItemResponseDto
+
+// UpdateMemoryRequestDto is gen.UpdateMemoryRequestDto.
+type UpdateMemoryRequestDto = gen.UpdateMemoryRequestDto
+
+// UpdateSkillDto is gen.UpdateSkillDto.
+type UpdateSkillDto = gen.UpdateSkillDto
+
+// UsageBucketDto is gen.UsageBucketDto.
+type UsageBucketDto = gen.UsageBucketDto
+
+// UsageGroupBy is gen.UsageGroupBy.
+type UsageGroupBy = gen.UsageGroupBy
+
+// UsageRollup is gen.UsageRollup.
+type UsageRollup = gen.UsageRollup
+
+// UsageTotalsDto is gen.UsageTotalsDto.
+type UsageTotalsDto = gen.UsageTotalsDto
+
+// UserFeedback is gen.UserFeedback.
+type UserFeedback = gen.UserFeedback
+
+// VariationView is gen.VariationView.
+type VariationView = gen.VariationView
+
+// Visibility is gen.Visibility.
+type Visibility = gen.Visibility
+
+// WorkflowActionDto is gen.WorkflowActionDto.
+type WorkflowActionDto = gen.WorkflowActionDto
+
+// WorkflowActionSource is gen.WorkflowActionSource.
+type WorkflowActionSource = gen.WorkflowActionSource
+
+// WorkflowEdgeDto is gen.WorkflowEdgeDto.
+type WorkflowEdgeDto = gen.WorkflowEdgeDto
+
+// WorkflowNodeDto is gen.WorkflowNodeDto.
+type WorkflowNodeDto = gen.WorkflowNodeDto
+
+// WorkflowNodePositionDto is gen.WorkflowNodePositionDto.
+type WorkflowNodePositionDto = gen.WorkflowNodePositionDto
+
+// WorkflowNodeType is gen.WorkflowNodeType.
+type WorkflowNodeType = gen.WorkflowNodeType
+
+// WorkflowStructureDto is gen.WorkflowStructureDto.
+type WorkflowStructureDto = gen.WorkflowStructureDto
+
+// BadRequest is gen.BadRequest.
+type BadRequest = gen.BadRequest
+
+// Conflict is gen.Conflict.
+type Conflict = gen.Conflict
+
+// Forbidden is gen.Forbidden.
+type Forbidden = gen.Forbidden
+
+// InternalError is gen.InternalError.
+type InternalError = gen.InternalError
+
+// NotFound is gen.NotFound.
+type NotFound = gen.NotFound
+
+// TooManyRequests is gen.TooManyRequests.
+type TooManyRequests = gen.TooManyRequests
+
+// Unauthorized is gen.Unauthorized.
+type Unauthorized = gen.Unauthorized
+
+// UnprocessableEntity is gen.UnprocessableEntity.
+type UnprocessableEntity = gen.UnprocessableEntity
+
+// CreateRunParams is gen.CreateRunParams.
+type CreateRunParams = gen.CreateRunParams
+
+// StreamRunParams is gen.StreamRunParams.
+type StreamRunParams = gen.StreamRunParams
+
+// ExecuteWorkflowActionParams is gen.ExecuteWorkflowActionParams.
+type ExecuteWorkflowActionParams = gen.ExecuteWorkflowActionParams
+
+// ListAgentsParams is gen.ListAgentsParams.
+type ListAgentsParams = gen.ListAgentsParams
+
+// GetAgentParams is gen.GetAgentParams.
+type GetAgentParams = gen.GetAgentParams
+
+// UpdateAgentParams is gen.UpdateAgentParams.
+type UpdateAgentParams = gen.UpdateAgentParams
+
+// ListAgentRunsParams is gen.ListAgentRunsParams.
+type ListAgentRunsParams = gen.ListAgentRunsParams
+
+// GetAgentRunParams is gen.GetAgentRunParams.
+type GetAgentRunParams = gen.GetAgentRunParams
+
+// ListConnectionsParams is gen.ListConnectionsParams.
+type ListConnectionsParams = gen.ListConnectionsParams
+
+// ListContextItemsParams is gen.ListContextItemsParams.
+type ListContextItemsParams = gen.ListContextItemsParams
+
+// UpdateContextItemParams is gen.UpdateContextItemParams.
+type UpdateContextItemParams = gen.UpdateContextItemParams
+
+// ListContextItemValuesParams is gen.ListContextItemValuesParams.
+type ListContextItemValuesParams = gen.ListContextItemValuesParams
+
+// ListSkillsParams is gen.ListSkillsParams.
+type ListSkillsParams = gen.ListSkillsParams
+
+// GetSkillParams is gen.GetSkillParams.
+type GetSkillParams = gen.GetSkillParams
+
+// UpdateSkillParams is gen.UpdateSkillParams.
+type UpdateSkillParams = gen.UpdateSkillParams
+
+// ListConversationsParams is gen.ListConversationsParams.
+type ListConversationsParams = gen.ListConversationsParams
+
+// ListConversationsParamsTimeframe is gen.ListConversationsParamsTimeframe.
+type ListConversationsParamsTimeframe = gen.ListConversationsParamsTimeframe
+
+// ListMemoriesParams is gen.ListMemoriesParams.
+type ListMemoriesParams = gen.ListMemoriesParams
+
+// UpdateMemoryParams is gen.UpdateMemoryParams.
+type UpdateMemoryParams = gen.UpdateMemoryParams
+
+// ListUsageParams is gen.ListUsageParams.
+type ListUsageParams = gen.ListUsageParams
+
+// CreateRunJSONRequestBody is gen.CreateRunJSONRequestBody.
+type CreateRunJSONRequestBody = gen.CreateRunJSONRequestBody
+
+// ExecuteWorkflowActionJSONRequestBody is gen.ExecuteWorkflowActionJSONRequestBody.
+type ExecuteWorkflowActionJSONRequestBody = gen.ExecuteWorkflowActionJSONRequestBody
+
+// CreateAgentJSONRequestBody is gen.CreateAgentJSONRequestBody.
+type CreateAgentJSONRequestBody = gen.CreateAgentJSONRequestBody
+
+// UpdateAgentJSONRequestBody is gen.UpdateAgentJSONRequestBody.
+type UpdateAgentJSONRequestBody = gen.UpdateAgentJSONRequestBody
+
+// ChatWithAgentJSONRequestBody is gen.ChatWithAgentJSONRequestBody.
+type ChatWithAgentJSONRequestBody = gen.ChatWithAgentJSONRequestBody
+
+// ContinueAgentChatJSONRequestBody is gen.ContinueAgentChatJSONRequestBody.
+type ContinueAgentChatJSONRequestBody = gen.ContinueAgentChatJSONRequestBody
+
+// DeployAgentJSONRequestBody is gen.DeployAgentJSONRequestBody.
+type DeployAgentJSONRequestBody = gen.DeployAgentJSONRequestBody
+
+// RequestAgentOwnershipTransferJSONRequestBody is gen.RequestAgentOwnershipTransferJSONRequestBody.
+type RequestAgentOwnershipTransferJSONRequestBody = gen.RequestAgentOwnershipTransferJSONRequestBody
+
+// CreateDimensionJSONRequestBody is gen.CreateDimensionJSONRequestBody.
+type CreateDimensionJSONRequestBody = gen.CreateDimensionJSONRequestBody
+
+// CreateFactJSONRequestBody is gen.CreateFactJSONRequestBody.
+type CreateFactJSONRequestBody = gen.CreateFactJSONRequestBody
+
+// CreateFilterJSONRequestBody is gen.CreateFilterJSONRequestBody.
+type CreateFilterJSONRequestBody = gen.CreateFilterJSONRequestBody
+
+// LookupContextItemJSONRequestBody is gen.LookupContextItemJSONRequestBody.
+type LookupContextItemJSONRequestBody = gen.LookupContextItemJSONRequestBody
+
+// UpdateContextItemJSONRequestBody is gen.UpdateContextItemJSONRequestBody.
+type UpdateContextItemJSONRequestBody = gen.UpdateContextItemJSONRequestBody
+
+// CreateLinkJSONRequestBody is gen.CreateLinkJSONRequestBody.
+type CreateLinkJSONRequestBody = gen.CreateLinkJSONRequestBody
+
+// CreateMetricJSONRequestBody is gen.CreateMetricJSONRequestBody.
+type CreateMetricJSONRequestBody = gen.CreateMetricJSONRequestBody
+
+// CreateNoteJSONRequestBody is gen.CreateNoteJSONRequestBody.
+type CreateNoteJSONRequestBody = gen.CreateNoteJSONRequestBody
+
+// CreateSavedQueryJSONRequestBody is gen.CreateSavedQueryJSONRequestBody.
+type CreateSavedQueryJSONRequestBody = gen.CreateSavedQueryJSONRequestBody
+
+// CreateSkillJSONRequestBody is gen.CreateSkillJSONRequestBody.
+type CreateSkillJSONRequestBody = gen.CreateSkillJSONRequestBody
+
+// UpdateSkillJSONRequestBody is gen.UpdateSkillJSONRequestBody.
+type UpdateSkillJSONRequestBody = gen.UpdateSkillJSONRequestBody
+
+// ChatWithSkillJSONRequestBody is gen.ChatWithSkillJSONRequestBody.
+type ChatWithSkillJSONRequestBody = gen.ChatWithSkillJSONRequestBody
+
+// ComposeSkillContextJSONRequestBody is gen.ComposeSkillContextJSONRequestBody.
+type ComposeSkillContextJSONRequestBody = gen.ComposeSkillContextJSONRequestBody
+
+// ContinueSkillChatJSONRequestBody is gen.ContinueSkillChatJSONRequestBody.
+type ContinueSkillChatJSONRequestBody = gen.ContinueSkillChatJSONRequestBody
+
+// DeploySkillJSONRequestBody is gen.DeploySkillJSONRequestBody.
+type DeploySkillJSONRequestBody = gen.DeploySkillJSONRequestBody
+
+// ApplySkillMCPConfigJSONRequestBody is gen.ApplySkillMCPConfigJSONRequestBody.
+type ApplySkillMCPConfigJSONRequestBody = gen.ApplySkillMCPConfigJSONRequestBody
+
+// SearchMemoriesJSONRequestBody is gen.SearchMemoriesJSONRequestBody.
+type SearchMemoriesJSONRequestBody = gen.SearchMemoriesJSONRequestBody
+
+// UpdateMemoryJSONRequestBody is gen.UpdateMemoryJSONRequestBody.
+type UpdateMemoryJSONRequestBody = gen.UpdateMemoryJSONRequestBody
+
+// RequestSkillOwnershipTransferJSONRequestBody is gen.RequestSkillOwnershipTransferJSONRequestBody.
+type RequestSkillOwnershipTransferJSONRequestBody = gen.RequestSkillOwnershipTransferJSONRequestBody
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -8819,7 +5016,7 @@ type GetAgentRunResponseObject interface {
 	VisitGetAgentRunResponse(w http.ResponseWriter) error
 }
 
-type GetAgentRun200JSONResponse GetAutomationRunResponseDto
+type GetAgentRun200JSONResponse AutomationRunDto
 
 func (response GetAgentRun200JSONResponse) VisitGetAgentRunResponse(w http.ResponseWriter) error {
 

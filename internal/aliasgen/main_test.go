@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const genSrc = `package gen
+
+// ThingDto A thing.
+type ThingDto struct {
+	// Kind Kind of thing.
+	//
+	// Example: big
+	Kind ThingKind ` + "`json:\"kind\"`" + `
+
+	// Note Optional note; null clears it.
+	Note nullable.Nullable[string] ` + "`json:\"note,omitempty\"`" + `
+
+	Parts []PartDto ` + "`json:\"parts\"`" + `
+	ID    openapi_types.UUID ` + "`json:\"id\"`" + `
+}
+
+type ThingKind string
+
+const (
+	ThingKindBig   ThingKind = "big"
+	ThingKindSmall ThingKind = "small"
+)
+`
+
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRunDocumentsFieldsAndValues(t *testing.T) {
+	dir := t.TempDir()
+	genPath := write(t, dir, "client.gen.go", genSrc)
+	names := write(t, dir, "aliases.txt", "# comment\nThing ThingDto is a thing.\nKind ThingKind is how big a thing is.\n")
+	write(t, dir, "consts.go", "package modus\n\nconst KindBig = gen.ThingKindBig\n")
+	out, err := run(names, genPath, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out)
+	for _, want := range []string{
+		"// Thing is a thing.",
+		`//   - Kind Kind "kind": Kind of thing.`,                             // gen name -> modus name, example dropped
+		`//   - Note Nullable[string] "note": Optional note; null clears it.`, // package dropped
+		`//   - Parts []gen.PartDto "parts"`,                                  // no modus name: marked, so the type-walk test's failure is visible here too
+		`//   - ID UUID "id"`,
+		"type Thing = gen.ThingDto",
+		`//   - KindBig "big"`, // the modus constant that names the value
+		`//   - "small"`,       // a value without one
+		"type Kind = gen.ThingKind",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("output lacks %q:\n%s", want, src)
+		}
+	}
+}
+
+func TestRunRejectsBadTables(t *testing.T) {
+	dir := t.TempDir()
+	genPath := write(t, dir, "client.gen.go", genSrc)
+	for name, table := range map[string]string{
+		"unknown gen type": "Thing NoSuchDto is nothing.\n",
+		"two names":        "Thing ThingDto is a thing.\nOther ThingDto is the same.\n",
+		"no summary":       "Thing ThingDto\n",
+	} {
+		names := write(t, dir, "aliases.txt", table)
+		if _, err := run(names, genPath, dir); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

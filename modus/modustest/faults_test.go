@@ -1,0 +1,175 @@
+package modustest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/modus"
+	"github.com/modus-data/modus-sdk-go/modus/modustest"
+)
+
+func TestFailNextOnTargetsOneRoute(t *testing.T) {
+	srv := modustest.NewServer(t)
+	a := srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
+	srv.FailNextOn("GET", "/api/v1/agents/{id}", 2, http.StatusConflict, 3*time.Second)
+
+	r, body := call(t, srv, "GET", "/api/v1/agents", nil) // another path: untouched
+	expect(t, r, body, http.StatusOK, nil)
+	r, body = call(t, srv, "DELETE", fmt.Sprintf("/api/v1/agents/%d", a.ID), nil) // another method
+	expect(t, r, body, http.StatusNoContent, nil)
+	for range 2 {
+		r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d", a.ID), nil)
+		expectError(t, r, body, http.StatusConflict, "CONFLICT")
+		if ra := r.Header.Get("Retry-After"); ra != "3" {
+			t.Fatalf("Retry-After %q", ra)
+		}
+	}
+	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d", a.ID), nil) // used up: the real answer
+	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
+
+	// A second call for the same route replaces; n = 0 clears.
+	srv.FailNextOn("get", "/api/v1/agents", 5, http.StatusTooManyRequests, 0)
+	srv.FailNextOn("GET", "/api/v1/agents", 0, http.StatusTooManyRequests, 0)
+	r, body = call(t, srv, "GET", "/api/v1/agents", nil)
+	expect(t, r, body, http.StatusOK, nil)
+	// A {param} segment matches one segment, not none and not two.
+	srv.FailNextOn(modustest.AnyMethod, "/api/v1/agents/{id}", 1, http.StatusBadGateway, 0)
+	r, body = call(t, srv, "GET", "/api/v1/agents/", nil)
+	if r.StatusCode == http.StatusBadGateway {
+		t.Fatalf("empty segment matched {id}: %s", body)
+	}
+	r, body = call(t, srv, "GET", "/api/v1/agents/1/runs", nil)
+	if r.StatusCode == http.StatusBadGateway {
+		t.Fatalf("two segments matched {id}: %s", body)
+	}
+	r, body = call(t, srv, "PATCH", "/api/v1/agents/9", map[string]any{})
+	expectError(t, r, body, http.StatusBadGateway, "INTERNAL_ERROR")
+}
+
+func TestFaultArgumentsPanic(t *testing.T) {
+	srv := modustest.NewServer(t)
+	for name, f := range map[string]func(){
+		"status 200":       func() { srv.FailNextOn("GET", "/x", 1, 200, 0) },
+		"status 600":       func() { srv.FailNext(1, 600, 0) },
+		"negative n":       func() { srv.FailNext(-1, 503, 0) },
+		"relative path":    func() { srv.FailNextOn("GET", "agents", 1, 503, 0) },
+		"empty method":     func() { srv.DropNextOn("", "/x", 1, 1) },
+		"negative events":  func() { srv.DropStreamAfter(-1, 1) },
+		"negative latency": func() { srv.SetLatencyOn("GET", "/x", -time.Second) },
+		"negative pause":   func() { modustest.Pause(-time.Second) },
+		"id on a pause":    func() { modustest.Pause(0).WithID("x") },
+		"type in fields":   func() { modustest.Event("x", map[string]any{"type": "y"}) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "modustest: ") {
+					t.Errorf("%s: recovered %v, want a modustest panic", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// The issue's case: only the resume fails. The POST's stream is cut by a
+// route rule, and the resumes answer 503 while the POST route is clean.
+func TestDropAndFailOnlyResumes(t *testing.T) {
+	srv := modustest.NewServer(t, modustest.WithRunScript("a", "b", "c"))
+	srv.DropNextOn("POST", "/agent/runs", 1, 1)
+	_, evs, err := stream(t, srv, "POST", "/agent/runs", runBody("x"))
+	if err == nil || len(evs) != 1 {
+		t.Fatalf("POST stream: %d events, err %v; want 1 and a broken connection", len(evs), err)
+	}
+	srv.DropNextOn("GET", "/agent/runs/{runId}/stream", 2, 1)
+	_, second, err := stream(t, srv, "POST", "/agent/runs", runBody("y")) // the POST route is clean now
+	if err != nil || len(second) != 4 {
+		t.Fatalf("second POST: %d events, err %v", len(second), err)
+	}
+	runID, _ := second[3].Data["runId"].(string)
+	for i := range 2 {
+		_, evs, err := stream(t, srv, "GET", "/agent/runs/"+runID+"/stream", nil)
+		if err == nil || len(evs) != 1 {
+			t.Fatalf("resume %d: %d events, err %v; want 1 and a broken connection", i+1, len(evs), err)
+		}
+	}
+	_, all, err := stream(t, srv, "GET", "/agent/runs/"+runID+"/stream", nil)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("resume 3: %d events, err %v", len(all), err)
+	}
+	if n := srv.Requests("GET", "/agent/runs/{runId}/stream"); n != 3 {
+		t.Fatalf("Requests by pattern: %d", n)
+	}
+	if n := srv.Requests(modustest.AnyMethod, modustest.AnyPath); n != srv.RequestCount() {
+		t.Fatalf("Requests(any, any) %d != RequestCount %d", n, srv.RequestCount())
+	}
+}
+
+func TestLatencyPerRoute(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.SetLatency(time.Hour)
+	srv.SetLatencyOn("GET", "/api/v1/skills", time.Millisecond) // a route's own latency wins
+	start := time.Now()
+	r, body := call(t, srv, "GET", "/api/v1/skills", nil)
+	expect(t, r, body, http.StatusOK, nil)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("skills took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+"/api/v1/agents", nil)
+	if resp, err := srv.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("agents answered within the global latency")
+	}
+	srv.SetLatency(0)
+	srv.SetLatencyOn("GET", "/api/v1/skills", 0)
+	r, body = call(t, srv, "GET", "/api/v1/agents", nil)
+	expect(t, r, body, http.StatusOK, nil)
+}
+
+// DropNextOn with events = 0 breaks before the headers: as documented, the
+// client sees a connection error, retries the POST with its idempotency
+// key, and gives up with a *modus.TransportError.
+func TestDropBeforeHeaders(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.DropNextOn("POST", "/agent/runs", 100, 0)
+	client, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "m", SessionID: "s"})
+	var te *modus.TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("err %v (%T), want a *modus.TransportError", err, err)
+	}
+	if n := srv.Requests("POST", "/agent/runs"); n != 1+modus.DefaultMaxRetries {
+		t.Fatalf("%d POSTs, want %d", n, 1+modus.DefaultMaxRetries)
+	}
+}
+
+// A dropped request that is not a stream is handled, and its answer lost.
+func TestDropUnaryAnswer(t *testing.T) {
+	srv := modustest.NewServer(t)
+	srv.DropNextOn("POST", "/api/v1/agents", 1, 0)
+	req, _ := http.NewRequest("POST", srv.URL()+"/api/v1/agents", strings.NewReader(`{"name":"a","type":"task"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := srv.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answer %d, want a broken connection", resp.StatusCode)
+	}
+	var list gen.ListAgentsResponseDto
+	r, body := call(t, srv, "GET", "/api/v1/agents", nil)
+	expect(t, r, body, http.StatusOK, &list)
+	if len(list.Agents) != 1 {
+		t.Fatalf("the dropped POST was not handled: %s", body)
+	}
+	r, body = call(t, srv, "POST", "/api/v1/agents", map[string]any{"name": "b", "type": "task"}) // used up
+	expect(t, r, body, http.StatusCreated, nil)
+}

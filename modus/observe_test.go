@@ -1,0 +1,300 @@
+package modus
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var updateOperations = flag.Bool("update-operations", false, "rewrite operations_table.go from openapi.json")
+
+// TestOperationsTable keeps operations_table.go in step with openapi.json.
+func TestOperationsTable(t *testing.T) {
+	raw, err := os.ReadFile("../openapi.json")
+	require.NoError(t, err)
+	var spec struct {
+		Paths map[string]map[string]json.RawMessage
+	}
+	require.NoError(t, json.Unmarshal(raw, &spec))
+	var rows []string
+	for path, ops := range spec.Paths {
+		for method, rawOp := range ops {
+			var op struct{ OperationID string }
+			if json.Unmarshal(rawOp, &op) != nil || op.OperationID == "" {
+				continue
+			}
+			rows = append(rows, fmt.Sprintf("\t{%q, %q, %q},\n", strings.ToUpper(method), path, op.OperationID))
+		}
+	}
+	sort.Strings(rows)
+	var b bytes.Buffer
+	b.WriteString(`package modus
+
+// Code generated from openapi.json by TestOperationsTable (go test -run
+// TestOperationsTable ./modus/ -update-operations). DO NOT EDIT.
+
+// operations maps each operation's method and path template to its
+// operationId, so that middleware and logs can name the operation of a
+// request built by the generated client.
+var operations = []operation{
+`)
+	for _, r := range rows {
+		b.WriteString(r)
+	}
+	b.WriteString("}\n")
+	if *updateOperations {
+		require.NoError(t, os.WriteFile("operations_table.go", b.Bytes(), 0o644))
+	}
+	have, err := os.ReadFile("operations_table.go")
+	require.NoError(t, err)
+	assert.Equal(t, b.String(), string(have), "run: go test -run TestOperationsTable ./modus/ -update-operations")
+
+	for _, tc := range []struct{ method, path, op string }{
+		{"GET", "/api/v1/agents/42", "GetAgent"},
+		{"GET", "/proxy/prefix/api/v1/agents", "ListAgents"},
+		{"GET", "/agent/runs/r-1/stream", "StreamRun"},
+		{"POST", "/agent/runs", "CreateRun"},
+		{"GET", "/api/v1/agents/42/nothing", ""},
+	} {
+		req, _ := http.NewRequest(tc.method, "http://h"+tc.path, nil)
+		assert.Equal(t, tc.op, operationOf(req), tc.path)
+	}
+}
+
+// seen is what a middleware saw of one attempt.
+type seen struct {
+	name string
+	info AttemptInfo
+}
+
+type seenLog struct {
+	mu  sync.Mutex
+	all []seen
+}
+
+func (l *seenLog) mw(name string) Middleware {
+	return func(req *http.Request, next MiddlewareNext) (*http.Response, error) {
+		info, ok := AttemptOf(req)
+		if !ok {
+			panic("no attempt info")
+		}
+		l.mu.Lock()
+		l.all = append(l.all, seen{name, info})
+		l.mu.Unlock()
+		req.Header.Add("X-Chain", name)
+		return next(req)
+	}
+}
+
+func (l *seenLog) get() []seen {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]seen(nil), l.all...)
+}
+
+func TestMiddlewareOrderAndRetries(t *testing.T) {
+	var chains []string
+	var mu sync.Mutex
+	var n atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		chains = append(chains, strings.Join(r.Header.Values("X-Chain"), ","))
+		mu.Unlock()
+		if n.Add(1) == 1 {
+			writeError(w, 503, "INTERNAL_ERROR", "INTERNAL", "busy", "")
+			return
+		}
+		w.Header().Set("X-Request-Id", "req_ok")
+		w.Header().Set("X-RateLimit-Remaining", "41")
+		io.WriteString(w, `{"id":42,"name":"a"}`)
+	})
+	log := &seenLog{}
+	c, rec := newTestClient(t, srv, WithMiddleware(log.mw("client1"), log.mw("client2")))
+	var meta ResponseMeta
+	a, err := c.Agents.Get(context.Background(), 42, nil, WithMiddleware(log.mw("call")), WithResponseInto(&meta))
+	require.NoError(t, err)
+	assert.Equal(t, int64(42), a.ID)
+	assert.Len(t, rec.get(), 1)
+
+	// Client middleware first, in order, then the call's; every attempt.
+	assert.Equal(t, []string{"client1,client2,call", "client1,client2,call"}, chains)
+	got := log.get()
+	require.Len(t, got, 6)
+	for i, s := range got {
+		assert.Equal(t, "GetAgent", s.info.Operation)
+		assert.Equal(t, i/3+1, s.info.Attempt)
+		assert.Equal(t, i >= 3, s.info.Retry())
+		assert.Zero(t, s.info.Reconnect)
+	}
+	// Metadata of the successful answer.
+	assert.Equal(t, 200, meta.StatusCode)
+	assert.Equal(t, "req_ok", meta.RequestID)
+	assert.Equal(t, "41", meta.Header.Get("X-RateLimit-Remaining"))
+	assert.Equal(t, 2, meta.Attempts)
+
+	// A middleware can answer by itself.
+	short := func(req *http.Request, next MiddlewareNext) (*http.Response, error) {
+		return &http.Response{StatusCode: 418, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("teapot")), Request: req}, nil
+	}
+	_, err = c.Agents.Get(context.Background(), 1, nil, WithMiddleware(short))
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 418, e.StatusCode)
+	_, err = NewClient(WithAPIKey(testKey), WithMiddleware(nil))
+	require.Error(t, err)
+}
+
+func TestStreamMiddlewareMetaAndReconnects(t *testing.T) {
+	rs := &resumeServer{t: t, n: 4, cutEvery: 2} // drops every two events
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req_"+r.Method)
+		rs.ServeHTTP(w, r)
+	})
+	log := &seenLog{}
+	var infos []ReconnectInfo
+	c, _ := newTestClient(t, srv)
+	var meta ResponseMeta
+	s, err := c.Runs.Create(context.Background(), runReq(), WithMiddleware(log.mw("m")), WithResponseInto(&meta),
+		WithOnReconnect(func(i ReconnectInfo) { infos = append(infos, i) }))
+	require.NoError(t, err)
+	assert.Equal(t, "req_POST", s.Header().Get("X-Request-Id"))
+	assert.Equal(t, "req_POST", meta.RequestID)
+	checkTokens(t, drain(s), 4)
+	require.NoError(t, s.Err())
+	assert.Equal(t, "req_GET", s.Header().Get("X-Request-Id"), "headers of the current connection")
+	assert.Equal(t, 2, s.Reconnects())
+	require.Len(t, infos, 2)
+	assert.Equal(t, "1717000000000-1", infos[0].LastEventID)
+	assert.Equal(t, 1, infos[0].Attempt)
+	assert.NotEmpty(t, infos[0].RunID)
+	assert.Error(t, infos[0].Err)
+
+	got := log.get()
+	require.Len(t, got, 3)
+	assert.Equal(t, AttemptInfo{Operation: "CreateRun", Attempt: 1}, got[0].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 1}, got[1].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 2}, got[2].info)
+	assert.False(t, got[1].info.Retry(), "a reconnect is not a retry")
+}
+
+// captured is a slog handler that keeps every record as text.
+type captured struct {
+	mu      sync.Mutex
+	records []string
+}
+
+func (h *captured) Enabled(context.Context, slog.Level) bool { return true }
+func (h *captured) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *captured) WithGroup(string) slog.Handler            { return h }
+func (h *captured) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Level.String() + " " + r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		b.WriteString(" " + a.Key + "=" + a.Value.String())
+		return true
+	})
+	h.mu.Lock()
+	h.records = append(h.records, b.String())
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *captured) get() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.records...)
+}
+
+func TestLoggerRecords(t *testing.T) {
+	var n atomic.Int32
+	rs := &resumeServer{t: t, n: 2, cutEvery: 2}
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req_x")
+		if strings.HasPrefix(r.URL.Path, "/agent/") {
+			rs.ServeHTTP(w, r)
+			return
+		}
+		if n.Add(1) == 1 {
+			writeError(w, 500, "INTERNAL_ERROR", "INTERNAL", "boom "+r.Header.Get("Authorization"), "")
+			return
+		}
+		io.WriteString(w, `{"id":7,"name":"a"}`)
+	})
+	h := &captured{}
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(h)))
+	_, err := c.Agents.Get(context.Background(), 7, nil)
+	require.NoError(t, err)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	_, err = s.Collect()
+	require.NoError(t, err)
+
+	recs := h.get()
+	joined := strings.Join(recs, "\n")
+	assert.Contains(t, joined, "DEBUG modus: attempt method=GET path=/api/v1/agents/{id} operation=GetAgent attempt=1")
+	assert.Contains(t, joined, "status=500 request_id=req_x")
+	assert.Contains(t, joined, "INFO modus: retry method=GET path=/api/v1/agents/{id} operation=GetAgent attempt=1 reason=HTTP 500 wait=500ms")
+	assert.Contains(t, joined, "operation=GetAgent attempt=2")
+	assert.Contains(t, joined, "INFO modus: reconnect run_id=")
+	assert.Contains(t, joined, " last_event_id=1717000000000-1 attempt=1 wait=500ms reason=sse: truncated event")
+	assert.Contains(t, joined, "operation=StreamRun attempt=1")
+	secret := strings.TrimPrefix(testKey, "modus_")
+	for _, r := range recs {
+		assert.NotContains(t, r, secret)
+		assert.NotContains(t, r, "Bearer")
+	}
+
+	// Silent by default: no logger, no records, and nothing extra to do.
+	c2, _ := newTestClient(t, srv)
+	assert.Nil(t, c2.transport.defaults.cfg.logger)
+}
+
+func TestDebugBodiesRedactedAndCapped(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/agents/1" {
+			io.WriteString(w, `{"id":1,"name":"n","apiToken":"tok_live_123","note":"`+testKey+`"}`)
+			return
+		}
+		writeError(w, 400, "BAD_REQUEST", "INVALID_ARGUMENT", strings.Repeat("x", 500), "")
+	})
+	h := &captured{}
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(h)), WithMaxRetries(0))
+	_, err := c.Agents.Get(context.Background(), 1, nil)
+	require.NoError(t, err)
+	assert.NotContains(t, strings.Join(h.get(), "\n"), "modus: body", "bodies only on request")
+
+	_, err = c.Agents.Get(context.Background(), 1, nil, WithDebugBodies(4096))
+	require.NoError(t, err)
+	_, err = c.Agents.Get(context.Background(), 2, nil, WithDebugBodies(100))
+	require.Error(t, err)
+	var bodies []string
+	for _, r := range h.get() {
+		if strings.Contains(r, "modus: body") {
+			bodies = append(bodies, r)
+		}
+	}
+	require.Len(t, bodies, 2)
+	assert.Contains(t, bodies[0], `"apiToken":"***"`)
+	assert.Contains(t, bodies[0], `"note":"modus_****"`, "the key, wherever it is")
+	assert.Contains(t, bodies[0], "operation=GetAgent status=200")
+	assert.NotContains(t, bodies[0], "tok_live_123")
+	assert.NotContains(t, bodies[0], strings.TrimPrefix(testKey, "modus_"))
+	assert.Contains(t, bodies[1], "status=400")
+	assert.Contains(t, bodies[1], "cut=true")
+	_, err = NewClient(WithAPIKey(testKey), WithDebugBodies(0))
+	require.Error(t, err)
+}
