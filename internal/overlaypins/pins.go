@@ -279,3 +279,34 @@ func Split(overlay string) (before string, pins []Pin, after string, err error) 
 	}
 	return overlay[:i], pins, rest[j+len(EndMarker)+1:], nil
 }
+
+// OperationIDs are the operationIds the generator sees, keyed by lower-case
+// method and path ("get /api/v1/agents"): the id the overlay's pins block
+// gives each operation, else the spec's own. Code that names operations
+// like the generated client must read them here rather than from
+// openapi.json, which may carry the API team's ids.
+func OperationIDs(spec, overlay []byte) (map[string]string, error) {
+	doc, err := Decode(spec)
+	if err != nil {
+		return nil, err
+	}
+	_, pins, _, err := Split(string(overlay))
+	if err != nil {
+		return nil, err
+	}
+	pinned := map[string]string{}
+	for _, p := range pins {
+		if p.OperationID != "" {
+			pinned[p.Target] = p.OperationID
+		}
+	}
+	ids := map[string]string{}
+	for _, op := range Operations(doc) {
+		id := op.OperationID
+		if p, ok := pinned[op.Target]; ok {
+			id = p
+		}
+		ids[op.Method+" "+op.Path] = id
+	}
+	return ids, nil
+}

@@ -74,3 +74,15 @@ func TestComputeKeepsExistingPinsAndDropsStaleOnes(t *testing.T) {
 		t.Errorf("added %q, dropped %q", added, dropped)
 	}
 }
+
+func TestOperationIDsPreferPins(t *testing.T) {
+	spec := []byte(`{"paths": {"/a": {"get": {"operationId": "AController_list"}, "post": {"operationId": "CreateA"}}}}`)
+	overlay := []byte("actions:\n" + Render([]Pin{{Target: "$.paths['/a'].get", OperationID: "ListA"}}))
+	ids, err := OperationIDs(spec, overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids["get /a"] != "ListA" || ids["post /a"] != "CreateA" || len(ids) != 2 {
+		t.Errorf("OperationIDs = %v, want the pinned ListA and the spec's CreateA", ids)
+	}
+}
