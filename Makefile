@@ -2,10 +2,16 @@
 CODEGEN   := go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 # Each generated file and the config that makes it, as file:config pairs.
 GENERATED := gen/client.gen.go:oapi-codegen.yaml modus/modustest/internal/server/server.gen.go:modus/modustest/internal/server/oapi-codegen.yaml
-SPEC_URL  ?=
 FUZZTIME  ?= 20s
+# Development tools that need a newer Go than the library are pinned in their
+# own module (internal/tools/go.mod) and built into bin/.
+TOOLS     := go -C internal/tools
+BIN       := $(CURDIR)/bin
+WORKFLOWS := .github/workflows/ci.yml .github/workflows/update-spec.yml
+SPEC      ?=
+REPORT    ?= spec-update.md
 
-.PHONY: all generate check-generated test test-short vet lint bench fuzz demo update-spec
+.PHONY: all generate check-generated test test-short vet lint tools vuln bench fuzz demo update-spec
 
 all: test
 
@@ -35,15 +41,33 @@ check-generated:
 
 vet:
 	go vet ./...
+	$(TOOLS) vet ./...
 
-## lint: gofmt and go vet must be clean.
-lint: vet
+## tools: build the pinned linters (internal/tools, internal/tools/actionlint) into bin/.
+tools:
+	go -C internal/tools/actionlint build -o $(BIN)/ github.com/rhysd/actionlint/cmd/actionlint
+	$(TOOLS) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
+
+## lint: gofmt, go vet, staticcheck (all packages, tests included) and actionlint (the workflows) must be clean.
+## actionlint's shellcheck and pyflakes passes are off: they depend on what the machine has installed.
+lint: vet tools
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(BIN)/staticcheck ./...
+	cd internal/tools && $(BIN)/staticcheck ./...
+	$(BIN)/actionlint -shellcheck= -pyflakes= $(WORKFLOWS)
 
-## test: the README's test command: generated code current, lint clean, all tests with the race detector.
+## test: the README's test command: generated code current, lint clean, all tests with the race detector
+## (the update-spec tool's tests without it: the tool runs no goroutines, and race-building oasdiff and
+## kin-openapi doubled their cold-cache time).
 test: check-generated lint
 	go test -race -count=1 ./...
+	$(TOOLS) test -count=1 ./...
+
+## vuln: known vulnerabilities in the code and its dependencies (needs vuln.go.dev).
+vuln:
+	$(TOOLS) build -o $(BIN)/ golang.org/x/vuln/cmd/govulncheck
+	$(BIN)/govulncheck ./...
 
 ## bench: side-by-side benchmarks; compare ratios with benchstat (see README).
 bench:
@@ -63,9 +87,11 @@ fuzz:
 demo:
 	go run ./examples/quickstart
 
-## update-spec: download a newly published spec over openapi.json and regenerate (needs network).
+## update-spec: take a newly published spec (SPEC=<file or URL>): validate it, report the changes
+## (Markdown, also in $(REPORT)), update the overlay pins, regenerate, build and test. make itself
+## exits 2 on any failure; the tool's status (README "Keeping up with the API") is in $(REPORT).status.
 update-spec:
-	@test -n "$(SPEC_URL)" || { echo "usage: make update-spec SPEC_URL=https://..."; exit 2; }
-	curl -fsSL "$(SPEC_URL)" -o openapi.json.new && mv openapi.json.new openapi.json
-	$(MAKE) generate
-	go build ./...
+	@test -n "$(SPEC)" || { echo "usage: make update-spec SPEC=<file or URL>"; exit 1; }
+	$(TOOLS) build -o $(BIN)/ ./cmd/update-spec
+	@status=0; $(BIN)/update-spec -root . -spec "$(SPEC)" -report "$(REPORT)" || status=$$?; \
+	echo $$status > "$(REPORT).status"; echo "update-spec: exit status $$status"; exit $$status

@@ -3,7 +3,6 @@ package modus
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/modus-data/modus-sdk-go/internal/overlaypins"
 )
 
 var updateOperations = flag.Bool("update-operations", false, "rewrite operations_table.go from openapi.json")
@@ -26,18 +27,16 @@ var updateOperations = flag.Bool("update-operations", false, "rewrite operations
 func TestOperationsTable(t *testing.T) {
 	raw, err := os.ReadFile("../openapi.json")
 	require.NoError(t, err)
-	var spec struct {
-		Paths map[string]map[string]json.RawMessage
-	}
-	require.NoError(t, json.Unmarshal(raw, &spec))
+	overlay, err := os.ReadFile("../oapi-codegen-overlay.yaml")
+	require.NoError(t, err)
+	// The ids the generated client is named after: pinned by the overlay.
+	ids, err := overlaypins.OperationIDs(raw, overlay)
+	require.NoError(t, err)
 	var rows []string
-	for path, ops := range spec.Paths {
-		for method, rawOp := range ops {
-			var op struct{ OperationID string }
-			if json.Unmarshal(rawOp, &op) != nil || op.OperationID == "" {
-				continue
-			}
-			rows = append(rows, fmt.Sprintf("\t{%q, %q, %q},\n", strings.ToUpper(method), path, op.OperationID))
+	for key, id := range ids {
+		method, path, _ := strings.Cut(key, " ")
+		if id != "" {
+			rows = append(rows, fmt.Sprintf("\t{%q, %q, %q},\n", strings.ToUpper(method), path, id))
 		}
 	}
 	sort.Strings(rows)
