@@ -511,7 +511,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 	})
 	c, _ := newTestClient(t, srv)
 	s, err := c.startStream(context.Background(), callConfig{},
-		rawSendTo(c.agent, http.MethodGet, "/agent/whatever", nil), "", "")
+		rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
