@@ -30,11 +30,30 @@ type Event interface {
 	// ID is the event's Server-Sent Events id (such as
 	// "1717000000000-3"), the cursor a resumed stream continues after.
 	ID() string
+	// RawJSON is the event's data as the server sent it (the SSE data
+	// lines joined), so that a relay can forward the event as is, with ID.
+	// It is the event's own memory, shared with the event's fields (a
+	// TokenEvent's Content may point into it): read it, never modify it;
+	// bytes.Clone it to change it.
+	RawJSON() json.RawMessage
 	// EventType is the event's "type": EventTypeToken, EventTypeDone,
 	// ..., or any other value for an *UnknownEvent.
 	EventType() EventType
 	isRunEvent()
 }
+
+// eventFrame is what every event keeps of its SSE frame. The stream never
+// reuses data: each event has its own copy (see decodeEvent).
+type eventFrame struct {
+	id  string
+	raw json.RawMessage
+}
+
+// ID returns the event's SSE id.
+func (f *eventFrame) ID() string { return f.id }
+
+// RawJSON returns the event's data as sent; it must not be modified.
+func (f *eventFrame) RawJSON() json.RawMessage { return f.raw }
 
 // Event types, the values of Event.EventType for the known events.
 const (
@@ -52,7 +71,7 @@ const (
 // Fields (from TokenRunEvent): Content string, Type EventType.
 type TokenEvent struct {
 	TokenRunEvent
-	id string
+	eventFrame
 }
 
 // DoneEvent ends a run that finished successfully. It carries the run id
@@ -60,7 +79,7 @@ type TokenEvent struct {
 // Fields (from DoneRunEvent): RunID string, ThreadID *string, Type EventType.
 type DoneEvent struct {
 	DoneRunEvent
-	id string
+	eventFrame
 }
 
 // ErrorEvent ends a run that failed. The stream delivers it, then stops
@@ -74,7 +93,7 @@ type ErrorEvent struct {
 	// as ErrorCodeConflict), ErrorCodeConflict for an Idempotency-Key
 	// reused with a different body, else "".
 	Code ErrorCode
-	id   string
+	eventFrame
 }
 
 // CancelledEvent ends a run that was cancelled.
@@ -82,7 +101,7 @@ type ErrorEvent struct {
 // (Unix milliseconds), Type EventType.
 type CancelledEvent struct {
 	CancelledRunEvent
-	id string
+	eventFrame
 }
 
 // NoticeEvent is a warning or information about the run; the run goes on.
@@ -90,7 +109,7 @@ type CancelledEvent struct {
 // ("info" or "warning"), Type EventType.
 type NoticeEvent struct {
 	NoticeRunEvent
-	id string
+	eventFrame
 }
 
 // HeartbeatEvent is a keep-alive; it carries no run data.
@@ -98,7 +117,7 @@ type NoticeEvent struct {
 // Type EventType.
 type HeartbeatEvent struct {
 	HeartbeatRunEvent
-	id string
+	eventFrame
 }
 
 // ToolEvent reports a tool call starting (Type "tool_start", with Input) or
@@ -115,9 +134,9 @@ type ToolEvent struct {
 	Input json.RawMessage
 	// Output is the JSON the tool returned (tool_end; nil if absent).
 	Output json.RawMessage
-	// Raw is the event's whole JSON payload.
+	// Raw is the event's whole JSON payload, the same bytes as RawJSON.
 	Raw json.RawMessage
-	id  string
+	eventFrame
 }
 
 // Start reports whether the event is a tool_start.
@@ -128,37 +147,13 @@ func (e *ToolEvent) Start() bool { return e.Type == EventTypeToolStart }
 type UnknownEvent struct {
 	// Type is the payload's "type" field ("" when it has none).
 	Type EventType
-	// Data is the event's JSON payload.
+	// Data is the event's JSON payload, the same bytes as RawJSON.
 	Data json.RawMessage
-	id   string
+	eventFrame
 	// runID is the payload's "runId" string, if any (the stream learns
 	// the run id from it).
 	runID string
 }
-
-// ID returns the event's SSE id.
-func (e *TokenEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *DoneEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *ErrorEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *CancelledEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *NoticeEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *HeartbeatEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *ToolEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *UnknownEvent) ID() string { return e.id }
 
 // EventType returns "token".
 func (e *TokenEvent) EventType() EventType { return EventTypeToken }
@@ -302,7 +297,7 @@ func errorEventCode(raw, message string) ErrorCode {
 }
 
 // decodeEvent turns the data of one SSE event into a typed Event. data must
-// not be modified afterwards: the events keep it (ToolEvent.Raw,
+// not be modified afterwards: the events keep it (RawJSON, ToolEvent.Raw,
 // UnknownEvent.Data, and a TokenEvent's Content shares its bytes); scratch
 // is a reusable buffer for unescaping. The common token event takes a fast
 // path (one allocation for the event, none for its text); anything else, or
@@ -310,7 +305,7 @@ func errorEventCode(raw, message string) ErrorCode {
 // first its "type", then the whole payload into the matching type.
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
-		ev := &TokenEvent{id: id}
+		ev := &TokenEvent{eventFrame: eventFrame{id: id, raw: data}}
 		ev.Content, ev.Type = content, EventTypeToken
 		return ev, nil
 	}
@@ -319,6 +314,7 @@ func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 
 // decodeEventJSON is the general path of decodeEvent.
 func decodeEventJSON(id string, data []byte) (Event, error) {
+	f := eventFrame{id: id, raw: data}
 	if i := jsonSkipSpace(data, 0); i == len(data) || data[i] != '{' {
 		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
 			return nil, newEventDecodeError(id, data, err)
@@ -338,10 +334,10 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 	)
 	switch head.Type {
 	case EventTypeToken:
-		e := &TokenEvent{id: id}
+		e := &TokenEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.TokenRunEvent)
 	case EventTypeDone:
-		e := &DoneEvent{id: id}
+		e := &DoneEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.DoneRunEvent)
 	case EventTypeError:
 		var w struct {
@@ -351,7 +347,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 			AltMessage string `json:"message"`
 		}
 		if err = json.Unmarshal(data, &w); err == nil {
-			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, id: id}
+			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
 			if e.Message == "" {
 				e.Message = w.AltMessage
 			}
@@ -359,13 +355,13 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 			ev = e
 		}
 	case EventTypeCancelled:
-		e := &CancelledEvent{id: id}
+		e := &CancelledEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.CancelledRunEvent)
 	case EventTypeNotice:
-		e := &NoticeEvent{id: id}
+		e := &NoticeEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.NoticeRunEvent)
 	case EventTypeHeartbeat:
-		e := &HeartbeatEvent{id: id}
+		e := &HeartbeatEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.HeartbeatRunEvent)
 	case EventTypeToolStart, EventTypeToolEnd:
 		var w struct {
@@ -376,10 +372,10 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		}
 		if err = json.Unmarshal(data, &w); err == nil {
 			ev = &ToolEvent{Type: head.Type, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
-				Input: w.Input, Output: w.Output, Raw: data, id: id}
+				Input: w.Input, Output: w.Output, Raw: data, eventFrame: f}
 		}
 	default:
-		ev = &UnknownEvent{Type: head.Type, Data: data, id: id, runID: jsonRawString(head.RunID)}
+		ev = &UnknownEvent{Type: head.Type, Data: data, eventFrame: f, runID: jsonRawString(head.RunID)}
 	}
 	if err != nil {
 		return nil, newEventDecodeError(id, data, err)
