@@ -314,12 +314,8 @@ func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 
 // decodeEventJSON is the general path of decodeEvent.
 func decodeEventJSON(id string, data []byte) (Event, error) {
-	f := eventFrame{id: id, raw: data}
-	if i := jsonSkipSpace(data, 0); i == len(data) || data[i] != '{' {
-		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
-			return nil, newEventDecodeError(id, data, err)
-		}
-		return nil, newEventDecodeError(id, data, errors.New("not a JSON object"))
+	if err := checkJSONObject(data); err != nil {
+		return nil, newEventDecodeError(id, data, err)
 	}
 	var head struct {
 		Type  EventType       `json:"type"`
@@ -328,6 +324,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, newEventDecodeError(id, data, err)
 	}
+	f := eventFrame{id: id, raw: data}
 	var (
 		ev  Event
 		err error
@@ -340,20 +337,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		e := &DoneEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.DoneRunEvent)
 	case EventTypeError:
-		var w struct {
-			ErrorRunEvent
-			Code json.RawMessage `json:"code"`
-			// AltMessage is "message", which some runtimes send instead of "error".
-			AltMessage string `json:"message"`
-		}
-		if err = json.Unmarshal(data, &w); err == nil {
-			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
-			if e.Message == "" {
-				e.Message = w.AltMessage
-			}
-			e.Code = errorEventCode(jsonRawScalar(w.Code), e.Message)
-			ev = e
-		}
+		ev, err = decodeErrorEvent(f)
 	case EventTypeCancelled:
 		e := &CancelledEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.CancelledRunEvent)
@@ -364,16 +348,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		e := &HeartbeatEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.HeartbeatRunEvent)
 	case EventTypeToolStart, EventTypeToolEnd:
-		var w struct {
-			ToolName   *string         `json:"toolName"`
-			ToolCallID *string         `json:"toolCallId"`
-			Input      json.RawMessage `json:"input"`
-			Output     json.RawMessage `json:"output"`
-		}
-		if err = json.Unmarshal(data, &w); err == nil {
-			ev = &ToolEvent{Type: head.Type, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
-				Input: w.Input, Output: w.Output, Raw: data, eventFrame: f}
-		}
+		ev, err = decodeToolEvent(f, head.Type)
 	default:
 		ev = &UnknownEvent{Type: head.Type, Data: data, eventFrame: f, runID: jsonRawString(head.RunID)}
 	}
@@ -381,6 +356,53 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 		return nil, newEventDecodeError(id, data, err)
 	}
 	return ev, nil
+}
+
+// checkJSONObject returns nil if data starts like a JSON object (the
+// decoder checks the rest), else the reason it is no run event: invalid
+// JSON, or JSON of another kind.
+func checkJSONObject(data []byte) error {
+	if i := jsonSkipSpace(data, 0); i < len(data) && data[i] == '{' {
+		return nil
+	}
+	if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
+		return err
+	}
+	return errors.New("not a JSON object")
+}
+
+// decodeErrorEvent decodes an error event's payload f.raw.
+func decodeErrorEvent(f eventFrame) (*ErrorEvent, error) {
+	var w struct {
+		ErrorRunEvent
+		Code json.RawMessage `json:"code"`
+		// AltMessage is "message", which some runtimes send instead of "error".
+		AltMessage string `json:"message"`
+	}
+	if err := json.Unmarshal(f.raw, &w); err != nil {
+		return nil, err
+	}
+	e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
+	if e.Message == "" {
+		e.Message = w.AltMessage
+	}
+	e.Code = errorEventCode(jsonRawScalar(w.Code), e.Message)
+	return e, nil
+}
+
+// decodeToolEvent decodes a tool_start or tool_end payload f.raw.
+func decodeToolEvent(f eventFrame, typ EventType) (*ToolEvent, error) {
+	var w struct {
+		ToolName   *string         `json:"toolName"`
+		ToolCallID *string         `json:"toolCallId"`
+		Input      json.RawMessage `json:"input"`
+		Output     json.RawMessage `json:"output"`
+	}
+	if err := json.Unmarshal(f.raw, &w); err != nil {
+		return nil, err
+	}
+	return &ToolEvent{Type: typ, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
+		Input: w.Input, Output: w.Output, Raw: f.raw, eventFrame: f}, nil
 }
 
 func stringValue(p *string) string {
@@ -544,49 +566,61 @@ func jsonUnescape(buf, raw []byte) ([]byte, bool) {
 			return append(buf, raw...), true
 		}
 		buf = append(buf, raw[:k]...)
-		raw = raw[k:]
-		if len(raw) < 2 {
+		var ok bool
+		if buf, raw, ok = jsonUnescapeOne(buf, raw[k:]); !ok {
 			return buf, false
 		}
-		switch c := raw[1]; c {
-		case '"', '\\', '/':
-			buf = append(buf, c)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r := jsonHex4(raw[2:])
-			if r < 0 {
-				return buf, false
-			}
-			raw = raw[6:]
-			if utf16.IsSurrogate(r) {
-				if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
-					if r2 := jsonHex4(raw[2:]); r2 >= 0 {
-						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-							buf = utf8.AppendRune(buf, d)
-							raw = raw[6:]
-							continue
-						}
-					}
-				}
-				r = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, r)
-			continue
-		default:
-			return buf, false
-		}
-		raw = raw[2:]
 	}
 	return buf, true
+}
+
+// jsonUnescapeOne appends the value of the escape sequence raw starts with
+// (a backslash) to buf and returns what follows it.
+func jsonUnescapeOne(buf, raw []byte) ([]byte, []byte, bool) {
+	if len(raw) < 2 {
+		return buf, nil, false
+	}
+	var c byte
+	switch raw[1] {
+	case '"', '\\', '/':
+		c = raw[1]
+	case 'b':
+		c = '\b'
+	case 'f':
+		c = '\f'
+	case 'n':
+		c = '\n'
+	case 'r':
+		c = '\r'
+	case 't':
+		c = '\t'
+	case 'u':
+		return jsonUnescapeRune(buf, raw)
+	default:
+		return buf, nil, false
+	}
+	return append(buf, c), raw[2:], true
+}
+
+// jsonUnescapeRune appends the rune of the \uXXXX escape raw starts with, or
+// of the surrogate pair \uXXXX\uXXXX, to buf and returns what follows.
+func jsonUnescapeRune(buf, raw []byte) ([]byte, []byte, bool) {
+	r := jsonHex4(raw[2:])
+	if r < 0 {
+		return buf, nil, false
+	}
+	raw = raw[6:]
+	if utf16.IsSurrogate(r) {
+		if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
+			if r2 := jsonHex4(raw[2:]); r2 >= 0 {
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					return utf8.AppendRune(buf, d), raw[6:], true
+				}
+			}
+		}
+		r = utf8.RuneError
+	}
+	return utf8.AppendRune(buf, r), raw, true
 }
 
 // jsonHex4 reads 4 hex digits, -1 if b does not start with them.
