@@ -42,18 +42,30 @@ type Event interface {
 	isRunEvent()
 }
 
-// eventFrame is what every event keeps of its SSE frame. The stream never
-// reuses data: each event has its own copy (see decodeEvent).
+// eventFrame is what every event keeps of its SSE frame: its id and its
+// data. The stream never reuses data: each event has its own copy (see
+// decodeEvent). The data is held as a string header over those bytes (16
+// bytes, not a slice's 24), which keeps a TokenEvent in a smaller
+// allocation size class on the token fast path.
 type eventFrame struct {
 	id  string
-	raw json.RawMessage
+	raw string
+}
+
+func newEventFrame(id string, data []byte) eventFrame {
+	return eventFrame{id: id, raw: unsafe.String(unsafe.SliceData(data), len(data))}
 }
 
 // ID returns the event's SSE id.
 func (f *eventFrame) ID() string { return f.id }
 
 // RawJSON returns the event's data as sent; it must not be modified.
-func (f *eventFrame) RawJSON() json.RawMessage { return f.raw }
+func (f *eventFrame) RawJSON() json.RawMessage {
+	if f.raw == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(f.raw), len(f.raw))
+}
 
 // Event types, the values of Event.EventType for the known events.
 const (
@@ -305,7 +317,7 @@ func errorEventCode(raw, message string) ErrorCode {
 // first its "type", then the whole payload into the matching type.
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
-		ev := &TokenEvent{eventFrame: eventFrame{id: id, raw: data}}
+		ev := &TokenEvent{eventFrame: newEventFrame(id, data)}
 		ev.Content, ev.Type = content, EventTypeToken
 		return ev, nil
 	}
@@ -324,7 +336,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, newEventDecodeError(id, data, err)
 	}
-	f := eventFrame{id: id, raw: data}
+	f := newEventFrame(id, data)
 	var (
 		ev  Event
 		err error
@@ -379,7 +391,7 @@ func decodeErrorEvent(f eventFrame) (*ErrorEvent, error) {
 		// AltMessage is "message", which some runtimes send instead of "error".
 		AltMessage string `json:"message"`
 	}
-	if err := json.Unmarshal(f.raw, &w); err != nil {
+	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
 		return nil, err
 	}
 	e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
@@ -398,11 +410,11 @@ func decodeToolEvent(f eventFrame, typ EventType) (*ToolEvent, error) {
 		Input      json.RawMessage `json:"input"`
 		Output     json.RawMessage `json:"output"`
 	}
-	if err := json.Unmarshal(f.raw, &w); err != nil {
+	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
 		return nil, err
 	}
 	return &ToolEvent{Type: typ, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
-		Input: w.Input, Output: w.Output, Raw: f.raw, eventFrame: f}, nil
+		Input: w.Input, Output: w.Output, Raw: f.RawJSON(), eventFrame: f}, nil
 }
 
 func stringValue(p *string) string {

@@ -125,27 +125,27 @@ func withoutRaw(ev Event) Event {
 	switch e := ev.(type) {
 	case *TokenEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	case *DoneEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	case *ErrorEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	case *CancelledEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	case *NoticeEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	case *HeartbeatEvent:
 		c := *e
-		c.raw = nil
+		c.raw = ""
 		return &c
 	}
 	return ev

@@ -36,9 +36,9 @@ type callState struct {
 	reconnect int
 }
 
-// send sends req, a call with state st, retrying as NewClient documents. The returned response is
-// the first one not retried (which may be non-2xx: Client.open turns it into
-// an *Error). The 2xx body of a unary call is read here, inside the retry
+// send sends req, a call with state st, retrying as NewClient documents.
+// The returned response is the first one not retried (which may be non-2xx:
+// Client.open turns it into an *Error). The 2xx body of a unary call is read here, inside the retry
 // loop and within its size limit, and handed over in memory. Errors are
 // *TransportError, or *ResponseTooLargeError.
 func (t *transport) send(req *http.Request, st *callState) (*http.Response, error) {
