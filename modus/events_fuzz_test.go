@@ -120,35 +120,16 @@ func sameEvent(a, b Event) bool {
 	return reflect.DeepEqual(withoutRaw(a), withoutRaw(b))
 }
 
-// withoutRaw returns a copy of a typed payload event with no RawJSON.
+// frame gives tests access to an event's eventFrame through the Event.
+func (f *eventFrame) frame() *eventFrame { return f }
+
+// withoutRaw returns a shallow copy of ev with no RawJSON.
 func withoutRaw(ev Event) Event {
-	switch e := ev.(type) {
-	case *TokenEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	case *DoneEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	case *ErrorEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	case *CancelledEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	case *NoticeEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	case *HeartbeatEvent:
-		c := *e
-		c.raw = ""
-		return &c
-	}
-	return ev
+	v := reflect.New(reflect.TypeOf(ev).Elem())
+	v.Elem().Set(reflect.ValueOf(ev).Elem())
+	c := v.Interface().(Event)
+	c.(interface{ frame() *eventFrame }).frame().raw = ""
+	return c
 }
 
 func jsonEqual(a, b json.RawMessage) bool {
