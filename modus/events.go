@@ -57,14 +57,14 @@ func newEventFrame(id string, data []byte) eventFrame {
 }
 
 // ID returns the event's SSE id.
-func (f *eventFrame) ID() string { return f.id }
+func (e *eventFrame) ID() string { return e.id }
 
 // RawJSON returns the event's data as sent; it must not be modified.
-func (f *eventFrame) RawJSON() json.RawMessage {
-	if f.raw == "" {
+func (e *eventFrame) RawJSON() json.RawMessage {
+	if e.raw == "" {
 		return nil
 	}
-	return unsafe.Slice(unsafe.StringData(f.raw), len(f.raw))
+	return unsafe.Slice(unsafe.StringData(e.raw), len(e.raw))
 }
 
 // Event types, the values of Event.EventType for the known events.

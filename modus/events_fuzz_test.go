@@ -121,7 +121,7 @@ func sameEvent(a, b Event) bool {
 }
 
 // frame gives tests access to an event's eventFrame through the Event.
-func (f *eventFrame) frame() *eventFrame { return f }
+func (e *eventFrame) frame() *eventFrame { return e }
 
 // withoutRaw returns a shallow copy of ev with no RawJSON.
 func withoutRaw(ev Event) Event {
