@@ -16,8 +16,8 @@ import (
 // the default) or the draft; nil shows the default. A soft-deleted agent
 // answers ErrNotFound.
 func (s *AgentsService) Get(ctx context.Context, id int64, params *AgentGetParams, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetAgent(ctx, id, params, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetAgentRequest(server, id, params)
 	})
 }
 
@@ -25,8 +25,8 @@ func (s *AgentsService) Get(ctx context.Context, id int64, params *AgentGetParam
 // are left out). Pass the page's NextPageToken as params.PageToken to get
 // the next page, or use All.
 func (s *AgentsService) List(ctx context.Context, params *AgentListParams, opts ...Option) (*Page[Agent], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListAgents(ctx, params, eds...)
+	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListAgentsRequest(server, params)
 	}, func(r *gen.ListAgentsResponseDto) ([]Agent, string) { return r.Agents, nullableToken(r.NextPageToken) })
 }
 
@@ -40,8 +40,8 @@ func (s *AgentsService) All(ctx context.Context, params *AgentListParams, opts .
 // Create creates an agent as a draft (status "draft") owned by the caller;
 // Deploy makes it active.
 func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateAgent(ctx, body, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateAgentRequest(server, body)
 	})
 }
 
@@ -50,8 +50,8 @@ func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opt
 // without it every field set in body is written. Nullable fields set to
 // Null are cleared.
 func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdateParams, body UpdateAgentRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UpdateAgent(ctx, id, params, body, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUpdateAgentRequest(server, id, params, body)
 	})
 }
 
@@ -59,23 +59,23 @@ func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdat
 // answer ErrNotFound) until Restore brings it back. Deleting a deleted
 // agent succeeds.
 func (s *AgentsService) Delete(ctx context.Context, id int64, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeleteAgent(ctx, id, eds...)
+	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeleteAgentRequest(server, id)
 	})
 }
 
 // Restore undoes a soft delete and returns the agent, with the status it
 // had before (restoring a live agent changes nothing).
 func (s *AgentsService) Restore(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UndeleteAgent(ctx, id, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUndeleteAgentRequest(server, id)
 	})
 }
 
 // Deploy publishes an agent's draft as its active variation.
 func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRequest, opts ...Option) (*AgentDeployment, error) {
-	return do[AgentDeployment](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeployAgent(ctx, id, body, eds...)
+	return do[AgentDeployment](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeployAgentRequest(server, id, body)
 	})
 }
 
@@ -85,16 +85,16 @@ func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRe
 // with one of your agents: Client.Runs streams, but a run talks to the
 // organization's Modus agent, not to agent id.
 func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ChatWithAgent(ctx, id, body, eds...)
+	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewChatWithAgentRequest(server, id, body)
 	})
 }
 
 // ContinueChat sends a follow-up message in an existing thread of the agent
 // (ErrNotFound if the thread is not this agent's).
 func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ContinueAgentChat(ctx, id, threadID, body, eds...)
+	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewContinueAgentChatRequest(server, id, threadID, body)
 	})
 }
 
@@ -102,40 +102,40 @@ func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID str
 // shows it in PendingOwnershipTransfer until accepted or cancelled
 // (ErrConflict if one is already pending).
 func (s *AgentsService) RequestOwnershipTransfer(ctx context.Context, id int64, body TransferOwnershipRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.RequestAgentOwnershipTransfer(ctx, id, body, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewRequestAgentOwnershipTransferRequest(server, id, body)
 	})
 }
 
 // AcceptOwnershipTransfer makes the caller, the user the pending transfer
 // names, the owner (ErrNotFound when none is pending).
 func (s *AgentsService) AcceptOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.AcceptAgentOwnershipTransfer(ctx, id, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewAcceptAgentOwnershipTransferRequest(server, id)
 	})
 }
 
 // CancelOwnershipTransfer withdraws a pending transfer (ErrNotFound when
 // none is pending).
 func (s *AgentsService) CancelOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CancelAgentOwnershipTransfer(ctx, id, eds...)
+	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCancelAgentOwnershipTransferRequest(server, id)
 	})
 }
 
 // Get returns one past run of an agent, by run id or workflow id;
 // params.TemporalRunID picks one Temporal run when the workflow has several.
 func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string, params *AgentRunGetParams, opts ...Option) (*AgentRun, error) {
-	return do[AgentRun](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetAgentRun(ctx, agentID, runID, params, eds...)
+	return do[AgentRun](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetAgentRunRequest(server, agentID, runID, params)
 	})
 }
 
 // List returns one page of an agent's runs, newest first, with the
 // per-status counts of the whole filtered history (AgentRunPage.Counts).
 func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*AgentRunPage, error) {
-	r, err := do[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListAgentRuns(ctx, agentID, params, eds...)
+	r, err := do[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListAgentRunsRequest(server, agentID, params)
 	})
 	if err != nil {
 		return nil, err

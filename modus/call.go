@@ -9,22 +9,19 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-
-	"github.com/modus-data/modus-sdk-go/gen"
 )
 
-// sendFunc sends one request of a generated raw-client method, with its
-// arguments already bound, for example
+// requestFunc builds one call's request for the host server (a base URL
+// ending in "/"): a generated request builder with its arguments bound,
 //
-//	func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-//		return c.api.GetAgent(ctx, id, eds...)
+//	func(server string) (*http.Request, error) {
+//		return gen.NewGetAgentRequest(server, id, params)
 //	}
 //
-// A method without arguments besides ctx is a sendFunc as it is
-// (c.api.DeleteOrganization). The call's headers and settings reach the
-// transport through ctx (see Client.open), so editors are empty; the type
-// keeps them to match the generated methods.
-type sendFunc func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error)
+// or one as it is when it takes none (gen.NewDeleteOrganizationRequest).
+// Client.open gives the request its context and hands it, with the call's
+// *callState, to the transport; nothing travels in the context.
+type requestFunc func(server string) (*http.Request, error)
 
 // DefaultMaxResponseSize is the largest 2xx body a unary call accepts unless
 // WithMaxResponseSize says otherwise: far above any real answer, far below
@@ -73,12 +70,12 @@ var errEmptyBody = errors.New("empty or null body where the operation returns a 
 // failed exchange a *TransportError. Operations whose success carries no
 // body use doNoContent. opts are the caller's per-call options, passed as
 // they came.
-func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T, error) {
+func do[T any](ctx context.Context, c *Client, opts []Option, build requestFunc) (*T, error) {
 	st, err := c.state(opts)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.open(ctx, st, send)
+	resp, err := c.open(ctx, st, c.apiServer, build)
 	if err != nil {
 		return nil, err
 	}
@@ -101,12 +98,12 @@ func do[T any](ctx context.Context, c *Client, opts []Option, send sendFunc) (*T
 
 // doNoContent sends a call whose success carries no body we use (DELETE,
 // 204), returning only its error.
-func doNoContent(ctx context.Context, c *Client, opts []Option, send sendFunc) error {
+func doNoContent(ctx context.Context, c *Client, opts []Option, build requestFunc) error {
 	st, err := c.state(opts)
 	if err != nil {
 		return err
 	}
-	resp, err := c.open(ctx, st, send)
+	resp, err := c.open(ctx, st, c.apiServer, build)
 	if err != nil {
 		return err
 	}
@@ -137,25 +134,22 @@ func (c *Client) config(opts []Option) (callConfig, error) {
 	return s.call, nil
 }
 
-// open sends a call with state st (nil: the client's defaults) and returns
-// its 2xx response, for streams and for do. The caller must close the body.
-// Any other answer becomes an *Error (its body read and closed here).
-func (c *Client) open(ctx context.Context, st *callState, send sendFunc) (*http.Response, error) {
-	if st != nil {
-		// The generated method passes ctx on to the transport.
-		ctx = context.WithValue(ctx, callKey{}, st)
-	}
-	resp, err := send(ctx)
+// open builds a call's request for host server and sends it with state st
+// (nil: the client's defaults), returning its 2xx response, for streams and
+// for do. The caller must close the body. Any other answer becomes an *Error
+// (its body read and closed here).
+func (c *Client) open(ctx context.Context, st *callState, server string, build requestFunc) (*http.Response, error) {
+	req, err := build(server)
 	if err != nil {
-		var (
-			te *TransportError
-			tl *ResponseTooLargeError
-		)
-		if errors.As(err, &te) || errors.As(err, &tl) {
-			return nil, err
-		}
-		// Building the request failed (a bad parameter).
+		// A parameter the builder cannot put in a URL or a body.
 		return nil, fmt.Errorf("modus: cannot send request: %w", err)
+	}
+	if st == nil {
+		st = c.transport.defaults
+	}
+	resp, err := c.transport.send(req.WithContext(ctx), st)
+	if err != nil {
+		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(resp)

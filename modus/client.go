@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/modus-data/modus-sdk-go/gen"
 )
 
 // Defaults used when neither an option nor the environment says otherwise.
@@ -55,16 +53,17 @@ type Client struct {
 	// Organization: organization-wide operations.
 	Organization *OrganizationService
 
-	// One generated client per host: the generated code ignores the
-	// per-operation servers of the spec and knows a single base URL.
-	api   *gen.Client // api host: /api/v1/...
-	agent *gen.Client // agent host: /agent/... (run streams)
-
-	apiURL   string // base URLs without trailing slash, for stream clients
+	apiURL   string // base URLs without trailing slash, as given
 	agentURL string
 
-	// transport sends every request of both gen clients (see transport);
-	// it holds the API key, the User-Agent and the client's defaults.
+	// The same with a trailing slash, the server argument of the generated
+	// request builders (which resolve "./api/v1/..." against it): unary
+	// calls go to the API host, run streams to the agent host.
+	apiServer   string
+	agentServer string
+
+	// transport sends every request (see transport); it holds the API
+	// key, the User-Agent and the client's defaults.
 	transport *transport
 	retry     *retryPolicy // shared by call retries and stream reconnects
 
@@ -126,14 +125,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	retry := newRetryPolicy()
 	t := &transport{next: s.client(), retry: retry, key: newAPIKey(*s.apiKey), agent: s.userAgent}
 	t.defaults = &callState{cfg: s.call}
-	c := &Client{apiURL: s.baseURL, agentURL: s.agentHost, transport: t, retry: retry, orgID: *s.orgID}
-	var err error
-	if c.api, err = gen.NewClient(s.baseURL, gen.WithHTTPClient(t)); err != nil {
-		return nil, fmt.Errorf("modus: api host: %w", err)
-	}
-	if c.agent, err = gen.NewClient(s.agentHost, gen.WithHTTPClient(t)); err != nil {
-		return nil, fmt.Errorf("modus: agent host: %w", err)
-	}
+	c := &Client{apiURL: s.baseURL, agentURL: s.agentHost, apiServer: s.baseURL + "/", agentServer: s.agentHost + "/",
+		transport: t, retry: retry, orgID: *s.orgID}
 	c.initServices()
 	return c, nil
 }

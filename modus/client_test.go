@@ -60,10 +60,8 @@ func TestNewClientPrecedence(t *testing.T) {
 		assert.Equal(t, DefaultRequestTimeout, c.transport.defaults.cfg.timeout)
 		assert.Equal(t, "", c.OrganizationID())
 		assert.Equal(t, "modus-go/"+Version+" go/"+runtime.Version(), c.transport.agent)
-		assert.Equal(t, c.api.Server, DefaultBaseURL+"/")
-		assert.Equal(t, c.agent.Server, "https://agent.getmodus.com/")
-		assert.Same(t, c.transport, c.api.Client)
-		assert.Same(t, c.transport, c.agent.Client)
+		assert.Equal(t, DefaultBaseURL+"/", c.apiServer)
+		assert.Equal(t, "https://agent.getmodus.com/", c.agentServer)
 	})
 	t.Run("env", func(t *testing.T) {
 		t.Setenv(EnvAPIKey, testKey)
@@ -197,12 +195,12 @@ func TestClientOnlyOptionOnCall(t *testing.T) {
 	c, _ := newTestClient(t, srv)
 	for _, opt := range []Option{WithAPIKey(testKey), WithBaseURL("https://x.example"), WithAgentHost("x.example"),
 		WithHTTPClient(http.DefaultClient), WithUserAgent("x"), WithOrganizationID("o")} {
-		_, err := do[thing](context.Background(), c, []Option{opt}, rawSend(c, "GET", "/x", nil))
+		_, err := do[thing](context.Background(), c, []Option{opt}, rawRequest("GET", "/x", nil))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), opt.name)
 		assert.Contains(t, err.Error(), "NewClient")
 	}
-	_, err := do[thing](context.Background(), c, []Option{WithMaxRetries(-3)}, rawSend(c, "GET", "/x", nil))
+	_, err := do[thing](context.Background(), c, []Option{WithMaxRetries(-3)}, rawRequest("GET", "/x", nil))
 	assert.ErrorContains(t, err, "negative")
 	assert.Equal(t, 0, calls, "no request sent for a bad option")
 }
@@ -218,10 +216,10 @@ func TestHeadersAndPerCallOptions(t *testing.T) {
 	c, _ := newTestClient(t, srv, WithHeader("x-team", "core"))
 	ctx := context.Background()
 
-	require.NoError(t, doNoContent(ctx, c, nil, rawSend(c, "GET", "/a", nil)))
+	require.NoError(t, doNoContent(ctx, c, nil, rawRequest("GET", "/a", nil)))
 	require.NoError(t, doNoContent(ctx, c, []Option{WithHeader("X-Trace", "t1"), WithHeader("X-Team", "other"),
-		WithIdempotencyKey("idem-1")}, rawSend(c, "POST", "/b", []byte(`{}`))))
-	require.NoError(t, doNoContent(ctx, c, nil, rawSend(c, "GET", "/d", nil)))
+		WithIdempotencyKey("idem-1")}, rawRequest("POST", "/b", []byte(`{}`))))
+	require.NoError(t, doNoContent(ctx, c, nil, rawRequest("GET", "/d", nil)))
 
 	require.Len(t, got, 3)
 	ua := "modus-go/" + Version + " go/" + runtime.Version()
@@ -246,17 +244,17 @@ func TestKeyNeverShown(t *testing.T) {
 	values = append(values, c, *c, c.transport, *c.transport, c.transport.key, WithAPIKey(testKey)) // *c: fmt walks the fields of a copy
 
 	ctx := context.Background()
-	_, err := do[thing](ctx, c, nil, rawSend(c, "GET", "/err", nil))
+	_, err := do[thing](ctx, c, nil, rawRequest("GET", "/err", nil))
 	require.Error(t, err)
 	values = append(values, err)
-	_, err = do[thing](ctx, c, nil, rawSend(c, "GET", "/bad", nil))
+	_, err = do[thing](ctx, c, nil, rawRequest("GET", "/bad", nil))
 	require.Error(t, err)
 	values = append(values, err)
 
 	down, err := NewClient(WithAPIKey(testKey), WithBaseURL(closedServerURL(t)), WithMaxRetries(0),
 		WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
 	require.NoError(t, err)
-	_, err = do[thing](ctx, down, nil, rawSend(down, "GET", "/x", nil))
+	_, err = do[thing](ctx, down, nil, rawRequest("GET", "/x", nil))
 	require.Error(t, err)
 	values = append(values, err, down)
 
@@ -293,7 +291,7 @@ func TestKeyNotSentAcrossRedirect(t *testing.T) {
 		http.Redirect(w, r, otherURL+"/elsewhere", http.StatusFound)
 	})
 	c, _ := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/a", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/a", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "", leaked.Load())
 }

@@ -18,67 +18,67 @@ import (
 
 // CreateNote adds a markdown note to the organization's context.
 func (s *ContextService) CreateNote(ctx context.Context, body CreateNoteRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateNote(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateNoteRequest(server, body)
 	})
 }
 
 // CreateLink adds a web page (optionally crawled) to the context.
 func (s *ContextService) CreateLink(ctx context.Context, body CreateLinkRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateLink(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateLinkRequest(server, body)
 	})
 }
 
 // CreateSavedQuery adds a saved query on a connection to the context.
 func (s *ContextService) CreateSavedQuery(ctx context.Context, body CreateSavedQueryRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateSavedQuery(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateSavedQueryRequest(server, body)
 	})
 }
 
 // CreateDimension adds a semantic-layer dimension to the context.
 func (s *ContextService) CreateDimension(ctx context.Context, body CreateDimensionRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateDimension(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateDimensionRequest(server, body)
 	})
 }
 
 // CreateFact adds a semantic-layer fact to the context.
 func (s *ContextService) CreateFact(ctx context.Context, body CreateFactRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateFact(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateFactRequest(server, body)
 	})
 }
 
 // CreateFilter adds a semantic-layer filter. The API does not store filters
 // yet: after validating the body it answers ErrUnprocessable (422).
 func (s *ContextService) CreateFilter(ctx context.Context, body CreateFilterRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateFilter(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateFilterRequest(server, body)
 	})
 }
 
 // CreateMetric adds a semantic-layer metric. The API does not store metrics
 // yet: after validating the body it answers ErrUnprocessable (422).
 func (s *ContextService) CreateMetric(ctx context.Context, body CreateMetricRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateMetric(ctx, body, eds...)
+	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateMetricRequest(server, body)
 	})
 }
 
 // Get returns a context item with its content.
 func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*ContextItem, error) {
-	return do[ContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetContextItem(ctx, uid, eds...)
+	return do[ContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetContextItemRequest(server, uid)
 	})
 }
 
 // List returns one page of context items, filtered by type, verdict, topic
 // or text; see All to iterate over every page.
 func (s *ContextService) List(ctx context.Context, params *ContextItemListParams, opts ...Option) (*ContextItemPage, error) {
-	r, err := do[gen.ListContextItemsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListContextItems(ctx, params, eds...)
+	r, err := do[gen.ListContextItemsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListContextItemsRequest(server, params)
 	})
 	if err != nil {
 		return nil, err
@@ -102,8 +102,8 @@ func (s *ContextService) All(ctx context.Context, params *ContextItemListParams,
 // Lookup finds the one item whose context type and data path both match
 // exactly. No match is not an error: the answer's Item is then null.
 func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemRequest, opts ...Option) (*ContextItemLookup, error) {
-	return do[ContextItemLookup](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.LookupContextItem(ctx, body, eds...)
+	return do[ContextItemLookup](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewLookupContextItemRequest(server, body)
 	})
 }
 
@@ -111,8 +111,8 @@ func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemReque
 // params.ContentKeyPath inside an item's content (params is required:
 // ContextType and ContentKeyPath must be set). Each value is any JSON value.
 func (s *ContextService) Values(ctx context.Context, uid string, params *ContextItemValuesParams, opts ...Option) (*Page[any], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListContextItemValues(ctx, uid, params, eds...)
+	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListContextItemValuesRequest(server, uid, params)
 	}, func(r *gen.ListContextItemValuesResponseDto) ([]any, string) {
 		return r.Values, nullableToken(r.NextPageToken)
 	})
@@ -149,8 +149,8 @@ func (s *ContextService) Update(ctx context.Context, uid string, params *Context
 	if p.UpdateMask == nil && mask != "" {
 		p.UpdateMask = &mask
 	}
-	return do[UpdatedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UpdateContextItemWithBody(ctx, uid, p, "application/json", bytes.NewReader(raw), eds...)
+	return do[UpdatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUpdateContextItemRequestWithBody(server, uid, p, "application/json", bytes.NewReader(raw))
 	})
 }
 
@@ -187,7 +187,7 @@ func contextItemPatch(body UpdateContextItemRequest) (raw []byte, mask string, e
 // for good. Items brought in by integrations cannot be deleted here: they
 // answer ErrUnprocessable; a missing item answers ErrNotFound.
 func (s *ContextService) Delete(ctx context.Context, uid string, opts ...Option) (*DeletedContextItem, error) {
-	return do[DeletedContextItem](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeleteContextItem(ctx, uid, eds...)
+	return do[DeletedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeleteContextItemRequest(server, uid)
 	})
 }

@@ -41,7 +41,7 @@ func TestStatusSentinels(t *testing.T) {
 				writeError(w, tc.status, tc.code, tc.status2, "it went wrong", "req_body")
 			})
 			c, _ := newTestClient(t, srv, WithMaxRetries(0))
-			_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/api/v1/things/1", nil))
+			_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/api/v1/things/1", nil))
 			require.Error(t, err)
 
 			var e *Error
@@ -89,7 +89,7 @@ func TestErrorOddBodies(t *testing.T) {
 				io.WriteString(w, tc.body)
 			})
 			c, _ := newTestClient(t, srv, WithMaxRetries(0))
-			_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+			_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 			var e *Error
 			require.True(t, errors.As(err, &e), "%v", err)
 			assert.Equal(t, tc.status, e.StatusCode)
@@ -109,7 +109,7 @@ func TestErrorBodyCapped(t *testing.T) {
 		io.WriteString(w, strings.Repeat("y", 200<<10))
 	})
 	c, _ := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	var e *Error
 	require.True(t, errors.As(err, &e))
 	assert.Len(t, e.Body, 64<<10)
@@ -121,7 +121,7 @@ func TestErrorRetryAfterField(t *testing.T) {
 		writeError(w, 429, "RATE_LIMITED", "RESOURCE_EXHAUSTED", "slow down", "")
 	})
 	c, _ := newTestClient(t, srv, WithMaxRetries(0))
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	var e *Error
 	require.True(t, errors.As(err, &e))
 	assert.Equal(t, 7*time.Second, e.RetryAfter)
@@ -173,25 +173,25 @@ func TestDecode(t *testing.T) {
 	c, _ := newTestClient(t, srv)
 	ctx := context.Background()
 
-	v, err := do[thing](ctx, c, nil, rawSend(c, "GET", "/ok", nil))
+	v, err := do[thing](ctx, c, nil, rawRequest("GET", "/ok", nil))
 	require.NoError(t, err)
 	assert.Equal(t, thing{ID: 9007199254740993, Name: "big"}, *v, "int64 ids survive")
 
-	v, err = do[thing](ctx, c, nil, rawSend(c, "GET", "/chunked", nil))
+	v, err = do[thing](ctx, c, nil, rawRequest("GET", "/chunked", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "chunks", v.Name)
 
 	// An operation whose success carries a body does not turn a 204 into
 	// a zero value; the 204 operations use doNoContent.
-	_, err = do[thing](ctx, c, nil, rawSend(c, "DELETE", "/nocontent", nil))
+	_, err = do[thing](ctx, c, nil, rawRequest("DELETE", "/nocontent", nil))
 	var empty *DecodeError
 	require.True(t, errors.As(err, &empty), "%v", err)
 	assert.Equal(t, http.StatusNoContent, empty.StatusCode)
-	require.NoError(t, doNoContent(ctx, c, nil, rawSend(c, "DELETE", "/nocontent", nil)))
-	require.NoError(t, doNoContent(ctx, c, nil, rawSend(c, "GET", "/ok", nil)))
+	require.NoError(t, doNoContent(ctx, c, nil, rawRequest("DELETE", "/nocontent", nil)))
+	require.NoError(t, doNoContent(ctx, c, nil, rawRequest("GET", "/ok", nil)))
 
 	for _, path := range []string{"/html", "/wrongshape"} {
-		_, err = do[thing](ctx, c, nil, rawSend(c, "GET", path, nil))
+		_, err = do[thing](ctx, c, nil, rawRequest("GET", path, nil))
 		var de *DecodeError
 		require.True(t, errors.As(err, &de), "%v", err)
 		assert.Equal(t, 200, de.StatusCode)
@@ -200,7 +200,7 @@ func TestDecode(t *testing.T) {
 		var je interface{ Error() string }
 		assert.True(t, errors.As(err, &je))
 	}
-	_, err = do[thing](ctx, c, nil, rawSend(c, "GET", "/html", nil))
+	_, err = do[thing](ctx, c, nil, rawRequest("GET", "/html", nil))
 	assert.Contains(t, err.Error(), "captive portal")
 	var se *json.SyntaxError
 	assert.True(t, errors.As(err, &se))

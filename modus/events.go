@@ -30,10 +30,41 @@ type Event interface {
 	// ID is the event's Server-Sent Events id (such as
 	// "1717000000000-3"), the cursor a resumed stream continues after.
 	ID() string
+	// RawJSON is the event's data as the server sent it (the SSE data
+	// lines joined), so that a relay can forward the event as is, with ID.
+	// It is the event's own memory, shared with the event's fields (a
+	// TokenEvent's Content may point into it): read it, never modify it;
+	// bytes.Clone it to change it.
+	RawJSON() json.RawMessage
 	// EventType is the event's "type": EventTypeToken, EventTypeDone,
 	// ..., or any other value for an *UnknownEvent.
 	EventType() EventType
 	isRunEvent()
+}
+
+// eventFrame is what every event keeps of its SSE frame: its id and its
+// data. The stream never reuses data: each event has its own copy (see
+// decodeEvent). The data is held as a string header over those bytes (16
+// bytes, not a slice's 24), which keeps a TokenEvent in a smaller
+// allocation size class on the token fast path.
+type eventFrame struct {
+	id  string
+	raw string
+}
+
+func newEventFrame(id string, data []byte) eventFrame {
+	return eventFrame{id: id, raw: unsafe.String(unsafe.SliceData(data), len(data))}
+}
+
+// ID returns the event's SSE id.
+func (e *eventFrame) ID() string { return e.id }
+
+// RawJSON returns the event's data as sent; it must not be modified.
+func (e *eventFrame) RawJSON() json.RawMessage {
+	if e.raw == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(e.raw), len(e.raw))
 }
 
 // Event types, the values of Event.EventType for the known events.
@@ -52,7 +83,7 @@ const (
 // Fields (from TokenRunEvent): Content string, Type EventType.
 type TokenEvent struct {
 	TokenRunEvent
-	id string
+	eventFrame
 }
 
 // DoneEvent ends a run that finished successfully. It carries the run id
@@ -60,7 +91,7 @@ type TokenEvent struct {
 // Fields (from DoneRunEvent): RunID string, ThreadID *string, Type EventType.
 type DoneEvent struct {
 	DoneRunEvent
-	id string
+	eventFrame
 }
 
 // ErrorEvent ends a run that failed. The stream delivers it, then stops
@@ -74,7 +105,7 @@ type ErrorEvent struct {
 	// as ErrorCodeConflict), ErrorCodeConflict for an Idempotency-Key
 	// reused with a different body, else "".
 	Code ErrorCode
-	id   string
+	eventFrame
 }
 
 // CancelledEvent ends a run that was cancelled.
@@ -82,7 +113,7 @@ type ErrorEvent struct {
 // (Unix milliseconds), Type EventType.
 type CancelledEvent struct {
 	CancelledRunEvent
-	id string
+	eventFrame
 }
 
 // NoticeEvent is a warning or information about the run; the run goes on.
@@ -90,7 +121,7 @@ type CancelledEvent struct {
 // ("info" or "warning"), Type EventType.
 type NoticeEvent struct {
 	NoticeRunEvent
-	id string
+	eventFrame
 }
 
 // HeartbeatEvent is a keep-alive; it carries no run data.
@@ -98,7 +129,7 @@ type NoticeEvent struct {
 // Type EventType.
 type HeartbeatEvent struct {
 	HeartbeatRunEvent
-	id string
+	eventFrame
 }
 
 // ToolEvent reports a tool call starting (Type "tool_start", with Input) or
@@ -115,9 +146,9 @@ type ToolEvent struct {
 	Input json.RawMessage
 	// Output is the JSON the tool returned (tool_end; nil if absent).
 	Output json.RawMessage
-	// Raw is the event's whole JSON payload.
+	// Raw is the event's whole JSON payload, the same bytes as RawJSON.
 	Raw json.RawMessage
-	id  string
+	eventFrame
 }
 
 // Start reports whether the event is a tool_start.
@@ -128,37 +159,13 @@ func (e *ToolEvent) Start() bool { return e.Type == EventTypeToolStart }
 type UnknownEvent struct {
 	// Type is the payload's "type" field ("" when it has none).
 	Type EventType
-	// Data is the event's JSON payload.
+	// Data is the event's JSON payload, the same bytes as RawJSON.
 	Data json.RawMessage
-	id   string
+	eventFrame
 	// runID is the payload's "runId" string, if any (the stream learns
 	// the run id from it).
 	runID string
 }
-
-// ID returns the event's SSE id.
-func (e *TokenEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *DoneEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *ErrorEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *CancelledEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *NoticeEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *HeartbeatEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *ToolEvent) ID() string { return e.id }
-
-// ID returns the event's SSE id.
-func (e *UnknownEvent) ID() string { return e.id }
 
 // EventType returns "token".
 func (e *TokenEvent) EventType() EventType { return EventTypeToken }
@@ -302,7 +309,7 @@ func errorEventCode(raw, message string) ErrorCode {
 }
 
 // decodeEvent turns the data of one SSE event into a typed Event. data must
-// not be modified afterwards: the events keep it (ToolEvent.Raw,
+// not be modified afterwards: the events keep it (RawJSON, ToolEvent.Raw,
 // UnknownEvent.Data, and a TokenEvent's Content shares its bytes); scratch
 // is a reusable buffer for unescaping. The common token event takes a fast
 // path (one allocation for the event, none for its text); anything else, or
@@ -310,7 +317,7 @@ func errorEventCode(raw, message string) ErrorCode {
 // first its "type", then the whole payload into the matching type.
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
-		ev := &TokenEvent{id: id}
+		ev := &TokenEvent{eventFrame: newEventFrame(id, data)}
 		ev.Content, ev.Type = content, EventTypeToken
 		return ev, nil
 	}
@@ -319,11 +326,8 @@ func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 
 // decodeEventJSON is the general path of decodeEvent.
 func decodeEventJSON(id string, data []byte) (Event, error) {
-	if i := jsonSkipSpace(data, 0); i == len(data) || data[i] != '{' {
-		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
-			return nil, newEventDecodeError(id, data, err)
-		}
-		return nil, newEventDecodeError(id, data, errors.New("not a JSON object"))
+	if err := checkJSONObject(data); err != nil {
+		return nil, newEventDecodeError(id, data, err)
 	}
 	var head struct {
 		Type  EventType       `json:"type"`
@@ -332,59 +336,85 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, newEventDecodeError(id, data, err)
 	}
+	f := newEventFrame(id, data)
 	var (
 		ev  Event
 		err error
 	)
 	switch head.Type {
 	case EventTypeToken:
-		e := &TokenEvent{id: id}
+		e := &TokenEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.TokenRunEvent)
 	case EventTypeDone:
-		e := &DoneEvent{id: id}
+		e := &DoneEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.DoneRunEvent)
 	case EventTypeError:
-		var w struct {
-			ErrorRunEvent
-			Code json.RawMessage `json:"code"`
-			// AltMessage is "message", which some runtimes send instead of "error".
-			AltMessage string `json:"message"`
-		}
-		if err = json.Unmarshal(data, &w); err == nil {
-			e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, id: id}
-			if e.Message == "" {
-				e.Message = w.AltMessage
-			}
-			e.Code = errorEventCode(jsonRawScalar(w.Code), e.Message)
-			ev = e
-		}
+		ev, err = decodeErrorEvent(f)
 	case EventTypeCancelled:
-		e := &CancelledEvent{id: id}
+		e := &CancelledEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.CancelledRunEvent)
 	case EventTypeNotice:
-		e := &NoticeEvent{id: id}
+		e := &NoticeEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.NoticeRunEvent)
 	case EventTypeHeartbeat:
-		e := &HeartbeatEvent{id: id}
+		e := &HeartbeatEvent{eventFrame: f}
 		ev, err = e, json.Unmarshal(data, &e.HeartbeatRunEvent)
 	case EventTypeToolStart, EventTypeToolEnd:
-		var w struct {
-			ToolName   *string         `json:"toolName"`
-			ToolCallID *string         `json:"toolCallId"`
-			Input      json.RawMessage `json:"input"`
-			Output     json.RawMessage `json:"output"`
-		}
-		if err = json.Unmarshal(data, &w); err == nil {
-			ev = &ToolEvent{Type: head.Type, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
-				Input: w.Input, Output: w.Output, Raw: data, id: id}
-		}
+		ev, err = decodeToolEvent(f, head.Type)
 	default:
-		ev = &UnknownEvent{Type: head.Type, Data: data, id: id, runID: jsonRawString(head.RunID)}
+		ev = &UnknownEvent{Type: head.Type, Data: data, eventFrame: f, runID: jsonRawString(head.RunID)}
 	}
 	if err != nil {
 		return nil, newEventDecodeError(id, data, err)
 	}
 	return ev, nil
+}
+
+// checkJSONObject returns nil if data starts like a JSON object (the
+// decoder checks the rest), else the reason it is no run event: invalid
+// JSON, or JSON of another kind.
+func checkJSONObject(data []byte) error {
+	if i := jsonSkipSpace(data, 0); i < len(data) && data[i] == '{' {
+		return nil
+	}
+	if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
+		return err
+	}
+	return errors.New("not a JSON object")
+}
+
+// decodeErrorEvent decodes an error event's payload f.raw.
+func decodeErrorEvent(f eventFrame) (*ErrorEvent, error) {
+	var w struct {
+		ErrorRunEvent
+		Code json.RawMessage `json:"code"`
+		// AltMessage is "message", which some runtimes send instead of "error".
+		AltMessage string `json:"message"`
+	}
+	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
+		return nil, err
+	}
+	e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
+	if e.Message == "" {
+		e.Message = w.AltMessage
+	}
+	e.Code = errorEventCode(jsonRawScalar(w.Code), e.Message)
+	return e, nil
+}
+
+// decodeToolEvent decodes a tool_start or tool_end payload f.raw.
+func decodeToolEvent(f eventFrame, typ EventType) (*ToolEvent, error) {
+	var w struct {
+		ToolName   *string         `json:"toolName"`
+		ToolCallID *string         `json:"toolCallId"`
+		Input      json.RawMessage `json:"input"`
+		Output     json.RawMessage `json:"output"`
+	}
+	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
+		return nil, err
+	}
+	return &ToolEvent{Type: typ, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
+		Input: w.Input, Output: w.Output, Raw: f.RawJSON(), eventFrame: f}, nil
 }
 
 func stringValue(p *string) string {
@@ -548,49 +578,61 @@ func jsonUnescape(buf, raw []byte) ([]byte, bool) {
 			return append(buf, raw...), true
 		}
 		buf = append(buf, raw[:k]...)
-		raw = raw[k:]
-		if len(raw) < 2 {
+		var ok bool
+		if buf, raw, ok = jsonUnescapeOne(buf, raw[k:]); !ok {
 			return buf, false
 		}
-		switch c := raw[1]; c {
-		case '"', '\\', '/':
-			buf = append(buf, c)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r := jsonHex4(raw[2:])
-			if r < 0 {
-				return buf, false
-			}
-			raw = raw[6:]
-			if utf16.IsSurrogate(r) {
-				if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
-					if r2 := jsonHex4(raw[2:]); r2 >= 0 {
-						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-							buf = utf8.AppendRune(buf, d)
-							raw = raw[6:]
-							continue
-						}
-					}
-				}
-				r = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, r)
-			continue
-		default:
-			return buf, false
-		}
-		raw = raw[2:]
 	}
 	return buf, true
+}
+
+// jsonUnescapeOne appends the value of the escape sequence raw starts with
+// (a backslash) to buf and returns what follows it.
+func jsonUnescapeOne(buf, raw []byte) ([]byte, []byte, bool) {
+	if len(raw) < 2 {
+		return buf, nil, false
+	}
+	var c byte
+	switch raw[1] {
+	case '"', '\\', '/':
+		c = raw[1]
+	case 'b':
+		c = '\b'
+	case 'f':
+		c = '\f'
+	case 'n':
+		c = '\n'
+	case 'r':
+		c = '\r'
+	case 't':
+		c = '\t'
+	case 'u':
+		return jsonUnescapeRune(buf, raw)
+	default:
+		return buf, nil, false
+	}
+	return append(buf, c), raw[2:], true
+}
+
+// jsonUnescapeRune appends the rune of the \uXXXX escape raw starts with, or
+// of the surrogate pair \uXXXX\uXXXX, to buf and returns what follows.
+func jsonUnescapeRune(buf, raw []byte) ([]byte, []byte, bool) {
+	r := jsonHex4(raw[2:])
+	if r < 0 {
+		return buf, nil, false
+	}
+	raw = raw[6:]
+	if utf16.IsSurrogate(r) {
+		if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
+			if r2 := jsonHex4(raw[2:]); r2 >= 0 {
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					return utf8.AppendRune(buf, d), raw[6:], true
+				}
+			}
+		}
+		r = utf8.RuneError
+	}
+	return utf8.AppendRune(buf, r), raw, true
 }
 
 // jsonHex4 reads 4 hex digits, -1 if b does not start with them.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -494,4 +495,38 @@ func ExampleWithOnReconnect() {
 	// Output:
 	// reconnecting after event true attempt 1
 	// Echo: Say hello | reconnects: 1
+}
+
+// ExampleEvent_RawJSON forwards a run's events as they came, the way a relay
+// passes them on to its own clients: each event's id and its JSON as sent.
+func ExampleEvent_RawJSON() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		panic(err)
+	}
+
+	stream, err := client.Runs.Create(context.Background(),
+		modus.CreateRunRequest{Message: "Hi", SessionID: "sess_1"})
+	if err != nil {
+		panic(err)
+	}
+	defer stream.Close()
+	var relay strings.Builder // the relay's client connection
+	for stream.Next() {
+		ev := stream.Event()
+		fmt.Fprintf(&relay, "id: %s\ndata: %s\n\n", ev.ID(), ev.RawJSON())
+		if ev.EventType() != modus.EventTypeDone {
+			fmt.Println(string(ev.RawJSON()))
+		}
+	}
+	if err := stream.Err(); err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.Count(relay.String(), "\nid: ")+1, "events relayed")
+	// Output:
+	// {"content":"Echo:","type":"token"}
+	// {"content":" Hi","type":"token"}
+	// 3 events relayed
 }

@@ -44,7 +44,7 @@ func TestErrorStringsArePrintable(t *testing.T) {
 		io.WriteString(w, `{"error":{"code":"BAD_REQUEST\u001b[31m","status":"INVALID_ARGUMENT","message":"line1\nline2\u001b[2J\u202e","requestId":"req\r\n1"}}`)
 	})
 	c, _ := newTestClient(t, srv, WithMaxRetries(0))
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	var e *Error
 	require.True(t, errors.As(err, &e), "%v", err)
 	assert.Equal(t, "line1\nline2\x1b[2J\u202e", e.Message, "the field keeps the raw text")
@@ -98,7 +98,7 @@ func TestResponseSizeLimit(t *testing.T) {
 	c, _ := newTestClient(t, srv, WithMaxResponseSize(1<<20))
 	for _, path := range []string{"/announced", "/chunked"} {
 		requests.Store(0)
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", path, nil))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", path, nil))
 		require.ErrorIs(t, err, ErrResponseTooLarge, path)
 		var e *ResponseTooLargeError
 		require.True(t, errors.As(err, &e), "%v", err)
@@ -109,12 +109,12 @@ func TestResponseSizeLimit(t *testing.T) {
 	}
 	assert.Less(t, written.Load(), int64(40<<20), "the client stopped reading at the limit")
 
-	v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/small", nil))
+	v, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/small", nil))
 	require.NoError(t, err)
 	assert.Len(t, v.Name, 1000)
 
 	// A call can lower (or raise) the client's limit.
-	_, err = do[thing](context.Background(), c, []Option{WithMaxResponseSize(100)}, rawSend(c, "GET", "/small", nil))
+	_, err = do[thing](context.Background(), c, []Option{WithMaxResponseSize(100)}, rawRequest("GET", "/small", nil))
 	require.ErrorIs(t, err, ErrResponseTooLarge)
 	_, err = NewClient(WithAPIKey(testKey), WithMaxResponseSize(0))
 	require.Error(t, err)
@@ -128,13 +128,13 @@ func TestEmptyOrNullBodyIsDecodeError(t *testing.T) {
 			io.WriteString(w, body)
 		})
 		c, _ := newTestClient(t, srv)
-		v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		v, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		var de *DecodeError
 		require.True(t, errors.As(err, &de), "body %q: %v, %v", body, v, err)
 		assert.Nil(t, v)
 		assert.Equal(t, 200, de.StatusCode)
 		// The 204 operations return only their error.
-		require.NoError(t, doNoContent(context.Background(), c, nil, rawSend(c, "DELETE", "/x", nil)))
+		require.NoError(t, doNoContent(context.Background(), c, nil, rawRequest("DELETE", "/x", nil)))
 	}
 }
 
@@ -159,7 +159,7 @@ func TestBrokenBodyRetried(t *testing.T) {
 		io.WriteString(w, `{"id":1,"name":"ok"}`)
 	})
 	c, rec := newTestClient(t, srv)
-	v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	v, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "ok", v.Name)
 	assert.Equal(t, int32(2), n.Load())
@@ -169,14 +169,14 @@ func TestBrokenBodyRetried(t *testing.T) {
 	var m atomic.Int32
 	srv = newServer(t, func(w http.ResponseWriter, r *http.Request) { m.Add(1); breakBody(w) })
 	c, _ = newTestClient(t, srv)
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	var te *TransportError
 	require.True(t, errors.As(err, &te), "%v", err)
 	assert.Equal(t, int32(3), m.Load())
 
 	// A POST without an idempotency key may have acted: not retried.
 	m.Store(0)
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "POST", "/x", []byte(`{}`)))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("POST", "/x", []byte(`{}`)))
 	require.True(t, errors.As(err, &te), "%v", err)
 	assert.Equal(t, int32(1), m.Load())
 }
@@ -193,7 +193,7 @@ func TestRetryRespectsDeadline(t *testing.T) {
 	c, rec := newTestClient(t, srv, WithMaxRetries(3))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := do[thing](ctx, c, nil, rawSend(c, "GET", "/x?ra=30", nil))
+	_, err := do[thing](ctx, c, nil, rawRequest("GET", "/x?ra=30", nil))
 	var e *Error
 	require.True(t, errors.As(err, &e), "%v", err)
 	assert.Equal(t, 503, e.StatusCode)
@@ -205,17 +205,17 @@ func TestRetryRespectsDeadline(t *testing.T) {
 	n.Store(0)
 	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel2()
-	_, err = do[thing](short, c, nil, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](short, c, nil, rawRequest("GET", "/x", nil))
 	require.True(t, errors.As(err, &e), "%v", err)
 	assert.Equal(t, int32(1), n.Load())
 
 	// "Retry-After: 0" and no header are told apart.
 	c, _ = newTestClient(t, srv, WithMaxRetries(0))
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x?ra=0", nil))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("GET", "/x?ra=0", nil))
 	require.True(t, errors.As(err, &e))
 	assert.True(t, e.RetryAfterSet)
 	assert.Zero(t, e.RetryAfter)
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	require.True(t, errors.As(err, &e))
 	assert.False(t, e.RetryAfterSet)
 }
@@ -267,7 +267,7 @@ func TestRedirectLoopNotRetried(t *testing.T) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
 	c, rec := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/loop", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/loop", nil))
 	require.ErrorContains(t, err, "stopped after 10 redirects")
 	var te *TransportError
 	require.True(t, errors.As(err, &te), "%v", err)
@@ -280,7 +280,7 @@ func TestRedirectLoopNotRetried(t *testing.T) {
 	hc := srv.Client()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { policyCalls.Add(1); return mine }
 	c2, _ := newTestClient(t, srv, WithHTTPClient(hc))
-	_, err = do[thing](context.Background(), c2, nil, rawSend(c2, "GET", "/loop", nil))
+	_, err = do[thing](context.Background(), c2, nil, rawRequest("GET", "/loop", nil))
 	require.ErrorIs(t, err, mine)
 	assert.Equal(t, int32(1), n.Load())
 	assert.Equal(t, int32(1), policyCalls.Load(), "the caller's CheckRedirect is kept")
@@ -308,10 +308,10 @@ func TestAuthorizationDroppedOnOtherOrigin(t *testing.T) {
 		}
 	})
 	c, _ := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/away", nil))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/away", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "", got.Load(), "the key went to another port")
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/here", nil))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("GET", "/here", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer "+testKey, same.Load())
 

@@ -62,7 +62,7 @@ func BenchmarkLargeBodyHeap(b *testing.B) {
 				var m0, m1, m2 runtime.MemStats
 				runtime.ReadMemStats(&m0)
 				old := debug.SetGCPercent(-1)
-				v, err := do[list](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+				v, err := do[list](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 				runtime.ReadMemStats(&m1)
 				debug.SetGCPercent(old)
 				if err != nil {

@@ -62,7 +62,12 @@ func (a AttemptInfo) Retry() bool { return a.Attempt > 1 }
 type attemptKey struct{}
 
 // AttemptOf returns what the SDK knows about the attempt req belongs to;
-// ok is false for a request the SDK did not send. Use it in Middleware.
+// ok is false for a request the SDK did not send. Use it in Middleware (or
+// an http.RoundTripper given through WithHTTPClient): the SDK attaches the
+// AttemptInfo to the context of the request it hands to the middleware,
+// only when a middleware or a logger is set. It is the one thing the SDK
+// puts in a request's context; the call's own settings are passed to the
+// transport as arguments.
 func AttemptOf(req *http.Request) (info AttemptInfo, ok bool) {
 	p, ok := req.Context().Value(attemptKey{}).(*AttemptInfo)
 	if !ok {
@@ -140,11 +145,8 @@ func WithDebugBodies(max int) Option {
 var secretField = regexp.MustCompile(`(?i)("[a-z_]*(token|password|secret|key|authorization)[a-z_]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
 // logBody writes a response body at Debug level when WithDebugBodies asks
-// for it (st nil: the client's defaults).
+// for it.
 func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Response, body []byte) {
-	if st == nil {
-		st = t.defaults
-	}
 	l, max := st.cfg.logger, st.cfg.debugBodies
 	if l == nil || max <= 0 || !l.Enabled(ctx, slog.LevelDebug) {
 		return

@@ -297,3 +297,33 @@ func TestDebugBodiesRedactedAndCapped(t *testing.T) {
 	_, err = NewClient(WithAPIKey(testKey), WithDebugBodies(0))
 	require.Error(t, err)
 }
+
+// ctxDoer records the context of each request it is handed, and answers.
+type ctxDoer struct {
+	ctxs []context.Context
+}
+
+func (d *ctxDoer) Do(req *http.Request) (*http.Response, error) {
+	d.ctxs = append(d.ctxs, req.Context())
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Request: req, ContentLength: -1,
+		Body: io.NopCloser(strings.NewReader(`{"id":42,"name":"a"}`))}, nil
+}
+
+// A call's settings travel to the transport as arguments, not in the
+// request's context: without a per-attempt timeout, middleware or logger,
+// the HTTP client gets the caller's own context, call options or not.
+func TestCallStateNotInContext(t *testing.T) {
+	type key struct{}
+	ctx := context.WithValue(context.Background(), key{}, "caller")
+	d := &ctxDoer{}
+	c, err := NewClient(WithAPIKey(testKey), WithHTTPClient(d), WithRequestTimeout(0))
+	require.NoError(t, err)
+	_, err = c.Agents.Get(ctx, 42, nil)
+	require.NoError(t, err)
+	_, err = c.Agents.Get(ctx, 42, nil, WithHeader("X-Extra", "1"), WithMaxRetries(0))
+	require.NoError(t, err)
+	require.Len(t, d.ctxs, 2)
+	for _, got := range d.ctxs {
+		assert.Equal(t, ctx, got)
+	}
+}

@@ -26,7 +26,7 @@ const (
 
 // retryPolicy is the one retry policy of the SDK: which failures are
 // transient, how long to wait before the next try, and the wait itself. Calls
-// (transport.Do) and run stream reconnections (RunStream.reconnect) both use
+// (transport.send) and run stream reconnections (RunStream.reconnect) both use
 // the client's.
 type retryPolicy struct {
 	// Injectable for tests.

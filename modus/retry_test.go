@@ -65,7 +65,7 @@ func TestRetryGETThenSuccess(t *testing.T) {
 		f := &flaky{statuses: []int{status}}
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
-		v, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		v, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		require.NoError(t, err, "status %d", status)
 		assert.Equal(t, "ok", v.Name)
 		assert.Equal(t, 2, f.count())
@@ -78,7 +78,7 @@ func TestNoRetryOnOtherStatuses(t *testing.T) {
 		f := &flaky{statuses: []int{status}}
 		srv := newServer(t, f.handler)
 		c, _ := newTestClient(t, srv)
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		require.Error(t, err)
 		assert.Equal(t, 1, f.count(), "status %d", status)
 	}
@@ -88,7 +88,7 @@ func TestRetryExhausted(t *testing.T) {
 	f := &flaky{statuses: []int{503, 503, 503, 503}}
 	srv := newServer(t, f.handler)
 	c, rec := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "PUT", "/x", []byte(`{"a":1}`)))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("PUT", "/x", []byte(`{"a":1}`)))
 	require.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 3, f.count(), "1 try + 2 retries")
 	assert.Equal(t, []time.Duration{backoffBase, 2 * backoffBase}, rec.get())
@@ -97,7 +97,7 @@ func TestRetryExhausted(t *testing.T) {
 	f = &flaky{statuses: []int{503, 503}}
 	srv = newServer(t, f.handler)
 	c, _ = newTestClient(t, srv)
-	_, err = do[thing](context.Background(), c, []Option{WithMaxRetries(0)}, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](context.Background(), c, []Option{WithMaxRetries(0)}, rawRequest("GET", "/x", nil))
 	require.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 1, f.count(), "per-call WithMaxRetries(0)")
 }
@@ -107,7 +107,7 @@ func TestPOSTWithoutKeyNotRetried(t *testing.T) {
 		f := &flaky{statuses: []int{503}}
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, method, "/x", []byte(`{}`)))
+		_, err := do[thing](context.Background(), c, nil, rawRequest(method, "/x", []byte(`{}`)))
 		require.ErrorIs(t, err, ErrServer)
 		assert.Equal(t, 1, f.count(), method)
 		assert.Empty(t, rec.get())
@@ -119,7 +119,7 @@ func TestPOSTWithKeyRetriedWithSameKey(t *testing.T) {
 	srv := newServer(t, f.handler)
 	c, _ := newTestClient(t, srv)
 	v, err := do[thing](context.Background(), c, []Option{WithIdempotencyKey("key-123")},
-		rawSend(c, "POST", "/x", []byte(`{"message":"hi"}`)))
+		rawRequest("POST", "/x", []byte(`{"message":"hi"}`)))
 	require.NoError(t, err)
 	assert.Equal(t, "ok", v.Name)
 	assert.Equal(t, []string{"key-123", "key-123", "key-123"}, f.keys)
@@ -131,7 +131,7 @@ func TestRetryAfter(t *testing.T) {
 		f := &flaky{statuses: []int{429}, header: http.Header{"Retry-After": {"3"}}}
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		require.NoError(t, err)
 		assert.Equal(t, []time.Duration{3 * time.Second}, rec.get())
 	})
@@ -141,7 +141,7 @@ func TestRetryAfter(t *testing.T) {
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
 		c.retry.now = func() time.Time { return now }
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		require.NoError(t, err)
 		assert.Equal(t, []time.Duration{10 * time.Second}, rec.get())
 	})
@@ -149,7 +149,7 @@ func TestRetryAfter(t *testing.T) {
 		f := &flaky{statuses: []int{429}, header: http.Header{"Retry-After": {"3600"}}}
 		srv := newServer(t, f.handler)
 		c, rec := newTestClient(t, srv)
-		_, err := do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 		var e *Error
 		require.True(t, errors.As(err, &e))
 		assert.Equal(t, time.Hour, e.RetryAfter)
@@ -181,7 +181,7 @@ func TestConnectionRefused(t *testing.T) {
 		require.NoError(t, err)
 		rec := &sleepRecorder{}
 		c.retry.sleep = rec.sleep
-		_, err = do[thing](context.Background(), c, nil, rawSend(c, method, "/api/v1/agents?pageSize=1", []byte(`{}`)))
+		_, err = do[thing](context.Background(), c, nil, rawRequest(method, "/api/v1/agents?pageSize=1", []byte(`{}`)))
 		require.Error(t, err)
 
 		var te *TransportError
@@ -216,7 +216,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 		cancelledAt.Store(time.Now().UnixNano())
 		cancel()
 	}()
-	_, err = do[thing](ctx, c, nil, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](ctx, c, nil, rawRequest("GET", "/x", nil))
 	elapsed := time.Since(time.Unix(0, cancelledAt.Load()))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.Canceled)
@@ -248,7 +248,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 	})
 	t.Cleanup(func() { close(done) }) // runs before srv.Close
 	c, rec := newTestClient(t, srv)
-	v, err := do[thing](context.Background(), c, []Option{WithRequestTimeout(300 * time.Millisecond)}, rawSend(c, "GET", "/x", nil))
+	v, err := do[thing](context.Background(), c, []Option{WithRequestTimeout(300 * time.Millisecond)}, rawRequest("GET", "/x", nil))
 	require.NoError(t, err)
 	assert.Equal(t, "late", v.Name)
 	assert.Equal(t, int32(2), n.Load())
@@ -256,7 +256,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 
 	// A POST that timed out may have reached the server: not retried.
 	n.Store(0)
-	_, err = do[thing](context.Background(), c, []Option{WithRequestTimeout(100 * time.Millisecond)}, rawSend(c, "POST", "/x", []byte(`{}`)))
+	_, err = do[thing](context.Background(), c, []Option{WithRequestTimeout(100 * time.Millisecond)}, rawRequest("POST", "/x", []byte(`{}`)))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, int32(1), n.Load())
 }
@@ -274,7 +274,7 @@ func TestStreamHasNoPerAttemptTimeout(t *testing.T) {
 	// A stream call: the transport knows it from the call's state, not
 	// from a header.
 	st := &callState{cfg: c.transport.defaults.cfg, stream: true}
-	resp, err := c.open(context.Background(), st, rawSend(c, "GET", "/agent/runs/r1/stream", nil))
+	resp, err := c.open(context.Background(), st, c.agentServer, rawRequest("GET", "/agent/runs/r1/stream", nil))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -289,7 +289,7 @@ func TestBodyWithoutGetBodyNotRetried(t *testing.T) {
 	req, err := http.NewRequest("PUT", srv.URL+"/x", io.NopCloser(strings.NewReader("{}")))
 	require.NoError(t, err)
 	require.Nil(t, req.GetBody)
-	resp, err := c.transport.Do(req)
+	resp, err := c.transport.send(req, c.transport.defaults)
 	require.NoError(t, err)
 	discard(resp)
 	assert.Equal(t, 503, resp.StatusCode)
@@ -310,14 +310,14 @@ func TestPOSTRedirectThenDialErrorNotRetried(t *testing.T) {
 		http.Redirect(w, r, target+"/created/1", http.StatusSeeOther)
 	})
 	c, rec := newTestClient(t, srv)
-	_, err := do[thing](context.Background(), c, nil, rawSend(c, "POST", "/x", []byte(`{}`)))
+	_, err := do[thing](context.Background(), c, nil, rawRequest("POST", "/x", []byte(`{}`)))
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
 	assert.Equal(t, int32(1), posts.Load(), "the POST reached the server once and must not be re-sent")
 	assert.Empty(t, rec.get())
 
 	// A GET in the same situation is retried as usual.
-	_, err = do[thing](context.Background(), c, nil, rawSend(c, "GET", "/x", nil))
+	_, err = do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
 	require.Error(t, err)
 	assert.Len(t, rec.get(), 2)
 }

@@ -15,16 +15,16 @@ import (
 // the default) or the draft; nil shows the default. A soft-deleted skill
 // answers ErrNotFound.
 func (s *SkillsService) Get(ctx context.Context, id int64, params *SkillGetParams, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetSkill(ctx, id, params, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetSkillRequest(server, id, params)
 	})
 }
 
 // List returns one page of the skills the caller may use (soft-deleted ones
 // are left out); see All to iterate over every page.
 func (s *SkillsService) List(ctx context.Context, params *SkillListParams, opts ...Option) (*Page[Skill], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListSkills(ctx, params, eds...)
+	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListSkillsRequest(server, params)
 	}, func(r *gen.ListSkillsResponseDto) ([]Skill, string) { return r.Skills, nullableToken(r.NextPageToken) })
 }
 
@@ -37,8 +37,8 @@ func (s *SkillsService) All(ctx context.Context, params *SkillListParams, opts .
 
 // Create creates a skill as a draft owned by the caller; Deploy makes it active.
 func (s *SkillsService) Create(ctx context.Context, body CreateSkillRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CreateSkill(ctx, body, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCreateSkillRequest(server, body)
 	})
 }
 
@@ -47,47 +47,47 @@ func (s *SkillsService) Create(ctx context.Context, body CreateSkillRequest, opt
 // field set in body is written. ManagerID must be changed on its own
 // (ErrUnprocessable otherwise).
 func (s *SkillsService) Update(ctx context.Context, id int64, params *SkillUpdateParams, body UpdateSkillRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UpdateSkill(ctx, id, params, body, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUpdateSkillRequest(server, id, params, body)
 	})
 }
 
 // Delete soft-deletes a skill: Get and List hide it (ErrNotFound) until
 // Restore brings it back. Deleting a deleted skill succeeds.
 func (s *SkillsService) Delete(ctx context.Context, id int64, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeleteSkill(ctx, id, eds...)
+	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeleteSkillRequest(server, id)
 	})
 }
 
 // Restore undoes a soft delete and returns the skill with the status it had
 // before (restoring a live skill changes nothing).
 func (s *SkillsService) Restore(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UndeleteSkill(ctx, id, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUndeleteSkillRequest(server, id)
 	})
 }
 
 // Deploy publishes a skill's draft as its active variation.
 func (s *SkillsService) Deploy(ctx context.Context, id int64, body DeploySkillRequest, opts ...Option) (*SkillDeployment, error) {
-	return do[SkillDeployment](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeploySkill(ctx, id, body, eds...)
+	return do[SkillDeployment](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeploySkillRequest(server, id, body)
 	})
 }
 
 // GetVariation returns the skill with one of its variations, current or
 // past, by variation id (such as a former ActiveVariationID).
 func (s *SkillsService) GetVariation(ctx context.Context, id int64, variationID UUID, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetSkillVariation(ctx, id, variationID, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetSkillVariationRequest(server, id, variationID)
 	})
 }
 
 // ApplyMCPConfig replaces how the skill appears to MCP clients and returns
 // the configuration now in force.
 func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPConfigRequest, opts ...Option) (*MCPConfigResponse, error) {
-	return do[MCPConfigResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ApplySkillMCPConfig(ctx, id, body, eds...)
+	return do[MCPConfigResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewApplySkillMCPConfigRequest(server, id, body)
 	})
 }
 
@@ -97,56 +97,56 @@ func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPCo
 // Modus agent, the answer comes from this skill (its instructions, model
 // and context).
 func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ChatWithSkill(ctx, id, body, eds...)
+	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewChatWithSkillRequest(server, id, body)
 	})
 }
 
 // ContinueChat sends a follow-up message in an existing thread of the skill
 // (ErrNotFound if the thread is not this skill's).
 func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ContinueSkillChat(ctx, id, threadID, body, eds...)
+	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewContinueSkillChatRequest(server, id, threadID, body)
 	})
 }
 
 // ComposeContext runs the published skill's context retrieval for a
 // message, without calling a model, and returns the composed context.
 func (s *SkillsService) ComposeContext(ctx context.Context, id int64, body ComposeContextRequest, opts ...Option) (*ComposedContext, error) {
-	return do[ComposedContext](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ComposeSkillContext(ctx, id, body, eds...)
+	return do[ComposedContext](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewComposeSkillContextRequest(server, id, body)
 	})
 }
 
 // RequestOwnershipTransfer offers the skill to another user (ErrConflict if
 // a transfer is already pending).
 func (s *SkillsService) RequestOwnershipTransfer(ctx context.Context, id int64, body TransferOwnershipRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.RequestSkillOwnershipTransfer(ctx, id, body, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewRequestSkillOwnershipTransferRequest(server, id, body)
 	})
 }
 
 // AcceptOwnershipTransfer makes the caller, the user the pending transfer
 // names, the owner (ErrNotFound when none is pending).
 func (s *SkillsService) AcceptOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.AcceptSkillOwnershipTransfer(ctx, id, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewAcceptSkillOwnershipTransferRequest(server, id)
 	})
 }
 
 // CancelOwnershipTransfer withdraws a pending transfer (ErrNotFound when
 // none is pending).
 func (s *SkillsService) CancelOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.CancelSkillOwnershipTransfer(ctx, id, eds...)
+	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewCancelSkillOwnershipTransferRequest(server, id)
 	})
 }
 
 // Get returns a conversation thread with all its messages, oldest first.
 // skillID only scopes the permission check (0 looks across all skills).
 func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID string, opts ...Option) (*Conversation, error) {
-	return do[Conversation](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.GetConversation(ctx, skillID, threadID, eds...)
+	return do[Conversation](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewGetConversationRequest(server, skillID, threadID)
 	})
 }
 
@@ -154,8 +154,8 @@ func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID 
 // skillID 0 lists the caller's recent threads across all skills. The legacy
 // params.Page is ignored once a page token is set.
 func (s *ConversationsService) List(ctx context.Context, skillID int64, params *ConversationListParams, opts ...Option) (*ConversationPage, error) {
-	r, err := do[gen.ListConversationsResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListConversations(ctx, skillID, params, eds...)
+	r, err := do[gen.ListConversationsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListConversationsRequest(server, skillID, params)
 	})
 	if err != nil {
 		return nil, err
@@ -179,8 +179,8 @@ func (s *ConversationsService) All(ctx context.Context, skillID int64, params *C
 // List returns one page of a skill's memories. Without PageToken or
 // PageSize the API returns up to 100 at once; otherwise 25 a page.
 func (s *MemoriesService) List(ctx context.Context, skillID int64, params *MemoryListParams, opts ...Option) (*Page[Memory], error) {
-	return doPage(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.ListMemories(ctx, skillID, params, eds...)
+	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewListMemoriesRequest(server, skillID, params)
 	}, func(r *gen.ListMemoriesResponseDto) ([]Memory, string) {
 		return r.Memories, nullableToken(r.NextPageToken)
 	})
@@ -198,8 +198,8 @@ func (s *MemoriesService) All(ctx context.Context, skillID int64, params *Memory
 // Search returns the memories of a skill that best match a query, at most
 // body.Limit of them (default 10). It does not page.
 func (s *MemoriesService) Search(ctx context.Context, skillID int64, body SearchMemoriesRequest, opts ...Option) ([]Memory, error) {
-	r, err := do[gen.ListMemoriesResponseDto](ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.SearchMemories(ctx, skillID, body, eds...)
+	r, err := do[gen.ListMemoriesResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewSearchMemoriesRequest(server, skillID, body)
 	})
 	if err != nil {
 		return nil, err
@@ -210,14 +210,14 @@ func (s *MemoriesService) Search(ctx context.Context, skillID int64, body Search
 // Update changes a memory's text or metadata. params.UpdateMask lists the
 // fields to write; without it every field set in body is written.
 func (s *MemoriesService) Update(ctx context.Context, skillID int64, memoryID string, params *MemoryUpdateParams, body UpdateMemoryRequest, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.UpdateMemory(ctx, skillID, memoryID, params, body, eds...)
+	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewUpdateMemoryRequest(server, skillID, memoryID, params, body)
 	})
 }
 
 // Delete deletes a memory; deleting one that is already gone succeeds.
 func (s *MemoriesService) Delete(ctx context.Context, skillID int64, memoryID string, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(ctx context.Context, eds ...gen.RequestEditorFn) (*http.Response, error) {
-		return s.c.api.DeleteMemory(ctx, skillID, memoryID, eds...)
+	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+		return gen.NewDeleteMemoryRequest(server, skillID, memoryID)
 	})
 }

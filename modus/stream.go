@@ -261,8 +261,8 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, send sendFunc, runID, lastID string) (*RunStream, error) {
-	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, send)
+func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestFunc, runID, lastID string) (*RunStream, error) {
+	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, c.agentServer, build)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +515,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.resumeSend())
+	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.c.agentServer, streamRunRequest(s.runID, s.lastID))
 	if err == nil {
 		err = checkEventStream(resp)
 	}
@@ -553,15 +553,15 @@ func (s *RunStream) reconnectWait() time.Duration {
 	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1)
 }
 
-// resumeSend is the StreamRun call that resumes after s.lastID.
-func (s *RunStream) resumeSend() sendFunc {
-	runID, last := s.runID, s.lastID
-	return func(ctx context.Context, editors ...gen.RequestEditorFn) (*http.Response, error) {
+// streamRunRequest builds the StreamRun request that reads run runID after
+// event lastID ("" from its start): Runs.Stream and every reconnection.
+func streamRunRequest(runID, lastID string) requestFunc {
+	return func(server string) (*http.Request, error) {
 		var p *gen.StreamRunParams
-		if last != "" {
-			p = &gen.StreamRunParams{LastEventID: &last}
+		if lastID != "" {
+			p = &gen.StreamRunParams{LastEventID: &lastID}
 		}
-		return s.c.agent.StreamRun(ctx, runID, p, editors...)
+		return gen.NewStreamRunRequest(server, runID, p)
 	}
 }
 

@@ -139,10 +139,10 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 				var e Event
 				switch head.Type {
 				case "token":
-					t := &TokenEvent{id: ev.ID}
+					t := &TokenEvent{eventFrame: newEventFrame(ev.ID, ev.Data)}
 					err, e = json.Unmarshal(ev.Data, &t.TokenRunEvent), t
 				case "done":
-					t := &DoneEvent{id: ev.ID}
+					t := &DoneEvent{eventFrame: newEventFrame(ev.ID, ev.Data)}
 					err, e = json.Unmarshal(ev.Data, &t.DoneRunEvent), t
 				}
 				if err != nil || e == nil {

@@ -122,6 +122,10 @@ func TestRunStreamFraming(t *testing.T) {
 	assert.Equal(t, "c1", ts.ToolCallID)
 	assert.JSONEq(t, `{"q":"select 1"}`, string(ts.Input))
 	assert.Contains(t, string(ts.Raw), `"extra":true`)
+	// Every event keeps its data as sent, for a relay to forward as is.
+	assert.Equal(t, "{\"type\":\"token\",\n\"content\":\"multi\\nline\"}", string(evs[0].RawJSON()))
+	assert.Equal(t, `{"type":"heartbeat","timestamp":1717000000500}`, string(evs[1].RawJSON()))
+	assert.Equal(t, `{"type":"cancelled","runIds":["r-9"],"timestamp":5}`, string(evs[7].RawJSON()))
 	te := evs[5].(*ToolEvent)
 	assert.Equal(t, EventTypeToolEnd, te.EventType())
 	assert.JSONEq(t, `{"rows":1}`, string(te.Output))
@@ -511,7 +515,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 	})
 	c, _ := newTestClient(t, srv)
 	s, err := c.startStream(context.Background(), callConfig{},
-		rawSendTo(c.agent, http.MethodGet, "/agent/whatever", nil), "", "")
+		rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
@@ -784,19 +788,23 @@ func TestRunStreamIDLessEventKeepsCursor(t *testing.T) {
 }
 
 // decodeEvent's fast path makes a TokenEvent's Content share the bytes of
-// the event's data (unsafe.String). That is only sound while the data is
-// never reused or written to: hold every Content of a long stream, whose
-// reads go through the same buffers again and again, and check each one
-// once the stream has ended.
+// the event's data (unsafe.String), and every event keeps that data as its
+// RawJSON. That is only sound while the data is never reused or written to:
+// hold every Content and RawJSON of a long stream, whose reads go through
+// the same buffers again and again, and check each one once the stream has
+// ended.
 func TestTokenContentNotOverwrittenByLaterEvents(t *testing.T) {
 	const n = 2000
 	want := make([]string, n)
+	wantRaw := make([]string, n+1)
 	var body strings.Builder
 	for i := range n {
 		want[i] = strings.Repeat(string(rune('a'+i%26)), 1+i%97)
-		fmt.Fprintf(&body, "id: 1-%d\ndata: {\"type\":\"token\",\"content\":%q}\n\n", i, want[i])
+		wantRaw[i] = fmt.Sprintf("{\"type\":\"token\",\"content\":%q}", want[i])
+		fmt.Fprintf(&body, "id: 1-%d\ndata: %s\n\n", i, wantRaw[i])
 	}
-	fmt.Fprintf(&body, "id: 1-%d\ndata: {\"type\":\"done\",\"runId\":\"r\"}\n\n", n)
+	wantRaw[n] = `{"type":"done","runId":"r"}`
+	fmt.Fprintf(&body, "id: 1-%d\ndata: %s\n\n", n, wantRaw[n])
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		sseHeaders(w)
 		io.WriteString(w, body.String())
@@ -805,13 +813,22 @@ func TestTokenContentNotOverwrittenByLaterEvents(t *testing.T) {
 	s, err := c.Runs.Create(context.Background(), runReq())
 	require.NoError(t, err)
 	var got []string
+	var raws []json.RawMessage
+	var ids []string
 	for s.Next() {
+		raws = append(raws, s.Event().RawJSON())
+		ids = append(ids, s.Event().ID())
 		if tok, ok := s.Event().(*TokenEvent); ok {
 			got = append(got, tok.Content)
 		}
 	}
 	require.NoError(t, s.Err())
 	require.Equal(t, want, got)
+	require.Len(t, raws, n+1)
+	for i, raw := range raws {
+		require.Equal(t, wantRaw[i], string(raw), "event %d", i)
+		require.Equal(t, fmt.Sprintf("1-%d", i), ids[i])
+	}
 }
 
 // The API requires an organization id on run bodies: without one from the

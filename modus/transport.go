@@ -12,13 +12,10 @@ import (
 // transport is the one place where requests are sent: it sets the call's
 // headers, runs the middleware around each attempt, bounds attempts with the
 // per-attempt timeout, reads a unary call's 2xx body, retries by the client's
-// retryPolicy, logs and fills ResponseMeta. It is the gen.HttpRequestDoer of
-// both generated clients, so every operation, stream requests and
-// reconnections included, goes through Do.
-//
-// The call's *callState travels from Client.open to Do in the request
-// context: the generated methods in between only pass the context on. A
-// call without options has none and uses the client's defaults.
+// retryPolicy, logs and fills ResponseMeta. Every operation, stream
+// requests and reconnections included, goes through send: Client.open
+// builds the request and hands it over with the call's *callState, as
+// arguments (a call without options gets the client's defaults).
 type transport struct {
 	next     HTTPDoer
 	retry    *retryPolicy
@@ -39,23 +36,12 @@ type callState struct {
 	reconnect int
 }
 
-// callKey is the context key under which a call's *callState travels.
-type callKey struct{}
-
-func (t *transport) state(req *http.Request) *callState {
-	if st, ok := req.Context().Value(callKey{}).(*callState); ok {
-		return st
-	}
-	return t.defaults
-}
-
-// Do sends req, retrying as NewClient documents. The returned response is
-// the first one not retried (which may be non-2xx: Client.open turns it into
-// an *Error). The 2xx body of a unary call is read here, inside the retry
+// send sends req, a call with state st, retrying as NewClient documents.
+// The returned response is the first one not retried (which may be non-2xx:
+// Client.open turns it into an *Error). The 2xx body of a unary call is read here, inside the retry
 // loop and within its size limit, and handed over in memory. Errors are
 // *TransportError, or *ResponseTooLargeError.
-func (t *transport) Do(req *http.Request) (*http.Response, error) {
-	st := t.state(req)
+func (t *transport) send(req *http.Request, st *callState) (*http.Response, error) {
 	t.setHeaders(req, st)
 	ctx := req.Context()
 	maxRetries := st.cfg.maxRetries
