@@ -203,11 +203,11 @@ func WithHeader(key, value string) Option {
 }
 
 // WithMaxRetries sets how many times a failed request is retried (0 turns
-// retries off). Default: MODUS_MAX_RETRIES, else 2. See NewClient for what is
+// retries off, at most MaxRetriesLimit). Default: MODUS_MAX_RETRIES, else 2. See NewClient for what is
 // retried.
 func WithMaxRetries(n int) Option {
-	if n < 0 {
-		return optionError("WithMaxRetries", fmt.Errorf("modus: WithMaxRetries: negative value %d", n))
+	if n < 0 || n > MaxRetriesLimit {
+		return optionError("WithMaxRetries", fmt.Errorf("modus: WithMaxRetries: %d is not from 0 to %d", n, MaxRetriesLimit))
 	}
 	return Option{name: "WithMaxRetries", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.maxRetries = n
