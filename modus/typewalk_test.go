@@ -141,3 +141,58 @@ func (w *walker) walk(t types.Type, via string) {
 		}
 	}
 }
+
+// TestEveryEnumValueHasAModusConstant fails for each value of an enum type
+// that modus names by an alias (its gen constants) without a modus constant
+// of that value, so that `go doc modus` lists every known value by a name a
+// program can use without importing gen.
+func TestEveryEnumValueHasAModusConstant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads packages from source")
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedTypes | packages.NeedName | packages.NeedDeps | packages.NeedImports}, modusPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if packages.PrintErrors(pkgs) > 0 {
+		t.Fatal("modus does not load")
+	}
+	modus := pkgs[0].Types
+	type key struct {
+		typ   *types.TypeName
+		value string
+	}
+	named := map[key]bool{} // values modus has a constant for
+	for _, name := range modus.Scope().Names() {
+		if c, ok := modus.Scope().Lookup(name).(*types.Const); ok && c.Exported() {
+			if n, ok := types.Unalias(c.Type()).(*types.Named); ok {
+				named[key{n.Obj(), c.Val().ExactString()}] = true
+			}
+		}
+	}
+	checked := 0
+	for _, name := range modus.Scope().Names() {
+		alias, ok := modus.Scope().Lookup(name).(*types.TypeName)
+		if !ok || !alias.IsAlias() || !alias.Exported() {
+			continue
+		}
+		n, ok := types.Unalias(alias.Type()).(*types.Named)
+		if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != moduleRoot+"gen" {
+			continue
+		}
+		gen := n.Obj().Pkg().Scope()
+		for _, gname := range gen.Names() {
+			c, ok := gen.Lookup(gname).(*types.Const)
+			if !ok || !types.Identical(c.Type(), n) {
+				continue
+			}
+			checked++
+			if !named[key{n.Obj(), c.Val().ExactString()}] {
+				t.Errorf("modus.%s has no modus constant for %s (gen.%s)", name, c.Val().ExactString(), gname)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no enum value found: the test no longer sees gen's constants")
+	}
+}
