@@ -181,8 +181,10 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 //	if err := stream.Err(); err != nil { ... }
 //
 // or with All, or Collect for the final text. The stream ends after the
-// run's terminal event (done, error or cancelled), which it delivers first;
-// after an error event Err returns a *RunError.
+// run's terminal event (done, error or cancelled), which it delivers first:
+// the next call to Next returns false. Err then returns nil after a done or
+// a cancelled event (Collect turns the latter into ErrRunCancelled) and a
+// *RunError, matching ErrRunFailed, after an error event.
 //
 // When the connection drops before the terminal event (a read error, a cut
 // event, or an end without terminal event), the stream reconnects by itself
@@ -696,9 +698,12 @@ func (s *RunStream) Reconnects() int { return s.reconnects }
 // Event returns the event Next moved to, nil after Next returned false.
 func (s *RunStream) Event() Event { return s.ev }
 
-// Err returns the error that ended the stream, nil while it runs and after
-// a clean end (a done or cancelled event, or Close). After an error event it
-// is a *RunError; after a drop that could not be resumed a
+// Err returns the error that ended the stream, once Next has returned false
+// (or Close was called): nil while it runs, even while the terminal event is
+// the current one, and nil after a done or a cancelled event (a cancelled
+// run is not an error of the stream; Collect reports it as ErrRunCancelled)
+// or a Close before the end. After an error event it is a *RunError (also
+// when Close follows the event); after a drop that could not be resumed a
 // *StreamInterruptedError; for a stream opened after the run's last event an
 // error matching ErrRunEnded; after the context ended the context's error.
 func (s *RunStream) Err() error {
@@ -719,7 +724,8 @@ func (s *RunStream) RunID() string { return s.runID }
 
 // Close stops the stream and releases its connection. It may be called
 // more than once, and from another goroutine to stop a blocked Next, which
-// then returns false; Err keeps any error that ended the stream before.
+// then returns false; Err keeps any error that ended the stream before,
+// including the *RunError of an error event delivered before Close.
 func (s *RunStream) Close() error {
 	if s.closed.Swap(true) {
 		return nil
@@ -728,7 +734,9 @@ func (s *RunStream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.finished {
-		s.finish(nil)
+		// After the terminal event the stream has ended already: keep
+		// its error (the *RunError of an error event), as Next would.
+		s.finish(s.termErr)
 	}
 	return nil
 }
