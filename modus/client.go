@@ -106,9 +106,10 @@ func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 //     api.<env>.getmodus.com gives agent.<env>.getmodus.com; any other host
 //     (a proxy, a local fake) is used for both, so that traffic meant for it
 //     never goes to production.
-//   - Per-attempt timeout of unary calls: WithRequestTimeout, else the Timeout
-//     of a *http.Client given to WithHTTPClient, else MODUS_TIMEOUT (seconds),
-//     else DefaultRequestTimeout.
+//   - Per-attempt timeout of unary calls, and of a run stream's wait for its
+//     response headers (never its events): WithRequestTimeout, else the
+//     Timeout of a *http.Client given to WithHTTPClient, else MODUS_TIMEOUT
+//     (seconds, fractions allowed, 0 for none), else DefaultRequestTimeout.
 //   - Retries: WithMaxRetries, else MODUS_MAX_RETRIES, else DefaultMaxRetries.
 //   - Organization id: WithOrganizationID, else MODUS_ORGANIZATION_ID, else none.
 //

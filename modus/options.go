@@ -29,11 +29,15 @@ const (
 // when passed to an operation (the same type for both, as in openai-go, so
 // that a caller can move a setting from one place to the other).
 //
-// WithHeader, WithMaxRetries and WithRequestTimeout work in both places;
-// a call's value overrides the client's for that call only. Client-only
-// options (WithAPIKey, WithBaseURL, WithAgentHost, WithHTTPClient,
-// WithUserAgent, WithOrganizationID) make a call fail with an error, and
-// WithIdempotencyKey, which only makes sense for one request, makes NewClient
+// Most options work in both places, and a call's value overrides the
+// client's for that call only: WithHeader, WithMaxRetries,
+// WithRequestTimeout, WithMaxResponseSize, WithStreamReconnects,
+// WithStreamIdleTimeout, WithMaxEventSize, WithMiddleware, WithLogger,
+// WithDebugBodies and WithOnReconnect. Client-only options (WithAPIKey,
+// WithBaseURL, WithAgentHost, WithHTTPClient, WithUserAgent,
+// WithOrganizationID) make a call fail with an error, and the call-only
+// ones, which only make sense for one request (WithIdempotencyKey,
+// WithHeader("Idempotency-Key", ...), WithResponseInto), make NewClient
 // fail. Options check their input and report a bad value as an error from
 // NewClient or from the call; the zero Option does nothing.
 type Option struct {
@@ -139,7 +143,7 @@ func WithAgentHost(host string) Option {
 //
 // A *http.Client's Timeout would also cut off run streams, so the SDK uses a
 // shallow copy without it and applies that Timeout as the per-attempt timeout
-// of unary calls instead, unless WithRequestTimeout is given. Client only.
+// instead (see WithRequestTimeout, which wins over it). Client only.
 func WithHTTPClient(client HTTPDoer) Option {
 	if client == nil {
 		return optionError("WithHTTPClient", errors.New("modus: WithHTTPClient: nil client"))
@@ -215,9 +219,13 @@ func WithMaxRetries(n int) Option {
 	}}
 }
 
-// WithRequestTimeout bounds each attempt of a unary call (0 means no bound
-// beyond the context). Run streams are never cut by it: bound them with the
-// context. Default: MODUS_TIMEOUT (seconds), else DefaultRequestTimeout.
+// WithRequestTimeout bounds each attempt of a unary call, its body
+// included (0 means no bound beyond the context). For a run stream it bounds
+// only the wait for the response headers, of the first request and of each
+// reconnection; the events are never cut by it: bound them with the context
+// (and see WithStreamIdleTimeout). Default: the Timeout of a *http.Client
+// given to WithHTTPClient, else MODUS_TIMEOUT (seconds), else
+// DefaultRequestTimeout. Client or call.
 func WithRequestTimeout(d time.Duration) Option {
 	if d < 0 {
 		return optionError("WithRequestTimeout", fmt.Errorf("modus: WithRequestTimeout: negative duration %s", d))
