@@ -30,7 +30,8 @@ const (
 // that a caller can move a setting from one place to the other).
 //
 // Most options work in both places, and a call's value overrides the
-// client's for that call only: WithHeader, WithMaxRetries,
+// client's for that call only (a call's WithMiddleware runs inside the
+// client's, and its WithHeader replaces only that header): WithHeader, WithMaxRetries,
 // WithRequestTimeout, WithMaxResponseSize, WithStreamReconnects,
 // WithStreamIdleTimeout, WithMaxEventSize, WithMiddleware, WithLogger,
 // WithDebugBodies and WithOnReconnect. Client-only options (WithAPIKey,
