@@ -31,16 +31,17 @@ const (
 //
 // Most options work in both places, and a call's value overrides the
 // client's for that call only (a call's WithMiddleware runs inside the
-// client's, and its WithHeader replaces only that header): WithHeader, WithMaxRetries,
-// WithRequestTimeout, WithMaxResponseSize, WithStreamReconnects,
-// WithStreamIdleTimeout, WithMaxEventSize, WithMiddleware, WithLogger,
-// WithDebugBodies and WithOnReconnect. Client-only options (WithAPIKey,
-// WithBaseURL, WithAgentHost, WithHTTPClient, WithUserAgent,
-// WithOrganizationID) make a call fail with an error, and the call-only
-// ones, which only make sense for one request (WithIdempotencyKey,
-// WithHeader("Idempotency-Key", ...), WithResponseInto), make NewClient
-// fail. Options check their input and report a bad value as an error from
-// NewClient or from the call; the zero Option does nothing.
+// client's, and its WithHeader replaces only that header): WithHeader,
+// WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
+// WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
+// WithMiddleware, WithLogger, WithDebugBodies and WithOnReconnect.
+// Client-only options (WithAPIKey, WithBaseURL, WithAgentHost,
+// WithHTTPClient, WithUserAgent, WithOrganizationID) make a call fail with
+// an error, and the call-only ones, which only make sense for one request
+// (WithIdempotencyKey, WithHeader("Idempotency-Key", ...),
+// WithResponseInto), make NewClient fail. Options check their input and
+// report a bad value as an error from NewClient or from the call; the zero
+// Option does nothing.
 type Option struct {
 	name  string
 	scope optionScope
@@ -78,6 +79,7 @@ type settings struct {
 // copy (Client.state), which travels to the transport in a *callState.
 type callConfig struct {
 	maxRetries     int
+	backoff        backoffRange  // WithRetryBackoff; zero = the defaults
 	timeout        time.Duration // per attempt; for a stream, until its headers; 0 = none
 	headers        http.Header   // slices are clipped: an Add on a request never writes into them
 	idempotencyKey string        // makes a POST or PATCH safe to retry
@@ -216,6 +218,24 @@ func WithMaxRetries(n int) Option {
 	}
 	return Option{name: "WithMaxRetries", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.maxRetries = n
+		return nil
+	}}
+}
+
+// WithRetryBackoff sets the backoff before retries of a call and before
+// reconnections of a run stream: the wait before the first is random up to
+// first, and the window doubles at each next try up to max (full jitter).
+// It wants 0 < first <= max <= 1 minute. A server's Retry-After still sets
+// the wait instead. Default: 0.5 s, doubling up to 8 s. Short waits make
+// tests against a fake server (modustest's FailNext, say) fast; in
+// production, shorter waits put more load on a server that is struggling.
+// Client or call.
+func WithRetryBackoff(first, max time.Duration) Option {
+	if first <= 0 || max < first || max > maxRetryAfter {
+		return optionError("WithRetryBackoff", fmt.Errorf("modus: WithRetryBackoff(%s, %s): want 0 < first <= max <= %s", first, max, maxRetryAfter))
+	}
+	return Option{name: "WithRetryBackoff", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.backoff = backoffRange{first, max}
 		return nil
 	}}
 }

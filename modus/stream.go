@@ -191,7 +191,8 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // with GET /agent/runs/{runId}/stream and Last-Event-ID set to the last event
 // delivered, never by sending the POST again. It waits before each attempt
 // for the server's retry hint (the SSE retry field, capped at 60 s) plus a
-// jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s), gives up
+// jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s, or as set
+// by WithRetryBackoff), gives up
 // after WithStreamReconnects attempts in a row without a new event (default
 // DefaultStreamReconnects) and skips events the server replays, so that each
 // event is delivered once, in order. Reconnections follow the rules of call
@@ -552,7 +553,7 @@ func (s *RunStream) stopErr() error {
 // reconnectWait is the wait before reconnection number s.attempts: the
 // server's retry hint (capped) plus full jitter over an exponential window.
 func (s *RunStream) reconnectWait() time.Duration {
-	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1)
+	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1, s.resume.backoff)
 }
 
 // streamRunRequest builds the StreamRun request that reads run runID after
