@@ -21,6 +21,18 @@ const (
 // meet without a modus name for it: every such type must have a modus alias,
 // so that `go doc modus` documents it and no program needs to import gen.
 func TestEveryReachableTypeHasAModusName(t *testing.T) {
+	missing := unnamedReachableTypes(loadModus(t))
+	for _, m := range missing {
+		t.Errorf("%s is reachable from modus's API (%s) without a modus name", m.name, m.via)
+	}
+	if len(missing) > 0 {
+		t.Logf("%d types without a modus name", len(missing))
+	}
+}
+
+// loadModus type-checks package modus from source (skipped with -short).
+func loadModus(t *testing.T) *types.Package {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("loads packages from source")
 	}
@@ -31,13 +43,7 @@ func TestEveryReachableTypeHasAModusName(t *testing.T) {
 	if packages.PrintErrors(pkgs) > 0 {
 		t.Fatal("modus does not load")
 	}
-	missing := unnamedReachableTypes(pkgs[0].Types)
-	for _, m := range missing {
-		t.Errorf("%s is reachable from modus's API (%s) without a modus name", m.name, m.via)
-	}
-	if len(missing) > 0 {
-		t.Logf("%d types without a modus name", len(missing))
-	}
+	return pkgs[0].Types
 }
 
 type unnamed struct{ name, via string }
@@ -147,17 +153,7 @@ func (w *walker) walk(t types.Type, via string) {
 // of that value, so that `go doc modus` lists every known value by a name a
 // program can use without importing gen.
 func TestEveryEnumValueHasAModusConstant(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads packages from source")
-	}
-	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedTypes | packages.NeedName | packages.NeedDeps | packages.NeedImports}, modusPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if packages.PrintErrors(pkgs) > 0 {
-		t.Fatal("modus does not load")
-	}
-	modus := pkgs[0].Types
+	modus := loadModus(t)
 	type key struct {
 		typ   *types.TypeName
 		value string
