@@ -772,7 +772,8 @@ var ErrRunCancelled = errors.New("modus: run cancelled")
 type RunResult struct {
 	// Text is the content of all token events, concatenated.
 	Text string
-	// RunID is the run's id (from the done event when there is one).
+	// RunID is the run's id as the stream knew it at its end (see
+	// RunStream.RunID).
 	RunID string
 	// ThreadID is the conversation thread of the run, "" if none.
 	ThreadID string
@@ -784,7 +785,8 @@ type RunResult struct {
 	Notices []*NoticeEvent
 	// Tools are the tool_start and tool_end events, in order.
 	Tools []*ToolEvent
-	// LastEventID is the id of the last event received.
+	// LastEventID is the id of the last event delivered that carried one
+	// (see RunStream.LastEventID): the one to resume after.
 	LastEventID string
 }
 
