@@ -18,6 +18,10 @@ const (
 	DefaultBaseURL = "https://api.getmodus.com"
 	// DefaultMaxRetries is how many times a failed request is retried.
 	DefaultMaxRetries = 2
+	// MaxRetriesLimit is the largest retry count WithMaxRetries and
+	// MODUS_MAX_RETRIES accept: with waits of up to 8 s each, more would
+	// turn an outage into a silent wait of a quarter of an hour or longer.
+	MaxRetriesLimit = 100
 	// DefaultRequestTimeout bounds each attempt of a unary call. It is long
 	// because chat calls wait for a model; the context bounds the whole call.
 	DefaultRequestTimeout = 10 * time.Minute
@@ -102,16 +106,17 @@ func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 //     api.<env>.getmodus.com gives agent.<env>.getmodus.com; any other host
 //     (a proxy, a local fake) is used for both, so that traffic meant for it
 //     never goes to production.
-//   - Per-attempt timeout of unary calls: WithRequestTimeout, else the Timeout
-//     of a *http.Client given to WithHTTPClient, else MODUS_TIMEOUT (seconds),
-//     else DefaultRequestTimeout.
+//   - Per-attempt timeout of unary calls, and of a run stream's wait for its
+//     response headers (never its events): WithRequestTimeout, else the
+//     Timeout of a *http.Client given to WithHTTPClient, else MODUS_TIMEOUT
+//     (seconds, fractions allowed, 0 for none), else DefaultRequestTimeout.
 //   - Retries: WithMaxRetries, else MODUS_MAX_RETRIES, else DefaultMaxRetries.
 //   - Organization id: WithOrganizationID, else MODUS_ORGANIZATION_ID, else none.
 //
 // Retries happen on connection errors and on 408, 429, 500, 502, 503 and 504,
-// after an exponential backoff with full jitter (from 0.5 s, at most 8 s) or
-// the server's Retry-After (when it asks for more than 60 s the error is
-// returned at once, with Error.RetryAfter set). GET, HEAD, PUT and DELETE are
+// after an exponential backoff with full jitter (from 0.5 s, at most 8 s;
+// see WithRetryBackoff) or the server's Retry-After (when it asks for more
+// than 60 s the error is returned at once, with Error.RetryAfter set). GET, HEAD, PUT and DELETE are
 // retried; POST and PATCH only when they carry an Idempotency-Key or failed
 // before connecting to the server.
 func NewClient(opts ...Option) (*Client, error) {
@@ -152,22 +157,39 @@ func envOptions() []Option {
 		}),
 		envOption(EnvMaxRetries, "WithMaxRetries", func(v string) Option {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				err = fmt.Errorf("modus: %s=%q: want a whole number >= 0", EnvMaxRetries, v)
+			if err != nil || n < 0 || n > MaxRetriesLimit {
+				err = fmt.Errorf("modus: %s=%q: want a whole number from 0 to %d", EnvMaxRetries, v, MaxRetriesLimit)
 			}
 			return envSet(err, func(s *settings) { s.call.maxRetries = n })
 		}),
 		envOption(EnvTimeout, "WithRequestTimeout", func(v string) Option {
-			secs, err := strconv.ParseFloat(v, 64)
-			if err != nil || secs < 0 || secs > 1e9 {
-				err = fmt.Errorf("modus: %s=%q: want a number of seconds >= 0", EnvTimeout, v)
-			}
+			d, err := parseTimeoutSeconds(v)
 			// Unlike WithRequestTimeout, it gives way to an http.Client's Timeout.
-			return envSet(err, func(s *settings) { s.call.timeout = time.Duration(secs * float64(time.Second)) })
+			return envSet(err, func(s *settings) { s.call.timeout = d })
 		}),
 		envOption(EnvOrganizationID, "WithOrganizationID", func(v string) Option { return WithOrganizationID(v) }),
 	}
 }
+
+// parseTimeoutSeconds reads MODUS_TIMEOUT: a decimal number of seconds,
+// fractions allowed, 0 for no limit. NaN, infinities, negative values and
+// positive values too small to be a time.Duration are refused, since each
+// would otherwise end up meaning "no limit" without a word.
+func parseTimeoutSeconds(v string) (time.Duration, error) {
+	secs, err := strconv.ParseFloat(v, 64)
+	// !(secs >= 0) also catches NaN, which compares false with everything.
+	if err != nil || !(secs >= 0) || secs > maxTimeoutSeconds {
+		return 0, fmt.Errorf("modus: %s=%q: want a number of seconds from 0 (no limit) to %g", EnvTimeout, v, float64(maxTimeoutSeconds))
+	}
+	d := time.Duration(secs * float64(time.Second))
+	if secs > 0 && d <= 0 {
+		return 0, fmt.Errorf("modus: %s=%q: a timeout under a nanosecond; use 0 for no limit", EnvTimeout, v)
+	}
+	return d, nil
+}
+
+// maxTimeoutSeconds (about 31 years) keeps MODUS_TIMEOUT within a time.Duration.
+const maxTimeoutSeconds = 1e9
 
 // envOption turns variable name into an option through mk when it is set.
 // Its error is kept aside under the name of the option it stands for.

@@ -76,6 +76,13 @@ func TestNewClientPrecedence(t *testing.T) {
 		assert.Equal(t, 1500*time.Millisecond, c.transport.defaults.cfg.timeout)
 		assert.Equal(t, 5, c.transport.defaults.cfg.maxRetries)
 		assert.Equal(t, "org_env", c.OrganizationID())
+
+		t.Setenv(EnvTimeout, "0") // no limit
+		t.Setenv(EnvMaxRetries, "100")
+		c, err = NewClient()
+		require.NoError(t, err)
+		assert.Equal(t, time.Duration(0), c.transport.defaults.cfg.timeout)
+		assert.Equal(t, MaxRetriesLimit, c.transport.defaults.cfg.maxRetries)
 	})
 	t.Run("env agent host", func(t *testing.T) {
 		t.Setenv(EnvAPIKey, testKey)
@@ -108,6 +115,11 @@ func TestNewClientPrecedence(t *testing.T) {
 		for _, tc := range []struct{ name, value string }{
 			{EnvBaseURL, "ftp://x"}, {EnvBaseURL, "api.getmodus.com"}, {EnvAgentHost, "http://"},
 			{EnvTimeout, "soon"}, {EnvTimeout, "-1"}, {EnvMaxRetries, "-1"}, {EnvMaxRetries, "two"},
+			// Not numbers of seconds, or ones that would silently mean "no limit".
+			{EnvTimeout, "NaN"}, {EnvTimeout, "nan"}, {EnvTimeout, "Inf"}, {EnvTimeout, "+Inf"}, {EnvTimeout, "-Inf"},
+			{EnvTimeout, "-0.5"}, {EnvTimeout, "1e300"}, {EnvTimeout, "1e-12"}, {EnvTimeout, "0x1p-40"},
+			{EnvMaxRetries, "1.5"}, {EnvMaxRetries, "2e3"}, {EnvMaxRetries, "99999999999"},
+			{EnvMaxRetries, "99999999999999999999"}, {EnvMaxRetries, "+-1"}, {EnvMaxRetries, "101"},
 		} {
 			t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 				t.Setenv(EnvAPIKey, testKey)
@@ -162,6 +174,7 @@ func TestOptionValidation(t *testing.T) {
 		want string
 	}{
 		{"negative retries", WithMaxRetries(-1), "WithMaxRetries"},
+		{"huge retries", WithMaxRetries(MaxRetriesLimit + 1), "WithMaxRetries"},
 		{"negative timeout", WithRequestTimeout(-time.Second), "WithRequestTimeout"},
 		{"bad URL", WithBaseURL("://nope"), "WithBaseURL"},
 		{"no scheme", WithBaseURL("api.getmodus.com"), "https://"},
@@ -201,7 +214,7 @@ func TestClientOnlyOptionOnCall(t *testing.T) {
 		assert.Contains(t, err.Error(), "NewClient")
 	}
 	_, err := do[thing](context.Background(), c, []Option{WithMaxRetries(-3)}, rawRequest("GET", "/x", nil))
-	assert.ErrorContains(t, err, "negative")
+	assert.ErrorContains(t, err, "WithMaxRetries: -3 is not from 0")
 	assert.Equal(t, 0, calls, "no request sent for a bad option")
 }
 

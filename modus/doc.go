@@ -12,10 +12,13 @@
 // Transient failures are retried with jittered exponential backoff, and list
 // operations come as iterators that follow page tokens.
 //
-// Options are shared between the client and single calls: WithHeader,
-// WithMaxRetries, WithRequestTimeout work on both; client-only options
-// (WithAPIKey, WithBaseURL, ...) make a call fail, and WithIdempotencyKey
-// makes NewClient fail, because a fixed key on every request is never right.
+// Options are shared between the client and single calls: most work on
+// both (WithHeader, WithMaxRetries, WithRequestTimeout, WithMaxResponseSize,
+// the stream options, WithMiddleware, WithLogger, ...; see Option for the
+// full list), a call's value winning for that call; client-only options
+// (WithAPIKey, WithBaseURL, ...) make a call fail, and the call-only
+// WithIdempotencyKey and WithResponseInto make NewClient fail, because a
+// fixed key or result holder for every request is never right.
 //
 // Runs and chat: a run (client.Runs.Create) talks to the organization's
 // Modus agent, the assistant of the whole organization; its request names no

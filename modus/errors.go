@@ -44,6 +44,17 @@ const (
 	ErrorCodeInternalError = gen.APIErrorCodeINTERNALERROR
 )
 
+// Canonical status names of API errors (Error.Status).
+const (
+	ErrorStatusInvalidArgument   = gen.APIErrorStatusINVALIDARGUMENT
+	ErrorStatusUnauthenticated   = gen.APIErrorStatusUNAUTHENTICATED
+	ErrorStatusPermissionDenied  = gen.APIErrorStatusPERMISSIONDENIED
+	ErrorStatusNotFound          = gen.APIErrorStatusNOTFOUND
+	ErrorStatusAlreadyExists     = gen.APIErrorStatusALREADYEXISTS
+	ErrorStatusResourceExhausted = gen.APIErrorStatusRESOURCEEXHAUSTED
+	ErrorStatusInternal          = gen.APIErrorStatusINTERNAL
+)
+
 // maxErrorBody caps Error.Body: enough for any real error document, small
 // enough that a misbehaving server cannot balloon memory.
 const maxErrorBody = 64 << 10
@@ -58,7 +69,8 @@ type Error struct {
 	// Code is the Modus error code, such as ErrorCodeNotFound or
 	// ErrorCodeValidation ("" when the body had none).
 	Code ErrorCode
-	// Status is the canonical status name, such as "INVALID_ARGUMENT".
+	// Status is the canonical status name, such as
+	// ErrorStatusInvalidArgument ("" when the body had none).
 	Status ErrorStatus
 	// Message is the server's explanation.
 	Message string

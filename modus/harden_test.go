@@ -354,7 +354,7 @@ func TestReconnectsUseRetryPolicy(t *testing.T) {
 		assert.Equal(t, want, gets.Load(), "HTTP %d", status)
 		// The same waits as a call's retries (jitter = whole window here).
 		for i, w := range rec.get() {
-			assert.Equal(t, c.retry.backoff(i), w, "HTTP %d, wait %d", status, i)
+			assert.Equal(t, c.retry.backoff(i, backoffRange{}), w, "HTTP %d, wait %d", status, i)
 		}
 	}
 }

@@ -480,3 +480,24 @@ func TestEveryOperation(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeClientBacksOffBriefly: the fake's ready-made client waits
+// milliseconds, not the production backoff (up to 0.5 s, 1 s, 2 s, ...),
+// before resuming a stream whose resumes fail.
+func TestFakeClientBacksOffBriefly(t *testing.T) {
+	srv := modustest.New(modustest.WithRunEvents(modustest.Token("Hel"), modustest.Drop(), modustest.Token("lo")))
+	defer srv.Close()
+	srv.FailNextOn("GET", "/agent/runs/{runId}/stream", 100, http.StatusServiceUnavailable, 0)
+	client, err := srv.Client()
+	require.NoError(t, err)
+	var waits []time.Duration
+	stream, err := client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "Hi", SessionID: "sess_1"},
+		modus.WithStreamReconnects(4), modus.WithOnReconnect(func(ri modus.ReconnectInfo) { waits = append(waits, ri.Wait) }))
+	require.NoError(t, err)
+	_, err = stream.Collect()
+	require.ErrorIs(t, err, modus.ErrStreamInterrupted)
+	require.Len(t, waits, 4)
+	for _, w := range waits {
+		assert.LessOrEqual(t, w, 10*time.Millisecond)
+	}
+}

@@ -166,7 +166,7 @@ func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Respo
 
 // ReconnectInfo describes a run stream reconnection, for WithOnReconnect.
 type ReconnectInfo struct {
-	RunID       string
+	RunID       string        // the run being resumed
 	LastEventID string        // the stream resumes after this event
 	Attempt     int           // reconnections since the last event, from 1
 	Wait        time.Duration // how long the stream waits before it

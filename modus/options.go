@@ -29,13 +29,19 @@ const (
 // when passed to an operation (the same type for both, as in openai-go, so
 // that a caller can move a setting from one place to the other).
 //
-// WithHeader, WithMaxRetries and WithRequestTimeout work in both places;
-// a call's value overrides the client's for that call only. Client-only
-// options (WithAPIKey, WithBaseURL, WithAgentHost, WithHTTPClient,
-// WithUserAgent, WithOrganizationID) make a call fail with an error, and
-// WithIdempotencyKey, which only makes sense for one request, makes NewClient
-// fail. Options check their input and report a bad value as an error from
-// NewClient or from the call; the zero Option does nothing.
+// Most options work in both places, and a call's value overrides the
+// client's for that call only (a call's WithMiddleware runs inside the
+// client's, and its WithHeader replaces only that header): WithHeader,
+// WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
+// WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
+// WithMiddleware, WithLogger, WithDebugBodies and WithOnReconnect.
+// Client-only options (WithAPIKey, WithBaseURL, WithAgentHost,
+// WithHTTPClient, WithUserAgent, WithOrganizationID) make a call fail with
+// an error, and the call-only ones, which only make sense for one request
+// (WithIdempotencyKey, WithHeader("Idempotency-Key", ...),
+// WithResponseInto), make NewClient fail. Options check their input and
+// report a bad value as an error from NewClient or from the call; the zero
+// Option does nothing.
 type Option struct {
 	name  string
 	scope optionScope
@@ -73,6 +79,7 @@ type settings struct {
 // copy (Client.state), which travels to the transport in a *callState.
 type callConfig struct {
 	maxRetries     int
+	backoff        backoffRange  // WithRetryBackoff; zero = the defaults
 	timeout        time.Duration // per attempt; for a stream, until its headers; 0 = none
 	headers        http.Header   // slices are clipped: an Add on a request never writes into them
 	idempotencyKey string        // makes a POST or PATCH safe to retry
@@ -139,7 +146,7 @@ func WithAgentHost(host string) Option {
 //
 // A *http.Client's Timeout would also cut off run streams, so the SDK uses a
 // shallow copy without it and applies that Timeout as the per-attempt timeout
-// of unary calls instead, unless WithRequestTimeout is given. Client only.
+// instead (see WithRequestTimeout, which wins over it). Client only.
 func WithHTTPClient(client HTTPDoer) Option {
 	if client == nil {
 		return optionError("WithHTTPClient", errors.New("modus: WithHTTPClient: nil client"))
@@ -203,11 +210,11 @@ func WithHeader(key, value string) Option {
 }
 
 // WithMaxRetries sets how many times a failed request is retried (0 turns
-// retries off). Default: MODUS_MAX_RETRIES, else 2. See NewClient for what is
+// retries off, at most MaxRetriesLimit). Default: MODUS_MAX_RETRIES, else 2. See NewClient for what is
 // retried.
 func WithMaxRetries(n int) Option {
-	if n < 0 {
-		return optionError("WithMaxRetries", fmt.Errorf("modus: WithMaxRetries: negative value %d", n))
+	if n < 0 || n > MaxRetriesLimit {
+		return optionError("WithMaxRetries", fmt.Errorf("modus: WithMaxRetries: %d is not from 0 to %d", n, MaxRetriesLimit))
 	}
 	return Option{name: "WithMaxRetries", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.maxRetries = n
@@ -215,9 +222,31 @@ func WithMaxRetries(n int) Option {
 	}}
 }
 
-// WithRequestTimeout bounds each attempt of a unary call (0 means no bound
-// beyond the context). Run streams are never cut by it: bound them with the
-// context. Default: MODUS_TIMEOUT (seconds), else DefaultRequestTimeout.
+// WithRetryBackoff sets the backoff before retries of a call and before
+// reconnections of a run stream: the wait before the first is random up to
+// first, and the window doubles at each next try up to max (full jitter).
+// It wants 0 < first <= max <= 1 minute. A server's Retry-After still sets
+// the wait instead. Default: 0.5 s, doubling up to 8 s. Short waits make
+// tests against a fake server (modustest's FailNext, say) fast; in
+// production, shorter waits put more load on a server that is struggling.
+// Client or call.
+func WithRetryBackoff(first, max time.Duration) Option {
+	if first <= 0 || max < first || max > maxRetryAfter {
+		return optionError("WithRetryBackoff", fmt.Errorf("modus: WithRetryBackoff(%s, %s): want 0 < first <= max <= %s", first, max, maxRetryAfter))
+	}
+	return Option{name: "WithRetryBackoff", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.backoff = backoffRange{first, max}
+		return nil
+	}}
+}
+
+// WithRequestTimeout bounds each attempt of a unary call, its body
+// included (0 means no bound beyond the context). For a run stream it bounds
+// only the wait for the response headers, of the first request and of each
+// reconnection; the events are never cut by it: bound them with the context
+// (and see WithStreamIdleTimeout). Default: the Timeout of a *http.Client
+// given to WithHTTPClient, else MODUS_TIMEOUT (seconds), else
+// DefaultRequestTimeout. Client or call.
 func WithRequestTimeout(d time.Duration) Option {
 	if d < 0 {
 		return optionError("WithRequestTimeout", fmt.Errorf("modus: WithRequestTimeout: negative duration %s", d))

@@ -39,29 +39,42 @@ func newRetryPolicy() *retryPolicy {
 	return &retryPolicy{sleep: sleepCtx, jitter: fullJitter, now: time.Now}
 }
 
+// backoffRange is the first and the largest backoff window, set by
+// WithRetryBackoff; the zero value means backoffBase and backoffMax.
+type backoffRange struct{ first, max time.Duration }
+
+// window is the backoff window before retry number attempt+1: first,
+// doubled at each attempt, capped at max.
+func (r backoffRange) window(attempt int) time.Duration {
+	if r.max <= 0 {
+		r = backoffRange{backoffBase, backoffMax}
+	}
+	w := r.first
+	for i := 0; i < attempt && w < r.max; i++ { // first > 0: ends within 63 doublings
+		w *= 2
+	}
+	return min(w, r.max)
+}
+
 // backoff is the wait before retry number attempt+1 of a call, or before
 // reconnection number attempt+1 of a run stream: full jitter over an
-// exponentially growing, capped window.
-func (p *retryPolicy) backoff(attempt int) time.Duration {
-	window := backoffMax
-	if attempt < 5 {
-		window = min(backoffBase<<attempt, backoffMax)
-	}
-	return p.jitter(window)
+// exponentially growing, capped window (r, the call's WithRetryBackoff).
+func (p *retryPolicy) backoff(attempt int, r backoffRange) time.Duration {
+	return p.jitter(r.window(attempt))
 }
 
 // retryWait returns how long to wait before retrying after an answer with
 // header h, honouring Retry-After; ok is false when the server asks for more
 // than maxRetryAfter (the caller then gets the error, with Error.RetryAfter,
 // and decides).
-func (p *retryPolicy) retryWait(h http.Header, attempt int) (time.Duration, bool) {
+func (p *retryPolicy) retryWait(h http.Header, attempt int, r backoffRange) (time.Duration, bool) {
 	if ra, ok := parseRetryAfter(h.Get("Retry-After"), p.now()); ok {
 		if ra > maxRetryAfter {
 			return 0, false
 		}
 		return ra, true
 	}
-	return p.backoff(attempt), true
+	return p.backoff(attempt, r), true
 }
 
 // transient reports whether a failed call or reconnection may succeed

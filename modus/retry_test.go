@@ -163,7 +163,7 @@ func TestBackoffWindows(t *testing.T) {
 	d.jitter = func(w time.Duration) time.Duration { return w }
 	var got []time.Duration
 	for i := range 8 {
-		got = append(got, d.backoff(i))
+		got = append(got, d.backoff(i, backoffRange{}))
 	}
 	s := time.Second
 	assert.Equal(t, []time.Duration{s / 2, s, 2 * s, 4 * s, 8 * s, 8 * s, 8 * s, 8 * s}, got)
@@ -171,6 +171,52 @@ func TestBackoffWindows(t *testing.T) {
 		j := fullJitter(backoffBase)
 		require.True(t, j >= 0 && j <= backoffBase)
 	}
+}
+
+// TestRetryBackoffOption checks that WithRetryBackoff sets the windows of
+// call retries and of stream reconnections alike, per client and per call.
+func TestRetryBackoffOption(t *testing.T) {
+	ms := time.Millisecond
+	t.Run("calls", func(t *testing.T) {
+		f := &flaky{statuses: []int{503, 503, 503}}
+		srv := newServer(t, f.handler)
+		c, rec := newTestClient(t, srv, WithRetryBackoff(10*ms, 25*ms), WithMaxRetries(3))
+		_, err := do[thing](context.Background(), c, nil, rawRequest("GET", "/x", nil))
+		require.NoError(t, err)
+		assert.Equal(t, []time.Duration{10 * ms, 20 * ms, 25 * ms}, rec.get())
+
+		f.statuses = []int{503, 503, 503, 503, 503, 503, 503}
+		_, err = do[thing](context.Background(), c, []Option{WithRetryBackoff(ms, ms)}, rawRequest("GET", "/x", nil))
+		require.NoError(t, err)
+		assert.Equal(t, []time.Duration{ms, ms, ms}, rec.get()[3:], "the call's value wins")
+	})
+	t.Run("stream reconnects", func(t *testing.T) {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				sseHeaders(w)
+				writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+				panic(http.ErrAbortHandler)
+			}
+			writeError(w, http.StatusServiceUnavailable, "X", "X", "later", "")
+		})
+		c, rec := newTestClient(t, srv, WithRetryBackoff(10*ms, 25*ms))
+		s, err := c.Runs.Create(context.Background(), runReq(), WithStreamReconnects(4))
+		require.NoError(t, err)
+		drain(s)
+		require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
+		assert.Equal(t, []time.Duration{10 * ms, 20 * ms, 25 * ms, 25 * ms}, rec.get())
+	})
+	t.Run("windows", func(t *testing.T) {
+		r := backoffRange{time.Nanosecond, maxRetryAfter}
+		assert.Equal(t, maxRetryAfter, r.window(MaxRetriesLimit), "no overflow")
+		assert.Equal(t, backoffMax, backoffRange{}.window(1000))
+	})
+	t.Run("validation", func(t *testing.T) {
+		for _, b := range [][2]time.Duration{{0, ms}, {-ms, ms}, {2 * ms, ms}, {ms, 2 * time.Minute}} {
+			_, err := NewClient(WithAPIKey(testKey), WithRetryBackoff(b[0], b[1]))
+			assert.ErrorContains(t, err, "WithRetryBackoff", "%v", b)
+		}
+	})
 }
 
 func TestConnectionRefused(t *testing.T) {

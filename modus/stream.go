@@ -181,15 +181,18 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 //	if err := stream.Err(); err != nil { ... }
 //
 // or with All, or Collect for the final text. The stream ends after the
-// run's terminal event (done, error or cancelled), which it delivers first;
-// after an error event Err returns a *RunError.
+// run's terminal event (done, error or cancelled), which it delivers first:
+// the next call to Next returns false. Err then returns nil after a done or
+// a cancelled event (Collect turns the latter into ErrRunCancelled) and a
+// *RunError, matching ErrRunFailed, after an error event.
 //
 // When the connection drops before the terminal event (a read error, a cut
 // event, or an end without terminal event), the stream reconnects by itself
 // with GET /agent/runs/{runId}/stream and Last-Event-ID set to the last event
 // delivered, never by sending the POST again. It waits before each attempt
 // for the server's retry hint (the SSE retry field, capped at 60 s) plus a
-// jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s), gives up
+// jittered exponential backoff (up to 0.5 s, 1 s, 2 s, ... 8 s, or as set
+// by WithRetryBackoff), gives up
 // after WithStreamReconnects attempts in a row without a new event (default
 // DefaultStreamReconnects) and skips events the server replays, so that each
 // event is delivered once, in order. Reconnections follow the rules of call
@@ -550,7 +553,7 @@ func (s *RunStream) stopErr() error {
 // reconnectWait is the wait before reconnection number s.attempts: the
 // server's retry hint (capped) plus full jitter over an exponential window.
 func (s *RunStream) reconnectWait() time.Duration {
-	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1)
+	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1, s.resume.backoff)
 }
 
 // streamRunRequest builds the StreamRun request that reads run runID after
@@ -696,9 +699,12 @@ func (s *RunStream) Reconnects() int { return s.reconnects }
 // Event returns the event Next moved to, nil after Next returned false.
 func (s *RunStream) Event() Event { return s.ev }
 
-// Err returns the error that ended the stream, nil while it runs and after
-// a clean end (a done or cancelled event, or Close). After an error event it
-// is a *RunError; after a drop that could not be resumed a
+// Err returns the error that ended the stream, once Next has returned false
+// (or Close was called): nil while it runs, even while the terminal event is
+// the current one, and nil after a done or a cancelled event (a cancelled
+// run is not an error of the stream; Collect reports it as ErrRunCancelled)
+// or a Close before the end. After an error event it is a *RunError (also
+// when Close follows the event); after a drop that could not be resumed a
 // *StreamInterruptedError; for a stream opened after the run's last event an
 // error matching ErrRunEnded; after the context ended the context's error.
 func (s *RunStream) Err() error {
@@ -719,7 +725,8 @@ func (s *RunStream) RunID() string { return s.runID }
 
 // Close stops the stream and releases its connection. It may be called
 // more than once, and from another goroutine to stop a blocked Next, which
-// then returns false; Err keeps any error that ended the stream before.
+// then returns false; Err keeps any error that ended the stream before,
+// including the *RunError of an error event delivered before Close.
 func (s *RunStream) Close() error {
 	if s.closed.Swap(true) {
 		return nil
@@ -728,7 +735,9 @@ func (s *RunStream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.finished {
-		s.finish(nil)
+		// After the terminal event the stream has ended already: keep
+		// its error (the *RunError of an error event), as Next would.
+		s.finish(s.termErr)
 	}
 	return nil
 }
@@ -763,7 +772,8 @@ var ErrRunCancelled = errors.New("modus: run cancelled")
 type RunResult struct {
 	// Text is the content of all token events, concatenated.
 	Text string
-	// RunID is the run's id (from the done event when there is one).
+	// RunID is the run's id as the stream knew it at its end (see
+	// RunStream.RunID).
 	RunID string
 	// ThreadID is the conversation thread of the run, "" if none.
 	ThreadID string
@@ -775,7 +785,8 @@ type RunResult struct {
 	Notices []*NoticeEvent
 	// Tools are the tool_start and tool_end events, in order.
 	Tools []*ToolEvent
-	// LastEventID is the id of the last event received.
+	// LastEventID is the id of the last event delivered that carried one
+	// (see RunStream.LastEventID): the one to resume after.
 	LastEventID string
 }
 

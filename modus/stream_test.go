@@ -174,6 +174,49 @@ func TestRunStreamErrorEvent(t *testing.T) {
 	}
 }
 
+// TestRunStreamErrAfterTerminal pins what RunStream's doc says Err returns
+// around each terminal event: nil while the event is current, then nil after
+// done and cancelled, a *RunError after error, also when the caller closes
+// the stream right after the terminal event instead of calling Next again.
+func TestRunStreamErrAfterTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		runError   bool
+	}{
+		{"done", `{"type":"done","runId":"abc"}`, false},
+		{"cancelled", `{"type":"cancelled","runIds":["abc"]}`, false},
+		{"error", `{"type":"error","error":"model unavailable"}`, true},
+	} {
+		for _, closeFirst := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/close=%v", tc.name, closeFirst), func(t *testing.T) {
+				srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+					sseHeaders(w)
+					io.WriteString(w, frame("1-0", tc.data))
+				})
+				c, _ := newTestClient(t, srv)
+				s, err := c.Runs.Create(context.Background(), runReq())
+				require.NoError(t, err)
+				require.True(t, s.Next())
+				assert.NoError(t, s.Err(), "nil while the terminal event is current")
+				if closeFirst {
+					require.NoError(t, s.Close())
+				} else {
+					require.False(t, s.Next())
+				}
+				if tc.runError {
+					var re *RunError
+					require.ErrorAs(t, s.Err(), &re)
+					assert.Equal(t, "model unavailable", re.Message)
+				} else {
+					assert.NoError(t, s.Err())
+				}
+				assert.False(t, s.Next())
+				s.Close()
+			})
+		}
+	}
+}
+
 func TestRunStreamRejectsNonStream(t *testing.T) {
 	t.Run("201 JSON polling answer", func(t *testing.T) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {

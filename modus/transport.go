@@ -81,7 +81,7 @@ func (t *transport) retryStatus(ctx context.Context, req *http.Request, resp *ht
 	if !allowed || !retryableStatus(resp.StatusCode) {
 		return false, nil
 	}
-	wait, ok := t.retry.retryWait(resp.Header, attempt)
+	wait, ok := t.retry.retryWait(resp.Header, attempt, st.cfg.backoff)
 	if !ok || !fitsDeadline(ctx, wait) {
 		// The caller gets this answer as an *Error at once rather than a
 		// wait that the server or the deadline would cut short.
@@ -102,7 +102,7 @@ func (t *transport) retryError(ctx context.Context, req *http.Request, err error
 	if errors.As(err, &tooLarge) || !allowed || ctx.Err() != nil || !retryableError(err) {
 		return false
 	}
-	wait := t.retry.backoff(attempt)
+	wait := t.retry.backoff(attempt, st.cfg.backoff)
 	if !fitsDeadline(ctx, wait) {
 		return false
 	}

@@ -446,11 +446,11 @@ type View = gen.VariationView
 //
 // Known values:
 //
-//   - "last_30_days"
-//   - "last_7_days"
-//   - "last_day"
-//   - "this_month"
-//   - "this_week"
+//   - TimeframeLast30Days "last_30_days"
+//   - TimeframeLast7Days "last_7_days"
+//   - TimeframeLastDay "last_day"
+//   - TimeframeThisMonth "this_month"
+//   - TimeframeThisWeek "this_week"
 //
 // Generated type: gen.ListConversationsParamsTimeframe.
 type ConversationTimeframe = gen.ListConversationsParamsTimeframe
@@ -1159,8 +1159,8 @@ type WorkflowActionSource = gen.WorkflowActionSource
 //
 // Known values:
 //
-//   - "history"
-//   - "live-query"
+//   - AgentRunSourceHistory "history"
+//   - AgentRunSourceLiveQuery "live-query"
 //
 // Generated type: gen.AutomationRunSource.
 type AgentRunSource = gen.AutomationRunSource
@@ -1328,13 +1328,13 @@ type ErrorCode = gen.APIErrorCode
 //
 // Known values:
 //
-//   - "ALREADY_EXISTS"
-//   - "INTERNAL"
-//   - "INVALID_ARGUMENT"
-//   - "NOT_FOUND"
-//   - "PERMISSION_DENIED"
-//   - "RESOURCE_EXHAUSTED"
-//   - "UNAUTHENTICATED"
+//   - ErrorStatusAlreadyExists "ALREADY_EXISTS"
+//   - ErrorStatusInternal "INTERNAL"
+//   - ErrorStatusInvalidArgument "INVALID_ARGUMENT"
+//   - ErrorStatusNotFound "NOT_FOUND"
+//   - ErrorStatusPermissionDenied "PERMISSION_DENIED"
+//   - ErrorStatusResourceExhausted "RESOURCE_EXHAUSTED"
+//   - ErrorStatusUnauthenticated "UNAUTHENTICATED"
 //
 // Generated type: gen.APIErrorStatus.
 type ErrorStatus = gen.APIErrorStatus

@@ -142,6 +142,15 @@ const (
 	ReasoningEffortMax     = gen.ReasoningEffortMax
 )
 
+// Periods a conversation list can be limited to (ConversationListParams.Timeframe).
+const (
+	TimeframeLastDay    = gen.ListConversationsParamsTimeframeLastDay
+	TimeframeLast7Days  = gen.ListConversationsParamsTimeframeLast7Days
+	TimeframeLast30Days = gen.ListConversationsParamsTimeframeLast30Days
+	TimeframeThisWeek   = gen.ListConversationsParamsTimeframeThisWeek
+	TimeframeThisMonth  = gen.ListConversationsParamsTimeframeThisMonth
+)
+
 // Conversation message authors.
 const (
 	MessageHuman   = gen.ConversationMessageTypeHuman
@@ -156,6 +165,12 @@ const (
 	FeedbackPositive = gen.UserFeedbackPositive
 	FeedbackNeutral  = gen.UserFeedbackNeutral
 	FeedbackNegative = gen.UserFeedbackNegative
+)
+
+// Where the detail of an agent run came from (AgentRunSource).
+const (
+	AgentRunSourceHistory   = gen.AutomationRunSourceHistory
+	AgentRunSourceLiveQuery = gen.AutomationRunSourceLiveQuery
 )
 
 // RunActionChat is the chat run action.

@@ -21,6 +21,18 @@ const (
 // meet without a modus name for it: every such type must have a modus alias,
 // so that `go doc modus` documents it and no program needs to import gen.
 func TestEveryReachableTypeHasAModusName(t *testing.T) {
+	missing := unnamedReachableTypes(loadModus(t))
+	for _, m := range missing {
+		t.Errorf("%s is reachable from modus's API (%s) without a modus name", m.name, m.via)
+	}
+	if len(missing) > 0 {
+		t.Logf("%d types without a modus name", len(missing))
+	}
+}
+
+// loadModus type-checks package modus from source (skipped with -short).
+func loadModus(t *testing.T) *types.Package {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("loads packages from source")
 	}
@@ -31,13 +43,7 @@ func TestEveryReachableTypeHasAModusName(t *testing.T) {
 	if packages.PrintErrors(pkgs) > 0 {
 		t.Fatal("modus does not load")
 	}
-	missing := unnamedReachableTypes(pkgs[0].Types)
-	for _, m := range missing {
-		t.Errorf("%s is reachable from modus's API (%s) without a modus name", m.name, m.via)
-	}
-	if len(missing) > 0 {
-		t.Logf("%d types without a modus name", len(missing))
-	}
+	return pkgs[0].Types
 }
 
 type unnamed struct{ name, via string }
@@ -139,5 +145,50 @@ func (w *walker) walk(t types.Type, via string) {
 				w.walk(m.Type(), via+"."+m.Name()+"()")
 			}
 		}
+	}
+}
+
+// TestEveryEnumValueHasAModusConstant fails for each value of an enum type
+// that modus names by an alias (its gen constants) without a modus constant
+// of that value, so that `go doc modus` lists every known value by a name a
+// program can use without importing gen.
+func TestEveryEnumValueHasAModusConstant(t *testing.T) {
+	modus := loadModus(t)
+	type key struct {
+		typ   *types.TypeName
+		value string
+	}
+	named := map[key]bool{} // values modus has a constant for
+	for _, name := range modus.Scope().Names() {
+		if c, ok := modus.Scope().Lookup(name).(*types.Const); ok && c.Exported() {
+			if n, ok := types.Unalias(c.Type()).(*types.Named); ok {
+				named[key{n.Obj(), c.Val().ExactString()}] = true
+			}
+		}
+	}
+	checked := 0
+	for _, name := range modus.Scope().Names() {
+		alias, ok := modus.Scope().Lookup(name).(*types.TypeName)
+		if !ok || !alias.IsAlias() || !alias.Exported() {
+			continue
+		}
+		n, ok := types.Unalias(alias.Type()).(*types.Named)
+		if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != moduleRoot+"gen" {
+			continue
+		}
+		gen := n.Obj().Pkg().Scope()
+		for _, gname := range gen.Names() {
+			c, ok := gen.Lookup(gname).(*types.Const)
+			if !ok || !types.Identical(c.Type(), n) {
+				continue
+			}
+			checked++
+			if !named[key{n.Obj(), c.Val().ExactString()}] {
+				t.Errorf("modus.%s has no modus constant for %s (gen.%s)", name, c.Val().ExactString(), gname)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no enum value found: the test no longer sees gen's constants")
 	}
 }

@@ -105,12 +105,15 @@ func (s *Server) Close() {
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
 // Client returns a modus.Client for this server: base URL, API key and
-// organization id set; opts are applied after them and may override them.
+// organization id set, and retry backoff cut to milliseconds (the fake
+// recovers at once; a Retry-After it sends is still waited for); opts are
+// applied after them and may override them.
 func (s *Server) Client(opts ...modus.Option) (*modus.Client, error) {
 	all := append([]modus.Option{
 		modus.WithBaseURL(s.URL()),
 		modus.WithAPIKey(s.APIKey()),
 		modus.WithOrganizationID(s.OrganizationID()),
+		modus.WithRetryBackoff(time.Millisecond, 10*time.Millisecond), // the fake needs no time to recover
 	}, opts...)
 	return modus.NewClient(all...)
 }
