@@ -116,7 +116,7 @@ func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 // Retries happen on connection errors and on 408, 429, 500, 502, 503 and 504,
 // after an exponential backoff with full jitter (from 0.5 s, at most 8 s;
 // see WithRetryBackoff) or the server's Retry-After (when it asks for more
-// than 60 s the error is returned at once, with Error.RetryAfter set). GET, HEAD, PUT and DELETE are
+// than 60 s the error is returned at once, with Error.RetryAfter set). GET, HEAD, OPTIONS, PUT and DELETE are
 // retried; POST and PATCH only when they carry an Idempotency-Key or failed
 // before connecting to the server.
 func NewClient(opts ...Option) (*Client, error) {

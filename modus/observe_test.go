@@ -29,7 +29,7 @@ func TestOperationsTable(t *testing.T) {
 	require.NoError(t, err)
 	overlay, err := os.ReadFile("../oapi-codegen-overlay.yaml")
 	require.NoError(t, err)
-	// The ids the generated client is named after: pinned by the overlay.
+	// The ids gen's request builders are named after: pinned by the overlay.
 	ids, err := overlaypins.OperationIDs(raw, overlay)
 	require.NoError(t, err)
 	var rows []string
@@ -48,7 +48,7 @@ func TestOperationsTable(t *testing.T) {
 
 // operations maps each operation's method and path template to its
 // operationId, so that middleware and logs can name the operation of a
-// request built by the generated client.
+// request built by gen's request builders.
 var operations = []operation{
 `)
 	for _, r := range rows {

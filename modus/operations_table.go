@@ -5,7 +5,7 @@ package modus
 
 // operations maps each operation's method and path template to its
 // operationId, so that middleware and logs can name the operation of a
-// request built by the generated client.
+// request built by gen's request builders.
 var operations = []operation{
 	{"DELETE", "/api/v1/agents/{id}", "DeleteAgent"},
 	{"DELETE", "/api/v1/agents/{id}/transfer-ownership", "CancelAgentOwnershipTransfer"},

@@ -1,7 +1,7 @@
 package modus
 
 // The API's groups, as fields of Client. Each service is a thin set of
-// methods over the generated client; the methods live in one file per group
+// methods over gen's request builders; the methods live in one file per group
 // (agents.go, skills.go, context.go, runs.go, account.go).
 
 // AgentsService calls the agent operations: CRUD, deploy, soft delete and
