@@ -1025,14 +1025,14 @@ type AgentType string
 //
 // Example: {"agentSelection":{"agents":[]},"trigger":{"trigger_type":"manual"},"workflowStructure":null}
 type AgentVariationDto struct {
-	// AgentSelection Skills a task agent orchestrates (see AgentSelectionDto).
-	AgentSelection map[string]interface{} `json:"agentSelection"`
+	// AgentSelection Skills a task agent orchestrates; null for workflow agents.
+	AgentSelection *AgentSelectionDto `json:"agentSelection"`
 
-	// Trigger What starts the agent (see TriggerDto for the shape).
-	Trigger map[string]interface{} `json:"trigger"`
+	// Trigger What starts the agent, or null.
+	Trigger *TriggerDto `json:"trigger"`
 
-	// WorkflowStructure Graph of nodes and edges for workflow agents (see WorkflowStructureDto).
-	WorkflowStructure map[string]interface{} `json:"workflowStructure"`
+	// WorkflowStructure Graph of nodes and edges, for workflow agents; null for task agents.
+	WorkflowStructure *WorkflowStructureDto `json:"workflowStructure"`
 }
 
 // APIErrorCode Machine-readable Modus error code.

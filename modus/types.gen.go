@@ -74,13 +74,13 @@ type Agent = gen.AgentDto
 // Generated type: gen.AgentType.
 type AgentType = gen.AgentType
 
-// AgentVariation is an agent's trigger, workflow structure and skill selection. The API describes these three as free-form JSON objects, so they read as maps; to read one's fields, decode it (json.Marshal, then json.Unmarshal) into AgentTrigger, WorkflowStructure or AgentSelection, the types Agents.Create and Agents.Update take.
+// AgentVariation is an agent's trigger, workflow structure and skill selection, in the types Agents.Create and Agents.Update take; a field is nil where the agent has none.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
-//   - AgentSelection map[string]any "agentSelection": Skills a task agent orchestrates (see AgentSelection).
-//   - Trigger map[string]any "trigger": What starts the agent (see AgentTrigger for the shape).
-//   - WorkflowStructure map[string]any "workflowStructure": Graph of nodes and edges for workflow agents (see WorkflowStructure).
+//   - AgentSelection *AgentSelection "agentSelection": Skills a task agent orchestrates; null for workflow agents.
+//   - Trigger *AgentTrigger "trigger": What starts the agent, or null.
+//   - WorkflowStructure *WorkflowStructure "workflowStructure": Graph of nodes and edges, for workflow agents; null for task agents.
 //
 // Generated type: gen.AgentVariationDto.
 type AgentVariation = gen.AgentVariationDto

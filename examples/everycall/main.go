@@ -102,6 +102,30 @@ func (c *caller) check(op string, err error, what ...any) {
 	}
 }
 
+// variation reads an agent variation's fields, typed as Create takes them.
+func variation(v *modus.AgentVariation) string {
+	if v == nil {
+		return "no variation"
+	}
+	out := "trigger <nil>"
+	if t := v.Trigger; t != nil {
+		out = "trigger " + string(t.TriggerType)
+		if t.Schedule != nil {
+			out += " " + string(t.Schedule.Frequency)
+		}
+	}
+	if sel := v.AgentSelection; sel != nil {
+		out += fmt.Sprintf(", %d skills", len(sel.Agents))
+		if len(sel.Agents) > 0 {
+			out += fmt.Sprintf(" (first %d)", sel.Agents[0].AgentID)
+		}
+	}
+	if g := v.WorkflowStructure; g != nil {
+		out += fmt.Sprintf(", %d nodes, %d edges", len(g.Nodes), len(g.Edges))
+	}
+	return out
+}
+
 func str(p *string) string {
 	if p == nil {
 		return "<nil>"
@@ -158,7 +182,7 @@ func agents(ctx context.Context, client *modus.Client, c *caller) int64 {
 	got, err := client.Agents.Get(ctx, a.ID, &modus.AgentGetParams{View: modus.Ptr(modus.ViewDraft)})
 	if err == nil {
 		c.check("GetAgent", nil, got.Name, " ", got.Status, " ", got.ActiveVariationID == nil, " ", got.DeletedAt == nil,
-			" ", got.PendingOwnershipTransfer == nil, " ", got.ManageDenial == nil)
+			" ", got.PendingOwnershipTransfer == nil, " ", got.ManageDenial == nil, " ", variation(got.Variation))
 	} else {
 		c.check("GetAgent", err)
 	}

@@ -2,7 +2,6 @@ package modustest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,32 +44,24 @@ func (a *agent) remove() {
 	}
 }
 
-// toMap turns a typed value into the free-form map the variation DTO holds.
-func toMap(v any) map[string]any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
-}
-
-func nullableMap[T any](v *T) map[string]any {
-	if v == nil {
-		return nil
-	}
-	return toMap(v)
-}
-
 // setNullable copies a PATCH field into a variation field: null clears it.
-func setNullable[T any](dst *map[string]any, src nullable.Nullable[T]) {
+// The variation keeps its own copy of the value.
+func setNullable[T any](dst **T, src nullable.Nullable[T]) {
 	if src.IsNull() {
 		*dst = nil
 		return
 	}
 	v := src.MustGet()
-	*dst = toMap(v)
+	*dst = &v
+}
+
+// clonePtr copies *v, so a stored variation shares nothing with a request.
+func clonePtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 func slugify(name string, id int64) string {
@@ -134,9 +125,9 @@ func (st *state) createAgent(in gen.CreateAgentDto, status gen.ResourceLifecycle
 		HasUnpublishedChanges: true,
 	})
 	a.draft = &gen.AgentVariationDto{
-		AgentSelection:    nullableMap(in.AgentSelection),
-		Trigger:           nullableMap(in.Trigger),
-		WorkflowStructure: nullableMap(in.WorkflowStructure),
+		AgentSelection:    clonePtr(in.AgentSelection),
+		Trigger:           clonePtr(in.Trigger),
+		WorkflowStructure: clonePtr(in.WorkflowStructure),
 	}
 	a.dto.DraftVariationID = ptr(st.newUUID())
 	st.agents[id] = a

@@ -157,6 +157,18 @@ func requiredSemantic(name, expr, description string) error {
 	return required(map[string]string{"name": name, "expr": expr, "description": description})
 }
 
+// toMap turns a request body into the free-form map a context item's
+// content holds.
+func toMap(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
 // createSemantic stores a semantic-layer definition (the whole body as its
 // content, with defaults for the fields the body left out) under
 // semantic_layer/<folder>/<name>.

@@ -156,13 +156,16 @@ func TestAgentLifecycle(t *testing.T) {
 	if a.Name != "Weekly report" || !a.HasUnpublishedChanges {
 		t.Fatalf("updated: %s", body)
 	}
-	trigger := func(view string) any {
+	trigger := func(view string) gen.TriggerDtoTriggerType {
 		var got gen.AgentDto
 		resp, body := call(t, srv, "GET", path+"?view="+view, nil)
 		expect(t, resp, body, http.StatusOK, &got)
-		return got.Variation.Trigger["trigger_type"]
+		if got.Variation == nil || got.Variation.Trigger == nil {
+			t.Fatalf("%s view has no trigger: %s", view, body)
+		}
+		return got.Variation.Trigger.TriggerType
 	}
-	if trigger("active") != "manual" || trigger("draft") != "webhook" {
+	if trigger("active") != gen.TriggerDtoTriggerTypeManual || trigger("draft") != gen.TriggerDtoTriggerTypeWebhook {
 		t.Fatalf("active %v draft %v", trigger("active"), trigger("draft"))
 	}
 
