@@ -2567,7 +2567,8 @@ type TriggerDto struct {
 	// TriggerType Kind of trigger.
 	//
 	// Example: schedule
-	TriggerType TriggerDtoTriggerType `json:"trigger_type"`
+	TriggerType          TriggerDtoTriggerType  `json:"trigger_type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // TriggerDtoTriggerType Kind of trigger.
@@ -3777,6 +3778,87 @@ func (a ToolStartRunEvent) MarshalJSON() ([]byte, error) {
 	object["type"], err = json.Marshal(a.Type)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for TriggerDto. Returns the specified
+// element and whether it was found
+func (a TriggerDto) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TriggerDto
+func (a *TriggerDto) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TriggerDto to handle AdditionalProperties
+func (a *TriggerDto) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["schedule"]; found {
+		err = json.Unmarshal(raw, &a.Schedule)
+		if err != nil {
+			return fmt.Errorf("error reading 'schedule': %w", err)
+		}
+		delete(object, "schedule")
+	}
+
+	if raw, found := object["trigger_type"]; found {
+		err = json.Unmarshal(raw, &a.TriggerType)
+		if err != nil {
+			return fmt.Errorf("error reading 'trigger_type': %w", err)
+		}
+		delete(object, "trigger_type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TriggerDto to handle AdditionalProperties
+func (a TriggerDto) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Schedule != nil {
+		object["schedule"], err = json.Marshal(a.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'schedule': %w", err)
+		}
+	}
+
+	object["trigger_type"], err = json.Marshal(a.TriggerType)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'trigger_type': %w", err)
 	}
 
 	for fieldName, field := range a.AdditionalProperties {

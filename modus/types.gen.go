@@ -973,12 +973,13 @@ type UsageRollup = gen.UsageRollup
 // Generated type: gen.UsageGroupBy.
 type UsageGroupBy = gen.UsageGroupBy
 
-// AgentTrigger says what starts an agent: a schedule, a webhook, an API call, Slack or a user (TriggerType).
+// AgentTrigger says what starts an agent: a schedule, a webhook, an API call, Slack or a user (TriggerType). Only a schedule trigger has described fields (Schedule); AdditionalProperties holds the fields of other trigger types as the API keeps them.
 //
 // Fields (Go name, type, JSON name: meaning):
 //
 //   - Schedule *TriggerSchedule "schedule": When a scheduled agent runs.
 //   - TriggerType TriggerType "trigger_type": Kind of trigger.
+//   - AdditionalProperties map[string]any "-"
 //
 // Generated type: gen.TriggerDto.
 type AgentTrigger = gen.TriggerDto

@@ -43,7 +43,8 @@ func TestAgentVariationReadsAsTheWriteTypes(t *testing.T) {
 
 	// An update replaces one field and leaves the others; Null clears to nil.
 	up, err := client.Agents.Update(ctx, a.ID, nil, modus.UpdateAgentRequest{
-		Trigger:           modus.NewNullable(modus.AgentTrigger{TriggerType: modus.TriggerTypeWebhook}),
+		Trigger: modus.NewNullable(modus.AgentTrigger{TriggerType: modus.TriggerTypeWebhook,
+			AdditionalProperties: map[string]any{"path": "hooks/report"}}),
 		WorkflowStructure: modus.Null[modus.WorkflowStructure](),
 	})
 	require.NoError(t, err)
@@ -51,6 +52,8 @@ func TestAgentVariationReadsAsTheWriteTypes(t *testing.T) {
 	require.NotNil(t, up.Variation.Trigger)
 	assert.Equal(t, modus.TriggerTypeWebhook, up.Variation.Trigger.TriggerType)
 	assert.Nil(t, up.Variation.Trigger.Schedule)
+	// What a trigger type carries beyond the described fields comes back.
+	assert.Equal(t, map[string]any{"path": "hooks/report"}, up.Variation.Trigger.AdditionalProperties)
 	assert.Equal(t, &selection, up.Variation.AgentSelection)
 	assert.Nil(t, up.Variation.WorkflowStructure)
 
@@ -62,7 +65,9 @@ func TestAgentVariationReadsAsTheWriteTypes(t *testing.T) {
 }
 
 // Decoding a variation stays lenient: values outside the known enums and
-// fields the types do not name are no error, and null reads as nil.
+// fields the types do not name are no error, and null reads as nil. A
+// trigger keeps its unnamed fields (the API stores other trigger types'
+// payloads as they come); the other three types drop fields they do not name.
 func TestAgentVariationDecodesLeniently(t *testing.T) {
 	var v modus.AgentVariation
 	err := json.Unmarshal([]byte(`{
@@ -74,12 +79,16 @@ func TestAgentVariationDecodesLeniently(t *testing.T) {
 	require.NotNil(t, v.Trigger)
 	assert.Equal(t, modus.TriggerType("email"), v.Trigger.TriggerType)
 	assert.Equal(t, modus.ScheduleFrequency("yearly"), v.Trigger.Schedule.Frequency)
+	assert.Equal(t, map[string]any{"inbox": "a@b.c"}, v.Trigger.AdditionalProperties, "a trigger keeps fields it does not name")
+	b, err := json.Marshal(v.Trigger)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"inbox":"a@b.c"`)
 	assert.Nil(t, v.WorkflowStructure)
 	require.NotNil(t, v.AgentSelection)
 	assert.Equal(t, int64(3), v.AgentSelection.Agents[0].AgentID)
 
 	// Null is written back as null, as the API sends it.
-	b, err := json.Marshal(modus.AgentVariation{})
+	b, err = json.Marshal(modus.AgentVariation{})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"trigger": null, "workflowStructure": null, "agentSelection": null}`, string(b))
 }
