@@ -34,7 +34,8 @@ const (
 // client's, and its WithHeader replaces only that header): WithHeader,
 // WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
 // WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
-// WithMiddleware, WithLogger, WithDebugBodies and WithOnReconnect.
+// WithMiddleware, WithLogger, WithDebugBodies, WithOnReconnect and
+// WithObserver.
 // Client-only options (WithAPIKey, WithBaseURL, WithAgentHost,
 // WithHTTPClient, WithUserAgent, WithOrganizationID) make a call fail with
 // an error, and the call-only ones, which only make sense for one request
@@ -93,6 +94,7 @@ type callConfig struct {
 	debugBodies int           // WithDebugBodies: bytes of each response body to log; 0 = none
 	meta        *ResponseMeta // call only
 	onReconnect func(ReconnectInfo)
+	observers   []Observer // WithObserver; clipped: appending reallocates
 }
 
 func optionError(name string, err error) Option {

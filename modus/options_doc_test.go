@@ -41,6 +41,7 @@ func TestOptionDocListsEveryScope(t *testing.T) {
 		"WithDebugBodies":       WithDebugBodies(1),
 		"WithResponseInto":      WithResponseInto(&ResponseMeta{}),
 		"WithOnReconnect":       WithOnReconnect(func(ReconnectInfo) {}),
+		"WithObserver":          WithObserver(Observer{}),
 	}
 	fset := token.NewFileSet()
 	names, err := filepath.Glob("*.go")
