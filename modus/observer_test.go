@@ -289,3 +289,30 @@ func TestObserverStreamOpenFails(t *testing.T) {
 	assert.Equal(t, []string{"client:start StreamRun", "client:end StreamRun"}, l.seq.log, "no StreamEnd for a stream never opened")
 	assert.ErrorIs(t, l.ends[0].Err, ErrNotFound)
 }
+
+func TestWithOptions(t *testing.T) {
+	var got []string
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-A"), r.Header.Get("X-B"))
+		io.WriteString(w, `{"id":1}`)
+	})
+	l := newObsLogs(t, "bundled")[0]
+	bundle := WithOptions(WithHeader("X-A", "1"), Option{}, WithObserver(l.observer()), WithHeader("X-A", "2"))
+	c, _ := newTestClient(t, srv, bundle)
+	_, err := c.Agents.Get(context.Background(), 1, nil, WithOptions(WithHeader("X-B", "call")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"2", "call"}, got, "applied in order, on the client and on a call")
+	assert.Len(t, l.starts, 1)
+
+	// Valid where all its options are.
+	_, err = c.Agents.Get(context.Background(), 1, nil, WithOptions(WithHeader("X-B", "x"), WithUserAgent("ua")))
+	assert.ErrorContains(t, err, "WithOptions(WithHeader, WithUserAgent) configures the client")
+	_, err = NewClient(WithAPIKey(testKey), WithOptions(WithResponseInto(&ResponseMeta{})))
+	assert.ErrorContains(t, err, "applies to a single call")
+	_, err = NewClient(WithAPIKey(testKey), WithOptions(WithUserAgent("ua"), WithIdempotencyKey("k")))
+	assert.ErrorContains(t, err, "mixes client-only and call-only options")
+	// An option in a bundle overrides a bad environment value as it would alone.
+	t.Setenv(EnvMaxRetries, "x")
+	_, err = NewClient(WithAPIKey(testKey), WithOptions(WithMaxRetries(1)))
+	assert.NoError(t, err)
+}

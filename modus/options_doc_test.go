@@ -42,6 +42,7 @@ func TestOptionDocListsEveryScope(t *testing.T) {
 		"WithResponseInto":      WithResponseInto(&ResponseMeta{}),
 		"WithOnReconnect":       WithOnReconnect(func(ReconnectInfo) {}),
 		"WithObserver":          WithObserver(Observer{}),
+		"WithOptions":           WithOptions(WithHeader("X-A", "b")),
 	}
 	fset := token.NewFileSet()
 	names, err := filepath.Glob("*.go")
