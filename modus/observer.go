@@ -138,25 +138,31 @@ func (c *Client) observed(st *callState, body any) *callState {
 	if len(st.cfg.observers) == 0 {
 		return st
 	}
-	own := *st
+	own := &callState{}
+	*own = *st
 	own.body = body
 	if own.cfg.meta == nil {
-		own.cfg.meta = new(ResponseMeta) // for CallResult.Meta
+		own.cfg.meta = &own.meta // for CallResult.Meta
 	}
-	return &own
+	return own
 }
 
 // startCall runs the CallStart callbacks of a call's first request (not of
 // a stream's reconnections) and returns the context its attempts use.
 func (st *callState) startCall(ctx context.Context, req *http.Request) context.Context {
-	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.call != nil {
+	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.started {
 		return ctx
 	}
-	st.call = &CallInfo{Operation: operationOfRequest(req), Request: st.body}
-	st.ctxs = make([]context.Context, len(st.cfg.observers))
+	st.call = CallInfo{Operation: operationOfRequest(req), Request: st.body}
+	st.started = true
+	if n := len(st.cfg.observers); n <= len(st.ctxArr) {
+		st.ctxs = st.ctxArr[:n]
+	} else {
+		st.ctxs = make([]context.Context, n)
+	}
 	for i, o := range st.cfg.observers {
 		if o.CallStart != nil {
-			ctx = o.CallStart(ctx, *st.call)
+			ctx = o.CallStart(ctx, st.call)
 		}
 		st.ctxs[i] = ctx
 	}
@@ -166,25 +172,33 @@ func (st *callState) startCall(ctx context.Context, req *http.Request) context.C
 // endCall runs the CallEnd callbacks of a call that started with value v
 // (a *T, nil when none) and error err.
 func (st *callState) endCall(v any, err error) {
-	if st == nil || st.call == nil {
+	if st == nil || !st.started {
 		return
 	}
 	res := CallResult{Err: err}
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		res.Value = v
 		if st.cfg.meta.StatusCode != 0 {
 			res.Meta = st.cfg.meta
 		}
-	case errors.As(err, &e):
+	} else if e := (*Error)(nil); errors.As(err, &e) {
 		res.Meta = &ResponseMeta{StatusCode: e.StatusCode, RequestID: e.RequestID}
 	}
 	for i, o := range st.cfg.observers {
 		if o.CallEnd != nil {
-			o.CallEnd(st.ctxs[i], *st.call, res)
+			o.CallEnd(st.ctxs[i], st.call, res)
 		}
 	}
+}
+
+// operationOf returns the operationId and path template of a call's
+// request: the ones startCall found, else by matching the request.
+func (st *callState) operationOf(req *http.Request) (id, path string) {
+	if st.started {
+		return st.call.Operation.ID, st.call.Operation.Path
+	}
+	o, _ := matchOperation(req)
+	return o.id, o.path
 }
 
 // retrying runs the Retry callbacks before the wait for the retry of failed
@@ -193,7 +207,11 @@ func (st *callState) retrying(req *http.Request, attempt int, resp *http.Respons
 	if len(st.cfg.observers) == 0 {
 		return
 	}
-	info := RetryInfo{Operation: operationOfRequest(req), Attempt: attempt + 1, Err: err, Wait: wait}
+	op := st.call.Operation
+	if !st.started {
+		op = operationOfRequest(req)
+	}
+	info := RetryInfo{Operation: op, Attempt: attempt + 1, Err: err, Wait: wait}
 	if resp != nil {
 		e := newError(resp) // reads the body the retry discards
 		info.StatusCode, info.Err = resp.StatusCode, e
@@ -258,9 +276,12 @@ func (s *RunStream) flushEnd(info StreamEndInfo, ok bool) {
 
 // observation is what a call with observers keeps for them.
 type observation struct {
-	body any               // the typed request body, for CallInfo.Request
-	call *CallInfo         // set by startCall
-	ctxs []context.Context // by observer: the context its CallStart returned
+	body    any               // the typed request body, for CallInfo.Request
+	started bool              // startCall ran: call and ctxs are set
+	call    CallInfo          // set by startCall
+	ctxs    []context.Context // by observer: the context its CallStart returned
+	ctxArr  [2]context.Context
+	meta    ResponseMeta // for CallResult.Meta when the caller asked for none
 }
 
 // ctxOf returns the context of observer i, else ctx (for a request made

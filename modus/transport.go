@@ -164,8 +164,8 @@ func (t *transport) setHeaders(req *http.Request, st *callState) {
 // only the wait for the response headers.
 func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*http.Response, error) {
 	if len(st.cfg.middleware) > 0 || st.cfg.logger != nil {
-		o, _ := matchOperation(req)
-		info := &AttemptInfo{Operation: o.id, PathTemplate: o.path, Attempt: attempt + 1, Reconnect: st.reconnect}
+		id, path := st.operationOf(req)
+		info := &AttemptInfo{Operation: id, PathTemplate: path, Attempt: attempt + 1, Reconnect: st.reconnect}
 		// A deep copy: what a middleware changes stays with this attempt.
 		req = req.Clone(context.WithValue(req.Context(), attemptKey{}, info))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -32,9 +33,11 @@ var chatOperations = map[string]bool{
 	"ChatWithAgent": true, "ContinueAgentChat": true, "ChatWithSkill": true, "ContinueSkillChat": true,
 }
 
-// call is what the observer keeps for one call, in the context its
-// CallStart returns.
+// call is what the observer keeps for one call. It is also the context its
+// CallStart returns: ctx, which holds the span, with call itself as the
+// value of callKey (one allocation less than a context.WithValue).
 type call struct {
+	context.Context
 	kind  callKind
 	start time.Time
 	span  trace.Span
@@ -45,7 +48,7 @@ type call struct {
 	// A run's state: StreamEvent runs on the goroutine of Next, StreamEnd
 	// may run on that of Close.
 	mu       sync.Mutex
-	gotToken bool
+	gotToken atomic.Bool // written under mu; read without it on the hot path
 	outcome  string
 	tools    map[string]trace.Span // open tool spans by call id
 	text     strings.Builder       // the run's output, with WithMessageContent
@@ -53,6 +56,14 @@ type call struct {
 }
 
 type callKey struct{}
+
+// Value returns c for callKey, else what its context holds.
+func (c *call) Value(key any) any {
+	if key == (callKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
 
 func callOf(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
@@ -81,24 +92,45 @@ var (
 func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) context.Context {
 	c := &call{start: time.Now(), op: info.Operation.ID}
 	name, kind := info.Operation.ID, trace.SpanKindInternal
-	if name == "" {
-		name = "modus " + info.Operation.Method
-	}
-	attrs := make([]attribute.KeyValue, 0, 6)
-	attrs = append(attrs, attribute.String(AttrOperation, info.Operation.ID))
 	switch {
 	case info.Operation.Streaming:
 		c.kind, kind, name = kindRun, trace.SpanKindClient, semconv.GenAIOperationNameInvokeAgent.Value.AsString()
+	case chatOperations[info.Operation.ID]:
+		c.kind, kind, name = kindChat, trace.SpanKindClient, semconv.GenAIOperationNameChat.Value.AsString()
+		if req, ok := info.Request.(modus.ChatRequest); ok && req.Model != "" {
+			c.model = string(req.Model)
+			name += " " + c.model
+		}
+	case name == "":
+		name = "modus " + info.Operation.Method
+	}
+	c.ctx, c.span = in.tracer.Start(ctx, name, spanKinds[kind])
+	if c.span.IsRecording() {
+		c.span.SetAttributes(in.callAttrs(c, info)...)
+	}
+	c.Context = c.ctx
+	return c
+}
+
+// spanKinds are the start options of each span kind, made once.
+var spanKinds = map[trace.SpanKind]trace.SpanStartOption{
+	trace.SpanKindInternal: trace.WithSpanKind(trace.SpanKindInternal),
+	trace.SpanKindClient:   trace.WithSpanKind(trace.SpanKindClient),
+}
+
+// callAttrs returns the attributes a call span starts with.
+func (in *instrumentation) callAttrs(c *call, info modus.CallInfo) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, attribute.String(AttrOperation, info.Operation.ID))
+	switch c.kind {
+	case kindRun:
 		attrs = append(attrs, semconv.GenAIOperationNameInvokeAgent, providerModus, semconv.GenAIRequestStream(true))
 		if session := sessionOf(info.Request); session != "" {
 			attrs = append(attrs, semconv.GenAIConversationID(session))
 		}
-	case chatOperations[info.Operation.ID]:
-		c.kind, kind, name = kindChat, trace.SpanKindClient, semconv.GenAIOperationNameChat.Value.AsString()
+	case kindChat:
 		attrs = append(attrs, semconv.GenAIOperationNameChat, providerModus)
-		if req, ok := info.Request.(modus.ChatRequest); ok && req.Model != "" {
-			c.model = string(req.Model)
-			name += " " + c.model
+		if c.model != "" {
 			attrs = append(attrs, semconv.GenAIRequestModel(c.model))
 		}
 	}
@@ -107,8 +139,7 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 			attrs = append(attrs, semconv.GenAIInputMessagesKey.String(messagesJSON("user", msg, "")))
 		}
 	}
-	c.ctx, c.span = in.tracer.Start(ctx, name, trace.WithSpanKind(kind), trace.WithTimestamp(c.start), trace.WithAttributes(attrs...))
-	return context.WithValue(c.ctx, callKey{}, c)
+	return attrs
 }
 
 func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res modus.CallResult) {
@@ -116,7 +147,7 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 	if c == nil {
 		return
 	}
-	if res.Meta != nil && res.Meta.RequestID != "" {
+	if res.Meta != nil && res.Meta.RequestID != "" && c.span.IsRecording() {
 		c.span.SetAttributes(attribute.String(AttrRequestID, res.Meta.RequestID))
 	}
 	if c.kind == kindRun && res.Err == nil {
@@ -188,6 +219,9 @@ func (in *instrumentation) streamEvent(ctx context.Context, ev modus.Event) {
 	if c == nil {
 		return
 	}
+	if _, ok := ev.(*modus.TokenEvent); ok && !in.content && c.gotToken.Load() {
+		return // the common event: nothing to do after the first token
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ended {
@@ -195,8 +229,8 @@ func (in *instrumentation) streamEvent(ctx context.Context, ev modus.Event) {
 	}
 	switch e := ev.(type) {
 	case *modus.TokenEvent:
-		if !c.gotToken {
-			c.gotToken = true
+		if !c.gotToken.Load() {
+			c.gotToken.Store(true)
 			d := time.Since(c.start).Seconds()
 			c.span.SetAttributes(semconv.GenAIResponseTimeToFirstChunk(d))
 			if in.firstChunk.Enabled(c.ctx) {

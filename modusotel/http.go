@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -28,11 +29,7 @@ import (
 func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
 	info, _ := modus.AttemptOf(req)
 	start := time.Now()
-	name := req.Method
-	if info.PathTemplate != "" {
-		name += " " + info.PathTemplate
-	}
-	ctx, span := in.tracer.Start(req.Context(), name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(start))
+	ctx, span := in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), spanKinds[trace.SpanKindClient])
 	host, port := serverOf(req.URL)
 	resend := info.Attempt - 1 + info.Reconnect
 	if span.IsRecording() {
@@ -83,9 +80,28 @@ func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext)
 			span.SetAttributes(semconv.ErrorTypeKey.String(errType))
 		}
 	}
-	span.End(trace.WithTimestamp(end))
+	span.End()
 	in.recordAttempt(ctx, req.Method, host, port, info, status, errType, end.Sub(start))
 	return resp, err
+}
+
+// spanNames caches the names of attempt spans, "{method} {url.template}",
+// by method and template: a few dozen strings, made once each.
+var spanNames sync.Map
+
+type nameKey struct{ method, template string }
+
+func spanName(method, template string) string {
+	if template == "" {
+		return method
+	}
+	k := nameKey{method, template}
+	if n, ok := spanNames.Load(k); ok {
+		return n.(string)
+	}
+	n := method + " " + template
+	spanNames.Store(k, n)
+	return n
 }
 
 // recordAttempt records http.client.request.duration.
