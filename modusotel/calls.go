@@ -352,7 +352,11 @@ func (in *instrumentation) streamEnd(ctx context.Context, info modus.StreamEndIn
 			attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
 		}
 		if in.content && c.text.Len() > 0 {
-			attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", c.text.String(), outcome)))
+			finish := outcome
+			if finish == "done" {
+				finish = "stop" // the conventions' name for a natural end
+			}
+			attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", c.text.String(), finish)))
 		}
 		c.span.SetAttributes(attrs...)
 	}

@@ -481,3 +481,38 @@ func TestInstrumentOnACall(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"GetAgent", "GET /api/v1/agents/{id}"}, names, "only the instrumented call")
 }
+
+func TestSkillChatSpan(t *testing.T) {
+	h := newHarness(t)
+	skill := h.srv.SeedSkill(t, modustest.SkillSeed{Name: "s"})
+	resp, err := h.client.Skills.Chat(context.Background(), skill.ID, modus.ChatRequest{Message: "hi", Model: modus.ChatModelClaudeSonnet46})
+	require.NoError(t, err)
+	chats := h.ended("chat claude-sonnet-4.6")
+	require.Len(t, chats, 1)
+	at := attrs(chats[0].Attributes())
+	assert.Equal(t, "ChatWithSkill", at[opKey].AsString())
+	assert.Equal(t, resp.ThreadID, at[semconv.GenAIConversationIDKey].AsString())
+	assert.Equal(t, resp.RunID, at[semconv.GenAIResponseIDKey].AsString())
+}
+
+func TestRunMessageContentOptIn(t *testing.T) {
+	h := newHarness(t, modusotel.WithMessageContent())
+	h.srv.SetRunEvents(modustest.Token("Hel"), modustest.ToolStart("sql", "call-1", map[string]any{"q": "select 1"}),
+		modustest.ToolEnd("sql", "call-1", map[string]any{"rows": 1}), modustest.Token("lo"))
+	stream, err := h.client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "secret question", SessionID: "s"})
+	require.NoError(t, err)
+	_, err = stream.Collect()
+	require.NoError(t, err)
+	run, _ := h.runSpan(t)
+	at := attrs(run.Attributes())
+	assert.Equal(t, `[{"role":"user","parts":[{"type":"text","content":"secret question"}]}]`, at[semconv.GenAIInputMessagesKey].AsString())
+	assert.Equal(t, `[{"role":"assistant","parts":[{"type":"text","content":"Hello"}],"finish_reason":"stop"}]`, at[semconv.GenAIOutputMessagesKey].AsString())
+	assert.Equal(t, "done", at[attribute.Key(modusotel.AttrRunOutcome)].AsString())
+	assert.Equal(t, codes.Unset, run.Status().Code)
+	tools := h.ended("execute_tool sql")
+	require.Len(t, tools, 1)
+	tool := attrs(tools[0].Attributes())
+	assert.JSONEq(t, `{"q":"select 1"}`, tool[semconv.GenAIToolCallArgumentsKey].AsString())
+	assert.JSONEq(t, `{"rows":1}`, tool[semconv.GenAIToolCallResultKey].AsString())
+	h.checkNoKey(t)
+}
