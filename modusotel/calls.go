@@ -65,7 +65,12 @@ func (c *call) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// callOf returns the call of a context CallStart returned (the callbacks
+// get it as is), or of one derived from it.
 func callOf(ctx context.Context) *call {
+	if c, ok := ctx.(*call); ok {
+		return c
+	}
 	c, _ := ctx.Value(callKey{}).(*call)
 	return c
 }
