@@ -45,7 +45,8 @@ type Observer struct {
 	StreamReconnect func(ctx context.Context, info ReconnectInfo)
 	// StreamEnd runs once when a run stream ends: at its terminal event
 	// (after StreamEvent of that event), on a failure, or at a Close before
-	// the end.
+	// the end (on the goroutine of Close, which may be another than the
+	// one of a StreamEvent still running).
 	StreamEnd func(ctx context.Context, info StreamEndInfo)
 }
 
@@ -63,8 +64,8 @@ type CallInfo struct {
 type CallResult struct {
 	// Err is the call's error, nil on success.
 	Err error
-	// Meta holds the last answer's status, headers and request id; nil if
-	// no answer arrived.
+	// Meta holds the last answer's status, headers and request id (for an
+	// *Error, its status and request id); nil if no answer arrived.
 	Meta *ResponseMeta
 	// Value is the decoded result (a *T, such as *ChatResponse) on
 	// success; nil for calls without content and for run streams.

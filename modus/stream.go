@@ -536,7 +536,13 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
 	}
-	s.notifyReconnect(info)
+	if len(s.resume.observers) > 0 {
+		// Outside the lock, which Close needs: a Close meanwhile ends the
+		// wait below at once.
+		s.mu.Unlock()
+		s.notifyReconnect(info)
+		s.mu.Lock()
+	}
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
