@@ -18,7 +18,10 @@
 //     gen_ai.client.operation.duration, gen_ai.client.operation.time_to_first_chunk
 //     (time to the first token of a run), modus.client.retries and
 //     modus.client.stream.reconnects;
-//   - the W3C traceparent (with the configured propagator) on every attempt.
+//   - the trace context in the headers of every attempt, reconnections
+//     included, by the propagator of WithPropagators or the global one (W3C
+//     traceparent with propagation.TraceContext{}; the global propagator
+//     writes nothing until otel.SetTextMapPropagator sets one).
 //
 // Message contents (chat and run input and output, tool arguments and
 // results) are recorded only with WithMessageContent. The API key, request
