@@ -58,26 +58,32 @@ func contenders() []struct {
 }
 
 // benchInterleaved runs one op of each configuration per iteration, in an
-// order that rotates, and reports each one's mean time and the ratios to
-// otel=none: on a shared machine whose load drifts, configurations measured
-// side by side see the same load, which runs one after the other do not.
+// order that rotates, and reports each one's mean wall time and process CPU
+// time (all threads: the GC and an httptest server included) and their ratios
+// to otel=none: on a shared machine whose load drifts, configurations
+// measured side by side see the same load, which runs one after the other do
+// not, and CPU time is less sensitive than wall time to other processes.
 func benchInterleaved(b *testing.B, ops []func()) {
-	sums := make([]time.Duration, len(ops))
+	wall := make([]time.Duration, len(ops))
+	cpu := make([]time.Duration, len(ops))
 	i := 0
 	for b.Loop() {
 		for k := range ops {
 			j := (i + k) % len(ops)
-			start := time.Now()
+			c0, w0 := cpuTime(), time.Now()
 			ops[j]()
-			sums[j] += time.Since(start)
+			wall[j] += time.Since(w0)
+			cpu[j] += cpuTime() - c0
 		}
 		i++
 	}
 	names := []string{"none", "noop", "recording"}
-	for j, d := range sums {
-		b.ReportMetric(float64(d.Nanoseconds())/float64(i), "ns/"+names[j])
+	for j := range ops {
+		b.ReportMetric(float64(wall[j].Nanoseconds())/float64(i), "ns/"+names[j])
+		b.ReportMetric(float64(cpu[j].Nanoseconds())/float64(i), "cpu-ns/"+names[j])
 		if j > 0 {
-			b.ReportMetric(100*(float64(d)/float64(sums[0])-1), "%more/"+names[j])
+			b.ReportMetric(100*(float64(wall[j])/float64(wall[0])-1), "%more/"+names[j])
+			b.ReportMetric(100*(float64(cpu[j])/float64(cpu[0])-1), "%cpu-more/"+names[j])
 		}
 	}
 	b.ReportMetric(0, "ns/op")
