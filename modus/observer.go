@@ -29,7 +29,7 @@ type Observer struct {
 	// stream) before its first attempt. The context it returns is the
 	// parent of every attempt's request context (so spans that middleware
 	// starts nest under it) and, for a run stream, of its reconnections and
-	// of the Stream* callbacks. Return ctx to add nothing.
+	// of the Stream* callbacks. Return ctx (or nil) to add nothing.
 	CallStart func(ctx context.Context, info CallInfo) context.Context
 	// CallEnd runs once when the call returns (for a run stream: when it is
 	// open, or failed to open), with the context CallStart returned.
@@ -163,7 +163,9 @@ func (st *callState) startCall(ctx context.Context, req *http.Request) context.C
 	}
 	for i, o := range st.cfg.observers {
 		if o.CallStart != nil {
-			ctx = o.CallStart(ctx, st.call)
+			if c := o.CallStart(ctx, st.call); c != nil { // nil: adds nothing
+				ctx = c
+			}
 		}
 		st.ctxs[i] = ctx
 	}
