@@ -341,3 +341,18 @@ func TestObserverCloseFromStreamReconnect(t *testing.T) {
 	_, gets, _ := rs.counts()
 	assert.Zero(t, gets, "no reconnection after Close")
 }
+
+func TestObserverCallStartNilContext(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"id":1}`) })
+	var ends int
+	c, _ := newTestClient(t, srv, WithObserver(Observer{
+		CallStart: func(context.Context, CallInfo) context.Context { return nil },
+		CallEnd: func(ctx context.Context, _ CallInfo, res CallResult) {
+			assert.NotNil(t, ctx)
+			ends++
+		},
+	}))
+	_, err := c.Agents.Get(context.Background(), 1, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, ends)
+}
