@@ -175,13 +175,19 @@ type ReconnectInfo struct {
 
 // WithOnReconnect calls f each time a run stream is about to reconnect,
 // before its wait, from the goroutine reading the stream (a relay can tell
-// its own clients). Client or call.
+// its own clients). It adds to the callbacks already set, as WithMiddleware
+// does: a call's f runs after the client's. f may call the stream's Close.
+// Client or call.
 func WithOnReconnect(f func(ReconnectInfo)) Option {
 	if f == nil {
 		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
 	}
 	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.onReconnect = f
+		if prev := s.call.onReconnect; prev != nil {
+			s.call.onReconnect = func(info ReconnectInfo) { prev(info); f(info) }
+		} else {
+			s.call.onReconnect = f
+		}
 		return nil
 	}}
 }

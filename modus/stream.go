@@ -25,9 +25,9 @@ import (
 // otherwise. The count starts again after every event received.
 const DefaultStreamReconnects = 5
 
-// DefaultStreamIdleTimeout is how long a run stream waits for a byte before
-// it treats the connection as dropped and resumes, unless
-// WithStreamIdleTimeout says otherwise. The API sends heartbeat events
+// DefaultStreamIdleTimeout is how long a run stream waits for the next
+// event or comment before it treats the connection as dropped and resumes,
+// unless WithStreamIdleTimeout says otherwise. The API sends heartbeat events
 // while a run is quiet; their interval is not documented, so this leaves
 // room for several of them at the usual 15-30 s.
 const DefaultStreamIdleTimeout = 90 * time.Second
@@ -71,11 +71,16 @@ func WithStreamReconnects(n int) Option {
 	}}
 }
 
-// WithStreamIdleTimeout sets how long a run stream may receive no byte at
-// all (no event, no heartbeat) before it treats the connection as dropped
-// and resumes with Last-Event-ID, within the reconnect budget (0 turns the
-// check off). A proxy that stalls silently otherwise hangs the stream until
-// its context ends. Default: DefaultStreamIdleTimeout. Client or call.
+// WithStreamIdleTimeout sets how long a run stream may go without
+// progress before it treats the connection as dropped and resumes with
+// Last-Event-ID, within the reconnect budget (0 turns the check off).
+// Progress is a complete event or comment (a heartbeat): bytes that
+// trickle in without completing one do not count, so a single event that
+// takes longer than this to arrive counts as idle too. The same limit
+// bounds a reconnection's wait for its response headers (as does
+// WithRequestTimeout, whichever is shorter). A proxy that stalls silently
+// otherwise hangs the stream until its context ends. Default:
+// DefaultStreamIdleTimeout. Client or call.
 func WithStreamIdleTimeout(d time.Duration) Option {
 	if d < 0 {
 		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
@@ -86,9 +91,10 @@ func WithStreamIdleTimeout(d time.Duration) Option {
 	}}
 }
 
-// ErrStreamIdle matches, through errors.Is, the cause of a reconnection (or
-// of the *StreamInterruptedError that ends the stream) after a connection
-// sent nothing for longer than the idle timeout.
+// ErrStreamIdle matches, through errors.Is, the cause of a reconnection
+// after a connection completed no event or comment for longer than the idle
+// timeout, or a reconnection got no response headers within it; and the
+// *StreamInterruptedError of a stream that gave up after any such failure.
 var ErrStreamIdle = errors.New("modus: run stream idle")
 
 // WithMaxEventSize sets the largest run stream event accepted, in bytes
@@ -142,7 +148,17 @@ type StreamInterruptedError struct {
 	// (io.ErrUnexpectedEOF for a clean end without a terminal event) or
 	// the error of the last reconnection.
 	Err error
+	// Causes are the failures the stream met, oldest first, Err last: each
+	// dropped connection and each failed reconnection, also those it
+	// recovered from (the latest maxStreamCauses of them). errors.Is and
+	// errors.As look at all of them, Err first, so errors.Is(err,
+	// ErrStreamIdle) holds if any connection went idle.
+	Causes []error
 }
+
+// maxStreamCauses bounds StreamInterruptedError.Causes, and so the memory
+// of a long stream that drops again and again.
+const maxStreamCauses = 64
 
 // Error explains why the stream could not go on.
 func (e *StreamInterruptedError) Error() string {
@@ -161,8 +177,20 @@ func (e *StreamInterruptedError) Error() string {
 		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
 }
 
-// Unwrap returns the last failure.
-func (e *StreamInterruptedError) Unwrap() error { return e.Err }
+// Unwrap returns the failures, the last one (Err) first, then the others
+// from the latest to the oldest.
+func (e *StreamInterruptedError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Causes)+1)
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	for i := len(e.Causes) - 1; i >= 0; i-- {
+		if c := e.Causes[i]; c != nil && c != e.Err {
+			errs = append(errs, c)
+		}
+	}
+	return errs
+}
 
 // Is reports whether target is ErrStreamInterrupted.
 func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStreamInterrupted }
@@ -209,9 +237,12 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // Create and ExecuteWorkflowAction always send one.
 //
 // Cancelling the context stops the stream at once, a wait or a read
-// included; Err then returns the context's error. A RunStream is not safe for
-// concurrent use, except Close, which may be called from another goroutine to
-// stop a blocked Next. Close releases the connection; the stream does that
+// included; Err then returns the context's error. A reconnection whose wait
+// would not end before the context's deadline is not waited for: the stream
+// gives up at once with the last failure. A RunStream is not safe for
+// concurrent use, except Close, which may be called from any goroutine, a
+// WithOnReconnect callback included, to stop a blocked Next; it never waits
+// for Next. Close releases the connection; the stream does that
 // by itself once Next has returned false. A stream that is dropped without
 // Close is released when the garbage collector finds it unreachable, which
 // may take long: do not rely on it.
@@ -224,11 +255,13 @@ type RunStream struct {
 	closed atomic.Bool
 
 	resume        callConfig  // the configuration of reconnections
+	idleHeaders   bool        // the idle timeout bounds a reconnection's wait for headers
 	header        http.Header // of the current connection
 	reconnects    int         // reconnections tried in all
 	maxReconnects int
 	maxEventSize  int
 	idleTimeout   time.Duration
+	causes        []error // the failures met (see StreamInterruptedError.Causes)
 
 	dec     *sse.Decoder
 	ev      Event
@@ -237,12 +270,7 @@ type RunStream struct {
 
 	runID     string
 	runIDFrom runIDSource
-	lastID    string // id of the last event delivered (or the caller's Last-Event-ID)
-	delivered int
-	skip      int    // events to skip on a connection resumed without Last-Event-ID
-	filter    bool   // the next event may be a replay of one delivered (see replayed)
-	seekLast  bool   // opaque ids replayed from the start: skip through lastID
-	firstID   string // id of the first event delivered with one
+	cur       cursor // what was delivered: the resume point and the replay filter
 	attempts  int    // reconnections since the last delivered event
 	retryHint time.Duration
 
@@ -278,16 +306,23 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestF
 	// answer's.
 	resume := cfg
 	resume.idempotencyKey, resume.maxRetries, resume.meta = "", 0, nil
+	idle := cfg.stream.idleTimeout()
+	// A reconnection to a server that accepts the connection and never
+	// answers is as stuck as a stalled stream: the idle limit bounds it.
+	idleHeaders := idle > 0 && (resume.timeout <= 0 || idle < resume.timeout)
+	if idleHeaders {
+		resume.timeout = idle
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	s := &RunStream{
 		c: c, parent: ctx, ctx: sctx, cancel: cancel,
 		resume:        resume,
+		idleHeaders:   idleHeaders,
 		maxReconnects: cfg.stream.maxReconnects(),
 		maxEventSize:  cfg.stream.maxEventSize,
-		idleTimeout:   cfg.stream.idleTimeout(),
+		idleTimeout:   idle,
 		runID:         runID,
-		lastID:        lastID,
-		filter:        lastID != "",
+		cur:           newCursor(lastID),
 	}
 	s.attach(resp)
 	// A stream its caller forgets (not read to the end, not closed, its
@@ -351,6 +386,23 @@ func jsonField(body []byte, name string) []byte {
 func (s *RunStream) Next() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	returned := false
+	defer func() {
+		if !returned {
+			// A log handler, a callback or a middleware panicked: release
+			// the connection before the panic goes on to the caller.
+			s.finish(errStreamPanicked)
+		}
+	}()
+	more := s.next()
+	returned = true
+	return more
+}
+
+// errStreamPanicked ends a stream whose Next was left by a panic.
+var errStreamPanicked = errors.New("modus: run stream stopped by a panic in a log handler, callback or middleware")
+
+func (s *RunStream) next() bool {
 	s.ev = nil
 	if s.finished {
 		return false
@@ -367,12 +419,8 @@ func (s *RunStream) Next() bool {
 			}
 			continue
 		}
-		if s.skip > 0 {
-			s.skip--
-			continue
-		}
-		if s.replayed(raw.ID) {
-			continue
+		if !s.cur.accept(raw.ID) {
+			continue // a replay of an event delivered
 		}
 		ev, err := decodeEvent(raw.ID, raw.Data, &s.scratch)
 		if err != nil {
@@ -380,16 +428,6 @@ func (s *RunStream) Next() bool {
 			return false
 		}
 		s.ev, s.attempts = ev, 0
-		if s.firstID == "" {
-			s.firstID = raw.ID
-		}
-		if raw.ID != "" {
-			// An event without id (none yet on a resumed connection) keeps
-			// the cursor, as an EventSource keeps its last event id across
-			// reconnections: resetting it would resume from the start.
-			s.lastID = raw.ID
-		}
-		s.delivered++
 		s.observe(ev)
 		return true
 	}
@@ -452,14 +490,14 @@ func (s *RunStream) recover(err error) bool {
 		s.finish(s.parent.Err())
 		return false
 	case errors.Is(err, sse.ErrEventTooLarge):
-		s.finish(fmt.Errorf("modus: run stream, after event %q: %w", s.lastID, err))
+		s.finish(fmt.Errorf("modus: run stream, after event %q: %w", s.cur.last, err))
 		return false
 	}
 	if err == io.EOF {
-		if s.delivered == 0 && s.lastID != "" {
+		if s.cur.delivered == 0 && s.cur.last != "" {
 			// Resumed after lastID, the server closed at once with nothing
 			// new, as it does when the run ended at or before that event.
-			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.lastID))
+			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.cur.last))
 			return false
 		}
 		err = io.ErrUnexpectedEOF // the stream ended without a terminal event
@@ -475,18 +513,20 @@ func (s *RunStream) reconnect(cause error) bool {
 	}
 	s.dec.Close()
 	s.dec = nil
-	if s.runID == "" {
-		s.finish(&StreamInterruptedError{LastEventID: s.lastID, Err: cause})
-		return false
-	}
 	for {
-		if s.attempts >= s.maxReconnects {
-			s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: cause})
-			return false
+		s.noteCause(cause)
+		if s.runID == "" || s.attempts >= s.maxReconnects {
+			return s.giveUp(cause)
+		}
+		wait := s.reconnectWait(cause)
+		if !fitsDeadline(s.ctx, wait) {
+			// As for calls: the last failure now rather than a wait the
+			// deadline would cut short.
+			return s.giveUp(cause)
 		}
 		s.attempts++
 		s.reconnects++
-		resp, err := s.redial(cause)
+		resp, err := s.redial(cause, wait)
 		switch {
 		case err == nil:
 			s.resumed(resp)
@@ -495,22 +535,46 @@ func (s *RunStream) reconnect(cause error) bool {
 			s.finish(s.stopErr())
 			return false
 		case !transient(err):
-			s.finish(&StreamInterruptedError{RunID: s.runID, LastEventID: s.lastID, Attempts: s.attempts, Err: err})
-			return false
+			s.noteCause(err)
+			return s.giveUp(err)
 		}
-		cause = err
+		cause = s.idleHeadersErr(err)
 	}
+}
+
+// noteCause records a failure for StreamInterruptedError.Causes.
+func (s *RunStream) noteCause(err error) {
+	if len(s.causes) == maxStreamCauses {
+		s.causes = append(s.causes[:0], s.causes[1:]...)
+	}
+	s.causes = append(s.causes, err)
+}
+
+// giveUp ends the stream with a *StreamInterruptedError whose last failure
+// is cause.
+func (s *RunStream) giveUp(cause error) bool {
+	e := &StreamInterruptedError{RunID: s.runID, LastEventID: s.cur.last, Attempts: s.attempts, Err: cause,
+		Causes: append([]error(nil), s.causes...)}
+	if s.runID == "" {
+		e.Attempts = 0
+	}
+	s.finish(e)
+	return false
+}
+
+// idleHeadersErr marks the failure of a reconnection that got no response
+// headers within the idle timeout as an idle one.
+func (s *RunStream) idleHeadersErr(err error) error {
+	if s.idleHeaders && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrStreamIdle) {
+		return fmt.Errorf("%w: %w", ErrStreamIdle, err)
+	}
+	return err
 }
 
 // redial announces reconnection number s.attempts (log, WithOnReconnect),
 // waits for its turn and sends it.
-func (s *RunStream) redial(cause error) (*http.Response, error) {
-	wait := s.reconnectWait()
-	var e *Error
-	if errors.As(cause, &e) && e.RetryAfter > 0 {
-		wait = min(e.RetryAfter, maxRetryAfter)
-	}
-	info := ReconnectInfo{RunID: s.runID, LastEventID: s.lastID, Attempt: s.attempts, Wait: wait, Err: cause}
+func (s *RunStream) redial(cause error, wait time.Duration) (*http.Response, error) {
+	info := ReconnectInfo{RunID: s.runID, LastEventID: s.cur.last, Attempt: s.attempts, Wait: wait, Err: cause}
 	logReconnect(s.ctx, s.resume.logger, info)
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
@@ -518,7 +582,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.c.agentServer, streamRunRequest(s.runID, s.lastID))
+	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.c.agentServer, streamRunRequest(s.runID, s.cur.last))
 	if err == nil {
 		err = checkEventStream(resp)
 	}
@@ -528,14 +592,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 // resumed starts reading a new connection of the stream.
 func (s *RunStream) resumed(resp *http.Response) {
 	s.attach(resp)
-	s.seekLast = false
-	if s.lastID != "" {
-		s.filter = true
-	} else {
-		// Without Last-Event-ID the server replays the run from its
-		// start: skip what was delivered.
-		s.skip = s.delivered
-	}
+	s.cur.resume()
 }
 
 // stopErr is the error of a stream stopped by its context: nil after Close,
@@ -550,10 +607,15 @@ func (s *RunStream) stopErr() error {
 	return s.ctx.Err()
 }
 
-// reconnectWait is the wait before reconnection number s.attempts: the
-// server's retry hint (capped) plus full jitter over an exponential window.
-func (s *RunStream) reconnectWait() time.Duration {
-	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts-1, s.resume.backoff)
+// reconnectWait is the wait before the next reconnection after cause: the
+// Retry-After of a refused reconnection (capped), else the server's retry
+// hint (capped) plus full jitter over an exponential window.
+func (s *RunStream) reconnectWait(cause error) time.Duration {
+	var e *Error
+	if errors.As(cause, &e) && e.RetryAfter > 0 {
+		return min(e.RetryAfter, maxRetryAfter)
+	}
+	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts, s.resume.backoff)
 }
 
 // streamRunRequest builds the StreamRun request that reads run runID after
@@ -566,126 +628,6 @@ func streamRunRequest(runID, lastID string) requestFunc {
 		}
 		return gen.NewStreamRunRequest(server, runID, p)
 	}
-}
-
-// replayed reports whether an event of a resumed connection is one
-// delivered already, to be skipped. Ids of the "<ms>-<seq>" form are
-// compared as numbers: everything up to lastID is a replay. Opaque ids have
-// no order, so the first event of the connection decides: lastID itself
-// means the server replays from it (skip it), the first id this stream
-// delivered means it replays the run from its start (skip through lastID),
-// anything else is new. This keeps memory flat (no set of delivered ids);
-// what it cannot recognise is a replay that starts at some other delivered
-// event, or a server that ignores the Last-Event-ID given to Stream on the
-// first connection.
-func (s *RunStream) replayed(id string) bool {
-	if s.seekLast {
-		s.seekLast = id != s.lastID
-		return true
-	}
-	if !s.filter {
-		return false
-	}
-	if numericID(id) && numericID(s.lastID) {
-		if !idAfter(id, s.lastID) {
-			return true
-		}
-		s.filter = false
-		return false
-	}
-	s.filter = false
-	switch {
-	case id == s.lastID:
-		return true
-	case id != "" && id == s.firstID:
-		s.seekLast = true
-		return true
-	}
-	return false
-}
-
-func numericID(id string) bool {
-	_, _, ok := splitEventID(id)
-	return ok
-}
-
-// idleBody closes a stream's body when no byte has come for longer than
-// limit, which ends a read blocked on a stalled connection; the read then
-// fails with an error matching ErrStreamIdle and the stream resumes. It
-// holds no reference to the RunStream (its timer must not keep one alive).
-type idleBody struct {
-	io.ReadCloser
-	limit time.Duration
-	start time.Time    // monotonic base of last
-	last  atomic.Int64 // time since start of the last read that returned bytes
-	idle  atomic.Bool
-	timer *time.Timer
-}
-
-func newIdleBody(rc io.ReadCloser, limit time.Duration) *idleBody {
-	b := &idleBody{ReadCloser: rc, limit: limit, start: time.Now()}
-	b.timer = time.AfterFunc(limit, b.check)
-	return b
-}
-
-func (b *idleBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
-		b.last.Store(int64(time.Since(b.start)))
-	}
-	if err != nil && b.idle.Load() {
-		err = fmt.Errorf("%w: no byte for %s", ErrStreamIdle, b.limit)
-	}
-	return n, err
-}
-
-// check runs on the timer: it closes the body after limit without bytes,
-// else waits for the rest of the limit.
-func (b *idleBody) check() {
-	quiet := time.Since(b.start) - time.Duration(b.last.Load())
-	if quiet < b.limit {
-		b.timer.Reset(b.limit - quiet)
-		return
-	}
-	b.idle.Store(true)
-	_ = b.ReadCloser.Close()
-}
-
-func (b *idleBody) Close() error {
-	b.timer.Stop()
-	return b.ReadCloser.Close()
-}
-
-// idAfter reports whether event id comes after last. Ids of the form
-// "<ms>-<seq>" (or plain numbers) are compared as numbers; other ids can only
-// be told apart from last itself.
-func idAfter(id, last string) bool {
-	if last == "" {
-		return true
-	}
-	if id == last {
-		return false
-	}
-	am, as, aok := splitEventID(id)
-	bm, bs, bok := splitEventID(last)
-	if aok && bok {
-		return am > bm || am == bm && as > bs
-	}
-	return true
-}
-
-func splitEventID(id string) (ms, seq uint64, ok bool) {
-	a, b, cut := strings.Cut(id, "-")
-	ms, err := strconv.ParseUint(a, 10, 64)
-	if err != nil {
-		return 0, 0, false
-	}
-	if cut {
-		if seq, err = strconv.ParseUint(b, 10, 64); err != nil {
-			return 0, 0, false
-		}
-	}
-	return ms, seq, true
 }
 
 // Header returns the response headers of the stream's current connection
@@ -716,7 +658,7 @@ func (s *RunStream) Err() error {
 // LastEventID returns the id of the last event delivered that carried one
 // (or the id given to Stream before any): pass it to RunsService.Stream to
 // resume later.
-func (s *RunStream) LastEventID() string { return s.lastID }
+func (s *RunStream) LastEventID() string { return s.cur.last }
 
 // RunID returns the run's id as far as the stream knows it: from the first
 // event that named it, an X-Run-Id response header, or the request (for
@@ -731,13 +673,18 @@ func (s *RunStream) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.cancel() // unblocks a pending read or wait
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.finished {
-		// After the terminal event the stream has ended already: keep
-		// its error (the *RunError of an error event), as Next would.
-		s.finish(s.termErr)
+	// Cancelling unblocks a pending read, wait or request and closes the
+	// connection. Close never waits for Next: a Next that is running (or
+	// that called the callback Close is called from) sees the stream
+	// closed and finishes it itself.
+	s.cancel()
+	if s.mu.TryLock() {
+		defer s.mu.Unlock()
+		if !s.finished {
+			// After the terminal event the stream has ended already: keep
+			// its error (the *RunError of an error event), as Next would.
+			s.finish(s.termErr)
+		}
 	}
 	return nil
 }
@@ -815,7 +762,7 @@ func (s *RunStream) Collect() (*RunResult, error) {
 			res.Tools = append(res.Tools, e)
 		}
 	}
-	res.Text, res.RunID, res.LastEventID = text.String(), s.runID, s.lastID
+	res.Text, res.RunID, res.LastEventID = text.String(), s.runID, s.cur.last
 	if err := s.Err(); err != nil {
 		return res, err
 	}
