@@ -54,6 +54,9 @@ type AttemptInfo struct {
 	// Reconnect is, for a run stream, the number of the reconnection this
 	// request makes (0 for the request that opened the stream).
 	Reconnect int
+	// PathTemplate is the operation's path template, such as
+	// "/api/v1/agents/{id}" ("" when unknown), for span names and metrics.
+	PathTemplate string
 }
 
 // Retry reports whether the attempt repeats a failed try of the same request.

@@ -166,9 +166,9 @@ func TestStreamMiddlewareMetaAndReconnects(t *testing.T) {
 
 	got := log.get()
 	require.Len(t, got, 3)
-	assert.Equal(t, AttemptInfo{Operation: "CreateRun", Attempt: 1}, got[0].info)
-	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 1}, got[1].info)
-	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 2}, got[2].info)
+	assert.Equal(t, AttemptInfo{Operation: "CreateRun", PathTemplate: "/agent/runs", Attempt: 1}, got[0].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", PathTemplate: "/agent/runs/{runId}/stream", Attempt: 1, Reconnect: 1}, got[1].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", PathTemplate: "/agent/runs/{runId}/stream", Attempt: 1, Reconnect: 2}, got[2].info)
 	assert.False(t, got[1].info.Retry(), "a reconnect is not a retry")
 }
 
