@@ -4,20 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 )
-
-// Operation describes one operation of the Modus API as openapi.json
-// declares it.
-type Operation struct {
-	ID         string // the operationId, such as "GetAgent" ("" when unknown)
-	Method     string // the HTTP method, such as "GET"
-	Path       string // the path template, such as "/api/v1/agents/{id}"
-	Host       string // which base URL serves it: "api" or "agent"
-	Streaming  bool   // it answers with an event stream (a run)
-	Idempotent bool   // it may be retried without an idempotency key (GET, PUT, DELETE, ...)
-}
 
 // Observer holds callbacks that see the life of each call and run stream,
 // as net/http/httptrace.ClientTrace does for a request: tracing, metrics
@@ -113,19 +101,10 @@ func WithObserver(o Observer) Option {
 // found by its method and path (an Operation with only Method when none
 // matches).
 func operationOfRequest(req *http.Request) Operation {
-	o, ok := matchOperation(req)
-	if !ok {
-		return Operation{Method: req.Method}
+	if o := matchOperation(req); o != nil {
+		return *o
 	}
-	op := Operation{ID: o.id, Method: o.method, Path: o.path, Host: "api", Idempotent: idempotentMethod(o.method)}
-	if strings.HasPrefix(o.path, "/agent/") {
-		op.Host = "agent"
-	}
-	switch o.id {
-	case "CreateRun", "ExecuteWorkflowAction", "StreamRun":
-		op.Streaming = true
-	}
-	return op
+	return Operation{Method: req.Method}
 }
 
 // observed returns the state of a call that has observers, a copy of its

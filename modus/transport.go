@@ -164,8 +164,12 @@ func (t *transport) setHeaders(req *http.Request, st *callState) {
 // only the wait for the response headers.
 func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*http.Response, error) {
 	if len(st.cfg.middleware) > 0 || st.cfg.logger != nil {
-		o, _ := matchOperation(req)
-		info := &AttemptInfo{Operation: o.id, PathTemplate: o.path, Attempt: attempt + 1, Reconnect: st.reconnect}
+		var info *AttemptInfo
+		if o := matchOperation(req); o != nil {
+			info = &AttemptInfo{Operation: o.ID, PathTemplate: o.Path, Attempt: attempt + 1, Reconnect: st.reconnect}
+		} else {
+			info = &AttemptInfo{Attempt: attempt + 1, Reconnect: st.reconnect}
+		}
 		// A deep copy: what a middleware changes stays with this attempt.
 		req = req.Clone(context.WithValue(req.Context(), attemptKey{}, info))
 	}
