@@ -274,9 +274,10 @@ type RunStream struct {
 	attempts  int    // reconnections since the last delivered event
 	retryHint time.Duration
 
-	terminal bool // the terminal event was delivered
-	finished bool // Next returns false from now on
-	scratch  []byte
+	terminal          bool // the terminal event was delivered
+	finished          bool // Next returns false from now on
+	scratch           []byte
+	streamObservation // for WithObserver (observer.go)
 }
 
 type runIDSource uint8
@@ -292,13 +293,18 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestFunc, runID, lastID string) (*RunStream, error) {
-	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, c.agentServer, build)
+func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
+	st := c.observed(&callState{cfg: cfg, stream: true}, body)
+	resp, err := c.open(ctx, st, c.agentServer, build)
+	if err == nil {
+		err = checkEventStream(resp)
+	}
+	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEventStream(resp); err != nil {
-		return nil, err
+	if cctx := st.callCtx(); cctx != nil {
+		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
 	// Reconnections are GETs of the same call: they keep its settings but
 	// not its idempotency key, and make one request each (this stream
@@ -324,6 +330,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestF
 		runID:         runID,
 		cur:           newCursor(lastID),
 	}
+	s.obsCtxs = st.ctxs
 	s.attach(resp)
 	// A stream its caller forgets (not read to the end, not closed, its
 	// context never cancelled) would hold its connection for ever: once
@@ -384,24 +391,48 @@ func jsonField(body []byte, name string) []byte {
 // (see Err), after Close, or when the context ends. It blocks while waiting
 // for events and while reconnecting.
 func (s *RunStream) Next() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	returned := false
 	defer func() {
 		if !returned {
-			// A log handler, a callback or a middleware panicked: release
-			// the connection before the panic goes on to the caller.
-			s.finish(errStreamPanicked)
+			s.panicked()
 		}
 	}()
-	more := s.next()
+	ok, ev, end, ended := s.step()
+	if ok && len(s.resume.observers) > 0 {
+		s.notifyEvent(ev) // outside the lock: Close must not wait for callbacks
+	}
+	s.flushEnd(end, ended)
 	returned = true
-	return more
+	return ok
+}
+
+// step advances the stream under its lock, and takes the stream's end if it
+// came.
+func (s *RunStream) step() (bool, Event, StreamEndInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock() // also when a callback panics
+	ok := s.next()
+	end, ended := s.takeEnd()
+	return ok, s.ev, end, ended
 }
 
 // errStreamPanicked ends a stream whose Next was left by a panic.
-var errStreamPanicked = errors.New("modus: run stream stopped by a panic in a log handler, callback or middleware")
+var errStreamPanicked = errors.New("modus: run stream stopped by a panic in a log handler, callback, observer or middleware")
 
+// panicked ends a stream whose Next was left by a panic of a log handler, a
+// callback, an observer or a middleware: the connection is released before
+// the panic goes on to the caller.
+func (s *RunStream) panicked() {
+	s.mu.Lock()
+	if !s.finished {
+		s.finish(errStreamPanicked)
+	}
+	end, ended := s.takeEnd()
+	s.mu.Unlock()
+	s.flushEnd(end, ended)
+}
+
+// next is Next under the stream's lock.
 func (s *RunStream) next() bool {
 	s.ev = nil
 	if s.finished {
@@ -462,12 +493,14 @@ func (s *RunStream) learnRunID(id string) {
 // next call to Next returns false with err.
 func (s *RunStream) end(err error) {
 	s.terminal, s.termErr = true, err
+	s.markEnd(err)
 	s.release()
 }
 
 // finish ends the stream with err (nil for a clean end).
 func (s *RunStream) finish(err error) {
 	s.finished, s.err = true, err
+	s.markEnd(err)
 	s.release()
 }
 
@@ -579,6 +612,7 @@ func (s *RunStream) redial(cause error, wait time.Duration) (*http.Response, err
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
 	}
+	s.notifyReconnect(info)
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
@@ -678,14 +712,17 @@ func (s *RunStream) Close() error {
 	// that called the callback Close is called from) sees the stream
 	// closed and finishes it itself.
 	s.cancel()
-	if s.mu.TryLock() {
-		defer s.mu.Unlock()
-		if !s.finished {
-			// After the terminal event the stream has ended already: keep
-			// its error (the *RunError of an error event), as Next would.
-			s.finish(s.termErr)
-		}
+	if !s.mu.TryLock() {
+		return nil
 	}
+	if !s.finished {
+		// After the terminal event the stream has ended already: keep
+		// its error (the *RunError of an error event), as Next would.
+		s.finish(s.termErr)
+	}
+	end, ended := s.takeEnd()
+	s.mu.Unlock()
+	s.flushEnd(end, ended)
 	return nil
 }
 
