@@ -2,21 +2,17 @@ package modus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/modus-data/modus-sdk-go/gen"
 	"github.com/modus-data/modus-sdk-go/sse"
 )
 
@@ -247,38 +243,37 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // Close is released when the garbage collector finds it unreachable, which
 // may take long: do not rely on it.
 type RunStream struct {
-	mu     sync.Mutex
-	c      *Client
-	parent context.Context // the caller's
-	ctx    context.Context // parent, also cancelled by Close
+	parent context.Context // the caller's (or its observers' CallStart's)
+	ctx    context.Context // parent, also cancelled by Close and at the end
 	cancel context.CancelFunc
-	closed atomic.Bool
+	// state holds stateClosed and stateInNext: the only thing Close and
+	// Next share besides ctx, so Close never waits and Next takes no lock.
+	state atomic.Uint32
 
-	resume        callConfig  // the configuration of reconnections
-	idleHeaders   bool        // the idle timeout bounds a reconnection's wait for headers
-	header        http.Header // of the current connection
-	reconnects    int         // reconnections tried in all
-	maxReconnects int
-	maxEventSize  int
-	idleTimeout   time.Duration
-	causes        []error // the failures met (see StreamInterruptedError.Causes)
+	res          resumer
+	obs          *streamObservers
+	maxEventSize int
+	idleTimeout  time.Duration
 
-	dec     *sse.Decoder
-	ev      Event
-	err     error
-	termErr error // the error to report once the terminal event is delivered
-
+	// The rest belongs to the goroutine of Next.
+	header    http.Header // of the current connection
+	dec       *sse.Decoder
+	ev        Event
+	err       error // the error Next ended with, once finished
+	termErr   error // the error to report once the terminal event is delivered
 	runID     string
 	runIDFrom runIDSource
 	cur       cursor // what was delivered: the resume point and the replay filter
-	attempts  int    // reconnections since the last delivered event
-	retryHint time.Duration
-
-	terminal          bool // the terminal event was delivered
-	finished          bool // Next returns false from now on
-	scratch           []byte
-	streamObservation // for WithObserver (observer.go)
+	terminal  bool   // the terminal event was delivered
+	finished  bool   // Next returns false from now on
+	scratch   []byte
 }
+
+// Bits of RunStream.state.
+const (
+	stateClosed uint32 = 1 << iota // Close was called
+	stateInNext                    // Next is running: it finishes a stream closed meanwhile
+)
 
 type runIDSource uint8
 
@@ -295,10 +290,7 @@ const runHeaderID = "X-Run-Id"
 // configuration cfg, and wraps its response.
 func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
 	st := c.observed(&callState{cfg: cfg, stream: true}, body)
-	resp, err := c.open(ctx, st, c.agentServer, build)
-	if err == nil {
-		err = checkEventStream(resp)
-	}
+	resp, err := c.dialStream(ctx, st, build)
 	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
@@ -306,31 +298,17 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, buil
 	if cctx := st.callCtx(); cctx != nil {
 		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
-	// Reconnections are GETs of the same call: they keep its settings but
-	// not its idempotency key, and make one request each (this stream
-	// retries them itself), and the call's ResponseMeta stays the first
-	// answer's.
-	resume := cfg
-	resume.idempotencyKey, resume.maxRetries, resume.meta = "", 0, nil
-	idle := cfg.stream.idleTimeout()
-	// A reconnection to a server that accepts the connection and never
-	// answers is as stuck as a stalled stream: the idle limit bounds it.
-	idleHeaders := idle > 0 && (resume.timeout <= 0 || idle < resume.timeout)
-	if idleHeaders {
-		resume.timeout = idle
-	}
 	sctx, cancel := context.WithCancel(ctx)
+	obs := &streamObservers{list: cfg.observers, ctxs: st.ctxs, parent: ctx}
 	s := &RunStream{
-		c: c, parent: ctx, ctx: sctx, cancel: cancel,
-		resume:        resume,
-		idleHeaders:   idleHeaders,
-		maxReconnects: cfg.stream.maxReconnects(),
-		maxEventSize:  cfg.stream.maxEventSize,
-		idleTimeout:   idle,
-		runID:         runID,
-		cur:           newCursor(lastID),
+		parent: ctx, ctx: sctx, cancel: cancel,
+		res:          newResumer(c, cfg, obs),
+		obs:          obs,
+		maxEventSize: cfg.stream.maxEventSize,
+		idleTimeout:  cfg.stream.idleTimeout(),
+		runID:        runID,
+		cur:          newCursor(lastID),
 	}
-	s.obsCtxs = st.ctxs
 	s.attach(resp)
 	// A stream its caller forgets (not read to the end, not closed, its
 	// context never cancelled) would hold its connection for ever: once
@@ -355,35 +333,8 @@ func (s *RunStream) attach(resp *http.Response) {
 	if s.idleTimeout > 0 {
 		body = newIdleBody(body, s.idleTimeout)
 	}
+	// Cancelling s.ctx closes the body: that is how Close stops a read.
 	s.dec = sse.NewStreamDecoder(s.ctx, body, opts...)
-}
-
-// checkEventStream accepts a text/event-stream response; any other 2xx
-// answer is read (a little), closed and returned as a *DecodeError
-// matching ErrNotEventStream.
-func checkEventStream(resp *http.Response) error {
-	ct := resp.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
-		return nil
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	discard(resp)
-	cause := fmt.Errorf("%w (HTTP %d, Content-Type %q)", ErrNotEventStream, resp.StatusCode, ct)
-	if runID := jsonRawString(jsonField(body, "runId")); runID != "" {
-		cause = fmt.Errorf("%w: the server started run %q for polling (HTTP %d, JSON) instead of streaming it; use Runs.Stream to read its events",
-			ErrNotEventStream, runID, resp.StatusCode)
-	}
-	return newDecodeError(resp, body, cause)
-}
-
-// jsonField returns the raw value of a top-level field of a JSON object,
-// nil if body is not one or lacks it.
-func jsonField(body []byte, name string) []byte {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil
-	}
-	return m[name]
 }
 
 // Next advances to the next event, which Event then returns. It returns
@@ -391,48 +342,58 @@ func jsonField(body []byte, name string) []byte {
 // (see Err), after Close, or when the context ends. It blocks while waiting
 // for events and while reconnecting.
 func (s *RunStream) Next() bool {
-	returned := false
+	if s.state.Or(stateInNext)&stateClosed != 0 {
+		s.ev = nil
+		s.leave()
+		return false
+	}
+	left := false
 	defer func() {
-		if !returned {
-			s.panicked()
+		if !left {
+			// A log handler, a callback, an observer or a middleware
+			// panicked: release the connection before the panic goes on.
+			if !s.finished {
+				s.finish(errStreamPanicked)
+			}
+			s.leave()
 		}
 	}()
-	ok, ev, end, ended := s.step()
-	if ok && len(s.resume.observers) > 0 {
-		s.notifyEvent(ev) // outside the lock: Close must not wait for callbacks
-	}
-	s.flushEnd(end, ended)
-	returned = true
-	return ok
-}
-
-// step advances the stream under its lock, and takes the stream's end if it
-// came.
-func (s *RunStream) step() (bool, Event, StreamEndInfo, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock() // also when a callback panics
 	ok := s.next()
-	end, ended := s.takeEnd()
-	return ok, s.ev, end, ended
+	if ok {
+		s.obs.event(s.ev)
+	}
+	left = true
+	s.leave()
+	return ok
 }
 
 // errStreamPanicked ends a stream whose Next was left by a panic.
 var errStreamPanicked = errors.New("modus: run stream stopped by a panic in a log handler, callback, observer or middleware")
 
-// panicked ends a stream whose Next was left by a panic of a log handler, a
-// callback, an observer or a middleware: the connection is released before
-// the panic goes on to the caller.
-func (s *RunStream) panicked() {
-	s.mu.Lock()
-	if !s.finished {
-		s.finish(errStreamPanicked)
+// leave ends a call of Next: it finishes the stream if Close came meanwhile
+// (Close left that to Next), and tells the observers of the end, once.
+func (s *RunStream) leave() {
+	if s.state.And(^stateInNext)&stateClosed != 0 && !s.finished {
+		// After the terminal event the stream has ended already: keep its
+		// error (the *RunError of an error event), as Next would.
+		s.finish(s.termErr)
 	}
-	end, ended := s.takeEnd()
-	s.mu.Unlock()
-	s.flushEnd(end, ended)
+	if s.finished || s.terminal {
+		s.obs.end(s.endInfo)
+	}
 }
 
-// next is Next under the stream's lock.
+// endInfo describes the end of the stream, for Observer.StreamEnd.
+func (s *RunStream) endInfo() StreamEndInfo {
+	err := s.termErr
+	if s.finished {
+		err = s.err
+	}
+	return StreamEndInfo{RunID: s.runID, LastEventID: s.cur.last, Reconnects: s.res.total, Err: err,
+		Closed: s.state.Load()&stateClosed != 0 && !s.terminal}
+}
+
+// next moves to the next event that is not a replay.
 func (s *RunStream) next() bool {
 	s.ev = nil
 	if s.finished {
@@ -458,7 +419,8 @@ func (s *RunStream) next() bool {
 			s.finish(err)
 			return false
 		}
-		s.ev, s.attempts = ev, 0
+		s.ev = ev
+		s.res.progress()
 		s.observe(ev)
 		return true
 	}
@@ -493,14 +455,12 @@ func (s *RunStream) learnRunID(id string) {
 // next call to Next returns false with err.
 func (s *RunStream) end(err error) {
 	s.terminal, s.termErr = true, err
-	s.markEnd(err)
 	s.release()
 }
 
 // finish ends the stream with err (nil for a clean end).
 func (s *RunStream) finish(err error) {
 	s.finished, s.err = true, err
-	s.markEnd(err)
 	s.release()
 }
 
@@ -516,7 +476,7 @@ func (s *RunStream) release() {
 // (true: read on).
 func (s *RunStream) recover(err error) bool {
 	switch {
-	case s.closed.Load():
+	case s.state.Load()&stateClosed != 0:
 		s.finish(nil)
 		return false
 	case s.parent.Err() != nil:
@@ -528,111 +488,33 @@ func (s *RunStream) recover(err error) bool {
 	}
 	if err == io.EOF {
 		if s.cur.delivered == 0 && s.cur.last != "" {
-			// Resumed after lastID, the server closed at once with nothing
-			// new, as it does when the run ended at or before that event.
+			// Resumed after the last id, the server closed at once with
+			// nothing new, as it does when the run ended at or before it.
 			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.cur.last))
 			return false
 		}
 		err = io.ErrUnexpectedEOF // the stream ended without a terminal event
 	}
-	return s.reconnect(err)
-}
-
-// reconnect resumes the run after a dropped connection; false when it gave
-// up (the stream is then finished).
-func (s *RunStream) reconnect(cause error) bool {
-	if h := s.dec.Retry(); h > 0 {
-		s.retryHint = h
-	}
+	s.res.retryHint(s.dec.Retry())
 	s.dec.Close()
 	s.dec = nil
-	for {
-		s.noteCause(cause)
-		if s.runID == "" || s.attempts >= s.maxReconnects {
-			return s.giveUp(cause)
+	resp, err := s.res.resume(s.ctx, s.runID, s.cur.last, err)
+	if err != nil {
+		if s.ctx.Err() != nil {
+			err = s.stopErr()
 		}
-		wait := s.reconnectWait(cause)
-		if !fitsDeadline(s.ctx, wait) {
-			// As for calls: the last failure now rather than a wait the
-			// deadline would cut short.
-			return s.giveUp(cause)
-		}
-		s.attempts++
-		s.reconnects++
-		resp, err := s.redial(cause, wait)
-		switch {
-		case err == nil:
-			s.resumed(resp)
-			return true
-		case s.ctx.Err() != nil:
-			s.finish(s.stopErr())
-			return false
-		case !transient(err):
-			s.noteCause(err)
-			return s.giveUp(err)
-		}
-		cause = s.idleHeadersErr(err)
+		s.finish(err)
+		return false
 	}
-}
-
-// noteCause records a failure for StreamInterruptedError.Causes.
-func (s *RunStream) noteCause(err error) {
-	if len(s.causes) == maxStreamCauses {
-		s.causes = append(s.causes[:0], s.causes[1:]...)
-	}
-	s.causes = append(s.causes, err)
-}
-
-// giveUp ends the stream with a *StreamInterruptedError whose last failure
-// is cause.
-func (s *RunStream) giveUp(cause error) bool {
-	e := &StreamInterruptedError{RunID: s.runID, LastEventID: s.cur.last, Attempts: s.attempts, Err: cause,
-		Causes: append([]error(nil), s.causes...)}
-	if s.runID == "" {
-		e.Attempts = 0
-	}
-	s.finish(e)
-	return false
-}
-
-// idleHeadersErr marks the failure of a reconnection that got no response
-// headers within the idle timeout as an idle one.
-func (s *RunStream) idleHeadersErr(err error) error {
-	if s.idleHeaders && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrStreamIdle) {
-		return fmt.Errorf("%w: %w", ErrStreamIdle, err)
-	}
-	return err
-}
-
-// redial announces reconnection number s.attempts (log, WithOnReconnect),
-// waits for its turn and sends it.
-func (s *RunStream) redial(cause error, wait time.Duration) (*http.Response, error) {
-	info := ReconnectInfo{RunID: s.runID, LastEventID: s.cur.last, Attempt: s.attempts, Wait: wait, Err: cause}
-	logReconnect(s.ctx, s.resume.logger, info)
-	if f := s.resume.onReconnect; f != nil {
-		f(info)
-	}
-	s.notifyReconnect(info)
-	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
-		return nil, err
-	}
-	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.c.agentServer, streamRunRequest(s.runID, s.cur.last))
-	if err == nil {
-		err = checkEventStream(resp)
-	}
-	return resp, err
-}
-
-// resumed starts reading a new connection of the stream.
-func (s *RunStream) resumed(resp *http.Response) {
 	s.attach(resp)
 	s.cur.resume()
+	return true
 }
 
 // stopErr is the error of a stream stopped by its context: nil after Close,
 // else the caller's context error.
 func (s *RunStream) stopErr() error {
-	if s.closed.Load() {
+	if s.state.Load()&stateClosed != 0 {
 		return nil
 	}
 	if err := s.parent.Err(); err != nil {
@@ -641,36 +523,13 @@ func (s *RunStream) stopErr() error {
 	return s.ctx.Err()
 }
 
-// reconnectWait is the wait before the next reconnection after cause: the
-// Retry-After of a refused reconnection (capped), else the server's retry
-// hint (capped) plus full jitter over an exponential window.
-func (s *RunStream) reconnectWait(cause error) time.Duration {
-	var e *Error
-	if errors.As(cause, &e) && e.RetryAfter > 0 {
-		return min(e.RetryAfter, maxRetryAfter)
-	}
-	return min(s.retryHint, maxRetryAfter) + s.c.retry.backoff(s.attempts, s.resume.backoff)
-}
-
-// streamRunRequest builds the StreamRun request that reads run runID after
-// event lastID ("" from its start): Runs.Stream and every reconnection.
-func streamRunRequest(runID, lastID string) requestFunc {
-	return func(server string) (*http.Request, error) {
-		var p *gen.StreamRunParams
-		if lastID != "" {
-			p = &gen.StreamRunParams{LastEventID: &lastID}
-		}
-		return gen.NewStreamRunRequest(server, runID, p)
-	}
-}
-
 // Header returns the response headers of the stream's current connection
 // (the one that opened it, or the latest reconnection).
 func (s *RunStream) Header() http.Header { return s.header }
 
 // Reconnects returns how many reconnections the stream has tried so far, in
 // all (see WithOnReconnect to hear of each as it happens).
-func (s *RunStream) Reconnects() int { return s.reconnects }
+func (s *RunStream) Reconnects() int { return s.res.total }
 
 // Event returns the event Next moved to, nil after Next returned false.
 func (s *RunStream) Event() Event { return s.ev }
@@ -684,9 +543,13 @@ func (s *RunStream) Event() Event { return s.ev }
 // *StreamInterruptedError; for a stream opened after the run's last event an
 // error matching ErrRunEnded; after the context ended the context's error.
 func (s *RunStream) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
+	if s.finished {
+		return s.err
+	}
+	if s.state.Load()&stateClosed != 0 {
+		return s.termErr // Next finishes the stream with it
+	}
+	return nil
 }
 
 // LastEventID returns the id of the last event delivered that carried one
@@ -700,30 +563,30 @@ func (s *RunStream) LastEventID() string { return s.cur.last }
 func (s *RunStream) RunID() string { return s.runID }
 
 // Close stops the stream and releases its connection. It may be called
-// more than once, and from another goroutine to stop a blocked Next, which
-// then returns false; Err keeps any error that ended the stream before,
-// including the *RunError of an error event delivered before Close.
+// more than once, and from any goroutine, a callback included, to stop a
+// blocked Next, which then returns false; it never waits for Next. Err
+// keeps any error that ended the stream before, including the *RunError of
+// an error event delivered before Close.
 func (s *RunStream) Close() error {
-	if s.closed.Swap(true) {
+	old := s.state.Or(stateClosed)
+	if old&stateClosed != 0 {
 		return nil
 	}
-	// Cancelling unblocks a pending read, wait or request and closes the
-	// connection. Close never waits for Next: a Next that is running (or
-	// that called the callback Close is called from) sees the stream
-	// closed and finishes it itself.
+	// Cancelling closes the body (the decoder watches s.ctx) and stops a
+	// pending read, wait or request. A Next that is running finishes the
+	// stream when it leaves; otherwise the next Next does, and the end is
+	// told here.
 	s.cancel()
-	if !s.mu.TryLock() {
-		return nil
+	if old&stateInNext == 0 {
+		s.obs.end(s.closedInfo)
 	}
-	if !s.finished {
-		// After the terminal event the stream has ended already: keep
-		// its error (the *RunError of an error event), as Next would.
-		s.finish(s.termErr)
-	}
-	end, ended := s.takeEnd()
-	s.mu.Unlock()
-	s.flushEnd(end, ended)
 	return nil
+}
+
+// closedInfo describes a stream closed while live, for Observer.StreamEnd:
+// fields that only Next writes, read while no Next runs.
+func (s *RunStream) closedInfo() StreamEndInfo {
+	return StreamEndInfo{RunID: s.runID, LastEventID: s.cur.last, Reconnects: s.res.total, Closed: true}
 }
 
 // All returns an iterator over the events. After the last event it yields

@@ -488,3 +488,48 @@ func TestIssue16Item16CallOnReconnectAddsToClients(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"one", "two"}, calls)
 }
+
+// Issue 18 item 3: Next takes no lock, so Close from another goroutine at
+// any moment (before, during or between calls of Next) must still stop the
+// stream, release its connection and tell StreamEnd exactly once, with the
+// race detector watching.
+func TestRunStreamCloseRacesNext(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		for i := 0; ; i++ {
+			if r.Context().Err() != nil {
+				return
+			}
+			writeFlush(w, frame("1-"+strconv.Itoa(i), `{"type":"token","content":"x"}`))
+			if i%50 == 49 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	})
+	var ends atomic.Int32
+	c, _ := newTestClient(t, srv, WithObserver(Observer{StreamEnd: func(context.Context, StreamEndInfo) { ends.Add(1) }}))
+	for i := range 40 {
+		ends.Store(0)
+		s, err := c.Runs.Create(context.Background(), runReq())
+		require.NoError(t, err)
+		delay := time.Duration(i%8) * 500 * time.Microsecond
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			time.Sleep(delay)
+			s.Close()
+		}()
+		n := 0
+		within(t, 5*time.Second, "Next after Close", func() {
+			for s.Next() {
+				assert.NotNil(t, s.Event())
+				n++
+			}
+		})
+		<-closed
+		assert.NoError(t, s.Err())
+		assert.False(t, s.Next())
+		assert.Nil(t, s.Event())
+		assert.Equal(t, int32(1), ends.Load(), "StreamEnd once (run %d, %d events)", i, n)
+	}
+}
