@@ -237,8 +237,10 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // would not end before the context's deadline is not waited for: the stream
 // gives up at once with the last failure. A RunStream is not safe for
 // concurrent use, except Close, which may be called from any goroutine, a
-// WithOnReconnect callback included, to stop a blocked Next; it never waits
-// for Next. Close releases the connection; the stream does that
+// WithOnReconnect callback or an Observer included, to stop a blocked Next;
+// it never waits for Next. A log handler, callback, observer or middleware
+// that panics inside Next ends the stream, its connection released, before
+// the panic goes on. Close releases the connection; the stream does that
 // by itself once Next has returned false. A stream that is dropped without
 // Close is released when the garbage collector finds it unreachable, which
 // may take long: do not rely on it.
@@ -250,12 +252,13 @@ type RunStream struct {
 	// Next share besides ctx, so Close never waits and Next takes no lock.
 	state atomic.Uint32
 
-	res          resumer
 	obs          *streamObservers
 	maxEventSize int
 	idleTimeout  time.Duration
 
-	// The rest belongs to the goroutine of Next.
+	// The rest belongs to the goroutine of Next; Close reads a few of them,
+	// only while no Next runs (see closedInfo).
+	res       resumer     // reconnections
 	header    http.Header // of the current connection
 	dec       *sse.Decoder
 	ev        Event
