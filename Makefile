@@ -16,10 +16,12 @@ REPORT    ?= spec-update.md
 
 all: test
 
-## generate: regenerate gen/ (and the fake server's code) from openapi.json,
-## then modus's aliases and their docs (modus/types.gen.go) from gen and the
-## operation descriptors (modus/operations.gen.go) from openapi.json.
+## generate: everything derived from openapi.json, in order: the overlay's pins block (operation
+## names, numeric types, string formats; new pins are printed for review), gen/ and the fake
+## server's code, then in modus the aliases and their docs (types.gen.go), the enum constants and
+## the operation descriptors (operations.gen.go).
 generate:
+	go run ./internal/cmd/overlaypins
 	go generate ./gen ./modus/modustest/...
 	go generate ./modus
 
