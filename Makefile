@@ -11,6 +11,7 @@ BIN       := $(CURDIR)/bin
 WORKFLOWS := .github/workflows/ci.yml .github/workflows/update-spec.yml
 SPEC      ?=
 REPORT    ?= spec-update.md
+FULL_REPORT ?= spec-update-full.md
 
 .PHONY: all generate check-generated test test-short vet lint tools vuln bench fuzz demo update-spec
 
@@ -86,11 +87,12 @@ fuzz:
 demo:
 	go run ./examples/quickstart
 
-## update-spec: take a newly published spec (SPEC=<file or URL>): validate it, report the changes
-## (Markdown, also in $(REPORT)), update the overlay pins, regenerate, build and test. make itself
-## exits 2 on any failure; the tool's status (README "Keeping up with the API") is in $(REPORT).status.
+## update-spec: take a newly published spec (SPEC=<file or URL>): repair known defects, validate it,
+## report the changes (Markdown on every exit: $(REPORT), capped at 60 KB, and $(FULL_REPORT)), update
+## the overlay pins, regenerate, build, test and diff the Go API. make itself exits 2 on any failure;
+## the tool's status (CONTRIBUTING "Keeping up with the API") is in $(REPORT).status.
 update-spec:
 	@test -n "$(SPEC)" || { echo "usage: make update-spec SPEC=<file or URL>"; exit 1; }
 	$(TOOLS) build -o $(BIN)/ ./cmd/update-spec golang.org/x/exp/cmd/apidiff
-	@status=0; $(BIN)/update-spec -root . -spec "$(SPEC)" -report "$(REPORT)" || status=$$?; \
+	@status=0; $(BIN)/update-spec -root . -spec "$(SPEC)" -report "$(REPORT)" -full-report "$(FULL_REPORT)" || status=$$?; \
 	echo $$status > "$(REPORT).status"; echo "update-spec: exit status $$status"; exit $$status
