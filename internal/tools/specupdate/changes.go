@@ -381,7 +381,7 @@ func refs(v any, out []string) []string {
 // opChange is an operation added or removed, as published.
 type opChange struct {
 	Method, Path, GoName string
-	Facade, Fake         bool // the SDK already has a facade method / a fake handler for it
+	Facade, Fake, Listed bool // the SDK already has a facade method / a fake handler / a row in testdata/operations.json
 }
 
 func (o opChange) key() string { return o.Method + " " + o.Path }

@@ -212,12 +212,14 @@ func describeChanges(root, oldSpec, newSpec string, oldDoc, newDoc *openapi3.T, 
 		return err
 	}
 	goBreaking := map[string]bool{}
+	var forGoBreaking []Change
 	for _, c := range forGo {
 		if c.Level != "info" {
 			goBreaking[c.ID+" "+c.Operation+" "+c.Path+" "+c.Text] = true
-			rep.GoBreaking++
+			forGoBreaking = append(forGoBreaking, c)
 		}
 	}
+	rep.GoBreaking = len(groupChanges(forGoBreaking, nil))
 	var breaking, other []Change
 	for _, c := range published {
 		if c.Level == "info" {
@@ -257,6 +259,7 @@ func operationChanges(root string, oldMap, newMap map[string]any, res *Result) e
 	}
 	facade := sourceText(filepath.Join(root, "modus"))
 	fake := sourceText(filepath.Join(root, "modus", "modustest"))
+	table := string(mustRead(filepath.Join(root, "testdata", "operations.json")))
 	oldOps, newOps := operationSet(oldMap), operationSet(newMap)
 	for _, k := range sortedKeys(newOps) {
 		if oldOps[k] {
@@ -266,7 +269,8 @@ func operationChanges(root string, oldMap, newMap map[string]any, res *Result) e
 		id := newIDs[strings.ToLower(method)+" "+path]
 		res.Report.AddedOps = append(res.Report.AddedOps, opChange{Method: method, Path: path, GoName: id,
 			Facade: strings.Contains(facade, "gen.New"+id+"Request("),
-			Fake:   strings.Contains(fake, ") "+id+"(ctx context.Context")})
+			Fake:   strings.Contains(fake, ") "+id+"(ctx context.Context"),
+			Listed: strings.Contains(table, `"operationId": "`+id+`"`)})
 	}
 	for _, k := range sortedKeys(oldOps) {
 		if !newOps[k] {

@@ -28,7 +28,7 @@ type Report struct {
 
 	AddedOps, RemovedOps []opChange
 	Breaking, Other      []Group // oasdiff, published spec against published spec, grouped
-	GoBreaking           int     // changes breaking for Go (after the overlay): exit 2
+	GoBreaking           int     // changes breaking for Go (after the overlay), grouped: exit 2
 	Schemas              []SchemaChange
 
 	GoAPI   string // apidiff of ./modus and ./modus/modustest, with its verdict
@@ -157,6 +157,9 @@ func addedLines(ops []opChange) []string {
 		}
 		if !o.Fake {
 			todo = append(todo, "a modustest handler (api."+o.GoName+"; the fake answers 501 until then)")
+		}
+		if !o.Listed {
+			todo = append(todo, "a row in testdata/operations.json and a call in examples/everycall (CONTRIBUTING: adding an operation)")
 		}
 		line := fmt.Sprintf("`%s` as %s", o.key(), o.GoName)
 		if len(todo) > 0 {
