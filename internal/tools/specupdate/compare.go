@@ -151,7 +151,7 @@ func checkOverlay(root string, res *Result, tmp string) error {
 		return &OverlayError{err}
 	}
 	pins, added, dropped := overlaypins.Compute(doc, existing, "int64")
-	rep.AddedPins, rep.DropedPins = added, dropped
+	rep.AddedPins, rep.DroppedPins = added, dropped
 	res.Overlay = before + overlaypins.Render(pins) + after
 
 	ov, err := overlay.ParseReader(strings.NewReader(res.Overlay))

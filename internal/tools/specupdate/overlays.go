@@ -17,16 +17,15 @@ type ActionResult struct {
 	Target  string
 	Matches int    // nodes the target selected when the action ran
 	Kind    string // "applied", or for an action that matched nothing: "gone", "conditional" or "stale"
-	Note    string // the action's own comment or description, when it has one
-	Effect  string // what the action sets ("x-go-type: RunStatus"), for the report
-	Removed bool   // the action is a removal
+	Effect  string // what the action sets ({"x-go-type":"RunStatus"}, or "remove"), for the report
 }
 
 // Kinds of an action that matched nothing. A "gone" action adjusted a schema or
 // operation the spec no longer has (its removal is reported as a change); a
-// "conditional" one selects by a property the API decides (nullable), so an
-// empty match is a harmless change; a "stale" one aims at something renamed
-// inside a schema or operation that is still there, which needs a maintainer.
+// "conditional" one removes something the API no longer writes, or selects by
+// a property the API decides (nullable), so an empty match is harmless; a
+// "stale" one aims at something renamed inside a schema or operation that is
+// still there, which needs a maintainer.
 const (
 	kindApplied     = "applied"
 	kindGone        = "gone"
@@ -52,7 +51,7 @@ func parseNode(raw []byte) (*yaml.Node, error) {
 func applyActions(root *yaml.Node, ov *overlay.Overlay) ([]ActionResult, error) {
 	var out []ActionResult
 	for _, a := range ov.Actions {
-		r := ActionResult{Target: a.Target, Note: a.Description, Removed: a.Remove, Effect: effect(a)}
+		r := ActionResult{Target: a.Target, Effect: effect(a)}
 		p, err := ov.NewPath(a.Target, nil)
 		if err != nil {
 			return nil, fmt.Errorf("overlay target %s: %w", a.Target, err)

@@ -21,10 +21,10 @@ type Report struct {
 	Fixups   []ActionResult // the fixups overlay's actions on the published spec
 	Warnings []string       // stale examples (dropped from the written spec) and the like
 
-	Dropped    []ActionResult // overlay actions that no longer apply and were dropped
-	Stale      []ActionResult // overlay actions aimed at something renamed: exit 4
-	AddedPins  []string
-	DropedPins []string
+	Dropped     []ActionResult // overlay actions that no longer apply and were dropped
+	Stale       []ActionResult // overlay actions aimed at something renamed: exit 4
+	AddedPins   []string
+	DroppedPins []string
 
 	AddedOps, RemovedOps []opChange
 	Breaking, Other      []Group // oasdiff, published spec against published spec, grouped
@@ -119,7 +119,7 @@ func (r *Report) render(max int) string {
 	list("Schema changes (by schema and field)", schemaLines(r.Schemas))
 	list("Other changes as published", groupLines(r.Other, max))
 	list("Overlay pins added (review the Go types and names)", r.AddedPins)
-	list("Overlay pins dropped (target gone)", r.DropedPins)
+	list("Overlay pins dropped (target gone)", r.DroppedPins)
 	return b.String()
 }
 
