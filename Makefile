@@ -1,8 +1,5 @@
 # Modus Go SDK. `make test` (library Go, 1.25+) and `make lint` (maintainer tools, Go 1.26) are what CI
 # runs (see .ci/run).
-CODEGEN   := go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
-# Each generated file and the config that makes it, as file:config pairs.
-GENERATED := gen/client.gen.go:oapi-codegen.yaml modus/modustest/internal/server/server.gen.go:modus/modustest/internal/server/oapi-codegen.yaml
 FUZZTIME  ?= 20s
 # Development tools that need a newer Go than the library are pinned in their
 # own module (internal/tools/go.mod) and built into bin/.
