@@ -4,20 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
+	"sync/atomic"
 	"time"
 )
-
-// Operation describes one operation of the Modus API as openapi.json
-// declares it.
-type Operation struct {
-	ID         string // the operationId, such as "GetAgent" ("" when unknown)
-	Method     string // the HTTP method, such as "GET"
-	Path       string // the path template, such as "/api/v1/agents/{id}"
-	Host       string // which base URL serves it: "api" or "agent"
-	Streaming  bool   // it answers with an event stream (a run)
-	Idempotent bool   // it may be retried without an idempotency key (GET, PUT, DELETE, ...)
-}
 
 // Observer holds callbacks that see the life of each call and run stream,
 // as net/http/httptrace.ClientTrace does for a request: tracing, metrics
@@ -114,19 +103,10 @@ func WithObserver(o Observer) Option {
 // found by its method and path (an Operation with only Method when none
 // matches).
 func operationOfRequest(req *http.Request) Operation {
-	o, ok := matchOperation(req)
-	if !ok {
-		return Operation{Method: req.Method}
+	if o := matchOperation(req); o != nil {
+		return *o
 	}
-	op := Operation{ID: o.id, Method: o.method, Path: o.path, Host: "api", Idempotent: idempotentMethod(o.method)}
-	if strings.HasPrefix(o.path, "/agent/") {
-		op.Host = "agent"
-	}
-	switch o.id {
-	case "CreateRun", "ExecuteWorkflowAction", "StreamRun":
-		op.Streaming = true
-	}
-	return op
+	return Operation{Method: req.Method}
 }
 
 // observed returns the state of a call that has observers, a copy of its
@@ -200,8 +180,10 @@ func (st *callState) operationOf(req *http.Request) (id, path string) {
 	if st.started {
 		return st.call.Operation.ID, st.call.Operation.Path
 	}
-	o, _ := matchOperation(req)
-	return o.id, o.path
+	if o := matchOperation(req); o != nil {
+		return o.ID, o.Path
+	}
+	return "", ""
 }
 
 // retrying runs the Retry callbacks before the wait for the retry of failed
@@ -226,53 +208,52 @@ func (st *callState) retrying(req *http.Request, attempt int, resp *http.Respons
 	}
 }
 
-// notifyEvent runs the StreamEvent callbacks for ev, outside the stream's
-// lock.
-func (s *RunStream) notifyEvent(ev Event) {
-	for i, o := range s.resume.observers {
-		if o.StreamEvent != nil {
-			o.StreamEvent(s.obsCtx(i), ev)
+// streamObservers are the observers of a run stream, with the contexts
+// their CallStart returned. The stream and its resumer call them outside
+// any lock, from the goroutine of Next, or of Close for a Close before the
+// end; StreamEnd runs once whoever gets there first.
+type streamObservers struct {
+	list   []Observer
+	ctxs   []context.Context // by observer: the context its CallStart returned
+	parent context.Context   // for an observer without one
+	told   atomic.Bool       // StreamEnd has run
+}
+
+func (o *streamObservers) ctx(i int) context.Context {
+	if i < len(o.ctxs) {
+		return o.ctxs[i]
+	}
+	return o.parent
+}
+
+// event runs the StreamEvent callbacks for ev.
+func (o *streamObservers) event(ev Event) {
+	for i, ob := range o.list {
+		if ob.StreamEvent != nil {
+			ob.StreamEvent(o.ctx(i), ev)
 		}
 	}
 }
 
-// notifyReconnect runs the StreamReconnect callbacks.
-func (s *RunStream) notifyReconnect(info ReconnectInfo) {
-	for i, o := range s.resume.observers {
-		if o.StreamReconnect != nil {
-			o.StreamReconnect(s.obsCtx(i), info)
+// reconnect runs the StreamReconnect callbacks.
+func (o *streamObservers) reconnect(info ReconnectInfo) {
+	for i, ob := range o.list {
+		if ob.StreamReconnect != nil {
+			ob.StreamReconnect(o.ctx(i), info)
 		}
 	}
 }
 
-// markEnd notes, once, that the stream ended with err (under the stream's
-// lock); flushEnd then runs the StreamEnd callbacks outside it.
-func (s *RunStream) markEnd(err error) {
-	if s.endState != endNone || len(s.resume.observers) == 0 {
+// end runs the StreamEnd callbacks with what info returns, the first time
+// only.
+func (o *streamObservers) end(info func() StreamEndInfo) {
+	if len(o.list) == 0 || !o.told.CompareAndSwap(false, true) {
 		return
 	}
-	s.endState = endPending
-	s.endInfo = StreamEndInfo{RunID: s.runID, LastEventID: s.lastID, Reconnects: s.reconnects, Err: err,
-		Closed: s.closed.Load() && !s.terminal}
-}
-
-// takeEnd returns the pending end, once (under the stream's lock).
-func (s *RunStream) takeEnd() (StreamEndInfo, bool) {
-	if s.endState != endPending {
-		return StreamEndInfo{}, false
-	}
-	s.endState = endTold
-	return s.endInfo, true
-}
-
-// flushEnd runs the StreamEnd callbacks for an end taken by takeEnd.
-func (s *RunStream) flushEnd(info StreamEndInfo, ok bool) {
-	if !ok {
-		return
-	}
-	for i, o := range s.resume.observers {
-		if o.StreamEnd != nil {
-			o.StreamEnd(s.obsCtx(i), info)
+	in := info()
+	for i, ob := range o.list {
+		if ob.StreamEnd != nil {
+			ob.StreamEnd(o.ctx(i), in)
 		}
 	}
 }
@@ -304,27 +285,3 @@ func (ob *observation) callCtx() context.Context {
 	}
 	return ob.ctxs[len(ob.ctxs)-1]
 }
-
-// streamObservation is what a run stream keeps for its observers.
-type streamObservation struct {
-	obsCtxs  []context.Context // by observer: the context its CallStart returned
-	endState endState
-	endInfo  StreamEndInfo
-}
-
-// obsCtx returns the context of observer i.
-func (s *RunStream) obsCtx(i int) context.Context {
-	if i < len(s.obsCtxs) {
-		return s.obsCtxs[i]
-	}
-	return s.parent
-}
-
-// endState tracks the StreamEnd callbacks of a stream.
-type endState uint8
-
-const (
-	endNone    endState = iota
-	endPending          // ended; the callbacks have not run yet
-	endTold             // the callbacks ran
-)

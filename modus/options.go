@@ -31,7 +31,8 @@ const (
 //
 // Most options work in both places, and a call's value overrides the
 // client's for that call only (a call's WithMiddleware runs inside the
-// client's, and its WithHeader replaces only that header): WithHeader,
+// client's, its WithOnReconnect after the client's, and its WithHeader
+// replaces only that header): WithHeader,
 // WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
 // WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
 // WithMiddleware, WithLogger, WithDebugBodies, WithOnReconnect and
