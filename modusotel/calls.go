@@ -34,14 +34,14 @@ var chatOperations = map[string]bool{
 }
 
 // call is what the observer keeps for one call. It is also the context its
-// CallStart returns: ctx, which holds the span, with call itself as the
-// value of callKey (one allocation less than a context.WithValue).
+// CallStart returns: the context that holds the call's span, with call
+// itself as the value of callKey (one allocation less than a
+// context.WithValue).
 type call struct {
 	context.Context
 	kind  callKind
 	start time.Time
 	span  trace.Span
-	ctx   context.Context // holds span
 	op    string
 	model string
 
@@ -96,12 +96,12 @@ var (
 
 func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) context.Context {
 	c := &call{start: time.Now(), op: info.Operation.ID}
-	name, kind := info.Operation.ID, trace.SpanKindInternal
+	name, kind := info.Operation.ID, internalKind
 	switch {
 	case info.Operation.Streaming:
-		c.kind, kind, name = kindRun, trace.SpanKindClient, semconv.GenAIOperationNameInvokeAgent.Value.AsString()
+		c.kind, kind, name = kindRun, clientKind, semconv.GenAIOperationNameInvokeAgent.Value.AsString()
 	case chatOperations[info.Operation.ID]:
-		c.kind, kind, name = kindChat, trace.SpanKindClient, semconv.GenAIOperationNameChat.Value.AsString()
+		c.kind, kind, name = kindChat, clientKind, semconv.GenAIOperationNameChat.Value.AsString()
 		if req, ok := info.Request.(modus.ChatRequest); ok && req.Model != "" {
 			c.model = string(req.Model)
 			name += " " + c.model
@@ -109,19 +109,18 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 	case name == "":
 		name = "modus " + info.Operation.Method
 	}
-	c.ctx, c.span = in.tracer.Start(ctx, name, spanKinds[kind])
+	c.Context, c.span = in.tracer.Start(ctx, name, kind)
 	if c.span.IsRecording() {
 		c.span.SetAttributes(in.callAttrs(c, info)...)
 	}
-	c.Context = c.ctx
 	return c
 }
 
-// spanKinds are the start options of each span kind, made once.
-var spanKinds = map[trace.SpanKind]trace.SpanStartOption{
-	trace.SpanKindInternal: trace.WithSpanKind(trace.SpanKindInternal),
-	trace.SpanKindClient:   trace.WithSpanKind(trace.SpanKindClient),
-}
+// The span kind options, made once (each call would allocate one).
+var (
+	internalKind = trace.WithSpanKind(trace.SpanKindInternal)
+	clientKind   = trace.WithSpanKind(trace.SpanKindClient)
+)
 
 // callAttrs returns the attributes a call span starts with.
 func (in *instrumentation) callAttrs(c *call, info modus.CallInfo) []attribute.KeyValue {
@@ -181,7 +180,7 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 // recordOperation records gen_ai.client.operation.duration for a chat or a
 // run that ended.
 func (in *instrumentation) recordOperation(c *call, errType string) {
-	ctx := c.ctx
+	ctx := c.Context
 	if !in.opDur.Enabled(ctx) {
 		return
 	}
@@ -201,12 +200,7 @@ func (in *instrumentation) recordOperation(c *call, errType string) {
 }
 
 func (in *instrumentation) retry(ctx context.Context, info modus.RetryInfo) {
-	cause := "connection"
-	if info.StatusCode != 0 {
-		cause = errorType(info.Err)
-	} else if info.Err != nil {
-		cause = errorType(info.Err)
-	}
+	cause := errorType(info.Err) // the status of an *Error, else the class of the failure
 	if in.retries.Enabled(ctx) {
 		in.retries.Add(ctx, 1, metricAttrs(info.Operation.ID, cause))
 	}
@@ -238,8 +232,8 @@ func (in *instrumentation) streamEvent(ctx context.Context, ev modus.Event) {
 			c.gotToken.Store(true)
 			d := time.Since(c.start).Seconds()
 			c.span.SetAttributes(semconv.GenAIResponseTimeToFirstChunk(d))
-			if in.firstChunk.Enabled(c.ctx) {
-				in.firstChunk.Record(c.ctx, d, genaiInvokeAgnt, genaiProvider, attribute.String(AttrOperation, c.op))
+			if in.firstChunk.Enabled(c.Context) {
+				in.firstChunk.Record(c.Context, d, genaiInvokeAgnt, genaiProvider, attribute.String(AttrOperation, c.op))
 			}
 		}
 		if in.content {
@@ -264,11 +258,7 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 		key = "name:" + e.ToolName
 	}
 	if e.Start() {
-		_, span := in.tracer.Start(c.ctx, "execute_tool "+e.ToolName, trace.WithSpanKind(trace.SpanKindInternal),
-			trace.WithAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName)))
-		if e.ToolCallID != "" {
-			span.SetAttributes(semconv.GenAIToolCallID(e.ToolCallID))
-		}
+		span := in.startTool(c, e)
 		if in.content && len(e.Input) > 0 {
 			span.SetAttributes(semconv.GenAIToolCallArgumentsKey.String(string(e.Input)))
 		}
@@ -283,17 +273,25 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 	}
 	span := c.tools[key]
 	if span == nil {
-		_, span = in.tracer.Start(c.ctx, "execute_tool "+e.ToolName, trace.WithSpanKind(trace.SpanKindInternal),
-			trace.WithAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName)))
-		if e.ToolCallID != "" {
-			span.SetAttributes(semconv.GenAIToolCallID(e.ToolCallID))
-		}
+		span = in.startTool(c, e)
 	}
 	delete(c.tools, key)
 	if in.content && len(e.Output) > 0 {
 		span.SetAttributes(semconv.GenAIToolCallResultKey.String(string(e.Output)))
 	}
 	span.End()
+}
+
+// startTool starts the span of a tool call, a child of the run's.
+func (in *instrumentation) startTool(c *call, e *modus.ToolEvent) trace.Span {
+	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind)
+	if span.IsRecording() {
+		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName))
+		if e.ToolCallID != "" {
+			span.SetAttributes(semconv.GenAIToolCallID(e.ToolCallID))
+		}
+	}
+	return span
 }
 
 func (in *instrumentation) streamReconnect(ctx context.Context, info modus.ReconnectInfo) {

@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/semconv/v1.41.0/httpconv"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/modus-data/modus-sdk-go/modus"
 )
@@ -29,7 +28,7 @@ import (
 func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
 	info, _ := modus.AttemptOf(req)
 	start := time.Now()
-	ctx, span := in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), spanKinds[trace.SpanKindClient])
+	ctx, span := in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind)
 	host, port := serverOf(req.URL)
 	resend := info.Attempt - 1 + info.Reconnect
 	if span.IsRecording() {
