@@ -32,24 +32,8 @@ func TestJournalRecordsWhatWasSent(t *testing.T) {
 	call(t, srv, "GET", "/api/v1/agents?q="+srv.APIKey(), nil,
 		"Authorization", "Bearer modus_wrong_key", "X-Echo", "key="+srv.APIKey())
 
-	notes := srv.Journal("POST", "/api/v1/context/notes")
-	if len(notes) != 1 {
-		t.Fatalf("%d notes", len(notes))
-	}
-	n := notes[0]
-	var sent map[string]any
-	if err := json.Unmarshal(n.Body, &sent); err != nil || sent["title"] != "Q3" || sent["content"] != "Revenue up" {
-		t.Fatalf("body %s: %v", n.Body, err)
-	}
-	if n.Status != http.StatusCreated || n.RequestID == "" || n.Header.Get("X-Tenant") != "t-1" ||
-		n.Header.Get("Authorization") != "Bearer ***" || n.BodySize != len(n.Body) {
-		t.Fatalf("entry %+v", n)
-	}
-	lists := srv.Journal("GET", "/api/v1/agents")
-	if len(lists) != 2 || lists[0].Query.Get("pageSize") != "2" || lists[0].Status != http.StatusOK {
-		t.Fatalf("lists %+v", lists)
-	}
-	bad := lists[1]
+	checkJournalEntries(t, srv)
+	bad := srv.Journal("GET", "/api/v1/agents")[1]
 	if bad.Status != http.StatusUnauthorized || bad.Header.Get("Authorization") != "Bearer ***" ||
 		bad.Query.Get("q") != "***" || bad.Header.Get("X-Echo") != "key=***" {
 		t.Fatalf("masked entry %+v", bad)
@@ -70,6 +54,28 @@ func TestJournalRecordsWhatWasSent(t *testing.T) {
 	srv.ResetRequestCounts()
 	if got := srv.Journal(modustest.AnyMethod, modustest.AnyPath); len(got) != 0 {
 		t.Fatalf("%d entries after ResetRequestCounts", len(got))
+	}
+}
+
+// checkJournalEntries checks the entries TestJournalRecordsWhatWasSent made.
+func checkJournalEntries(t *testing.T, srv *modustest.Server) {
+	t.Helper()
+	notes := srv.Journal("POST", "/api/v1/context/notes")
+	if len(notes) != 1 {
+		t.Fatalf("%d notes", len(notes))
+	}
+	n := notes[0]
+	var sent map[string]any
+	if err := json.Unmarshal(n.Body, &sent); err != nil || sent["title"] != "Q3" || sent["content"] != "Revenue up" {
+		t.Fatalf("body %s: %v", n.Body, err)
+	}
+	if n.Status != http.StatusCreated || n.RequestID == "" || n.Header.Get("X-Tenant") != "t-1" ||
+		n.Header.Get("Authorization") != "Bearer ***" || n.BodySize != len(n.Body) {
+		t.Fatalf("entry %+v", n)
+	}
+	lists := srv.Journal("GET", "/api/v1/agents")
+	if len(lists) != 2 || lists[0].Query.Get("pageSize") != "2" || lists[0].Status != http.StatusOK {
+		t.Fatalf("lists %+v", lists)
 	}
 }
 
