@@ -29,12 +29,22 @@
 //
 //	FailNextOn(method, pattern, n, status, retryAfter)  the next n matching requests answer status (400-599)
 //	DropNextOn(method, pattern, n, events)              the next n matching requests break: a stream after events events, another answer is lost
+//	StallNextOn(method, pattern, n, events, d)          the next n matching streams stop after events events, for d or until the client leaves
 //	SetLatencyOn(method, pattern, d)                    matching requests wait d first
 //
-// FailNext, DropStreamAfter and SetLatency are the same for every route.
-// A stream resume is a request of its own (GET /agent/runs/{runId}/stream),
-// so a test can make only the resumes of a run fail or break. Requests and
-// RequestCount count what was received, by route pattern too.
+// FailNext, DropStreamAfter and SetLatency are the same for every route;
+// ClearFaults removes every fault. A stream resume is a request of its own
+// (GET /agent/runs/{runId}/stream), so a test can make only the resumes of
+// a run fail, break or stall. Patterns match the escaped path, so an id
+// holding an escaped / is one segment; a pattern that no request to the
+// API could match panics.
+//
+// # What was received
+//
+// Requests and RequestCount count what was received, by route pattern too.
+// Journal returns the requests themselves (method, escaped path, query,
+// headers, body, the status answered) with the API key masked, so that a
+// test can assert what its code sent without wrapping the HTTP client.
 //
 // # Runs
 //
@@ -45,8 +55,8 @@
 // every later run and workflow action: any of the documented events (Token,
 // Done, Error, Cancelled, Notice, Heartbeat, ToolStart, ToolEnd, or Event
 // for any other type), ids of the test's choosing (Step.WithID), pauses
-// (Pause), a broken connection at a given point (Drop) and a run that never
-// ends (Hang). A run's events are fixed when it starts, so a resume replays
+// (Pause), a broken connection at a given point (Drop), a run that never
+// ends (Hang) and data sent as given (RawEvent). A run's events are fixed when it starts, so a resume replays
 // the same events.
 //
 // Chat runs are not added to any agent's run history (ListAgentRuns lists

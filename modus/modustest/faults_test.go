@@ -72,6 +72,8 @@ func TestFaultArgumentsPanic(t *testing.T) {
 		"negative pause":   func() { modustest.Pause(-time.Second) },
 		"id on a pause":    func() { modustest.Pause(0).WithID("x") },
 		"type in fields":   func() { modustest.Event("x", map[string]any{"type": "y"}) },
+		"raw not JSON":     func() { modustest.RawEvent("{nope") },
+		"raw not object":   func() { modustest.RawEvent(`["type"]`) },
 	} {
 		func() {
 			defer func() {

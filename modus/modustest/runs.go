@@ -30,8 +30,17 @@ type frame struct {
 	pause time.Duration
 }
 
+// bytes is the frame as sent: one data: line per line of the data (CR LF,
+// CR and LF all end a line in SSE).
 func (f frame) bytes() []byte {
-	return []byte("id: " + f.id + "\ndata: " + string(f.data) + "\n\n")
+	var b strings.Builder
+	b.WriteString("id: " + f.id + "\n")
+	data := strings.ReplaceAll(strings.ReplaceAll(string(f.data), "\r\n", "\n"), "\r", "\n")
+	for line := range strings.SplitSeq(data, "\n") {
+		b.WriteString("data: " + line + "\n")
+	}
+	b.WriteString("\n")
+	return []byte(b.String())
 }
 
 // run is a run or workflow action with all its events. The fake produces a
@@ -50,7 +59,10 @@ type run struct {
 
 // add stores event as the next frame; id "" gives <start ms>-<index>.
 func (r *run) add(event any, id string, pause time.Duration) {
-	b, _ := json.Marshal(event)
+	b, ok := event.(rawData)
+	if !ok {
+		b, _ = json.Marshal(event)
+	}
 	if id == "" {
 		id = fmt.Sprintf("%d-%d", r.ms, len(r.frames))
 	}

@@ -1,7 +1,9 @@
 package modustest
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -135,6 +137,26 @@ func Event(eventType string, fields map[string]any) Step {
 		return m
 	})
 }
+
+// RawEvent streams data as the event's data byte for byte, such as JSON
+// spread over several lines, which goes out as one data: line per line (a
+// client joins them with newlines). It lets a test check that its code
+// copes with what the fake's own events never hold. data must be a JSON
+// object; its "type" decides, as for Event, whether it ends the run. Data
+// that is not a JSON object panics.
+func RawEvent(data string) Step {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(data), &head); err != nil || !strings.HasPrefix(strings.TrimSpace(data), "{") {
+		panic(fmt.Sprintf("modustest: RawEvent: data must be a JSON object: %.40q", data))
+	}
+	terminal := head.Type == "done" || head.Type == "error" || head.Type == "cancelled"
+	return eventStep(terminal, func(*run) any { return rawData(data) })
+}
+
+// rawData is event data stored as given, not encoded.
+type rawData []byte
 
 // Pause waits d before the next event, on every stream of the run (a
 // resume that replays the event waits too). A negative d panics.
