@@ -56,8 +56,8 @@
 // Done, Error, Cancelled, Notice, Heartbeat, ToolStart, ToolEnd, or Event
 // for any other type), ids of the test's choosing (Step.WithID), pauses
 // (Pause), a broken connection at a given point (Drop), a run that never
-// ends (Hang) and data sent as given (RawEvent). A run's events are fixed when it starts, so a resume replays
-// the same events.
+// ends (Hang) and data sent as given (RawEvent). A run's events are fixed
+// when it starts, so a resume replays the same events.
 //
 // Chat runs are not added to any agent's run history (ListAgentRuns lists
 // workflow runs). A workflow action whose automationId names an agent is
