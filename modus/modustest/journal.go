@@ -111,6 +111,16 @@ func (j *journal) setStatus(e *Request, status int) {
 	}
 }
 
+// status is the status recorded for e (0: none yet; e nil: not recorded).
+func (j *journal) status(e *Request) int {
+	if e == nil {
+		return 0
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return e.Status
+}
+
 // find returns copies of the entries r matches, oldest first.
 func (j *journal) find(r route) []Request {
 	j.mu.Lock()

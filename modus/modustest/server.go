@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -48,7 +49,9 @@ type Server struct {
 	closing context.Context
 	close   context.CancelFunc
 
-	listener net.Listener // WithListener; nil: a loopback port of httptest's
+	listener   net.Listener // WithListener; nil: a loopback port of httptest's
+	adminToken string       // WithAdminToken
+	logger     *slog.Logger // WithLogger
 
 	// streams counts the goroutines writing event streams; Close waits
 	// for them so that none outlives the server.
@@ -198,7 +201,15 @@ func (s *Server) handler() http.Handler {
 			writeError(w, r, badRequest("%v", err))
 		},
 	})
+	admin := s.adminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+			rec := &statusRecorder{ResponseWriter: w}
+			admin.ServeHTTP(rec, r)
+			s.logRequest(r, rec.status, "", start)
+			return
+		}
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		defer context.AfterFunc(s.closing, cancel)()
@@ -213,8 +224,40 @@ func (s *Server) handler() http.Handler {
 		}
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)
+		defer func() { s.logRequest(r, s.journal.status(ri.entry), ri.id, start) }()
 		s.serve(answerWriter{w, ri}, r, router)
 	})
+}
+
+// logRequest writes the WithLogger record of a request.
+func (s *Server) logRequest(r *http.Request, status int, requestID string, start time.Time) {
+	if s.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()),
+		slog.Int("status", status), slog.Duration("duration", time.Since(start))}
+	if requestID != "" {
+		attrs = append(attrs, slog.String("request_id", requestID))
+	}
+	s.logger.LogAttrs(context.Background(), slog.LevelInfo, "modustest: request", attrs...)
+}
+
+// statusRecorder notes the status of an admin answer for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // serve records a request and answers it: faults first, then the checks,
