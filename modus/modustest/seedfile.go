@@ -167,19 +167,31 @@ func (p *seedParser) errAt(off int64, field, msg string) *SeedError {
 	return &SeedError{File: p.name, Line: line, Field: field, Msg: msg}
 }
 
-// errIn is a SeedError about the value at path.
+// errIn is a SeedError about the value at path, at its line or, for a
+// field left out, at the line of the nearest value that holds it.
 func (p *seedParser) errIn(path, format string, args ...any) *SeedError {
-	return p.errAt(p.pos[path], path, fmt.Sprintf(format, args...))
+	at := path
+	for {
+		if off, ok := p.pos[at]; ok || at == "" {
+			return p.errAt(off, path, fmt.Sprintf(format, args...))
+		}
+		at = at[:max(strings.LastIndexAny(at, ".["), 0)]
+	}
 }
 
-var unknownField = regexp.MustCompile(`^json: unknown field "(.*)"$`)
+var (
+	unknownField = regexp.MustCompile(`^json: unknown field "(.*)"$`)
+	embedded     = regexp.MustCompile(`\.?\b[A-Z]\w*`)
+	listIndex    = regexp.MustCompile(`\[\d+\]`)
+)
 
 // decodeError turns an error of the typed decoding into a SeedError that
 // names the field and its line.
 func (p *seedParser) decodeError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return p.errAt(te.Offset, p.indexed(te.Field, te.Offset), fmt.Sprintf("want %s, got a JSON %s", te.Type, te.Value))
+		field := embedded.ReplaceAllString(te.Field, "") // the Go name of AgentSeed in SeedFileAgent, say
+		return p.errAt(te.Offset, p.indexed(field, te.Offset), fmt.Sprintf("want %s, got a JSON %s", te.Type, te.Value))
 	}
 	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
 		path := p.first(func(k string) bool { return k == m[1] || strings.HasSuffix(k, "."+m[1]) }, m[1])
@@ -192,9 +204,8 @@ func (p *seedParser) decodeError(err error) error {
 // field encoding/json reports (skills.name) whose value holds offset.
 func (p *seedParser) indexed(field string, offset int64) string {
 	best, bestOff := field, int64(-1)
-	strip := regexp.MustCompile(`\[\d+\]`)
 	for k, off := range p.pos {
-		if strip.ReplaceAllString(k, "") == field && off <= offset && off > bestOff {
+		if listIndex.ReplaceAllString(k, "") == field && off <= offset && off > bestOff {
 			best, bestOff = k, off
 		}
 	}
@@ -215,6 +226,15 @@ func (p *seedParser) first(match func(string) bool, def string) string {
 // check applies the rules the typed decoding cannot: required fields and
 // known values, each reported at its own line.
 func (p *seedParser) check(f *SeedFile) error {
+	for _, check := range []func(*SeedFile) error{p.checkAgents, p.checkSkills, p.checkItems, p.checkSteps} {
+		if err := check(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *seedParser) checkAgents(f *SeedFile) error {
 	for i, a := range f.Agents {
 		at := fmt.Sprintf("agents[%d]", i)
 		switch {
@@ -229,6 +249,10 @@ func (p *seedParser) check(f *SeedFile) error {
 			}
 		}
 	}
+	return nil
+}
+
+func (p *seedParser) checkSkills(f *SeedFile) error {
 	for i, s := range f.Skills {
 		at := fmt.Sprintf("skills[%d]", i)
 		if strings.TrimSpace(s.Name) == "" {
@@ -240,6 +264,10 @@ func (p *seedParser) check(f *SeedFile) error {
 			}
 		}
 	}
+	return nil
+}
+
+func (p *seedParser) checkItems(f *SeedFile) error {
 	for i, it := range f.ContextItems {
 		at := fmt.Sprintf("contextItems[%d]", i)
 		switch {
@@ -249,6 +277,10 @@ func (p *seedParser) check(f *SeedFile) error {
 			return p.errIn(at+".userFeedback", "unknown value %q (negative, neutral or positive)", it.UserFeedback)
 		}
 	}
+	return nil
+}
+
+func (p *seedParser) checkSteps(f *SeedFile) error {
 	for i, st := range f.RunEvents {
 		if _, err := st.Step(); err != nil {
 			return p.errIn(fmt.Sprintf("runEvents[%d]", i), "%s", strings.TrimPrefix(err.Error(), "modustest: "))
