@@ -96,10 +96,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := checkExposure(c.addr, c.adminToken); err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", c.addr)
+	inner, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
+	l := &gatedListener{Listener: inner, open: make(chan struct{})}
 	opts := []modustest.Option{modustest.WithListener(l), modustest.WithAPIKey(c.key),
 		modustest.WithAdminToken(c.adminToken), modustest.WithEventInterval(c.eventInterval)}
 	if logger != nil {
@@ -107,10 +108,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := modustest.New(opts...)
 	if seed != nil {
-		if _, err := srv.LoadSeed(seed); err != nil {
-			srv.Close()
-			return fmt.Errorf("%s: %w", c.seed, err)
-		}
+		_, err = srv.LoadSeed(seed)
+	}
+	// Connections wait in the backlog until the seed is in, so that a
+	// client that gets an answer sees the seeded state.
+	close(l.open)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("%s: %w", c.seed, err)
 	}
 	// The agent host is the same server: both hosts' paths are served.
 	fmt.Fprintf(stdout, "MODUS_BASE_URL=%s\nMODUS_AGENT_HOST=%s\nMODUS_API_KEY=%s\n", srv.URL(), srv.URL(), srv.APIKey())
@@ -136,6 +141,17 @@ func shutdown(srv *modustest.Server, stderr io.Writer) error {
 	case <-time.After(shutdownGrace):
 		return fmt.Errorf("shutdown took longer than %v; exiting anyway", shutdownGrace)
 	}
+}
+
+// gatedListener accepts no connection before open is closed.
+type gatedListener struct {
+	net.Listener
+	open chan struct{}
+}
+
+func (l *gatedListener) Accept() (net.Conn, error) {
+	<-l.open
+	return l.Listener.Accept()
 }
 
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {

@@ -20,9 +20,10 @@ import (
 // has no path under it.
 const AdminPrefix = "/_modustest/"
 
-// WithAdminToken makes the admin API (see AdminHandler) require the header
-// "Authorization: Bearer <token>". Without it the admin API is open to
-// whoever reaches the server, which a server bound to loopback allows.
+// WithAdminToken makes the admin API (under AdminPrefix; see the package
+// doc) require the header "Authorization: Bearer <token>". Without it the
+// admin API is open to whoever reaches the server, which is fine for a
+// server on loopback (the modusfake command requires a token elsewhere).
 func WithAdminToken(token string) Option {
 	return func(s *Server) { s.adminToken = token }
 }

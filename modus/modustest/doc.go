@@ -75,6 +75,20 @@
 // first may start before since. Times are written as the API writes them,
 // in UTC with three-digit milliseconds.
 //
+// # Admin API and the modusfake command
+//
+// Every Server also answers an admin API under AdminPrefix (/_modustest/),
+// JSON in and out, with the powers of the Go API, for code that is not Go:
+// seed (a SeedFile, see ParseSeedFile and LoadSeed) and reset (Reset);
+// faults by route (fail, drop, stall, latency, and clearing them); run
+// scripts (StepJSON); the journal and counts, filtered by method and path
+// pattern. Its handlers call the same functions as the Go methods, so a
+// fault or a seed means the same from either side, and bad arguments get
+// the message the Go method panics with. WithAdminToken protects it. The
+// command github.com/modus-data/modus-sdk-go/cmd/modusfake serves a Server
+// on an address of its own (WithListener) with a request log (WithLogger);
+// the README's "Testing without Go: modusfake" lists every endpoint.
+//
 // The fake has a single caller (DefaultUserID) who may do everything; it
 // does not model permissions.
 package modustest
