@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,6 +69,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	if c.key == "" || strings.ContainsAny(c.key, " \t\r\n") {
+		return c, errors.New("-key must be a non-empty token without spaces")
 	}
 	return c, nil
 }

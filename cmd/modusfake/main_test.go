@@ -40,6 +40,9 @@ func buildCommand(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the command")
 	}
+	if runtime.GOOS == "windows" {
+		t.Skip("sends SIGTERM")
+	}
 	bin := filepath.Join(t.TempDir(), "modusfake")
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goCmd); err != nil {

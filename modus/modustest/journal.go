@@ -14,9 +14,13 @@ import (
 // keeps.
 const JournalBodyLimit = 64 << 10
 
-// JournalLimit is how many requests the journal keeps; past it the oldest
-// are forgotten first.
+// JournalLimit is how many requests the journal keeps; past it, or past
+// journalBytes of bodies, the oldest are forgotten first.
 const JournalLimit = 10000
+
+// journalBytes bounds the bodies the journal holds, so that a long-running
+// fake (the modusfake command) under heavy traffic stays small.
+const journalBytes = 64 << 20
 
 // maskedKey replaces the API key wherever the journal would show it.
 const maskedKey = "***"
@@ -47,6 +51,7 @@ type Request struct {
 type journal struct {
 	mu      sync.Mutex
 	entries []*Request
+	bytes   int // of the entries' bodies
 }
 
 // record adds a request whose body (of size bytes) has been read, masking
@@ -63,10 +68,14 @@ func (j *journal) record(r *http.Request, id string, body []byte, size int, key 
 	e.Body = bytes.Clone(body[:min(len(body), JournalBodyLimit)])
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if len(j.entries) >= JournalLimit {
-		j.entries = slices.Delete(j.entries, 0, len(j.entries)-JournalLimit+1)
-	}
 	j.entries = append(j.entries, e)
+	j.bytes += len(e.Body)
+	drop := 0
+	for len(j.entries)-drop > JournalLimit || j.bytes > journalBytes {
+		j.bytes -= len(j.entries[drop].Body)
+		drop++
+	}
+	j.entries = slices.Delete(j.entries, 0, drop)
 	return e
 }
 
@@ -141,7 +150,7 @@ func cloneValues(v url.Values) url.Values { return url.Values(http.Header(v).Clo
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries = nil
+	j.entries, j.bytes = nil, 0
 }
 
 // Journal returns the requests received that match method and path

@@ -234,7 +234,8 @@ func (s *Server) logRequest(r *http.Request, status int, requestID string, start
 	if s.logger == nil {
 		return
 	}
-	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()),
+	path := strings.ReplaceAll(r.URL.EscapedPath(), s.apiKey, maskedKey)
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", path),
 		slog.Int("status", status), slog.Duration("duration", time.Since(start))}
 	if requestID != "" {
 		attrs = append(attrs, slog.String("request_id", requestID))
