@@ -44,11 +44,8 @@ func buildCommand(t *testing.T) string {
 		t.Skip("sends SIGTERM")
 	}
 	bin := filepath.Join(t.TempDir(), "modusfake")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
-	}
-	build := exec.Command(goCmd, "build", "-o", bin, ".")
+	// go test puts the go command that runs it first on PATH.
+	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "GOPROXY=off") // the test's own build fetched every module already
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -72,6 +72,7 @@ type SeedError struct {
 	Msg   string
 }
 
+// Error is "file:line: field: message", with the parts that are known.
 func (e *SeedError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
