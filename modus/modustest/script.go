@@ -159,7 +159,8 @@ func RawEvent(data string) Step {
 type rawData []byte
 
 // Pause waits d before the next event, on every stream of the run (a
-// resume that replays the event waits too). A negative d panics.
+// resume that replays the event waits too); StallNextOn stops only the
+// streams it names. A negative d panics.
 func Pause(d time.Duration) Step {
 	if d < 0 {
 		panic(fmt.Sprintf("modustest: Pause(%v): negative pause", d))
@@ -174,7 +175,9 @@ func Drop() Step { return Step{kind: stepDrop} }
 
 // Hang keeps the stream open after the events before it, without a
 // terminal event, until the client goes away or the server closes: a run
-// that never ends. Steps after Hang are never reached.
+// that never ends, on every stream (a resume hangs too; for a stream that
+// stalls once and then resumes, see StallNextOn). Steps after Hang are
+// never reached.
 func Hang() Step { return Step{kind: stepHang} }
 
 // Tokens is one Token step per text.
