@@ -57,7 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("modusfake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:4010", "address to listen on (port 0 picks a free one); a non-loopback address needs -admin-token")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:4020", "address to listen on (port 0 picks a free one); a non-loopback address needs -admin-token")
 	fs.StringVar(&c.key, "key", modustest.DefaultAPIKey, "the API key the fake accepts (a Bearer token)")
 	fs.StringVar(&c.seed, "seed", "", "a JSON seed file (agents, skills, context items, connections, run scripts) loaded at start")
 	fs.StringVar(&c.adminToken, "admin-token", "", "token the admin API under /_modustest/ requires (Authorization: Bearer <token>)")
