@@ -3,9 +3,10 @@
 //
 //	go run github.com/modus-data/modus-sdk-go/cmd/modusfake@latest -seed seed.json
 //
-// It prints the API base URL, the agent URL and the key the fake accepts,
-// one per line on standard output, in the form of the SDKs' environment
-// variables (MODUS_BASE_URL=..., MODUS_AGENT_HOST=..., MODUS_API_KEY=...),
+// It prints the API base URL, the agent URL, the key the fake accepts and
+// the organization id runs must name, one per line on standard output, in
+// the form of the SDKs' environment variables (MODUS_BASE_URL=...,
+// MODUS_AGENT_HOST=..., MODUS_API_KEY=..., MODUS_ORGANIZATION_ID=...),
 // logs each request to standard error, and serves the admin API under
 // /_modustest/ (seed and reset, faults, scripted runs, the request journal,
 // counts; see the README's "Testing without Go: modusfake"). It listens on
@@ -122,7 +123,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", c.seed, err)
 	}
 	// The agent host is the same server: both hosts' paths are served.
-	fmt.Fprintf(stdout, "MODUS_BASE_URL=%s\nMODUS_AGENT_HOST=%s\nMODUS_API_KEY=%s\n", srv.URL(), srv.URL(), srv.APIKey())
+	// The organization id is the one run requests must name.
+	fmt.Fprintf(stdout, "MODUS_BASE_URL=%s\nMODUS_AGENT_HOST=%s\nMODUS_API_KEY=%s\nMODUS_ORGANIZATION_ID=%s\n",
+		srv.URL(), srv.URL(), srv.APIKey(), srv.OrganizationID())
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}

@@ -53,7 +53,7 @@ func buildCommand(t *testing.T) string {
 	return bin
 }
 
-// start runs bin with args and reads the three lines it prints.
+// start runs bin with args and reads the four lines it prints.
 func start(t *testing.T, bin string, args ...string) *fake {
 	t.Helper()
 	f := &fake{cmd: exec.Command(bin, args...), stderr: &bytes.Buffer{}, waited: make(chan error, 1)}
@@ -72,11 +72,12 @@ func start(t *testing.T, bin string, args ...string) *fake {
 	})
 	vars := map[string]string{}
 	sc := bufio.NewScanner(out)
-	for len(vars) < 3 && sc.Scan() {
+	for len(vars) < 4 && sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
 		vars[k] = v
 	}
-	if vars["MODUS_BASE_URL"] == "" || vars["MODUS_AGENT_HOST"] != vars["MODUS_BASE_URL"] || vars["MODUS_API_KEY"] == "" {
+	if vars["MODUS_BASE_URL"] == "" || vars["MODUS_AGENT_HOST"] != vars["MODUS_BASE_URL"] || vars["MODUS_API_KEY"] == "" ||
+		vars["MODUS_ORGANIZATION_ID"] != modustest.DefaultOrganizationID {
 		t.Fatalf("printed %v; stderr %s", vars, f.stderr)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
@@ -254,7 +255,7 @@ func TestRefusesExposedAdminWithoutToken(t *testing.T) {
 }
 
 // run serves on a free loopback port until its context ends, printing the
-// three lines; the admin API then needs the token it was given.
+// four lines; the admin API then needs the token it was given.
 func TestRunInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -265,7 +266,7 @@ func TestRunInProcess(t *testing.T) {
 	}()
 	sc := bufio.NewScanner(pr)
 	var lines []string
-	for len(lines) < 3 && sc.Scan() {
+	for len(lines) < 4 && sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
