@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fake is a running modusfake process.
 type fake struct {
 	cmd            *exec.Cmd
-	base, key      string
+	base, key, org string
 	stderr         *bytes.Buffer
 	waited         chan error
 	adminTokenHead string
@@ -81,7 +81,7 @@ func start(t *testing.T, bin string, args ...string) *fake {
 		t.Fatalf("printed %v; stderr %s", vars, f.stderr)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	f.base, f.key = vars["MODUS_BASE_URL"], vars["MODUS_API_KEY"]
+	f.base, f.key, f.org = vars["MODUS_BASE_URL"], vars["MODUS_API_KEY"], vars["MODUS_ORGANIZATION_ID"]
 	return f
 }
 
@@ -133,7 +133,7 @@ func TestModusfakeEndToEnd(t *testing.T) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	client, err := modus.NewClient(modus.WithBaseURL(f.base), modus.WithAPIKey(f.key), modus.WithHTTPClient(&http.Client{Transport: tr}),
-		modus.WithOrganizationID(modustest.DefaultOrganizationID), modus.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
+		modus.WithOrganizationID(f.org), modus.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
