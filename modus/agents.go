@@ -85,7 +85,7 @@ func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRe
 // with one of your agents: Client.Runs streams, but a run talks to the
 // organization's Modus agent, not to agent id.
 func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewChatWithAgentRequest(server, id, body)
 	})
 }
@@ -93,7 +93,7 @@ func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the agent
 // (ErrNotFound if the thread is not this agent's).
 func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewContinueAgentChatRequest(server, id, threadID, body)
 	})
 }

@@ -97,7 +97,7 @@ func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPCo
 // Modus agent, the answer comes from this skill (its instructions, model
 // and context).
 func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewChatWithSkillRequest(server, id, body)
 	})
 }
@@ -105,7 +105,7 @@ func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the skill
 // (ErrNotFound if the thread is not this skill's).
 func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewContinueSkillChatRequest(server, id, threadID, body)
 	})
 }
