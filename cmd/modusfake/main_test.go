@@ -154,7 +154,14 @@ func TestModusfakeEndToEnd(t *testing.T) {
 
 	checkJournal(t, f)
 
-	// A run that never ends is open when SIGTERM comes.
+	stopWithStreamOpen(ctx, t, f, client)
+	checkLogs(t, f)
+}
+
+// stopWithStreamOpen sends SIGTERM while a run that never ends is open:
+// the process exits at once, and the stream ends with an error.
+func stopWithStreamOpen(ctx context.Context, t *testing.T, f *fake, client *modus.Client) {
+	t.Helper()
 	f.admin(t, "PUT", "/_modustest/run-script", `{"events":[{"token":"still"},{"hang":true}]}`, http.StatusNoContent, nil)
 	open, err := client.Runs.Create(ctx, modus.CreateRunRequest{Message: "Hi", SessionID: "sess_2"}, modus.WithStreamReconnects(0))
 	if err != nil {
@@ -183,7 +190,6 @@ func TestModusfakeEndToEnd(t *testing.T) {
 	if open.Err() == nil {
 		t.Fatal("the open stream ended cleanly; want an error (the server went away)")
 	}
-	checkLogs(t, f)
 }
 
 // checkJournal reads the journal with filters: the resumes, with the
