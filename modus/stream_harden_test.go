@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -531,5 +532,30 @@ func TestRunStreamCloseRacesNext(t *testing.T) {
 		assert.False(t, s.Next())
 		assert.Nil(t, s.Event())
 		assert.Equal(t, int32(1), ends.Load(), "StreamEnd once (run %d, %d events)", i, n)
+	}
+}
+
+// Item 11: the frame scanner gives the same answer for each read however
+// the bytes are cut, as one fed a byte at a time (which looks at each line
+// ending in turn).
+func TestIssue16Item11FrameScanAnyCut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab:\r\n\n")
+	for range 2000 {
+		in := make([]byte, rng.IntN(40))
+		for i := range in {
+			in[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		var chunked, bytewise frameScan
+		for p := in; len(p) > 0; {
+			n := 1 + rng.IntN(len(p))
+			want := false
+			for _, c := range p[:n] {
+				want = bytewise.completes([]byte{c}) || want
+			}
+			require.Equal(t, want, chunked.completes(p[:n]), "%q, read %q", in, p[:n])
+			p = p[n:]
+		}
+		require.Equal(t, bytewise, chunked)
 	}
 }
