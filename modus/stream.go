@@ -223,7 +223,8 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // retries: the same transient statuses (408, 429, 500, 502, 503, 504) and
 // the same backoff; any other refusal (a 404 for an unknown run, a 501) ends
 // the stream at once, and a 429 or 503 with Retry-After is waited for as
-// asked (up to 60 s). Each attempt is a single request (the client's
+// asked, unless it asks for more than 60 s, or for more than the context's
+// deadline leaves: the stream then gives up at once with that *Error. Each attempt is a single request (the client's
 // retries do not multiply them). Every error ending a broken stream
 // is a *StreamInterruptedError.
 //

@@ -461,6 +461,31 @@ func TestIssue16Item15RetryAfterRespectsDeadline(t *testing.T) {
 	assert.NoError(t, ctx.Err())
 }
 
+// Item 15: as for calls, a Retry-After over the 60 s cap is not slept
+// either, deadline or not.
+func TestIssue16Item15RetryAfterOverCap(t *testing.T) {
+	var gets atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			sseHeaders(w)
+			writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+			panic(http.ErrAbortHandler)
+		}
+		gets.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "RESOURCE_EXHAUSTED", "slow down", "")
+	})
+	c, rec := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	drain(s)
+	var e *Error
+	require.ErrorAs(t, s.Err(), &e)
+	assert.Equal(t, time.Hour, e.RetryAfter)
+	assert.Equal(t, int32(1), gets.Load())
+	assert.Equal(t, []time.Duration{backoffBase}, rec.get(), "the hour was not slept")
+}
+
 // Item 16: a call's WithOnReconnect adds to the client's, which runs first.
 func TestIssue16Item16CallOnReconnectAddsToClients(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
