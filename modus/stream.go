@@ -294,15 +294,28 @@ const runHeaderID = "X-Run-Id"
 // configuration cfg, and wraps its response.
 func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
 	st := c.observed(&callState{cfg: cfg, stream: true}, body)
-	resp, err := c.dialStream(ctx, st, build)
+	// The opening connection lives under dctx, which only the stream's end
+	// (or a failure here, a panicking log handler or middleware included)
+	// cancels.
+	dctx, dcancel := context.WithCancel(ctx)
+	opened := false
+	defer func() {
+		if !opened {
+			dcancel()
+		}
+	}()
+	resp, err := c.dialStream(dctx, st, build)
 	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
 	}
+	opened = true
+	ctx = dctx
 	if cctx := st.callCtx(); cctx != nil {
 		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, scancel := context.WithCancel(ctx)
+	cancel := func() { scancel(); dcancel() }
 	obs := &streamObservers{list: cfg.observers, ctxs: st.ctxs, parent: ctx}
 	s := &RunStream{
 		parent: ctx, ctx: sctx, cancel: cancel,

@@ -155,6 +155,41 @@ func TestIssue16Item10PanickingLogHandlerReleasesConnection(t *testing.T) {
 	runtime.KeepAlive(s) // not the garbage collector's cleanup
 }
 
+// openPanicHandler panics on the log record of a run's opening attempt.
+type openPanicHandler struct{ panicHandler }
+
+func (openPanicHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "modus: attempt" {
+		panic("handler bug")
+	}
+	return nil
+}
+func (h openPanicHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h openPanicHandler) WithGroup(string) slog.Handler      { return h }
+
+// Item 10: a log handler that panics on the opening attempt of a stream,
+// once its answer is there, releases that connection too.
+func TestIssue16Item10PanickingLogHandlerOnOpenReleasesConnection(t *testing.T) {
+	released, stop := make(chan struct{}), make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+		select {
+		case <-r.Context().Done():
+			close(released)
+		case <-stop:
+		}
+	})
+	t.Cleanup(func() { close(stop) }) // runs before the server's Close
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(openPanicHandler{})))
+	assert.PanicsWithValue(t, "handler bug", func() { c.Runs.Create(context.Background(), runReq()) })
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the opening connection is still open after the panic")
+	}
+}
+
 // Item 10: a WithOnReconnect callback that panics ends the stream; the
 // panic reaches the caller and nothing is left behind (goleak).
 func TestIssue16Item10PanickingCallbackEndsStream(t *testing.T) {
