@@ -162,6 +162,9 @@ func (e *StreamInterruptedError) Error() string {
 	if e.Err != nil {
 		cause = e.Err.Error()
 	}
+	if n := len(e.Causes); n > 1 && e.Causes[0] != nil && e.Causes[0] != e.Err {
+		cause += " (" + strconv.Itoa(n) + " failures in all, the first: " + e.Causes[0].Error() + ")"
+	}
 	if e.RunID == "" {
 		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
 	}

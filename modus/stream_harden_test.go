@@ -372,6 +372,7 @@ func TestIssue16Item13GiveUpKeepsEveryCause(t *testing.T) {
 	require.Len(t, se.Causes, 3, "the drop and two refusals")
 	assert.ErrorIs(t, se.Causes[0], ErrStreamIdle)
 	assert.Same(t, se.Err, se.Causes[2])
+	assert.Contains(t, err.Error(), "3 failures in all, the first: modus: run stream idle")
 }
 
 // Item 13: causes stay bounded however often a long stream drops.
