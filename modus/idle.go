@@ -69,10 +69,47 @@ type frameScan struct {
 	cr       bool // the last byte was a CR: a LF right after it ends no line
 }
 
-// completes consumes p and reports whether it completed a frame. The next
-// CR and the next LF are each looked for once, so each byte is looked at a
-// bounded number of times, whatever the mix of line endings.
+// completes consumes p and reports whether it completed a frame.
 func (f *frameScan) completes(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if f.cr || bytes.IndexByte(p, '\r') >= 0 {
+		return f.scanLines(p)
+	}
+	return f.scanLF(p)
+}
+
+var lflf = []byte("\n\n")
+
+// scanLF is completes for bytes without CR, the usual case: every line ends
+// with LF, so a frame ends at the first "\n\n" whose first LF ends a
+// non-empty line, and the state after p depends only on its last line
+// ending. No byte is visited one at a time.
+func (f *frameScan) scanLF(p []byte) bool {
+	if bytes.IndexByte(p, '\n') < 0 {
+		f.inLine = true // inside a line, as in the middle of a large event
+		return false
+	}
+	done := p[0] == '\n' && !f.inLine && f.hasLines // a blank line ends the block
+	for from := 0; !done; {
+		k := bytes.Index(p[from:], lflf)
+		if k < 0 {
+			break
+		}
+		k += from
+		done = k > 0 && p[k-1] != '\n' || k == 0 && f.inLine
+		from = k + 1
+	}
+	j := bytes.LastIndexByte(p, '\n') // found above; usually near the end
+	blank := j > 0 && p[j-1] == '\n' || j == 0 && !f.inLine
+	f.hasLines, f.inLine = !blank, j < len(p)-1
+	return done
+}
+
+// scanLines is completes for any mix of line endings: it visits each line
+// ending, looking for the next CR and the next LF once each.
+func (f *frameScan) scanLines(p []byte) bool {
 	done := false
 	lf, cr := nextByte(p, 0, '\n'), nextByte(p, 0, '\r')
 	for pos := 0; ; {
