@@ -65,10 +65,10 @@ func (r *resumer) resume(ctx context.Context, runID, lastID string, cause error)
 		if runID == "" || r.attempts >= r.max {
 			return nil, r.giveUp(runID, lastID, cause)
 		}
-		wait := r.wait(cause)
-		if !fitsDeadline(ctx, wait) {
+		wait, ok := r.wait(cause)
+		if !ok || !fitsDeadline(ctx, wait) {
 			// As for calls: the last failure now rather than a wait the
-			// deadline would cut short.
+			// server or the deadline would cut short.
 			return nil, r.giveUp(runID, lastID, cause)
 		}
 		r.attempts++
@@ -93,14 +93,15 @@ func (r *resumer) resume(ctx context.Context, runID, lastID string, cause error)
 }
 
 // wait is the wait before the next reconnection after cause: the
-// Retry-After of a refused reconnection (capped), else the server's retry
-// hint (capped) plus full jitter over an exponential window.
-func (r *resumer) wait(cause error) time.Duration {
+// Retry-After of a refused reconnection, else the server's retry hint
+// (capped) plus full jitter over an exponential window. As for calls, ok is
+// false when Retry-After asks for more than maxRetryAfter.
+func (r *resumer) wait(cause error) (time.Duration, bool) {
 	var e *Error
 	if errors.As(cause, &e) && e.RetryAfter > 0 {
-		return min(e.RetryAfter, maxRetryAfter)
+		return e.RetryAfter, e.RetryAfter <= maxRetryAfter
 	}
-	return min(r.hint, maxRetryAfter) + r.c.retry.backoff(r.attempts, r.cfg.backoff)
+	return min(r.hint, maxRetryAfter) + r.c.retry.backoff(r.attempts, r.cfg.backoff), true
 }
 
 // announce tells of a reconnection before its wait: the log, the

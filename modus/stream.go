@@ -162,6 +162,9 @@ func (e *StreamInterruptedError) Error() string {
 	if e.Err != nil {
 		cause = e.Err.Error()
 	}
+	if n := len(e.Causes); n > 1 && e.Causes[0] != nil && e.Causes[0] != e.Err {
+		cause += " (" + strconv.Itoa(n) + " failures in all, the first: " + e.Causes[0].Error() + ")"
+	}
 	if e.RunID == "" {
 		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
 	}
@@ -223,7 +226,8 @@ func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStr
 // retries: the same transient statuses (408, 429, 500, 502, 503, 504) and
 // the same backoff; any other refusal (a 404 for an unknown run, a 501) ends
 // the stream at once, and a 429 or 503 with Retry-After is waited for as
-// asked (up to 60 s). Each attempt is a single request (the client's
+// asked, unless it asks for more than 60 s, or for more than the context's
+// deadline leaves: the stream then gives up at once with that *Error. Each attempt is a single request (the client's
 // retries do not multiply them). Every error ending a broken stream
 // is a *StreamInterruptedError.
 //
@@ -293,15 +297,28 @@ const runHeaderID = "X-Run-Id"
 // configuration cfg, and wraps its response.
 func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
 	st := c.observed(&callState{cfg: cfg, stream: true}, body)
-	resp, err := c.dialStream(ctx, st, build)
+	// The opening connection lives under dctx, which only the stream's end
+	// (or a failure here, a panicking log handler or middleware included)
+	// cancels.
+	dctx, dcancel := context.WithCancel(ctx)
+	opened := false
+	defer func() {
+		if !opened {
+			dcancel()
+		}
+	}()
+	resp, err := c.dialStream(dctx, st, build)
 	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
 	}
+	opened = true
+	ctx = dctx
 	if cctx := st.callCtx(); cctx != nil {
 		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, scancel := context.WithCancel(ctx)
+	cancel := func() { scancel(); dcancel() }
 	obs := &streamObservers{list: cfg.observers, ctxs: st.ctxs, parent: ctx}
 	s := &RunStream{
 		parent: ctx, ctx: sctx, cancel: cancel,
