@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"time"
+	"unsafe"
 )
 
 // Decoder reads events from a stream. It is not safe for concurrent use;
@@ -18,6 +19,7 @@ type Decoder struct {
 
 	lastID string
 	typ    string // last custom event type, reused to save allocations
+	slab   []byte // small events' ids and data are carved from it (see carve)
 	retry  time.Duration
 	err    error // sticky: once set, Next returns it
 
@@ -39,7 +41,10 @@ func NewDecoder(r io.Reader, opts ...Option) *Decoder {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Decoder{fr: newFramer(r, c), first: true}
+	if c.newFramer != nil {
+		return &Decoder{fr: c.newFramer(r, c.maxEventSize), first: true}
+	}
+	return &Decoder{fr: newScanFramer(r, c.maxEventSize), first: true}
 }
 
 // NewStreamDecoder returns a Decoder reading from body, typically an HTTP
@@ -79,7 +84,12 @@ func (d *Decoder) Next() (Event, error) {
 		}
 		if d.first {
 			d.first = false
-			block = bytes.TrimPrefix(block, bom)
+			if bytes.HasPrefix(block.b, bom) {
+				block.b = block.b[len(bom):]
+				if block.last > 0 {
+					block.last -= len(bom)
+				}
+			}
 		}
 		if ev, ok := d.dispatch(block); ok {
 			return ev, nil
@@ -88,18 +98,19 @@ func (d *Decoder) Next() (Event, error) {
 }
 
 // dispatch applies one block. Blocks without data only move the cursors.
-func (d *Decoder) dispatch(block []byte) (Event, bool) {
+func (d *Decoder) dispatch(b block) (Event, bool) {
 	f := &d.f
 	*f = fields{buf: f.buf[:0]}
-	parseFields(block, f)
-	if f.hasID && string(f.id) != d.lastID {
-		d.lastID = string(f.id)
-	}
+	parseBlock(b, f)
+	newID := f.hasID && string(f.id) != d.lastID
 	var retry time.Duration
 	if f.hasRetry {
 		d.retry, retry = f.retry, f.retry
 	}
 	if !f.hasData {
+		if newID {
+			d.lastID = string(f.id)
+		}
 		return Event{}, false
 	}
 	typ := "message"
@@ -109,10 +120,59 @@ func (d *Decoder) dispatch(block []byte) (Event, bool) {
 		}
 		typ = d.typ
 	}
-	// Copy: the block lives in a buffer the next read reuses.
-	data := make([]byte, len(f.data))
-	copy(data, f.data)
+	var data []byte
+	switch {
+	case b.owned && !f.joined:
+		// The framer gave the block's memory away: keep it, no copy.
+		data = f.data[:len(f.data):len(f.data)]
+		if newID {
+			d.lastID = string(f.id)
+		}
+	case newID && len(f.id) > 0:
+		// Copy (the block lives in a buffer the next read reuses), the id
+		// and the data in one piece.
+		mem := d.carve(len(f.id) + len(f.data))
+		copy(mem, f.id)
+		copy(mem[len(f.id):], f.data)
+		d.lastID = unsafe.String(unsafe.SliceData(mem), len(f.id))
+		data = mem[len(f.id):]
+	default:
+		if newID {
+			d.lastID = ""
+		}
+		data = d.carve(len(f.data))
+		copy(data, f.data)
+	}
 	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+}
+
+// Slab sizes: a decoder carves small events from slabs that start at
+// slabFirst bytes and double up to slabMax; an event larger than slabMax/8
+// gets its own allocation.
+const (
+	slabFirst = 1 << 10
+	slabMax   = 16 << 10
+)
+
+// carve returns n bytes of fresh memory, from the slab when n is small.
+// Carving saves an allocation per event; the cost is that an event kept
+// alone keeps its whole slab (at most slabMax bytes) alive. Nothing is
+// ever written to a slab's carved bytes but by their event's owner, and
+// each piece has its own capacity, so an append never reaches a neighbour;
+// the id strings in a slab (unsafe.String) are never written to at all.
+func (d *Decoder) carve(n int) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	if n > slabMax/8 {
+		return make([]byte, n)
+	}
+	if cap(d.slab)-len(d.slab) < n {
+		d.slab = make([]byte, 0, min(max(2*cap(d.slab), slabFirst), slabMax))
+	}
+	k := len(d.slab)
+	d.slab = d.slab[:k+n]
+	return d.slab[k : k+n : k+n]
 }
 
 // LastEventID returns the last-event-id cursor: the latest id field of a

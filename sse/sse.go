@@ -8,6 +8,7 @@ package sse
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -59,7 +60,9 @@ type Option func(*config)
 
 type config struct {
 	maxEventSize int
-	framing      framing
+	// newFramer, when set, replaces the built-in framer (the tests run
+	// r3labs' reader through it as an oracle).
+	newFramer func(r io.Reader, max int) framer
 }
 
 // WithMaxEventSize sets the largest event, in bytes, the decoder accepts
@@ -71,21 +74,6 @@ func WithMaxEventSize(n int) Option {
 			c.maxEventSize = n
 		}
 	}
-}
-
-// WithR3labsFraming frames the stream with github.com/r3labs/sse/v2's
-// EventStreamReader instead of the built-in framer. Events and errors are the
-// same (the fuzz tests check it: the wrapper corrects r3labs' handling of cut
-// final blocks, cancellation and mixed line endings), but it is several times
-// slower and its cost grows with the square of the event size; see the
-// comment on framingScan in framer.go and `make bench`.
-func WithR3labsFraming() Option {
-	return withFraming(framingR3labs)
-}
-
-// withFraming picks the framing implementation (tests and benchmarks).
-func withFraming(f framing) Option {
-	return func(c *config) { c.framing = f }
 }
 
 func truncated(cause error) error {
