@@ -168,7 +168,7 @@ func (d *Decoder) carve(n int) []byte {
 		return make([]byte, n)
 	}
 	if cap(d.slab)-len(d.slab) < n {
-		d.slab = make([]byte, 0, min(max(2*cap(d.slab), slabFirst), slabMax))
+		d.slab = make([]byte, 0, min(max(2*cap(d.slab), slabFirst, 4*n), slabMax))
 	}
 	k := len(d.slab)
 	d.slab = d.slab[:k+n]
