@@ -14,8 +14,8 @@ import (
 // [NewStreamDecoder].
 type Decoder struct {
 	fr    framer
-	first bool // the next block is the first: strip a byte order mark
-	f     fields
+	first bool   // the next block is the first: strip a byte order mark
+	buf   []byte // scratch for joining data lines
 
 	lastID string
 	typ    string // last custom event type, reused to save allocations
@@ -99,9 +99,13 @@ func (d *Decoder) Next() (Event, error) {
 
 // dispatch applies one block. Blocks without data only move the cursors.
 func (d *Decoder) dispatch(b block) (Event, bool) {
-	f := &d.f
-	*f = fields{buf: f.buf[:0]}
+	// A fresh fields on the stack: zeroing the decoder's own would cost
+	// write barriers on every event.
+	f := &fields{buf: d.buf[:0]}
 	parseBlock(b, f)
+	if f.joined {
+		d.buf = f.buf
+	}
 	newID := f.hasID && string(f.id) != d.lastID
 	var retry time.Duration
 	if f.hasRetry {

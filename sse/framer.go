@@ -22,6 +22,8 @@ type block struct {
 	last int
 	// cr is false when b holds no CR (every line ends with LF alone).
 	cr bool
+	// lines is the number of lines in b, 0 if unknown.
+	lines int
 	// owned: the framer gave b's memory away and never touches it again,
 	// so the event may keep it instead of copying it.
 	owned bool
@@ -53,6 +55,7 @@ type scanFramer struct {
 	w      int    // end of the buffered bytes
 	skipLF bool   // the byte before p was a CR: a LF at p belongs to it
 	sawCR  bool   // a line of the current block ended with CR
+	lines  int    // lines of the current block so far
 	lf, cr byteIndex
 	max    int
 	err    error // the read error, once seen
@@ -99,10 +102,7 @@ func (s *scanFramer) scan() (block, bool, error) {
 				s.p++
 			}
 		}
-		eol := s.lf.next(s.buf, s.p, s.w, '\n')
-		if cr := s.cr.next(s.buf, s.p, s.w, '\r'); cr >= 0 && (eol < 0 || cr < eol) {
-			eol = cr
-		}
+		eol := s.lineEnd()
 		if eol < 0 {
 			return block{}, false, nil
 		}
@@ -119,6 +119,7 @@ func (s *scanFramer) scan() (block, bool, error) {
 		if eol != s.p {
 			s.sawCR = s.sawCR || s.buf[eol] == '\r'
 			s.last, s.end, s.p = s.p, eol, eol+n
+			s.lines++
 			continue
 		}
 		// A blank line ends the block.
@@ -131,8 +132,8 @@ func (s *scanFramer) scan() (block, bool, error) {
 			return block{}, false, &EventTooLargeError{Limit: s.max}
 		}
 		size := s.end - start
-		b := block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR}
-		s.sawCR = false
+		b := block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+		s.sawCR, s.lines = false, 0
 		if size > smallBuf {
 			// The next large block starts in a buffer this size, with room
 			// to grow a little.
@@ -145,6 +146,28 @@ func (s *scanFramer) scan() (block, bool, error) {
 		}
 		return b, true, nil
 	}
+}
+
+// lineEnd returns the index of the next LF or CR at or after p, -1 if none
+// is buffered.
+func (s *scanFramer) lineEnd() int {
+	if s.cr.at < 0 && s.cr.upTo >= s.w {
+		// No CR buffered (the usual LF-only stream): one IndexByte per
+		// line, none for a blank one. The LF index is left as it was; it
+		// stays true.
+		if s.p < s.w && s.buf[s.p] == '\n' {
+			return s.p
+		}
+		if i := bytes.IndexByte(s.buf[s.p:s.w], '\n'); i >= 0 {
+			return s.p + i
+		}
+		return -1
+	}
+	eol := s.lf.next(s.buf, s.p, s.w, '\n')
+	if cr := s.cr.next(s.buf, s.p, s.w, '\r'); cr >= 0 && (eol < 0 || cr < eol) {
+		eol = cr
+	}
+	return eol
 }
 
 // finish reports the end of the stream: a truncation if lines that would

@@ -29,7 +29,22 @@ func parseBlock(b block, f *fields) {
 		parseFields(b.b, f)
 		return
 	}
-	for rest := b.b[:b.last]; len(rest) > 0; {
+	if b.lines == 2 {
+		// The usual id and data lines: the first ends just before the last.
+		if first := b.b[:b.last-1]; len(first) > 0 && first[0] != ':' {
+			parseLine(first, f)
+		}
+	} else {
+		parseLines(b.b[:b.last], f)
+	}
+	if last := b.b[b.last:]; len(last) > 0 && last[0] != ':' {
+		parseLine(last, f)
+	}
+}
+
+// parseLines parses LF-terminated lines.
+func parseLines(b []byte, f *fields) {
+	for rest := b; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i], rest[i+1:]
@@ -39,9 +54,6 @@ func parseBlock(b block, f *fields) {
 		if len(line) > 0 && line[0] != ':' {
 			parseLine(line, f)
 		}
-	}
-	if last := b.b[b.last:]; len(last) > 0 && last[0] != ':' {
-		parseLine(last, f)
 	}
 }
 

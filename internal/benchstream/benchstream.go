@@ -174,6 +174,33 @@ func Bufio(r io.Reader) (int, error) {
 	}
 }
 
+// BufioFrames is the barest framing loop: bufio lines, a count of the
+// blocks they make, nothing parsed or copied. It bounds what any decoder
+// can do with a bufio.Reader. It returns the number of blocks.
+func BufioFrames(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	n, inBlock := 0, false
+	for {
+		line, err := br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull {
+			line, err = br.ReadSlice('\n')
+			inBlock = true
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		switch {
+		case len(line) > 1:
+			inBlock = true
+		case inBlock:
+			n, inBlock = n+1, false
+		}
+	}
+}
+
 type event struct {
 	id, typ string
 	data    []byte
