@@ -44,7 +44,7 @@ func NewDecoder(r io.Reader, opts ...Option) *Decoder {
 	if c.newFramer != nil {
 		return &Decoder{fr: c.newFramer(r, c.maxEventSize), first: true}
 	}
-	return &Decoder{fr: newScanFramer(r, c.maxEventSize), first: true}
+	return &Decoder{fr: newScanFramer(r, c.maxEventSize, c.smallBuf), first: true}
 }
 
 // NewStreamDecoder returns a Decoder reading from body, typically an HTTP
@@ -91,14 +91,16 @@ func (d *Decoder) Next() (Event, error) {
 				}
 			}
 		}
-		if ev, ok := d.dispatch(block); ok {
+		var ev Event
+		if d.dispatch(block, &ev) {
 			return ev, nil
 		}
 	}
 }
 
-// dispatch applies one block. Blocks without data only move the cursors.
-func (d *Decoder) dispatch(b block) (Event, bool) {
+// dispatch applies one block and reports whether it makes an event, set in
+// ev. Blocks without data only move the cursors.
+func (d *Decoder) dispatch(b *block, ev *Event) bool {
 	// A fresh fields on the stack: zeroing the decoder's own would cost
 	// write barriers on every event.
 	f := &fields{buf: d.buf[:0]}
@@ -115,7 +117,7 @@ func (d *Decoder) dispatch(b block) (Event, bool) {
 		if newID {
 			d.lastID = string(f.id)
 		}
-		return Event{}, false
+		return false
 	}
 	typ := "message"
 	if len(f.event) > 0 {
@@ -147,7 +149,8 @@ func (d *Decoder) dispatch(b block) (Event, bool) {
 		data = d.carve(len(f.data))
 		copy(data, f.data)
 	}
-	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+	*ev = Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}
+	return true
 }
 
 // Slab sizes: a decoder carves small events from slabs that start at

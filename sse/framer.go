@@ -11,11 +11,11 @@ import (
 // decoder and the framing code: the tests run r3labs' reader behind it as
 // an oracle (r3oracle_test.go).
 type framer interface {
-	ReadEvent() (block, error)
+	ReadEvent() (*block, error)
 }
 
-// block is one event's lines. Unless owned, b is valid until the next
-// ReadEvent.
+// block is one event's lines. The block and, unless owned, b are valid
+// until the next ReadEvent.
 type block struct {
 	b []byte
 	// last is the offset in b of its last line, -1 if unknown.
@@ -59,40 +59,49 @@ type scanFramer struct {
 	lf, cr byteIndex
 	max    int
 	err    error // the read error, once seen
+	blk    block // what ReadEvent returns
+	// smallMax is the largest small buffer (smallBuf; tests make it tiny
+	// to exercise large blocks with small inputs).
+	smallMax int
 }
 
-func newScanFramer(r io.Reader, max int) *scanFramer {
-	buf := make([]byte, min(firstBuf, max+4))
-	return &scanFramer{src: r, buf: buf, small: buf, max: max,
+// newScanFramer returns a framer whose small buffer grows to smallMax
+// bytes (smallBuf when 0).
+func newScanFramer(r io.Reader, max, smallMax int) *scanFramer {
+	if smallMax <= 0 {
+		smallMax = smallBuf
+	}
+	buf := make([]byte, min(firstBuf, max+4, smallMax))
+	return &scanFramer{src: r, buf: buf, small: buf, max: max, smallMax: smallMax,
 		lf: byteIndex{at: -1}, cr: byteIndex{at: -1}}
 }
 
-func (s *scanFramer) ReadEvent() (block, error) {
+func (s *scanFramer) ReadEvent() (*block, error) {
 	for {
-		if b, ok, err := s.scan(); ok || err != nil {
-			return b, err
+		if ok, err := s.scan(); ok || err != nil {
+			return &s.blk, err
 		}
 		if s.err != nil {
 			if s.err == io.EOF {
-				return block{}, s.finish(io.ErrUnexpectedEOF)
+				return nil, s.finish(io.ErrUnexpectedEOF)
 			}
-			return block{}, s.finish(s.err)
+			return nil, s.finish(s.err)
 		}
 		// The block will hold at least all but the last 2 bytes buffered.
 		if s.w-s.r > s.max+2 {
-			return block{}, &EventTooLargeError{Limit: s.max}
+			return nil, &EventTooLargeError{Limit: s.max}
 		}
 		s.fill()
 	}
 }
 
 // scan looks for the blank line that ends the current block in what is
-// buffered.
-func (s *scanFramer) scan() (block, bool, error) {
+// buffered, and sets blk when it finds it.
+func (s *scanFramer) scan() (bool, error) {
 	for {
 		if s.skipLF {
 			if s.p == s.w {
-				return block{}, false, nil
+				return false, nil
 			}
 			s.skipLF = false
 			if s.buf[s.p] == '\n' {
@@ -104,7 +113,7 @@ func (s *scanFramer) scan() (block, bool, error) {
 		}
 		eol := s.lineEnd()
 		if eol < 0 {
-			return block{}, false, nil
+			return false, nil
 		}
 		n := 1
 		if s.buf[eol] == '\r' {
@@ -129,12 +138,13 @@ func (s *scanFramer) scan() (block, bool, error) {
 			continue // no lines before it
 		}
 		if s.end-start > s.max {
-			return block{}, false, &EventTooLargeError{Limit: s.max}
+			return false, &EventTooLargeError{Limit: s.max}
 		}
 		size := s.end - start
-		b := block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+		b := &s.blk
+		*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
 		s.sawCR, s.lines = false, 0
-		if size > smallBuf {
+		if size > s.smallMax {
 			// The next large block starts in a buffer this size, with room
 			// to grow a little.
 			s.hint = min(size+size/4+4, s.max+4)
@@ -144,7 +154,7 @@ func (s *scanFramer) scan() (block, bool, error) {
 				b.owned = true
 			}
 		}
-		return b, true, nil
+		return true, nil
 	}
 }
 
@@ -215,7 +225,7 @@ func (s *scanFramer) next() []byte {
 	switch {
 	case size <= len(s.buf):
 		return s.buf
-	case size <= smallBuf:
+	case size <= s.smallMax:
 		s.small = make([]byte, size)
 		return s.small
 	}

@@ -97,6 +97,14 @@ func FuzzDecoder(f *testing.F) {
 					t.Fatalf("limit %d, %s: %+v\nwhole: %+v", limit, name, got, want)
 				}
 			}
+			// With a tiny small buffer, most blocks take the large-buffer
+			// path (hand-off, size hints): same outcome.
+			for _, small := range []int{1, 8, 24} {
+				got := decodeOutcome(iotest.HalfReader(bytes.NewReader(stream)), WithMaxEventSize(limit), withSmallBuffer(small))
+				if !equalOutcome(got, want) {
+					t.Fatalf("limit %d, small buffer %d: %+v\nwhole: %+v", limit, small, got, want)
+				}
+			}
 			// r3labs misreads mixed endings; without CR both framings agree.
 			got := decodeOutcome(bytes.NewReader(stream), WithMaxEventSize(limit), withFraming(framingR3labs))
 			if !bytes.ContainsRune(stream, '\r') && !equalOutcome(got, want) {
@@ -105,6 +113,9 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// withSmallBuffer sets the framer's small buffer size.
+func withSmallBuffer(n int) Option { return func(c *config) { c.smallBuf = n } }
 
 func equalOutcome(a, b outcome) bool {
 	return strings.Join(a.events, "\x01") == strings.Join(b.events, "\x01") &&

@@ -85,7 +85,7 @@ func TestLargeBlockHandedOff(t *testing.T) {
 		fmt.Fprintf(&s, "id: %d\ndata: %s\n\n", i, strings.Repeat("x", n))
 	}
 	stream := s.String()
-	fr := newScanFramer(&chunkReader{s: stream, n: 16 << 10}, DefaultMaxEventSize)
+	fr := newScanFramer(&chunkReader{s: stream, n: 16 << 10}, DefaultMaxEventSize, 0)
 	for i := range 4 {
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)

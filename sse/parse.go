@@ -24,7 +24,7 @@ type fields struct {
 // parseBlock parses a block from the framer. The framer already found its
 // line endings: without CR, only the lines before the last one are split
 // again (usually a short id line), never a large data line.
-func parseBlock(b block, f *fields) {
+func parseBlock(b *block, f *fields) {
 	if b.cr || b.last < 0 {
 		parseFields(b.b, f)
 		return

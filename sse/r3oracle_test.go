@@ -58,20 +58,20 @@ func newR3Framer(r io.Reader, max int) *r3Framer {
 	return &r3Framer{src: t, er: r3.NewEventStreamReader(t, max+8), max: max}
 }
 
-func (f *r3Framer) ReadEvent() (block, error) {
+func (f *r3Framer) ReadEvent() (*block, error) {
 	for {
 		tok, err := f.token()
 		if err != nil {
-			return block{}, err
+			return nil, err
 		}
 		// r3labs leaves the third LF of "\n\n\n" (or the LF of "\r\r\n")
 		// at the start of the next token: blank lines, not content.
 		tok = bytes.TrimLeft(tok, "\r\n")
 		if len(tok) > f.max {
-			return block{}, &EventTooLargeError{Limit: f.max}
+			return nil, &EventTooLargeError{Limit: f.max}
 		}
 		if len(tok) > 0 {
-			return block{b: tok, last: -1, cr: true}, nil
+			return &block{b: tok, last: -1, cr: true}, nil
 		}
 	}
 }

@@ -63,6 +63,8 @@ type config struct {
 	// newFramer, when set, replaces the built-in framer (the tests run
 	// r3labs' reader through it as an oracle).
 	newFramer func(r io.Reader, max int) framer
+	// smallBuf, when set, replaces the framer's small buffer size (tests).
+	smallBuf int
 }
 
 // WithMaxEventSize sets the largest event, in bytes, the decoder accepts
