@@ -79,17 +79,17 @@ vuln:
 bench: bench-stream bench-unary
 
 ## bench-stream: SSE decoding (sse) and run streams end to end (modus) at small, 1 KiB, 1 MiB, 4 MiB
-## and 16 MiB events, each against the bare bufio loops of internal/benchstream on the same bytes
+## and 16 MiB events (and a stream of a single 16 MiB event), each against the bare bufio loops of internal/benchstream on the same bytes
 ## ("vs base" is against bufio-frames, the barest framing loop), then each size's throughput
 ## against that of 1 KiB events.
 bench-stream:
 	go test -run '^$$' -bench '^BenchmarkDecode$$' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./sse/ > bench-sse.out
 	go test -run '^$$' -bench '^BenchmarkStream$$' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./modus/ > bench-stream.out
-	$(BENCHSTAT) -col '/impl@(bufio-frames bufio decoder decoder-http r3labs-reader)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB)' \
+	$(BENCHSTAT) -col '/impl@(bufio-frames bufio decoder decoder-http r3labs-reader)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB 16MiB-alone)' \
 	  -filter '.unit:(events/s OR allocs/event OR B/payloadB)' bench-sse.out
-	$(BENCHSTAT) -col '/impl@(bufio-frames bufio sse e2e sse+json)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB)' \
+	$(BENCHSTAT) -col '/impl@(bufio-frames bufio sse e2e sse+json)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB 16MiB-alone)' \
 	  -filter '.unit:(events/s OR allocs/event OR B/payloadB)' bench-stream.out
-	$(BENCHSTAT) -col '/size@(1KiB small 1MiB 4MiB 16MiB)' -row '/impl@(bufio-frames bufio decoder decoder-http sse e2e sse+json)' \
+	$(BENCHSTAT) -col '/size@(1KiB small 1MiB 4MiB 16MiB 16MiB-alone)' -row '/impl@(bufio-frames bufio decoder decoder-http sse e2e sse+json)' \
 	  -filter '.unit:MB/s' bench-sse.out bench-stream.out
 
 ## bench-unary: the facade's unary calls against hand-written net/http.

@@ -41,16 +41,28 @@ func refParse(block []byte) (id string, hasID bool, event, data string, hasData 
 
 func FuzzParseFields(f *testing.F) {
 	f.Add([]byte("id: 1\ndata: a\ndata: b"))
-	f.Fuzz(func(t *testing.T, block []byte) {
+	f.Fuzz(func(t *testing.T, blk []byte) {
 		var fl fields
-		parseFields(block, &fl)
-		id, hasID, event, data, hasData, retry, hasRetry := refParse(block)
+		parseFields(blk, &fl)
+		id, hasID, event, data, hasData, retry, hasRetry := refParse(blk)
 		if fl.hasID != hasID || string(fl.id) != id || string(fl.event) != event ||
 			fl.hasData != hasData || string(fl.data) != data || fl.hasRetry != hasRetry || fl.retry != retry {
-			t.Fatalf("parseFields(%q) = %+v, want id=%q event=%q data=%q retry=%v", block, fl, id, event, data, retry)
+			t.Fatalf("parseFields(%q) = %+v, want id=%q event=%q data=%q retry=%v", blk, fl, id, event, data, retry)
 		}
 		if bytes.ContainsAny(fl.data, "\r") || bytes.ContainsAny(fl.id, "\r\n\x00") {
 			t.Fatalf("line ending leaked: %+v", fl)
+		}
+		// A block as the framer hands it over (LF only, no blank line,
+		// with its last line and line count): parseBlock agrees.
+		if len(blk) > 0 && !bytes.ContainsRune(blk, '\r') && !bytes.Contains(blk, []byte("\n\n")) &&
+			blk[0] != '\n' && blk[len(blk)-1] != '\n' {
+			var fb fields
+			b := block{b: blk, last: bytes.LastIndexByte(blk, '\n') + 1, lines: bytes.Count(blk, []byte("\n")) + 1}
+			parseBlock(&b, &fb)
+			if fb.hasID != fl.hasID || string(fb.id) != string(fl.id) || string(fb.event) != string(fl.event) ||
+				fb.hasData != fl.hasData || string(fb.data) != string(fl.data) || fb.retry != fl.retry {
+				t.Fatalf("parseBlock(%q) = %+v, parseFields %+v", blk, fb, fl)
+			}
 		}
 	})
 }

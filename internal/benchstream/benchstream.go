@@ -62,7 +62,9 @@ func Measure(b *testing.B, stream []byte, events, payload int, decode func() int
 // small token events ({"type":"token","content":"Hello"}), then token events
 // whose JSON payload is about 1 KiB, 1 MiB, 4 MiB and 16 MiB (64 bytes short
 // of it, so that the event's lines fit the default 16 MiB limit).
-var Sizes = []string{"small", "1KiB", "1MiB", "4MiB", "16MiB"}
+// "16MiB-alone" is a stream of one 16 MiB event: the first large event of a
+// stream, which finds no buffer sized for it yet.
+var Sizes = []string{"small", "1KiB", "1MiB", "4MiB", "16MiB", "16MiB-alone"}
 
 // Data is a run stream of token events of one size, ending with a done
 // event.
@@ -103,6 +105,8 @@ func Tokens(size string) *Data {
 		n, count = 4<<20, 8
 	case "16MiB":
 		n, count = 16<<20-64, 4
+	case "16MiB-alone":
+		n, count = 16<<20-64, 1
 	default:
 		panic("benchstream: unknown size " + size)
 	}
