@@ -128,8 +128,9 @@ func (d *Decoder) dispatch(b *block, ev *Event) bool {
 	}
 	var data []byte
 	switch {
-	case b.owned && !f.joined:
-		// The framer gave the block's memory away: keep it, no copy.
+	case b.owned && !f.joined && 2*len(f.data) >= len(b.b):
+		// The framer gave the block's memory away and the data is most of
+		// it: keep it, no copy.
 		data = f.data[:len(f.data):len(f.data)]
 		if newID {
 			d.lastID = string(f.id)

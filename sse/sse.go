@@ -20,7 +20,10 @@ type Event struct {
 	ID string
 	// Type is the event field, "message" when the event has none.
 	Type string
-	// Data is the data fields joined with "\n". It is owned by the caller.
+	// Data is the data fields joined with "\n". It is owned by the caller,
+	// who may modify it. The data of small events is carved from a block
+	// shared with other events (never overlapping, and an append
+	// reallocates), so keeping one small event keeps up to 16 KiB alive.
 	Data []byte
 	// Retry is the reconnection time sent in this event's own block,
 	// 0 if it had none. Use [Decoder.Retry] for the latest hint of the stream.
