@@ -15,8 +15,8 @@ import (
 type Decoder struct {
 	scan  *scanFramer // the framer, called directly on the hot path
 	fr    framer      // another framer (the tests' oracle), when scan is nil
-	first bool   // the next block is the first: strip a byte order mark
-	buf   []byte // scratch for joining data lines
+	first bool        // the next block is the first: strip a byte order mark
+	buf   []byte      // scratch for joining data lines
 
 	lastID string
 	typ    string // last custom event type, reused to save allocations
