@@ -460,13 +460,8 @@ func jsonRawScalar(raw json.RawMessage) string {
 // invalid JSON) it returns ok == false and encoding/json decides, so the
 // result never differs from encoding/json's (FuzzDecodeEvent checks this).
 func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
-	// The layout the API sends, without spaces: check it in one go.
-	const head = `{"type":"token","content":`
-	if len(data) > len(head) && string(data[:len(head)]) == head {
-		if content, next, ok := jsonScanString(data, len(head), scratch); ok &&
-			next < len(data) && data[next] == '}' && jsonSkipSpace(data, next+1) == len(data) {
-			return content, true
-		}
+	if content, ok := scanTokenLayout(data, scratch); ok {
+		return content, true
 	}
 	i := jsonSkipSpace(data, 0)
 	if i == len(data) || data[i] != '{' {
@@ -523,6 +518,20 @@ func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
 			return "", false
 		}
 	}
+}
+
+// scanTokenLayout is scanToken for the layout the API sends, without
+// spaces: `{"type":"token","content":"..."}`, checked in one go.
+func scanTokenLayout(data []byte, scratch *[]byte) (string, bool) {
+	const head = `{"type":"token","content":`
+	if len(data) <= len(head) || string(data[:len(head)]) != head {
+		return "", false
+	}
+	content, next, ok := jsonScanString(data, len(head), scratch)
+	if !ok || next == len(data) || data[next] != '}' || jsonSkipSpace(data, next+1) != len(data) {
+		return "", false
+	}
+	return content, true
 }
 
 func jsonSkipSpace(b []byte, i int) int {

@@ -35,24 +35,8 @@ func runStreamContenders(b *testing.B, ds *benchstream.Data) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("impl=bufio-frames", func(b *testing.B) {
-		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
-			n, err := benchstream.BufioFrames(body())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		})
-	})
-	b.Run("impl=bufio", func(b *testing.B) {
-		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
-			n, err := benchstream.Bufio(body())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		})
-	})
+	b.Run("impl=bufio-frames", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.BufioFrames) })
+	b.Run("impl=bufio", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.Bufio) })
 	b.Run("impl=sse", func(b *testing.B) {
 		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
 			d := sse.NewDecoder(body())

@@ -35,24 +35,8 @@ func runContenders(b *testing.B, ds *benchstream.Data) {
 	measure := func(b *testing.B, decode func() int) {
 		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, decode)
 	}
-	b.Run("impl=bufio-frames", func(b *testing.B) {
-		measure(b, func() int {
-			n, err := benchstream.BufioFrames(chunked())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		})
-	})
-	b.Run("impl=bufio", func(b *testing.B) {
-		measure(b, func() int {
-			n, err := benchstream.Bufio(chunked())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		})
-	})
+	b.Run("impl=bufio-frames", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.BufioFrames) })
+	b.Run("impl=bufio", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.Bufio) })
 	b.Run("impl=decoder", func(b *testing.B) {
 		measure(b, func() int { return decodeCount(b, NewDecoder(chunked())) })
 	})

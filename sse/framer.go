@@ -140,21 +140,26 @@ func (s *scanFramer) scan() (bool, error) {
 		if s.end-start > s.max {
 			return false, &EventTooLargeError{Limit: s.max}
 		}
-		size := s.end - start
-		b := &s.blk
-		*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
-		s.sawCR, s.lines = false, 0
-		if size > s.smallMax {
-			// The next large block starts in a buffer this size, with room
-			// to grow a little.
-			s.hint = min(size+size/4+4, s.max+4)
-			if 2*size >= len(s.buf) {
-				// The block fills its buffer: give the buffer away.
-				s.move(s.fit(s.w - s.r))
-				b.owned = true
-			}
-		}
+		s.complete(start)
 		return true, nil
+	}
+}
+
+// complete sets blk to the block from start to end.
+func (s *scanFramer) complete(start int) {
+	size := s.end - start
+	b := &s.blk
+	*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+	s.sawCR, s.lines = false, 0
+	if size > s.smallMax {
+		// The next large block starts in a buffer this size, with room to
+		// grow a little.
+		s.hint = min(size+size/4+4, s.max+4)
+		if 2*size >= len(s.buf) {
+			// The block fills its buffer: give the buffer away.
+			s.move(s.fit(s.w - s.r))
+			b.owned = true
+		}
 	}
 }
 

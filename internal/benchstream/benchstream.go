@@ -58,6 +58,18 @@ func Measure(b *testing.B, stream []byte, events, payload int, decode func() int
 	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/(float64(b.N)*float64(payload)), "B/payloadB")
 }
 
+// MeasureLoop measures one of the bare loops (Bufio, BufioFrames) over ds
+// read in its chunks.
+func MeasureLoop(b *testing.B, ds *Data, loop func(io.Reader) (int, error)) {
+	Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
+		n, err := loop(&ChunkReader{B: ds.Stream, N: ds.Chunk})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n
+	})
+}
+
 // Sizes names the event sizes the stream benchmarks run at, smallest first:
 // small token events ({"type":"token","content":"Hello"}), then token events
 // whose JSON payload is about 1 KiB, 1 MiB, 4 MiB and 16 MiB (64 bytes short
