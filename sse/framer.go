@@ -153,8 +153,8 @@ func (s *scanFramer) complete(start int) {
 	s.sawCR, s.lines = false, 0
 	if size > s.smallMax {
 		// The next large block starts in a buffer this size, with room to
-		// grow a little.
-		s.hint = min(size+size/4+4, s.max+4)
+		// grow by an eighth.
+		s.hint = min(size+size/8+4, s.max+4)
 		if 2*size >= len(s.buf) {
 			// The block fills its buffer: give the buffer away.
 			s.move(s.fit(s.w - s.r))
