@@ -146,9 +146,23 @@ func (f *fields) addData(value []byte) {
 
 func (f *fields) setID(value []byte) {
 	// The spec ignores ids containing NUL; an empty id resets the cursor.
-	if bytes.IndexByte(value, 0) < 0 {
+	if !hasNUL(value) {
 		f.id, f.hasID = value, true
 	}
+}
+
+// hasNUL reports whether b holds a NUL byte. Ids are short: a plain loop
+// costs less than a call to bytes.IndexByte for them.
+func hasNUL(b []byte) bool {
+	if len(b) > 32 {
+		return bytes.IndexByte(b, 0) >= 0
+	}
+	for _, c := range b {
+		if c == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // parseMillis accepts ASCII digits only, as the spec says; anything else,
