@@ -1,6 +1,10 @@
 # Modus Go SDK. `make test` (library Go, 1.25+) and `make lint` (maintainer tools, Go 1.26) are what CI
 # runs (see .ci/run).
 FUZZTIME  ?= 20s
+# benchstat, pinned (the version the module proxy served as @latest on 2026-12-03).
+BENCHSTAT := go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHCOUNT ?= 6
+BENCHTIME  ?= 1s
 # Development tools that need a newer Go than the library are pinned in their
 # own module (internal/tools/go.mod) and built into bin/.
 TOOLS     := go -C internal/tools
@@ -10,7 +14,7 @@ SPEC      ?=
 REPORT    ?= spec-update.md
 FULL_REPORT ?= spec-update-full.md
 
-.PHONY: all generate check-generated test test-otel test-short vet lint tools vuln bench fuzz demo update-spec
+.PHONY: all generate check-generated test test-otel test-short vet lint tools vuln bench bench-stream bench-unary fuzz demo update-spec
 
 all: test
 
@@ -76,9 +80,30 @@ vuln:
 	$(TOOLS) build -o $(BIN)/ golang.org/x/vuln/cmd/govulncheck
 	$(BIN)/govulncheck ./...
 
-## bench: side-by-side benchmarks; compare ratios with benchstat (see README).
-bench:
-	go test -run '^$$' -bench . -benchmem -count 6 ./sse/ ./modus/ | tee bench.out
+## bench: side-by-side benchmarks, printed as benchstat comparisons: the stream part, then the unary
+## part. Raw results go to bench-*.out; CONTRIBUTING says how to compare two commits.
+## BENCHCOUNT and BENCHTIME shorten a run (BENCHCOUNT=6 is what benchstat needs for its ranges).
+bench: bench-stream bench-unary
+
+## bench-stream: SSE decoding (sse) and run streams end to end (modus) at small, 1 KiB, 1 MiB, 4 MiB
+## and 16 MiB events (and a stream of a single 16 MiB event), each against the bare bufio loops of internal/benchstream on the same bytes
+## ("vs base" is against bufio-frames, the barest framing loop), then each size's throughput
+## against that of 1 KiB events.
+bench-stream:
+	go test -run '^$$' -bench '^BenchmarkDecode$$' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./sse/ > bench-sse.out
+	go test -run '^$$' -bench '^BenchmarkStream$$' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./modus/ > bench-stream.out
+	$(BENCHSTAT) -col '/impl@(bufio-frames bufio decoder decoder-http r3labs-reader)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB 16MiB-alone)' \
+	  -filter '.unit:(events/s OR allocs/event OR B/payloadB)' bench-sse.out
+	$(BENCHSTAT) -col '/impl@(bufio-frames bufio sse e2e sse+json)' -row '/size@(small 1KiB 1MiB 4MiB 16MiB 16MiB-alone)' \
+	  -filter '.unit:(events/s OR allocs/event OR B/payloadB)' bench-stream.out
+	$(BENCHSTAT) -col '/size@(1KiB small 1MiB 4MiB 16MiB 16MiB-alone)' -row '/impl@(bufio-frames bufio decoder decoder-http sse e2e sse+json)' \
+	  -filter '.unit:MB/s' bench-sse.out bench-stream.out
+
+## bench-unary: the facade's unary calls against hand-written net/http.
+## (Slot for the unary benchmarks: default, middleware+logger and WithResponseInto settings.)
+bench-unary:
+	go test -run '^$$' -bench '^Benchmark(Call|Agents|Iterate)' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./modus/ > bench-unary.out
+	$(BENCHSTAT) bench-unary.out
 
 ## fuzz: run each fuzz target for a short time. Minimizing each new input is
 ## capped (-fuzzminimizetime): with the default 60 s per input the workers spend

@@ -2,6 +2,7 @@ package modus
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -32,9 +33,9 @@ type Event interface {
 	ID() string
 	// RawJSON is the event's data as the server sent it (the SSE data
 	// lines joined), so that a relay can forward the event as is, with ID.
-	// It is the event's own memory, shared with the event's fields (a
-	// TokenEvent's Content may point into it): read it, never modify it;
-	// bytes.Clone it to change it.
+	// Each call returns a new copy, which the caller may modify: the
+	// event's own bytes are shared with its fields (a TokenEvent's Content
+	// points into them) and stay read-only.
 	RawJSON() json.RawMessage
 	// EventType is the event's "type": EventTypeToken, EventTypeDone,
 	// ..., or any other value for an *UnknownEvent.
@@ -43,9 +44,11 @@ type Event interface {
 }
 
 // eventFrame is what every event keeps of its SSE frame: its id and its
-// data. The stream never reuses data: each event has its own copy (see
-// decodeEvent). The data is held as a string header over those bytes (16
-// bytes, not a slice's 24), which keeps a TokenEvent in a smaller
+// data. The stream never reuses data: each event has its own memory (see
+// decodeEvent). The data is held as a string over those bytes, which makes
+// them read-only: nothing hands out a writable slice of them (RawJSON
+// copies), so a TokenEvent's Content can share them safely. A string
+// header (16 bytes, not a slice's 24) also keeps a TokenEvent in a smaller
 // allocation size class on the token fast path.
 type eventFrame struct {
 	id  string
@@ -59,11 +62,18 @@ func newEventFrame(id string, data []byte) eventFrame {
 // ID returns the event's SSE id.
 func (e *eventFrame) ID() string { return e.id }
 
-// RawJSON returns the event's data as sent; it must not be modified.
+// RawJSON returns a copy of the event's data as sent; the caller owns it.
+// A copy costs an allocation per call, but only for callers that want the
+// bytes: decoding an event allocates nothing for them.
 func (e *eventFrame) RawJSON() json.RawMessage {
 	if e.raw == "" {
 		return nil
 	}
+	return json.RawMessage(e.raw)
+}
+
+// data returns the event's data for reading only (json.Unmarshal).
+func (e *eventFrame) data() []byte {
 	return unsafe.Slice(unsafe.StringData(e.raw), len(e.raw))
 }
 
@@ -146,7 +156,8 @@ type ToolEvent struct {
 	Input json.RawMessage
 	// Output is the JSON the tool returned (tool_end; nil if absent).
 	Output json.RawMessage
-	// Raw is the event's whole JSON payload, the same bytes as RawJSON.
+	// Raw is the event's whole JSON payload, the same bytes as RawJSON
+	// (its own copy).
 	Raw json.RawMessage
 	eventFrame
 }
@@ -159,7 +170,8 @@ func (e *ToolEvent) Start() bool { return e.Type == EventTypeToolStart }
 type UnknownEvent struct {
 	// Type is the payload's "type" field ("" when it has none).
 	Type EventType
-	// Data is the event's JSON payload, the same bytes as RawJSON.
+	// Data is the event's JSON payload, the same bytes as RawJSON (its own
+	// copy).
 	Data json.RawMessage
 	eventFrame
 	// runID is the payload's "runId" string, if any (the stream learns
@@ -362,7 +374,7 @@ func decodeEventJSON(id string, data []byte) (Event, error) {
 	case EventTypeToolStart, EventTypeToolEnd:
 		ev, err = decodeToolEvent(f, head.Type)
 	default:
-		ev = &UnknownEvent{Type: head.Type, Data: data, eventFrame: f, runID: jsonRawString(head.RunID)}
+		ev = &UnknownEvent{Type: head.Type, Data: bytes.Clone(data), eventFrame: f, runID: jsonRawString(head.RunID)}
 	}
 	if err != nil {
 		return nil, newEventDecodeError(id, data, err)
@@ -391,7 +403,7 @@ func decodeErrorEvent(f eventFrame) (*ErrorEvent, error) {
 		// AltMessage is "message", which some runtimes send instead of "error".
 		AltMessage string `json:"message"`
 	}
-	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
+	if err := json.Unmarshal(f.data(), &w); err != nil {
 		return nil, err
 	}
 	e := &ErrorEvent{ErrorRunEvent: w.ErrorRunEvent, eventFrame: f}
@@ -410,7 +422,7 @@ func decodeToolEvent(f eventFrame, typ EventType) (*ToolEvent, error) {
 		Input      json.RawMessage `json:"input"`
 		Output     json.RawMessage `json:"output"`
 	}
-	if err := json.Unmarshal(f.RawJSON(), &w); err != nil {
+	if err := json.Unmarshal(f.data(), &w); err != nil {
 		return nil, err
 	}
 	return &ToolEvent{Type: typ, ToolName: stringValue(w.ToolName), ToolCallID: stringValue(w.ToolCallID),
@@ -448,6 +460,9 @@ func jsonRawScalar(raw json.RawMessage) string {
 // invalid JSON) it returns ok == false and encoding/json decides, so the
 // result never differs from encoding/json's (FuzzDecodeEvent checks this).
 func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
+	if content, ok := scanTokenLayout(data, scratch); ok {
+		return content, true
+	}
 	i := jsonSkipSpace(data, 0)
 	if i == len(data) || data[i] != '{' {
 		return "", false
@@ -505,6 +520,20 @@ func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
 	}
 }
 
+// scanTokenLayout is scanToken for the layout the API sends, without
+// spaces: `{"type":"token","content":"..."}`, checked in one go.
+func scanTokenLayout(data []byte, scratch *[]byte) (string, bool) {
+	const head = `{"type":"token","content":`
+	if len(data) <= len(head) || string(data[:len(head)]) != head {
+		return "", false
+	}
+	content, next, ok := jsonScanString(data, len(head), scratch)
+	if !ok || next == len(data) || data[next] != '}' || jsonSkipSpace(data, next+1) != len(data) {
+		return "", false
+	}
+	return content, true
+}
+
 func jsonSkipSpace(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
@@ -520,52 +549,108 @@ func jsonSkipSpace(b []byte, i int) int {
 // jsonScanString reads the JSON string starting at data[i] (a quote) and
 // returns its value and the index after it. It gives up (ok == false) on
 // invalid JSON and on invalid UTF-8, which encoding/json would replace.
+// It looks at the string a word at a time: bytes.IndexByte finds the quote
+// and any backslash, and jsonPlain checks the bytes between.
 func jsonScanString(data []byte, i int, scratch *[]byte) (s string, next int, ok bool) {
 	if i >= len(data) || data[i] != '"' {
 		return "", 0, false
 	}
 	start := i + 1
-	escaped, high := false, false
-	j := start
-	for ; j < len(data); j++ {
-		c := data[j]
-		if c == '"' {
-			break
-		}
-		switch {
-		case c == '\\':
-			escaped = true
-			j++ // skip the escaped byte (checked by unescape)
-		case c < 0x20:
-			return "", 0, false
-		case c >= 0x80:
-			high = true
-		}
-	}
-	if j >= len(data) {
+	end, escaped := jsonStringEnd(data, start)
+	if end < 0 {
 		return "", 0, false
 	}
-	raw := data[start:j]
-	if high && !utf8.Valid(raw) {
+	raw := data[start:end]
+	if !jsonPlain(raw) {
 		return "", 0, false
 	}
 	if !escaped {
 		// The string shares data's bytes instead of copying them: data is
-		// the event's own copy (sse allocates it per event), kept by no one
-		// else and never written to (decodeEvent's contract). This halves
-		// the memory of a large token event and saves an allocation on
-		// every small one.
+		// the event's own memory (sse gives each event its own), kept by
+		// no one else and never written to (decodeEvent's contract). This
+		// halves the memory of a large token event and saves an allocation
+		// on every small one.
 		if len(raw) == 0 {
-			return "", j + 1, true
+			return "", end + 1, true
 		}
-		return unsafe.String(unsafe.SliceData(raw), len(raw)), j + 1, true
+		return unsafe.String(unsafe.SliceData(raw), len(raw)), end + 1, true
 	}
 	buf, ok := jsonUnescape((*scratch)[:0], raw)
 	*scratch = buf
 	if !ok {
 		return "", 0, false
 	}
-	return string(buf), j + 1, true
+	return string(buf), end + 1, true
+}
+
+// jsonStringEnd returns the index of the quote that closes the JSON string
+// whose body starts at data[j] (-1 if none), and whether the body holds a
+// backslash.
+func jsonStringEnd(data []byte, j int) (end int, escaped bool) {
+	// Most strings of a token stream are a few bytes long: a plain loop
+	// finds their end sooner than the calls below.
+	for stop := min(len(data), j+16); j < stop; j++ {
+		switch data[j] {
+		case '"':
+			return j, escaped
+		case '\\':
+			escaped = true
+			j++
+		}
+	}
+	if j > len(data) {
+		return -1, true
+	}
+	for {
+		q := bytes.IndexByte(data[j:], '"')
+		if q < 0 {
+			return -1, escaped
+		}
+		b := bytes.IndexByte(data[j:j+q], '\\')
+		if b < 0 {
+			return j + q, escaped
+		}
+		// Skip the escaped byte (checked by jsonUnescape), which may be
+		// the quote just found.
+		escaped, j = true, j+b+2
+		if j > len(data) {
+			return -1, true
+		}
+	}
+}
+
+// jsonPlain reports whether a JSON string body has no control character
+// and is valid UTF-8, looking at 8 bytes at a time: (w - 0x20 in each byte)
+// &^ w has a byte's high bit set for some byte iff some byte is below 0x20.
+func jsonPlain(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	const ctl = 0x20 * ones
+	var acc uint64 // the high bits of every byte seen
+	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w0 := binary.LittleEndian.Uint64(b[i:])
+		w1 := binary.LittleEndian.Uint64(b[i+8:])
+		w2 := binary.LittleEndian.Uint64(b[i+16:])
+		w3 := binary.LittleEndian.Uint64(b[i+24:])
+		if ((w0-ctl)&^w0|(w1-ctl)&^w1|(w2-ctl)&^w2|(w3-ctl)&^w3)&highs != 0 {
+			return false
+		}
+		acc |= w0 | w1 | w2 | w3
+	}
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if (w-ctl)&^w&highs != 0 {
+			return false
+		}
+		acc |= w
+	}
+	for _, c := range b[i:] {
+		if c < 0x20 {
+			return false
+		}
+		acc |= uint64(c)
+	}
+	return acc&highs == 0 || utf8.Valid(b)
 }
 
 // jsonUnescape appends the value of the JSON string body raw (between its

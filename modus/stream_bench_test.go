@@ -1,13 +1,10 @@
 package modus
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/modus-data/modus-sdk-go/internal/benchstream"
@@ -15,78 +12,33 @@ import (
 )
 
 // Run streams end to end (SSE framing, fields and the typed event) against
-// the SSE decoder alone, on the same bytes in one run:
+// the SSE decoder alone and the bare bufio framing loop, on the same bytes
+// in one run, at each event size (benchstream.Sizes):
 //
-//	go test -run '^$' -bench Stream -benchmem -count 6 ./modus/ | benchstat -col /impl -
+//	go test -run '^$' -bench Stream -benchmem -count 6 ./modus/ > stream.txt
+//	benchstat -col /impl@(bufio sse e2e sse+json) stream.txt
 //
-// impl=sse is sse.Decoder alone; impl=e2e is RunStream.Next and Event;
-// impl=sse+json is the decoder followed by the obvious encoding/json decoding
-// (a struct to read "type", then the whole payload into the generated type),
-// what RunStream would cost without its token fast path.
-type streamData struct {
-	stream  []byte
-	events  int // including the final done event
-	payload int // bytes of event data
-	chunk   int // bytes per Read
+// impl=bufio is benchstream.Bufio; impl=sse is sse.Decoder alone; impl=e2e
+// is RunStream.Next and Event; impl=sse+json is the decoder followed by the
+// obvious encoding/json decoding (a struct to read "type", then the whole
+// payload into the generated type), what RunStream would cost without its
+// token fast path.
+func BenchmarkStream(b *testing.B) {
+	for _, size := range benchstream.Sizes {
+		b.Run("size="+size, func(b *testing.B) { runStreamContenders(b, benchstream.Tokens(size)) })
+	}
 }
 
-var (
-	streamSmallOnce, streamLargeOnce sync.Once
-	streamSmall, streamLarge         streamData
-)
-
-const doneFrame = "id: 1717000000001-0\ndata: {\"type\":\"done\",\"runId\":\"abc-123\"}\n\n"
-
-// 100k small token events read in 4 KiB chunks.
-func streamSmallData() *streamData {
-	streamSmallOnce.Do(func() {
-		var buf bytes.Buffer
-		const data = `{"type":"token","content":"Hello"}`
-		for i := range 100_000 {
-			fmt.Fprintf(&buf, "id: 1717000000000-%d\ndata: %s\n\n", i, data)
-			streamSmall.payload += len(data)
-		}
-		buf.WriteString(doneFrame)
-		streamSmall.stream, streamSmall.events, streamSmall.chunk = buf.Bytes(), 100_001, 4096
-	})
-	return &streamSmall
-}
-
-// 16 token events of 1 MiB and 2 of 4 MiB (a huge content), in 16 KiB chunks.
-func streamLargeData() *streamData {
-	streamLargeOnce.Do(func() {
-		var buf bytes.Buffer
-		add := func(i, n int) {
-			fmt.Fprintf(&buf, "id: 1717000000000-%d\ndata: ", i)
-			start := buf.Len()
-			buf.WriteString(`{"type":"token","content":"`)
-			buf.Write(bytes.Repeat([]byte("abcdefgh"), (n-len(`{"type":"token","content":""}`))/8))
-			buf.WriteString(`"}`)
-			streamLarge.payload += buf.Len() - start
-			buf.WriteString("\n\n")
-		}
-		for i := range 16 {
-			add(i, 1<<20)
-		}
-		add(16, 4<<20)
-		add(17, 4<<20)
-		buf.WriteString(doneFrame)
-		streamLarge.stream, streamLarge.events, streamLarge.chunk = buf.Bytes(), 19, 16<<10
-	})
-	return &streamLarge
-}
-
-func BenchmarkStreamSmall(b *testing.B) { runStreamContenders(b, streamSmallData()) }
-func BenchmarkStreamLarge(b *testing.B) { runStreamContenders(b, streamLargeData()) }
-
-func runStreamContenders(b *testing.B, ds *streamData) {
-	body := func() *benchstream.ChunkReader { return &benchstream.ChunkReader{B: ds.stream, N: ds.chunk} }
+func runStreamContenders(b *testing.B, ds *benchstream.Data) {
+	body := func() *benchstream.ChunkReader { return &benchstream.ChunkReader{B: ds.Stream, N: ds.Chunk} }
 	c, err := NewClient(WithAPIKey(testKey))
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Run("impl=bufio-frames", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.BufioFrames) })
+	b.Run("impl=bufio", func(b *testing.B) { benchstream.MeasureLoop(b, ds, benchstream.Bufio) })
 	b.Run("impl=sse", func(b *testing.B) {
-		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
+		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
 			d := sse.NewDecoder(body())
 			n := 0
 			for {
@@ -103,7 +55,7 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 		})
 	})
 	b.Run("impl=e2e", func(b *testing.B) {
-		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
+		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
 			s := newBenchStream(c, body())
 			n := 0
 			for s.Next() {
@@ -119,7 +71,7 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 		})
 	})
 	b.Run("impl=sse+json", func(b *testing.B) {
-		benchstream.Measure(b, ds.stream, ds.events, ds.payload, func() int {
+		benchstream.Measure(b, ds.Stream, ds.Events, ds.Payload, func() int {
 			d := sse.NewDecoder(body())
 			n := 0
 			for {

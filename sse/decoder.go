@@ -6,18 +6,21 @@ import (
 	"errors"
 	"io"
 	"time"
+	"unsafe"
 )
 
 // Decoder reads events from a stream. It is not safe for concurrent use;
 // to stop a Next that is blocked in a read, cancel the context given to
 // [NewStreamDecoder].
 type Decoder struct {
-	fr    framer
-	first bool // the next block is the first: strip a byte order mark
-	f     fields
+	scan  *scanFramer // the framer, called directly on the hot path
+	fr    framer      // another framer (the tests' oracle), when scan is nil
+	first bool        // the next block is the first: strip a byte order mark
+	buf   []byte      // scratch for joining data lines
 
 	lastID string
 	typ    string // last custom event type, reused to save allocations
+	slab   []byte // small events' ids and data are carved from it (see carve)
 	retry  time.Duration
 	err    error // sticky: once set, Next returns it
 
@@ -39,7 +42,10 @@ func NewDecoder(r io.Reader, opts ...Option) *Decoder {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Decoder{fr: newFramer(r, c), first: true}
+	if c.newFramer != nil {
+		return &Decoder{fr: c.newFramer(r, c.maxEventSize), first: true}
+	}
+	return &Decoder{scan: newScanFramer(r, c.maxEventSize, c.smallBuf), first: true}
 }
 
 // NewStreamDecoder returns a Decoder reading from body, typically an HTTP
@@ -70,7 +76,13 @@ func (d *Decoder) Next() (Event, error) {
 		if d.ctx != nil && d.ctx.Err() != nil {
 			return Event{}, d.fail(d.ctx.Err())
 		}
-		block, err := d.fr.ReadEvent()
+		var block *block
+		var err error
+		if d.scan != nil {
+			block, err = d.scan.ReadEvent()
+		} else {
+			block, err = d.fr.ReadEvent()
+		}
 		if err != nil {
 			if d.ctx != nil && d.ctx.Err() != nil {
 				err = d.ctx.Err() // the read failed because we closed the body
@@ -79,28 +91,40 @@ func (d *Decoder) Next() (Event, error) {
 		}
 		if d.first {
 			d.first = false
-			block = bytes.TrimPrefix(block, bom)
+			if bytes.HasPrefix(block.b, bom) {
+				block.b = block.b[len(bom):]
+				if block.last > 0 {
+					block.last -= len(bom)
+				}
+			}
 		}
-		if ev, ok := d.dispatch(block); ok {
+		var ev Event
+		if d.dispatch(block, &ev) {
 			return ev, nil
 		}
 	}
 }
 
-// dispatch applies one block. Blocks without data only move the cursors.
-func (d *Decoder) dispatch(block []byte) (Event, bool) {
-	f := &d.f
-	*f = fields{buf: f.buf[:0]}
-	parseFields(block, f)
-	if f.hasID && string(f.id) != d.lastID {
-		d.lastID = string(f.id)
+// dispatch applies one block and reports whether it makes an event, set in
+// ev. Blocks without data only move the cursors.
+func (d *Decoder) dispatch(b *block, ev *Event) bool {
+	// A fresh fields on the stack: zeroing the decoder's own would cost
+	// write barriers on every event.
+	f := &fields{buf: d.buf[:0]}
+	parseBlock(b, f)
+	if f.joined {
+		d.buf = f.buf
 	}
+	newID := f.hasID && string(f.id) != d.lastID
 	var retry time.Duration
 	if f.hasRetry {
 		d.retry, retry = f.retry, f.retry
 	}
 	if !f.hasData {
-		return Event{}, false
+		if newID {
+			d.lastID = string(f.id)
+		}
+		return false
 	}
 	typ := "message"
 	if len(f.event) > 0 {
@@ -109,10 +133,61 @@ func (d *Decoder) dispatch(block []byte) (Event, bool) {
 		}
 		typ = d.typ
 	}
-	// Copy: the block lives in a buffer the next read reuses.
-	data := make([]byte, len(f.data))
-	copy(data, f.data)
-	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+	var data []byte
+	switch {
+	case b.owned && !f.joined && 2*len(f.data) >= len(b.b):
+		// The framer gave the block's memory away and the data is most of
+		// it: keep it, no copy.
+		data = f.data[:len(f.data):len(f.data)]
+		if newID {
+			d.lastID = string(f.id)
+		}
+	case newID && len(f.id) > 0:
+		// Copy (the block lives in a buffer the next read reuses), the id
+		// and the data in one piece.
+		mem := d.carve(len(f.id) + len(f.data))
+		copy(mem, f.id)
+		copy(mem[len(f.id):], f.data)
+		d.lastID = unsafe.String(unsafe.SliceData(mem), len(f.id))
+		data = mem[len(f.id):]
+	default:
+		if newID {
+			d.lastID = ""
+		}
+		data = d.carve(len(f.data))
+		copy(data, f.data)
+	}
+	*ev = Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}
+	return true
+}
+
+// Slab sizes: a decoder carves small events from slabs that start at
+// slabFirst bytes and double up to slabMax; an event larger than slabMax/8
+// gets its own allocation.
+const (
+	slabFirst = 1 << 10
+	slabMax   = 16 << 10
+)
+
+// carve returns n bytes of fresh memory, from the slab when n is small.
+// Carving saves an allocation per event; the cost is that an event kept
+// alone keeps its whole slab (at most slabMax bytes) alive. Nothing is
+// ever written to a slab's carved bytes but by their event's owner, and
+// each piece has its own capacity, so an append never reaches a neighbour;
+// the id strings in a slab (unsafe.String) are never written to at all.
+func (d *Decoder) carve(n int) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	if n > slabMax/8 {
+		return make([]byte, n)
+	}
+	if cap(d.slab)-len(d.slab) < n {
+		d.slab = make([]byte, 0, min(max(2*cap(d.slab), slabFirst, 4*n), slabMax))
+	}
+	k := len(d.slab)
+	d.slab = d.slab[:k+n]
+	return d.slab[k : k+n : k+n]
 }
 
 // LastEventID returns the last-event-id cursor: the latest id field of a

@@ -1,126 +1,91 @@
 package sse
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"io"
-
-	r3 "github.com/r3labs/sse/v2"
 )
 
 // framer splits a stream into blocks: the lines of one event, without the
-// blank line that ends it. The block is valid until the next call. At the
-// end it returns io.EOF, the read error, a truncation error or an
-// *EventTooLargeError. This is the only seam between the decoder and the
-// framing code, so r3labs stays out of the rest of the package.
+// blank line that ends it. At the end it returns io.EOF, the read error, a
+// truncation error or an *EventTooLargeError. It is the seam between the
+// decoder and the framing code: the tests run r3labs' reader behind it as
+// an oracle (r3oracle_test.go).
 type framer interface {
-	ReadEvent() ([]byte, error)
+	ReadEvent() (*block, error)
 }
 
-type framing int
+// block is one event's lines. The block and, unless owned, b are valid
+// until the next ReadEvent.
+type block struct {
+	b []byte
+	// last is the offset in b of its last line, -1 if unknown.
+	last int
+	// cr is false when b holds no CR (every line ends with LF alone).
+	cr bool
+	// lines is the number of lines in b, 0 if unknown.
+	lines int
+	// owned: the framer gave b's memory away and never touches it again,
+	// so the event may keep it instead of copying it.
+	owned bool
+}
 
+// Buffer sizes. A stream starts with a small buffer (idle streams stay
+// small) that grows to smallBuf and is kept for the stream's life. A
+// block that does not fit moves to a large buffer of its own; once the
+// block fills at least half of it, the buffer goes to the event (no copy)
+// and the framer goes back to its small buffer. The next large block
+// starts directly at the size of the last one (hint) instead of doubling
+// its way up again.
 const (
-	// framingScan is our own framing, used for everything.
-	//
-	// Why not r3labs (bench_test.go, 2-core VM, benchstat over 6 runs):
-	// its bufio.Scanner split function rescans all buffered bytes for five
-	// delimiter patterns after every Read, so an event arriving in k reads
-	// costs O(k*n). Its reader alone frames 1.5M small events/s and
-	// ~210 MiB/s of 1-4 MiB events (one 16 MiB event: 16 MB/s); the whole
-	// Decoder on framingScan does 9M events/s and ~2 GiB/s, as fast as a
-	// plain bufio parser. Feeding does not rescue it: a bufio.Reader in
-	// front cannot merge reads (~same speed), and only pre-split whole
-	// blocks make it fast, which means doing the framing before it. It
-	// also returns a cut last block as complete, turns context.Canceled
-	// into io.EOF and misses blank lines made of mixed endings ("\n\r").
-	// Not competitive at any event size, so no hybrid.
-	framingScan framing = iota
-	// framingR3labs frames with r3labs' NewEventStreamReader. It is kept
-	// behind the seam, selectable with WithR3labsFraming, and run by the
-	// tests, fuzz targets and benchmarks next to framingScan.
-	framingR3labs
+	firstBuf = 4 << 10
+	smallBuf = 64 << 10
 )
 
-func newFramer(r io.Reader, c config) framer {
-	if c.framing == framingR3labs {
-		return newR3Framer(r, c.maxEventSize)
-	}
-	return newScanFramer(r, c.maxEventSize)
-}
-
-// scanFramer finds blank lines in a growing buffer, looking at each byte
-// once however the input is chunked.
+// scanFramer finds blank lines in its buffer, looking at each byte once
+// however the input is chunked.
 type scanFramer struct {
 	src    io.Reader
 	buf    []byte
-	r      int  // start of the current block
-	end    int  // end of the block's last complete line, before its line ending
-	p      int  // start of the next line to look at
-	w      int  // end of the buffered bytes
-	skipLF bool // the byte before p was a CR: a LF at p belongs to it
+	small  []byte // the kept buffer (buf, unless a large block is in progress)
+	hint   int    // size for the next large buffer
+	r      int    // start of the current block
+	end    int    // end of the block's last complete line, before its line ending
+	last   int    // start of the block's last complete line
+	p      int    // start of the next line to look at
+	w      int    // end of the buffered bytes
+	skipLF bool   // the byte before p was a CR: a LF at p belongs to it
+	sawCR  bool   // a line of the current block ended with CR
+	lines  int    // lines of the current block so far
 	lf, cr byteIndex
 	max    int
 	err    error // the read error, once seen
+	blk    block // what ReadEvent returns
+	// smallMax is the largest small buffer (smallBuf; tests make it tiny
+	// to exercise large blocks with small inputs).
+	smallMax int
 }
 
-func newScanFramer(r io.Reader, max int) *scanFramer {
-	return &scanFramer{src: r, buf: make([]byte, min(4096, max+4)), max: max,
+// newScanFramer returns a framer whose small buffer grows to smallMax
+// bytes (smallBuf when 0).
+func newScanFramer(r io.Reader, max, smallMax int) *scanFramer {
+	if smallMax <= 0 {
+		smallMax = smallBuf
+	}
+	buf := make([]byte, min(firstBuf, max+4, smallMax))
+	return &scanFramer{src: r, buf: buf, small: buf, max: max, smallMax: smallMax,
 		lf: byteIndex{at: -1}, cr: byteIndex{at: -1}}
 }
 
-func (s *scanFramer) ReadEvent() ([]byte, error) {
+func (s *scanFramer) ReadEvent() (*block, error) {
 	for {
-		for {
-			if s.skipLF {
-				if s.p == s.w {
-					break
-				}
-				s.skipLF = false
-				if s.buf[s.p] == '\n' {
-					if s.r == s.p {
-						s.r++
-					}
-					s.p++
-				}
-			}
-			eol := s.lf.next(s.buf, s.p, s.w, '\n')
-			if cr := s.cr.next(s.buf, s.p, s.w, '\r'); cr >= 0 && (eol < 0 || cr < eol) {
-				eol = cr
-			}
-			if eol < 0 {
-				break
-			}
-			n := 1
-			if s.buf[eol] == '\r' {
-				if eol+1 == s.w {
-					// Do not wait for the next byte to dispatch: remember
-					// that a LF there would end the same line.
-					s.skipLF = true
-				} else if s.buf[eol+1] == '\n' {
-					n = 2
-				}
-			}
-			if eol != s.p {
-				s.end, s.p = eol, eol+n
-				continue
-			}
-			// A blank line ends the block.
-			start := s.r
-			s.r, s.p = eol+n, eol+n
-			if eol == start {
-				continue // no lines before it
-			}
-			if s.end-start > s.max {
-				return nil, &EventTooLargeError{Limit: s.max}
-			}
-			return s.buf[start:s.end], nil
+		if ok, err := s.scan(); ok || err != nil {
+			return &s.blk, err
 		}
 		if s.err != nil {
 			if s.err == io.EOF {
-				return s.finish(io.ErrUnexpectedEOF)
+				return nil, s.finish(io.ErrUnexpectedEOF)
 			}
-			return s.finish(s.err)
+			return nil, s.finish(s.err)
 		}
 		// The block will hold at least all but the last 2 bytes buffered.
 		if s.w-s.r > s.max+2 {
@@ -130,30 +95,111 @@ func (s *scanFramer) ReadEvent() ([]byte, error) {
 	}
 }
 
+// scan looks for the blank line that ends the current block in what is
+// buffered, and sets blk when it finds it.
+func (s *scanFramer) scan() (bool, error) {
+	for {
+		if s.skipLF {
+			if s.p == s.w {
+				return false, nil
+			}
+			s.skipLF = false
+			if s.buf[s.p] == '\n' {
+				if s.r == s.p {
+					s.r++
+				}
+				s.p++
+			}
+		}
+		eol := s.lineEnd()
+		if eol < 0 {
+			return false, nil
+		}
+		n := 1
+		if s.buf[eol] == '\r' {
+			if eol+1 == s.w {
+				// Do not wait for the next byte to dispatch: remember
+				// that a LF there would end the same line.
+				s.skipLF = true
+			} else if s.buf[eol+1] == '\n' {
+				n = 2
+			}
+		}
+		if eol != s.p {
+			s.sawCR = s.sawCR || s.buf[eol] == '\r'
+			s.last, s.end, s.p = s.p, eol, eol+n
+			s.lines++
+			continue
+		}
+		// A blank line ends the block.
+		start := s.r
+		s.r, s.p = eol+n, eol+n
+		if eol == start {
+			continue // no lines before it
+		}
+		if s.end-start > s.max {
+			return false, &EventTooLargeError{Limit: s.max}
+		}
+		s.complete(start)
+		return true, nil
+	}
+}
+
+// complete sets blk to the block from start to end.
+func (s *scanFramer) complete(start int) {
+	size := s.end - start
+	b := &s.blk
+	*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+	s.sawCR, s.lines = false, 0
+	if size > s.smallMax {
+		// The next large block starts in a buffer this size, with room to
+		// grow by an eighth.
+		s.hint = min(size+size/8+4, s.max+4)
+		if 2*size >= len(s.buf) {
+			// The block fills its buffer: give the buffer away.
+			s.move(s.fit(s.w - s.r))
+			b.owned = true
+		}
+	}
+}
+
+// lineEnd returns the index of the next LF or CR at or after p, -1 if none
+// is buffered.
+func (s *scanFramer) lineEnd() int {
+	if s.cr.at < 0 && s.cr.upTo >= s.w {
+		// No CR buffered (the usual LF-only stream): one IndexByte per
+		// line, none for a blank one. The LF index is left as it was; it
+		// stays true.
+		if s.p < s.w && s.buf[s.p] == '\n' {
+			return s.p
+		}
+		if i := bytes.IndexByte(s.buf[s.p:s.w], '\n'); i >= 0 {
+			return s.p + i
+		}
+		return -1
+	}
+	eol := s.lf.next(s.buf, s.p, s.w, '\n')
+	if cr := s.cr.next(s.buf, s.p, s.w, '\r'); cr >= 0 && (eol < 0 || cr < eol) {
+		eol = cr
+	}
+	return eol
+}
+
 // finish reports the end of the stream: a truncation if lines that would
 // have made an event are left without their blank line.
-func (s *scanFramer) finish(cause error) ([]byte, error) {
+func (s *scanFramer) finish(cause error) error {
 	if s.w-s.r > s.max+2 {
-		return nil, &EventTooLargeError{Limit: s.max} // as if it were not the end
+		return &EventTooLargeError{Limit: s.max} // as if it were not the end
 	}
 	if _, pending := pendingEnd(s.buf[s.r:s.w]); pending {
-		return nil, truncated(cause)
+		return truncated(cause)
 	}
-	return nil, s.err
+	return s.err
 }
 
 func (s *scanFramer) fill() {
-	if s.r > 0 && (s.w == len(s.buf) || s.r > len(s.buf)/2) {
-		k := s.r
-		copy(s.buf, s.buf[k:s.w])
-		s.r, s.end, s.p, s.w = 0, max(s.end-k, 0), s.p-k, s.w-k
-		s.lf.shift(k, s.p)
-		s.cr.shift(k, s.p)
-	}
-	if s.w == len(s.buf) {
-		nb := make([]byte, min(2*len(s.buf), s.max+4))
-		copy(nb, s.buf[:s.w])
-		s.buf = nb
+	if s.w == len(s.buf) || s.r > len(s.buf)/2 {
+		s.move(s.next())
 	}
 	for range 100 {
 		n, err := s.src.Read(s.buf[s.w:])
@@ -167,6 +213,48 @@ func (s *scanFramer) fill() {
 		}
 	}
 	s.err = io.ErrNoProgress
+}
+
+// next picks the buffer to read into when buf is full or mostly consumed:
+// buf itself, or the small buffer, when the pending bytes fit with room to
+// spare; else a larger one.
+func (s *scanFramer) next() []byte {
+	pending := s.w - s.r
+	if 2*pending <= len(s.buf) {
+		if 2*pending <= len(s.small) && len(s.small) < len(s.buf) {
+			return s.small // done with a large buffer
+		}
+		return s.buf
+	}
+	size := min(2*len(s.buf), s.max+4)
+	switch {
+	case size <= len(s.buf):
+		return s.buf
+	case size <= s.smallMax:
+		s.small = make([]byte, size)
+		return s.small
+	}
+	return make([]byte, max(size, s.hint))
+}
+
+// fit returns a buffer for n pending bytes after a large buffer was given
+// away: the small one if they fit.
+func (s *scanFramer) fit(n int) []byte {
+	if n <= len(s.small) {
+		return s.small
+	}
+	return make([]byte, min(2*n, s.max+4))
+}
+
+// move copies the pending bytes buf[r:w] to the start of nb and makes nb
+// the buffer.
+func (s *scanFramer) move(nb []byte) {
+	k := s.r
+	copy(nb, s.buf[k:s.w])
+	s.buf = nb
+	s.r, s.end, s.last, s.p, s.w = 0, max(s.end-k, 0), max(s.last-k, 0), s.p-k, s.w-k
+	s.lf.shift(k, s.p)
+	s.cr.shift(k, s.p)
 }
 
 // byteIndex remembers where a byte was last found, so that looking for CR
@@ -203,116 +291,4 @@ func (x *byteIndex) shift(k, p int) {
 	default:
 		x.at, x.upTo = -1, 0
 	}
-}
-
-// r3Framer frames with r3labs' EventStreamReader. That reader returns the
-// bytes left at EOF as a last block, complete or not, so tailReader appends
-// a sentinel ("\x00\n\n") after the source ends: the last token before EOF
-// is then always "leftover + NUL", and the leftover tells whether the
-// stream was cut.
-type r3Framer struct {
-	src   *tailReader
-	er    *r3.EventStreamReader
-	max   int
-	ahead []byte // token read ahead once the source ended
-	final error  // what to return once the leftover is handled
-}
-
-var sentinel = []byte("\x00\n\n")
-
-func newR3Framer(r io.Reader, max int) *r3Framer {
-	t := &tailReader{r: r}
-	// Room for the longest delimiter and the sentinel after a full event.
-	return &r3Framer{src: t, er: r3.NewEventStreamReader(t, max+8), max: max}
-}
-
-func (f *r3Framer) ReadEvent() ([]byte, error) {
-	for {
-		tok, err := f.token()
-		if err != nil {
-			return nil, err
-		}
-		// r3labs leaves the third LF of "\n\n\n" (or the LF of "\r\r\n")
-		// at the start of the next token: blank lines, not content.
-		tok = bytes.TrimLeft(tok, "\r\n")
-		if len(tok) > f.max {
-			return nil, &EventTooLargeError{Limit: f.max}
-		}
-		if len(tok) > 0 {
-			return tok, nil
-		}
-	}
-}
-
-func (f *r3Framer) token() ([]byte, error) {
-	if f.final != nil {
-		return nil, f.final
-	}
-	tok := f.ahead
-	f.ahead = nil
-	if tok == nil {
-		t, err := f.er.ReadEvent()
-		if err != nil {
-			return nil, f.fail(err)
-		}
-		if f.src.sent == 0 {
-			return t, nil // ended by a real blank line
-		}
-		tok = bytes.Clone(t) // the look-ahead below may reuse the buffer
-	}
-	next, err := f.er.ReadEvent()
-	if err == nil {
-		f.ahead = bytes.Clone(next)
-		return tok, nil
-	}
-	if err != io.EOF {
-		return nil, f.fail(err)
-	}
-	// tok is the leftover plus the sentinel's NUL.
-	rest := tok[:len(tok)-1]
-	complete, pending := pendingEnd(rest)
-	f.final = f.src.err
-	if len(rest)-complete > f.max+2 {
-		f.final = &EventTooLargeError{Limit: f.max} // as scanFramer says
-	} else if pending {
-		cause := f.src.err
-		if cause == io.EOF {
-			cause = io.ErrUnexpectedEOF
-		}
-		f.final = truncated(cause)
-	}
-	return rest[:complete], nil
-}
-
-func (f *r3Framer) fail(err error) error {
-	if errors.Is(err, bufio.ErrTooLong) {
-		err = &EventTooLargeError{Limit: f.max}
-	}
-	f.final = err
-	return err
-}
-
-// tailReader keeps the source's error for itself (r3labs would turn
-// context.Canceled into io.EOF) and sends the sentinel, then io.EOF.
-type tailReader struct {
-	r    io.Reader
-	err  error
-	sent int // sentinel bytes sent
-}
-
-func (t *tailReader) Read(p []byte) (int, error) {
-	if t.err == nil {
-		n, err := t.r.Read(p)
-		if err == nil || n > 0 {
-			t.err = err
-			return n, nil
-		}
-		t.err = err
-	}
-	if t.sent < len(sentinel) {
-		n := copy(p, sentinel[t.sent:])
-		t.sent += n
-		return n, nil
-	}
-	return 0, io.EOF
 }

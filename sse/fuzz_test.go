@@ -41,16 +41,28 @@ func refParse(block []byte) (id string, hasID bool, event, data string, hasData 
 
 func FuzzParseFields(f *testing.F) {
 	f.Add([]byte("id: 1\ndata: a\ndata: b"))
-	f.Fuzz(func(t *testing.T, block []byte) {
+	f.Fuzz(func(t *testing.T, blk []byte) {
 		var fl fields
-		parseFields(block, &fl)
-		id, hasID, event, data, hasData, retry, hasRetry := refParse(block)
+		parseFields(blk, &fl)
+		id, hasID, event, data, hasData, retry, hasRetry := refParse(blk)
 		if fl.hasID != hasID || string(fl.id) != id || string(fl.event) != event ||
 			fl.hasData != hasData || string(fl.data) != data || fl.hasRetry != hasRetry || fl.retry != retry {
-			t.Fatalf("parseFields(%q) = %+v, want id=%q event=%q data=%q retry=%v", block, fl, id, event, data, retry)
+			t.Fatalf("parseFields(%q) = %+v, want id=%q event=%q data=%q retry=%v", blk, fl, id, event, data, retry)
 		}
 		if bytes.ContainsAny(fl.data, "\r") || bytes.ContainsAny(fl.id, "\r\n\x00") {
 			t.Fatalf("line ending leaked: %+v", fl)
+		}
+		// A block as the framer hands it over (LF only, no blank line,
+		// with its last line and line count): parseBlock agrees.
+		if len(blk) > 0 && !bytes.ContainsRune(blk, '\r') && !bytes.Contains(blk, []byte("\n\n")) &&
+			blk[0] != '\n' && blk[len(blk)-1] != '\n' {
+			var fb fields
+			b := block{b: blk, last: bytes.LastIndexByte(blk, '\n') + 1, lines: bytes.Count(blk, []byte("\n")) + 1}
+			parseBlock(&b, &fb)
+			if fb.hasID != fl.hasID || string(fb.id) != string(fl.id) || string(fb.event) != string(fl.event) ||
+				fb.hasData != fl.hasData || string(fb.data) != string(fl.data) || fb.retry != fl.retry {
+				t.Fatalf("parseBlock(%q) = %+v, parseFields %+v", blk, fb, fl)
+			}
 		}
 	})
 }
@@ -97,6 +109,14 @@ func FuzzDecoder(f *testing.F) {
 					t.Fatalf("limit %d, %s: %+v\nwhole: %+v", limit, name, got, want)
 				}
 			}
+			// With a tiny small buffer, most blocks take the large-buffer
+			// path (hand-off, size hints): same outcome.
+			for _, small := range []int{1, 8, 24} {
+				got := decodeOutcome(iotest.HalfReader(bytes.NewReader(stream)), WithMaxEventSize(limit), withSmallBuffer(small))
+				if !equalOutcome(got, want) {
+					t.Fatalf("limit %d, small buffer %d: %+v\nwhole: %+v", limit, small, got, want)
+				}
+			}
 			// r3labs misreads mixed endings; without CR both framings agree.
 			got := decodeOutcome(bytes.NewReader(stream), WithMaxEventSize(limit), withFraming(framingR3labs))
 			if !bytes.ContainsRune(stream, '\r') && !equalOutcome(got, want) {
@@ -105,6 +125,9 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// withSmallBuffer sets the framer's small buffer size.
+func withSmallBuffer(n int) Option { return func(c *config) { c.smallBuf = n } }
 
 func equalOutcome(a, b outcome) bool {
 	return strings.Join(a.events, "\x01") == strings.Join(b.events, "\x01") &&

@@ -21,6 +21,42 @@ type fields struct {
 	hasRetry bool
 }
 
+// parseBlock parses a block from the framer. The framer already found its
+// line endings: without CR, only the lines before the last one are split
+// again (usually a short id line), never a large data line.
+func parseBlock(b *block, f *fields) {
+	if b.cr || b.last < 0 {
+		parseFields(b.b, f)
+		return
+	}
+	if b.lines == 2 {
+		// The usual id and data lines: the first ends just before the last.
+		if first := b.b[:b.last-1]; len(first) > 0 && first[0] != ':' {
+			parseLine(first, f)
+		}
+	} else {
+		parseLines(b.b[:b.last], f)
+	}
+	if last := b.b[b.last:]; len(last) > 0 && last[0] != ':' {
+		parseLine(last, f)
+	}
+}
+
+// parseLines parses LF-terminated lines.
+func parseLines(b []byte, f *fields) {
+	for rest := b; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if len(line) > 0 && line[0] != ':' {
+			parseLine(line, f)
+		}
+	}
+}
+
 // parseFields parses the lines of one block. Lines end with LF, CR or CRLF;
 // the last one may have no ending. Blank lines are skipped: splitting the
 // stream into blocks is the framer's job.
@@ -64,6 +100,15 @@ func cutLine(b []byte) (line, rest []byte) {
 }
 
 func parseLine(line []byte, f *fields) {
+	// The usual layout first: "id: " and "data: " with one space.
+	switch {
+	case len(line) >= 6 && string(line[:6]) == "data: ":
+		f.addData(line[6:])
+		return
+	case len(line) >= 4 && string(line[:4]) == "id: ":
+		f.setID(line[4:])
+		return
+	}
 	// A line without a colon is a field name with an empty value.
 	name, value := line, []byte(nil)
 	if i := bytes.IndexByte(line, ':'); i >= 0 {
@@ -74,28 +119,50 @@ func parseLine(line []byte, f *fields) {
 	}
 	switch string(name) {
 	case "data":
-		switch {
-		case !f.hasData:
-			f.data, f.hasData = value, true
-		case !f.joined:
-			f.buf = append(append(append(f.buf[:0], f.data...), '\n'), value...)
-			f.data, f.joined = f.buf, true
-		default:
-			f.buf = append(append(f.buf, '\n'), value...)
-			f.data = f.buf
-		}
+		f.addData(value)
 	case "event":
 		f.event = value
 	case "id":
-		// The spec ignores ids containing NUL; an empty id resets the cursor.
-		if bytes.IndexByte(value, 0) < 0 {
-			f.id, f.hasID = value, true
-		}
+		f.setID(value)
 	case "retry":
 		if d, ok := parseMillis(value); ok {
 			f.retry, f.hasRetry = d, true
 		}
 	}
+}
+
+func (f *fields) addData(value []byte) {
+	switch {
+	case !f.hasData:
+		f.data, f.hasData = value, true
+	case !f.joined:
+		f.buf = append(append(append(f.buf[:0], f.data...), '\n'), value...)
+		f.data, f.joined = f.buf, true
+	default:
+		f.buf = append(append(f.buf, '\n'), value...)
+		f.data = f.buf
+	}
+}
+
+func (f *fields) setID(value []byte) {
+	// The spec ignores ids containing NUL; an empty id resets the cursor.
+	if !hasNUL(value) {
+		f.id, f.hasID = value, true
+	}
+}
+
+// hasNUL reports whether b holds a NUL byte. Ids are short: a plain loop
+// costs less than a call to bytes.IndexByte for them.
+func hasNUL(b []byte) bool {
+	if len(b) > 32 {
+		return bytes.IndexByte(b, 0) >= 0
+	}
+	for _, c := range b {
+		if c == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // parseMillis accepts ASCII digits only, as the spec says; anything else,

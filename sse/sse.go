@@ -8,6 +8,7 @@ package sse
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -19,7 +20,10 @@ type Event struct {
 	ID string
 	// Type is the event field, "message" when the event has none.
 	Type string
-	// Data is the data fields joined with "\n". It is owned by the caller.
+	// Data is the data fields joined with "\n". It is owned by the caller,
+	// who may modify it. The data of small events is carved from a block
+	// shared with other events (never overlapping, and an append
+	// reallocates), so keeping one small event keeps up to 16 KiB alive.
 	Data []byte
 	// Retry is the reconnection time sent in this event's own block,
 	// 0 if it had none. Use [Decoder.Retry] for the latest hint of the stream.
@@ -59,7 +63,11 @@ type Option func(*config)
 
 type config struct {
 	maxEventSize int
-	framing      framing
+	// newFramer, when set, replaces the built-in framer (the tests run
+	// r3labs' reader through it as an oracle).
+	newFramer func(r io.Reader, max int) framer
+	// smallBuf, when set, replaces the framer's small buffer size (tests).
+	smallBuf int
 }
 
 // WithMaxEventSize sets the largest event, in bytes, the decoder accepts
@@ -71,21 +79,6 @@ func WithMaxEventSize(n int) Option {
 			c.maxEventSize = n
 		}
 	}
-}
-
-// WithR3labsFraming frames the stream with github.com/r3labs/sse/v2's
-// EventStreamReader instead of the built-in framer. Events and errors are the
-// same (the fuzz tests check it: the wrapper corrects r3labs' handling of cut
-// final blocks, cancellation and mixed line endings), but it is several times
-// slower and its cost grows with the square of the event size; see the
-// comment on framingScan in framer.go and `make bench`.
-func WithR3labsFraming() Option {
-	return withFraming(framingR3labs)
-}
-
-// withFraming picks the framing implementation (tests and benchmarks).
-func withFraming(f framing) Option {
-	return func(c *config) { c.framing = f }
 }
 
 func truncated(cause error) error {
