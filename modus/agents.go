@@ -50,6 +50,9 @@ func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opt
 // without it every field set in body is written. Nullable fields set to
 // Null are cleared.
 func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdateParams, body UpdateAgentRequest, opts ...Option) (*Agent, error) {
+	if err := checkUpdate("UpdateAgent", body, updateMask(params)); err != nil {
+		return nil, err
+	}
 	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewUpdateAgentRequest(server, id, params, body)
 	})
@@ -93,6 +96,9 @@ func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the agent
 // (ErrNotFound if the thread is not this agent's).
 func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
+	if err := checkID("ContinueAgentChat", "threadID", threadID); err != nil {
+		return nil, err
+	}
 	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewContinueAgentChatRequest(server, id, threadID, body)
 	})
@@ -126,6 +132,9 @@ func (s *AgentsService) CancelOwnershipTransfer(ctx context.Context, id int64, o
 // Get returns one past run of an agent, by run id or workflow id;
 // params.TemporalRunID picks one Temporal run when the workflow has several.
 func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string, params *AgentRunGetParams, opts ...Option) (*AgentRun, error) {
+	if err := checkID("GetAgentRun", "runID", runID); err != nil {
+		return nil, err
+	}
 	return do[AgentRun](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewGetAgentRunRequest(server, agentID, runID, params)
 	})

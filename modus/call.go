@@ -41,19 +41,24 @@ type ResponseTooLargeError struct {
 	Path       string // URL path, without query
 	StatusCode int    // the 2xx status
 	Limit      int64  // the limit in bytes
+	RequestID  string // the X-Request-Id header of the answer, for Modus support
 }
 
 // Error names the request and the limit.
 func (e *ResponseTooLargeError) Error() string {
+	rid := ""
+	if e.RequestID != "" {
+		rid = " [request id " + e.RequestID + "]"
+	}
 	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": HTTP " + strconv.Itoa(e.StatusCode) +
-		" body larger than the limit of " + strconv.FormatInt(e.Limit, 10) + " bytes (see WithMaxResponseSize)")
+		" body larger than the limit of " + strconv.FormatInt(e.Limit, 10) + " bytes (see WithMaxResponseSize)" + rid)
 }
 
 // Is reports whether target is ErrResponseTooLarge.
 func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
-func newResponseTooLargeError(req *http.Request, status int, limit int64) *ResponseTooLargeError {
-	e := &ResponseTooLargeError{Method: req.Method, StatusCode: status, Limit: limit}
+func newResponseTooLargeError(req *http.Request, resp *http.Response, limit int64) *ResponseTooLargeError {
+	e := &ResponseTooLargeError{Method: req.Method, StatusCode: resp.StatusCode, Limit: limit, RequestID: resp.Header.Get("X-Request-Id")}
 	if req.URL != nil {
 		e.Host, e.Path = req.URL.Host, req.URL.Path
 	}
@@ -87,11 +92,11 @@ func do[T any](ctx context.Context, c *Client, opts []Option, build requestFunc)
 		return nil, newTransportError(resp.Request, err)
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || string(t) == "null" {
-		return nil, newDecodeError(resp, body, errEmptyBody)
+		return nil, newDecodeError(resp, c.transport.key.maskBytes(body), errEmptyBody)
 	}
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, newDecodeError(resp, body, err)
+		return nil, newDecodeError(resp, c.transport.key.maskBytes(body), err)
 	}
 	return v, nil
 }
@@ -152,7 +157,7 @@ func (c *Client) open(ctx context.Context, st *callState, server string, build r
 		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := newError(resp)
+		e := newError(resp, c.transport.key)
 		discard(resp)
 		c.transport.logBody(ctx, st, resp, e.Body)
 		return nil, e
@@ -166,13 +171,15 @@ func (c *Client) open(ctx context.Context, st *callState, server string, build r
 // readBody reads a whole response body of at most limit bytes (else an
 // error matching ErrResponseTooLarge, found before reading when
 // Content-Length says so). A known length is read into one buffer of that
-// size, the body's only copy before decoding.
+// size, the body's only copy before decoding. A length of 0 is taken as
+// unknown unless the body is http.NoBody, as net/http makes it: a response a
+// middleware builds by hand may leave ContentLength unset.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
 	if n > limit {
 		return nil, ErrResponseTooLarge
 	}
-	if n >= 0 {
+	if n > 0 || (n == 0 && resp.Body == http.NoBody) {
 		// Bounded by limit: a lying Content-Length costs at most that.
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, buf); err != nil {
@@ -180,9 +187,41 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		}
 		return buf, nil
 	}
-	buf, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err == nil && int64(len(buf)) > limit {
-		return nil, ErrResponseTooLarge
+	return readUnknown(resp.Body, limit)
+}
+
+// readUnknown reads a body of unknown length, of at most limit bytes, into
+// chunks that double in size and are never copied while reading, then joins
+// them once. Memory peaks at twice the body (the chunks and the joined copy),
+// and a body over the limit costs at most limit+1 bytes, where growing one
+// buffer would copy it at every step and peak at 3.5 times the limit.
+func readUnknown(r io.Reader, limit int64) ([]byte, error) {
+	const first, most = 512, 4 << 20
+	var chunks [][]byte
+	var total int64
+	size := int64(first)
+	for {
+		buf := make([]byte, min(size, limit+1-total))
+		n, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:n])
+		total += int64(n)
+		if total > limit {
+			return nil, ErrResponseTooLarge
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		size = min(size*2, most)
 	}
-	return buf, err
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }

@@ -69,6 +69,9 @@ func (s *ContextService) CreateMetric(ctx context.Context, body CreateMetricRequ
 
 // Get returns a context item with its content.
 func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*ContextItem, error) {
+	if err := checkID("GetContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
 	return do[ContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewGetContextItemRequest(server, uid)
 	})
@@ -111,6 +114,9 @@ func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemReque
 // params.ContentKeyPath inside an item's content (params is required:
 // ContextType and ContentKeyPath must be set). Each value is any JSON value.
 func (s *ContextService) Values(ctx context.Context, uid string, params *ContextItemValuesParams, opts ...Option) (*Page[any], error) {
+	if err := checkID("ListContextItemValues", "uid", uid); err != nil {
+		return nil, err
+	}
 	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewListContextItemValuesRequest(server, uid, params)
 	}, func(r *gen.ListContextItemValuesResponseDto) ([]any, string) {
@@ -138,6 +144,9 @@ func (s *ContextService) AllValues(ctx context.Context, uid string, params *Cont
 // mask. A params.UpdateMask given by the caller is sent as it is instead
 // (nulled fields are still left out of the body); params is never modified.
 func (s *ContextService) Update(ctx context.Context, uid string, params *ContextItemUpdateParams, body UpdateContextItemRequest, opts ...Option) (*UpdatedContextItem, error) {
+	if err := checkID("UpdateContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
 	raw, mask, err := contextItemPatch(body)
 	if err != nil {
 		return nil, err
@@ -148,6 +157,9 @@ func (s *ContextService) Update(ctx context.Context, uid string, params *Context
 	}
 	if p.UpdateMask == nil && mask != "" {
 		p.UpdateMask = &mask
+	}
+	if err := checkUpdate("UpdateContextItem", body, p.UpdateMask); err != nil {
+		return nil, err
 	}
 	return do[UpdatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewUpdateContextItemRequestWithBody(server, uid, p, "application/json", bytes.NewReader(raw))
@@ -187,6 +199,9 @@ func contextItemPatch(body UpdateContextItemRequest) (raw []byte, mask string, e
 // for good. Items brought in by integrations cannot be deleted here: they
 // answer ErrUnprocessable; a missing item answers ErrNotFound.
 func (s *ContextService) Delete(ctx context.Context, uid string, opts ...Option) (*DeletedContextItem, error) {
+	if err := checkID("DeleteContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
 	return do[DeletedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewDeleteContextItemRequest(server, uid)
 	})

@@ -86,7 +86,8 @@ type Error struct {
 	// RetryAfterSet reports whether the answer had a valid Retry-After
 	// header, which tells "Retry-After: 0" from no header.
 	RetryAfterSet bool
-	// Body is the raw response body, at most 64 KiB.
+	// Body is the raw response body, at most 64 KiB, with any copy of the
+	// API key masked.
 	Body []byte
 }
 
@@ -144,16 +145,19 @@ func (e *Error) Is(target error) bool {
 }
 
 // newError builds an *Error from a non-2xx response, reading at most
-// maxErrorBody bytes of it. It neither drains nor closes the body.
-func newError(resp *http.Response) *Error {
+// maxErrorBody bytes of it. It neither drains nor closes the body. Any copy
+// of the API key in the body or the request id header (a server that echoes
+// the request) is masked before anything is taken from them.
+func newError(resp *http.Response, key apiKey) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body = key.maskBytes(body)
 	e := &Error{StatusCode: resp.StatusCode, Body: body}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter, e.RetryAfterSet = d, true
 	}
 	parseErrorBody(e, body)
 	if e.RequestID == "" {
-		e.RequestID = resp.Header.Get("X-Request-Id")
+		e.RequestID = key.mask(resp.Header.Get("X-Request-Id"))
 	}
 	return e
 }
@@ -267,6 +271,8 @@ type TransportError struct {
 	Host   string // host[:port] the request was for
 	Path   string // URL path, without query
 	Err    error  // the cause
+
+	key apiKey // masked in Error's text
 }
 
 // Error reads "modus: GET api.getmodus.com/api/v1/agents: <cause>".
@@ -275,7 +281,7 @@ func (e *TransportError) Error() string {
 	if e.Err != nil {
 		msg = unwrapURLError(e.Err).Error()
 	}
-	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg)
+	return printable(e.key.mask("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg))
 }
 
 // unwrapURLError drops the *url.Error layer, whose text repeats the URL.
@@ -323,3 +329,24 @@ func newDecodeError(resp *http.Response, body []byte, err error) *DecodeError {
 	}
 	return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(body), Err: err}
 }
+
+// ErrInvalidArgument matches, through errors.Is, every *InvalidArgumentError.
+var ErrInvalidArgument = errors.New("modus: invalid argument")
+
+// InvalidArgumentError is a call refused before anything was sent, because
+// one of its arguments cannot be right: a path id that is empty or a dot
+// segment (URL resolution would drop it and send the request to another
+// resource), or an update that would change nothing.
+type InvalidArgumentError struct {
+	Operation string // the operationId, such as "DeleteMemory"
+	Argument  string // the argument, as the method names it ("memoryID", "body")
+	Reason    string // what is wrong with it, and how to fix it
+}
+
+// Error names the operation, the argument and the reason.
+func (e *InvalidArgumentError) Error() string {
+	return printable("modus: " + e.Operation + ": " + e.Argument + " " + e.Reason)
+}
+
+// Is reports whether target is ErrInvalidArgument.
+func (e *InvalidArgumentError) Is(target error) bool { return target == ErrInvalidArgument }

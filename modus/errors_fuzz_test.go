@@ -29,7 +29,7 @@ func FuzzErrorResponse(f *testing.F) {
 		h := http.Header{}
 		h.Set("Retry-After", retryAfter)
 		h.Set("X-Request-Id", requestID)
-		e := newError(&http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))})
+		e := newError(&http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body))}, nil)
 
 		if e.StatusCode != status {
 			t.Fatalf("StatusCode = %d, want %d", e.StatusCode, status)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -141,9 +140,6 @@ func WithDebugBodies(max int) Option {
 	}}
 }
 
-// secretField matches a JSON string field whose name looks secret.
-var secretField = regexp.MustCompile(`(?i)("[a-z_]*(token|password|secret|key|authorization)[a-z_]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-
 // logBody writes a response body at Debug level when WithDebugBodies asks
 // for it.
 func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Response, body []byte) {
@@ -151,17 +147,133 @@ func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Respo
 	if l == nil || max <= 0 || !l.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	key, _ := t.key()
-	red := secretField.ReplaceAll(bytes.ReplaceAll(body, []byte(key), []byte(maskedKey)), []byte(`$1"***"`))
-	cut := len(red) > max
-	if cut {
-		red = red[:max]
-	}
+	red, cut := redactBody(body, max, t.key)
 	method, path, op := describe(resp.Request)
 	l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
 		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
 		slog.Int("status", resp.StatusCode), slog.Int("size", len(body)), slog.Bool("cut", cut),
 		slog.String("body", printable(string(red))))
+}
+
+// redactBody returns at most max bytes of body for a log, with the API key
+// and the values of secret-looking JSON fields masked. It cuts first (keeping
+// enough beyond max to see a key that straddles the cut), so its cost
+// follows max, not the size of the body.
+func redactBody(body []byte, max int, key apiKey) (red []byte, cut bool) {
+	k, _ := key()
+	head := body[:min(len(body), max+len(k))]
+	red = redactSecrets(key.maskBytes(head))
+	return red[:min(len(red), max)], len(body) > max
+}
+
+// redactSecrets returns a copy of b, JSON or the start of it, where the value
+// of every field whose name looks secret (see secretName), whatever its type,
+// is replaced by "***". A value cut short by the end of b is masked too.
+func redactSecrets(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			out = append(out, b[i])
+			i++
+			continue
+		}
+		end, closed := stringEnd(b, i)
+		out = append(out, b[i:end]...)
+		colon := skipSpace(b, end)
+		if !closed || colon >= len(b) || b[colon] != ':' || !secretName(b[i+1:end-1]) {
+			i = end
+			continue
+		}
+		v := skipSpace(b, colon+1)
+		out = append(out, b[end:v]...)
+		out = append(out, `"***"`...)
+		i = valueEnd(b, v)
+	}
+	return out
+}
+
+// secretWords are what a field name holds, once lower-cased and stripped of
+// everything but letters, when its value is a secret: apiKey, api-key,
+// client_secret, token2, Authorization, x-auth-token, ...
+var secretWords = []string{"token", "password", "passwd", "secret", "key", "authorization", "credential", "cookie", "signature"}
+
+// secretName reports whether a JSON field name looks secret.
+func secretName(name []byte) bool {
+	var buf [64]byte
+	norm := buf[:0]
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z':
+			norm = append(norm, c)
+		case c >= 'A' && c <= 'Z':
+			norm = append(norm, c+'a'-'A')
+		}
+	}
+	if string(norm) == "auth" {
+		return true
+	}
+	for _, w := range secretWords {
+		if bytes.Contains(norm, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stringEnd returns the index just past the JSON string starting at b[i]
+// (a '"'), and whether it is closed before the end of b.
+func stringEnd(b []byte, i int) (int, bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, true
+		}
+	}
+	return len(b), false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i]:
+// a string, an object or array (nesting and strings inside followed), or a
+// number or literal; len(b) when b ends first.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		end, _ := stringEnd(b, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, _ := stringEnd(b, j)
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && strings.IndexByte(",}] \t\r\n", b[j]) < 0 {
+		j++
+	}
+	return j
 }
 
 // ReconnectInfo describes a run stream reconnection, for WithOnReconnect.
@@ -199,37 +311,43 @@ func (t *transport) logAttempt(st *callState, req *http.Request, attempt int, re
 	if st.stream {
 		attrs = append(attrs, slog.Int("reconnect", st.reconnect))
 	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", t.logText(resp.Header.Get("X-Request-Id"))))
+	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", printable(unwrapURLError(err).Error())))
-	} else {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", printable(resp.Header.Get("X-Request-Id"))))
+		attrs = append(attrs, slog.String("error", t.logText(unwrapURLError(err).Error())))
 	}
 	l.LogAttrs(req.Context(), slog.LevelDebug, "modus: attempt", attrs...)
 }
 
 func (t *transport) logRetry(st *callState, req *http.Request, attempt int, why string, wait time.Duration) {
 	l := st.cfg.logger
-	if l == nil {
+	if l == nil || !l.Enabled(req.Context(), slog.LevelInfo) {
 		return
 	}
 	method, path, op := describe(req)
 	l.LogAttrs(req.Context(), slog.LevelInfo, "modus: retry",
 		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("attempt", attempt+1), slog.String("reason", printable(why)), slog.Duration("wait", wait))
+		slog.Int("attempt", attempt+1), slog.String("reason", t.logText(why)), slog.Duration("wait", wait))
 }
 
-func logReconnect(ctx context.Context, l *slog.Logger, info ReconnectInfo) {
-	if l == nil {
+// logReconnect logs a run stream's reconnection at Info level.
+func (t *transport) logReconnect(ctx context.Context, l *slog.Logger, info ReconnectInfo) {
+	if l == nil || !l.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	cause := ""
 	if info.Err != nil {
-		cause = printable(info.Err.Error())
+		cause = t.logText(info.Err.Error())
 	}
 	l.LogAttrs(ctx, slog.LevelInfo, "modus: reconnect",
 		slog.String("run_id", printable(info.RunID)), slog.String("last_event_id", printable(info.LastEventID)),
 		slog.Int("attempt", info.Attempt), slog.Duration("wait", info.Wait), slog.String("reason", cause))
 }
+
+// logText makes text from a server or an error fit for a log record: one
+// printable line, the API key masked.
+func (t *transport) logText(s string) string { return printable(t.key.mask(s)) }
 
 // describe returns the method, the path template (no ids, no query) and the
 // operationId of a request.
@@ -257,7 +375,8 @@ func matchOperation(req *http.Request) (operation, bool) {
 	if req.URL == nil {
 		return operation{}, false
 	}
-	path := req.URL.Path
+	// The escaped path: an id holding an escaped "/" stays one segment.
+	path := req.URL.EscapedPath()
 	for _, o := range operations {
 		if o.method == req.Method && matchPath(path, o.path) {
 			return o, true

@@ -160,7 +160,7 @@ func WithHTTPClient(client HTTPDoer) Option {
 // WithUserAgent replaces the User-Agent header, by default
 // "modus-go/<Version> go/<Go version>". Client only.
 func WithUserAgent(userAgent string) Option {
-	if userAgent == "" || strings.ContainsAny(userAgent, "\r\n\x00") {
+	if userAgent == "" || !validHeaderValue(userAgent) {
 		return optionError("WithUserAgent", errors.New("modus: WithUserAgent: empty value or value with control characters"))
 	}
 	return Option{name: "WithUserAgent", scope: scopeClient, apply: func(s *settings) error {
@@ -190,8 +190,8 @@ func WithHeader(key, value string) Option {
 	if !validHeaderName(key) {
 		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: invalid header name %q", key))
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character", key))
+	if !validHeaderValue(value) {
+		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character (only tab is allowed)", key))
 	}
 	key = textproto.CanonicalMIMEHeaderKey(key)
 	if key == "Idempotency-Key" {
@@ -245,7 +245,7 @@ func WithRetryBackoff(first, max time.Duration) Option {
 // only the wait for the response headers, of the first request and of each
 // reconnection; the events are never cut by it: bound them with the context
 // (and see WithStreamIdleTimeout). Default: the Timeout of a *http.Client
-// given to WithHTTPClient, else MODUS_TIMEOUT (seconds), else
+// given to WithHTTPClient, else MODUS_TIMEOUT (seconds or a Go duration), else
 // DefaultRequestTimeout. Client or call.
 func WithRequestTimeout(d time.Duration) Option {
 	if d < 0 {
@@ -277,7 +277,7 @@ func WithMaxResponseSize(n int64) Option {
 // server then treats repeats of the request as one, which also lets the SDK
 // retry a POST or PATCH; every attempt carries the same key. Call only.
 func WithIdempotencyKey(key string) Option {
-	if key == "" || strings.ContainsAny(key, "\r\n\x00") {
+	if key == "" || !validHeaderValue(key) {
 		return optionError("WithIdempotencyKey", errors.New("modus: WithIdempotencyKey: empty key or key with control characters"))
 	}
 	return Option{name: "WithIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
@@ -356,6 +356,18 @@ func parseAgentHost(raw, source string) (string, error) {
 		raw = "https://" + raw
 	}
 	return parseBaseURL(raw, source)
+}
+
+// validHeaderValue reports whether s may be a header value: no control
+// character but horizontal tab (RFC 9110 field-value; net/http refuses
+// the others when sending).
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // validHeaderName reports whether s is an RFC 9110 token.

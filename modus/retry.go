@@ -130,7 +130,53 @@ func retryableError(err error) bool {
 		invErr   x509.CertificateInvalidError
 	)
 	return !errors.As(err, &redirErr) && !errors.As(err, &certErr) && !errors.As(err, &authErr) &&
-		!errors.As(err, &hostErr) && !errors.As(err, &invErr)
+		!errors.As(err, &hostErr) && !errors.As(err, &invErr) && !isFinal(err)
+}
+
+// isFinal reports an error that no retry can change: one a middleware made
+// itself, or a request net/http refused to send.
+func isFinal(err error) bool {
+	var mwErr *middlewareError
+	var unsendErr *unsendableError
+	return errors.As(err, &mwErr) || errors.As(err, &unsendErr)
+}
+
+// middlewareError is an error a middleware returned without it coming from
+// next: the middleware's decision, which a retry would only repeat.
+type middlewareError struct{ err error }
+
+func (e *middlewareError) Error() string { return e.err.Error() }
+func (e *middlewareError) Unwrap() error { return e.err }
+
+// unsendableError is a request the HTTP client refused before sending it.
+type unsendableError struct {
+	why string
+	err error
+}
+
+func (e *unsendableError) Error() string { return e.err.Error() + " (" + e.why + ")" }
+func (e *unsendableError) Unwrap() error { return e.err }
+
+// unsendable says why net/http refuses to send req ("" if it would not):
+// an invalid method, URL, header name or header value.
+func unsendable(req *http.Request) string {
+	if !validHeaderName(req.Method) {
+		return "invalid method"
+	}
+	if req.URL == nil || req.URL.Host == "" || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
+		return "invalid URL"
+	}
+	for k, vs := range req.Header {
+		if !validHeaderName(k) {
+			return "invalid header name"
+		}
+		for _, v := range vs {
+			if !validHeaderValue(v) {
+				return "control character in the value of header " + k
+			}
+		}
+	}
+	return ""
 }
 
 // maxRedirects is net/http's default limit, kept when the caller's

@@ -47,6 +47,9 @@ func (s *SkillsService) Create(ctx context.Context, body CreateSkillRequest, opt
 // field set in body is written. ManagerID must be changed on its own
 // (ErrUnprocessable otherwise).
 func (s *SkillsService) Update(ctx context.Context, id int64, params *SkillUpdateParams, body UpdateSkillRequest, opts ...Option) (*Skill, error) {
+	if err := checkUpdate("UpdateSkill", body, updateMask(params)); err != nil {
+		return nil, err
+	}
 	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewUpdateSkillRequest(server, id, params, body)
 	})
@@ -105,6 +108,9 @@ func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the skill
 // (ErrNotFound if the thread is not this skill's).
 func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
+	if err := checkID("ContinueSkillChat", "threadID", threadID); err != nil {
+		return nil, err
+	}
 	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewContinueSkillChatRequest(server, id, threadID, body)
 	})
@@ -145,6 +151,9 @@ func (s *SkillsService) CancelOwnershipTransfer(ctx context.Context, id int64, o
 // Get returns a conversation thread with all its messages, oldest first.
 // skillID only scopes the permission check (0 looks across all skills).
 func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID string, opts ...Option) (*Conversation, error) {
+	if err := checkID("GetConversation", "threadID", threadID); err != nil {
+		return nil, err
+	}
 	return do[Conversation](ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewGetConversationRequest(server, skillID, threadID)
 	})
@@ -210,6 +219,12 @@ func (s *MemoriesService) Search(ctx context.Context, skillID int64, body Search
 // Update changes a memory's text or metadata. params.UpdateMask lists the
 // fields to write; without it every field set in body is written.
 func (s *MemoriesService) Update(ctx context.Context, skillID int64, memoryID string, params *MemoryUpdateParams, body UpdateMemoryRequest, opts ...Option) error {
+	if err := checkID("UpdateMemory", "memoryID", memoryID); err != nil {
+		return err
+	}
+	if err := checkUpdate("UpdateMemory", body, updateMask(params)); err != nil {
+		return err
+	}
 	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewUpdateMemoryRequest(server, skillID, memoryID, params, body)
 	})
@@ -217,6 +232,9 @@ func (s *MemoriesService) Update(ctx context.Context, skillID int64, memoryID st
 
 // Delete deletes a memory; deleting one that is already gone succeeds.
 func (s *MemoriesService) Delete(ctx context.Context, skillID int64, memoryID string, opts ...Option) error {
+	if err := checkID("DeleteMemory", "memoryID", memoryID); err != nil {
+		return err
+	}
 	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
 		return gen.NewDeleteMemoryRequest(server, skillID, memoryID)
 	})

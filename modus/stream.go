@@ -511,7 +511,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 		wait = min(e.RetryAfter, maxRetryAfter)
 	}
 	info := ReconnectInfo{RunID: s.runID, LastEventID: s.lastID, Attempt: s.attempts, Wait: wait, Err: cause}
-	logReconnect(s.ctx, s.resume.logger, info)
+	s.c.transport.logReconnect(s.ctx, s.resume.logger, info)
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
 	}

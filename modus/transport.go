@@ -58,9 +58,13 @@ func (t *transport) send(req *http.Request, st *callState) (*http.Response, erro
 		start := time.Now()
 		resp, err := t.attempt(areq, st, attempt)
 		t.logAttempt(st, req, attempt, resp, err, time.Since(start))
+		if resp != nil {
+			// Every answer that arrived, the last one winning.
+			st.cfg.meta.fill(resp, attempt+1)
+		}
 		if err != nil {
 			if !t.retryError(ctx, req, err, attempt < maxRetries && (safe || neverSent(req, err)), st, attempt) {
-				return nil, finalError(req, err)
+				return nil, t.finalError(req, err)
 			}
 			continue
 		}
@@ -69,7 +73,6 @@ func (t *transport) send(req *http.Request, st *callState) (*http.Response, erro
 			return nil, err
 		}
 		if !retried {
-			st.cfg.meta.fill(resp, attempt+1)
 			return resp, nil
 		}
 	}
@@ -110,8 +113,9 @@ func (t *transport) retryError(ctx context.Context, req *http.Request, err error
 	return t.retry.sleep(ctx, wait) == nil
 }
 
-// finalError wraps the error that ends a call.
-func finalError(req *http.Request, err error) error {
+// finalError wraps the error that ends a call. Its text masks the API key,
+// should a proxy or a middleware have echoed it into the cause.
+func (t *transport) finalError(req *http.Request, err error) error {
 	var tooLarge *ResponseTooLargeError
 	if errors.As(err, &tooLarge) {
 		return err
@@ -119,7 +123,9 @@ func finalError(req *http.Request, err error) error {
 	if cerr := req.Context().Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w (while waiting to retry after: %v)", cerr, unwrapURLError(err))
 	}
-	return newTransportError(req, err)
+	te := newTransportError(req, err)
+	te.key = t.key
+	return te
 }
 
 // rewind returns the request for attempt number attempt: req itself, or a
@@ -158,7 +164,8 @@ func (t *transport) setHeaders(req *http.Request, st *callState) {
 // attempt makes one attempt through the middleware, under its timeout. For a
 // unary call it reads a 2xx body into memory (a broken read is then an error
 // of the attempt, retried like any other); for a stream the timeout covers
-// only the wait for the response headers.
+// only the wait for the response headers. A response that arrived comes back
+// even with an error (a 2xx over the size limit), for ResponseMeta.
 func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*http.Response, error) {
 	if len(st.cfg.middleware) > 0 || st.cfg.logger != nil {
 		info := &AttemptInfo{Operation: operationOf(req), Attempt: attempt + 1, Reconnect: st.reconnect}
@@ -174,23 +181,31 @@ func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*htt
 		actx, cancel = context.WithTimeout(req.Context(), st.cfg.timeout)
 		req = req.WithContext(actx)
 	}
+	handedOver := false
+	defer func() {
+		// Also when a middleware panics: the panic goes on to the caller,
+		// the attempt's context and connection do not stay behind.
+		if !handedOver {
+			cancel()
+		}
+	}()
 	resp, err := t.roundTrip(req, st.cfg.middleware)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// The caller reads the error body under this attempt's context:
 		// cancel only when it is done with it.
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		handedOver = true
 		return resp, nil
 	}
 	body, err := readBody(resp, st.cfg.maxBody)
 	resp.Body.Close()
-	cancel()
+	resp.Body = http.NoBody
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, newResponseTooLargeError(req, resp.StatusCode, st.cfg.maxBody)
+			return resp, newResponseTooLargeError(req, resp, st.cfg.maxBody)
 		}
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
@@ -209,31 +224,99 @@ func (t *transport) sendStream(req *http.Request, st *callState) (*http.Response
 	if timeout := st.cfg.timeout; timeout > 0 {
 		timer = time.AfterFunc(timeout, cancel)
 	}
+	handedOver := false
+	defer func() {
+		if !handedOver { // an error, or a panicking middleware
+			cancel()
+		}
+	}()
 	resp, err := t.roundTrip(req.WithContext(actx), st.cfg.middleware)
 	if timer != nil && !timer.Stop() && req.Context().Err() == nil {
 		if err == nil {
 			resp.Body.Close()
 		}
-		cancel()
 		return nil, fmt.Errorf("no response headers within %s: %w", st.cfg.timeout, context.DeadlineExceeded)
 	}
 	if err != nil {
-		cancel()
 		return nil, err
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	handedOver = true
 	return resp, nil
 }
 
 // roundTrip sends req through the middleware, the first one outermost, to
-// the HTTP client.
+// the HTTP client, and checks what the middleware returned as net/http's
+// Client checks a RoundTripper: a nil response without an error is an
+// error, a response next with an error is closed, a nil body is empty. An
+// error that a middleware makes itself (rather than passing on next's) is
+// final: a circuit breaker that says no is not retried.
 func (t *transport) roundTrip(req *http.Request, mw []Middleware) (*http.Response, error) {
 	if len(mw) == 0 {
-		return t.next.Do(req)
+		return t.do(req)
+	}
+	var last exchange // what the HTTP client last answered
+	returned := false
+	defer func() {
+		if !returned && last.resp != nil { // a middleware panicked
+			last.resp.Body.Close()
+		}
+	}()
+	resp, err := t.chain(req, mw, &last)
+	returned = true
+	switch {
+	case err != nil:
+		closeBodies(resp, last.resp)
+		if last.err == nil || !errors.Is(err, last.err) {
+			err = &middlewareError{err}
+		}
+		return nil, err
+	case resp == nil:
+		closeBodies(last.resp)
+		return nil, &middlewareError{errors.New("middleware returned a nil response and a nil error")}
+	case resp.Body == nil:
+		resp.Body = http.NoBody
+	}
+	return resp, nil
+}
+
+// chain runs mw around the HTTP client, recording its last answer in last.
+func (t *transport) chain(req *http.Request, mw []Middleware, last *exchange) (*http.Response, error) {
+	if len(mw) == 0 {
+		last.resp, last.err = t.do(req)
+		return last.resp, last.err
 	}
 	return mw[0](req, func(r *http.Request) (*http.Response, error) {
-		return t.roundTrip(r, mw[1:])
+		return t.chain(r, mw[1:], last)
 	})
+}
+
+// exchange is the HTTP client's last answer inside a middleware chain.
+type exchange struct {
+	resp *http.Response
+	err  error
+}
+
+// do hands req to the HTTP client. A request that net/http refuses before
+// sending anything (a header value with a control character that a
+// middleware set, say) fails the same way every time, so its error is
+// marked final.
+func (t *transport) do(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.Do(req)
+	if err != nil && req.Context().Err() == nil {
+		if why := unsendable(req); why != "" {
+			return nil, &unsendableError{why: why, err: err}
+		}
+	}
+	return resp, err
+}
+
+func closeBodies(resps ...*http.Response) {
+	for _, r := range resps {
+		if r != nil && r.Body != nil {
+			r.Body.Close()
+		}
+	}
 }
 
 // bufferedBody is a unary response body already read into memory; do takes
