@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -368,8 +369,16 @@ func TestIssue16_08_KeyMaskedEverywhere(t *testing.T) {
 	})
 	h := &captured{}
 	proxy := doerFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/stream") {
-			return nil, errors.New("proxy refused " + req.Header.Get("Authorization"))
+		auth := req.Header.Get("Authorization")
+		switch {
+		case req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/stream"):
+			return nil, errors.New("proxy refused " + auth)
+		case req.URL.Path == "/agent/runs":
+			// One event, then a cut whose error quotes the request.
+			body := io.MultiReader(strings.NewReader(frame("1717000000000-0", `{"type":"token","content":"a"}`)),
+				iotest.ErrReader(errors.New("proxy cut "+auth)))
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}},
+				Body: io.NopCloser(body), Request: req}, nil
 		}
 		return srv.Client().Do(req)
 	})

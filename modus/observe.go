@@ -88,9 +88,13 @@ type ResponseMeta struct {
 }
 
 // WithResponseInto fills *meta with the status, headers and request id of
-// the call's final answer, a success included (an error answer has them in
-// its *Error too). For a run stream, the answer that opened it; see also
-// RunStream.Header. Call only.
+// the call's last answer: a success, an error status (which its *Error also
+// describes), a 2xx over the size limit, or the last of several tries. It is
+// left alone when no answer arrived. For a run stream, the answer that
+// opened it; see also RunStream.Header. With an All iterator, every page
+// fills it, each page being fetched as the loop reaches it: inside the loop
+// body it describes the page the current item came from, and after the loop
+// the last page fetched. Call only.
 func WithResponseInto(meta *ResponseMeta) Option {
 	if meta == nil {
 		return optionError("WithResponseInto", errors.New("modus: WithResponseInto: nil *ResponseMeta"))
