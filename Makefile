@@ -16,27 +16,23 @@ REPORT    ?= spec-update.md
 all: test
 
 ## generate: regenerate gen/ (and the fake server's code) from openapi.json,
-## then modus's aliases and their docs (modus/types.gen.go) from gen.
+## then modus's aliases and their docs (modus/types.gen.go) from gen and the
+## operation descriptors (modus/operations.gen.go) from openapi.json.
 generate:
 	go generate ./gen ./modus/modustest/...
 	go generate ./modus
 
-## check-generated: regenerate into a temp dir and fail on any difference.
+## check-generated: run `make generate` in a temporary copy of the tree and fail on any difference:
+## everything derived (gen/, the fake's server code, modus's aliases, enum constants and operation
+## descriptors) is current.
 check-generated:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	for pair in $(GENERATED); do \
-	  file=$${pair%%:*}; cfg=$${pair#*:}; \
-	  [ -f "$$cfg" ] || continue; \
-	  out="$$tmp/$$(echo $$file | tr / _)"; \
-	  sed "s#^output: .*#output: $$out#" "$$cfg" > "$$tmp/cfg.yaml"; \
-	  $(CODEGEN) --config "$$tmp/cfg.yaml" openapi.json; \
-	  if ! diff -u "$$file" "$$out" > "$$tmp/diff"; then \
-	    head -40 "$$tmp/diff"; echo "$$file is out of date with openapi.json: run 'make generate' and commit"; exit 1; \
-	  fi; \
-	done; \
-	go run ./internal/aliasgen -names modus/aliases.txt -gen gen/client.gen.go -modus modus -o "$$tmp/types.gen.go"; \
-	if ! diff -u modus/types.gen.go "$$tmp/types.gen.go" > "$$tmp/diff"; then \
-	  head -40 "$$tmp/diff"; echo "modus/types.gen.go is out of date with gen or modus/aliases.txt: run 'make generate' and commit"; exit 1; \
+	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$$tmp"; \
+	cp -r "$$tmp" "$$tmp.gen"; trap 'rm -rf "$$tmp" "$$tmp.gen" "$$tmp.diff"' EXIT; \
+	$(MAKE) -s -C "$$tmp.gen" generate >/dev/null; \
+	if ! diff -ru "$$tmp" "$$tmp.gen" > "$$tmp.diff"; then \
+	  head -60 "$$tmp.diff"; \
+	  echo "generated code is out of date with openapi.json or the overlay: run 'make generate' and commit"; exit 1; \
 	fi; echo "generated code is up to date"
 
 vet:

@@ -88,7 +88,7 @@ func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRe
 // with one of your agents: Client.Runs streams, but a run talks to the
 // organization's Modus agent, not to agent id.
 func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewChatWithAgentRequest(server, id, body)
 	})
 }
@@ -99,7 +99,7 @@ func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID str
 	if err := checkID("ContinueAgentChat", "threadID", threadID); err != nil {
 		return nil, err
 	}
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewContinueAgentChatRequest(server, id, threadID, body)
 	})
 }

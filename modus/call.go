@@ -76,10 +76,28 @@ var errEmptyBody = errors.New("empty or null body where the operation returns a 
 // body use doNoContent. opts are the caller's per-call options, passed as
 // they came.
 func do[T any](ctx context.Context, c *Client, opts []Option, build requestFunc) (*T, error) {
+	return doBody[T](ctx, c, opts, nil, build)
+}
+
+// doBody is do for a call whose typed request body observers see
+// (CallInfo.Request).
+func doBody[T any](ctx context.Context, c *Client, opts []Option, body any, build requestFunc) (*T, error) {
 	st, err := c.state(opts)
 	if err != nil {
 		return nil, err
 	}
+	st = c.observed(st, body)
+	v, err := fetch[T](ctx, c, st, build)
+	if v == nil {
+		st.endCall(nil, err) // not a typed nil in CallResult.Value
+	} else {
+		st.endCall(v, err)
+	}
+	return v, err
+}
+
+// fetch sends a call with state st and decodes its body, for doBody.
+func fetch[T any](ctx context.Context, c *Client, st *callState, build requestFunc) (*T, error) {
 	resp, err := c.open(ctx, st, c.apiServer, build)
 	if err != nil {
 		return nil, err
@@ -108,12 +126,13 @@ func doNoContent(ctx context.Context, c *Client, opts []Option, build requestFun
 	if err != nil {
 		return err
 	}
+	st = c.observed(st, nil)
 	resp, err := c.open(ctx, st, c.apiServer, build)
-	if err != nil {
-		return err
+	if err == nil {
+		discard(resp)
 	}
-	discard(resp)
-	return nil
+	st.endCall(nil, err)
+	return err
 }
 
 // state builds a call's configuration, once: the client's defaults with the
@@ -152,6 +171,7 @@ func (c *Client) open(ctx context.Context, st *callState, server string, build r
 	if st == nil {
 		st = c.transport.defaults
 	}
+	ctx = st.startCall(ctx, req)
 	resp, err := c.transport.send(req.WithContext(ctx), st)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,9 @@ type AttemptInfo struct {
 	// Reconnect is, for a run stream, the number of the reconnection this
 	// request makes (0 for the request that opened the stream).
 	Reconnect int
+	// PathTemplate is the operation's path template, such as
+	// "/api/v1/agents/{id}" ("" when unknown), for span names and metrics.
+	PathTemplate string
 }
 
 // Retry reports whether the attempt repeats a failed try of the same request.
@@ -359,34 +362,36 @@ func describe(req *http.Request) (method, path, op string) {
 	if req == nil {
 		return "", "", ""
 	}
-	if o, ok := matchOperation(req); ok {
-		return req.Method, o.path, o.id
+	if o := matchOperation(req); o != nil {
+		return req.Method, o.Path, o.ID
 	}
 	return req.Method, "", ""
 }
 
-// operation is an API operation: method, path template, operationId.
-type operation struct{ method, path, id string }
-
 func operationOf(req *http.Request) string {
-	o, _ := matchOperation(req)
-	return o.id
+	if o := matchOperation(req); o != nil {
+		return o.ID
+	}
+	return ""
 }
 
-// matchOperation finds the operation of req by method and path; the path
-// may carry a prefix (a base URL with a path, such as a proxy's).
-func matchOperation(req *http.Request) (operation, bool) {
+// matchOperation finds the operation of req by method and path, nil when
+// none matches; the path may carry a prefix (a base URL with a path, such as
+// a proxy's). Where templates overlap, the one with more literal segments wins.
+func matchOperation(req *http.Request) *Operation {
 	if req.URL == nil {
-		return operation{}, false
+		return nil
 	}
 	// The escaped path: an id holding an escaped "/" stays one segment.
 	path := req.URL.EscapedPath()
+	var best *Operation
 	for _, o := range operations {
-		if o.method == req.Method && matchPath(path, o.path) {
-			return o, true
+		if o.Method == req.Method && matchPath(path, o.Path) &&
+			(best == nil || strings.Count(o.Path, "{") < strings.Count(best.Path, "{")) {
+			best = o
 		}
 	}
-	return operation{}, false
+	return best
 }
 
 // matchPath reports whether path ends with template, where a {param}

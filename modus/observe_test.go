@@ -1,15 +1,12 @@
 package modus
 
 import (
-	"bytes"
 	"context"
-	"flag"
-	"fmt"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,50 +14,35 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/modus-data/modus-sdk-go/internal/overlaypins"
 )
 
-var updateOperations = flag.Bool("update-operations", false, "rewrite operations_table.go from openapi.json")
-
-// TestOperationsTable keeps operations_table.go in step with openapi.json.
-func TestOperationsTable(t *testing.T) {
-	raw, err := os.ReadFile("../openapi.json")
+// TestOperationDescriptors checks the generated descriptors against the
+// operations table (testdata/operations.json): the same operations, methods,
+// paths and hosts; streaming and idempotence as the spec and retry.go say.
+func TestOperationDescriptors(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/operations.json")
 	require.NoError(t, err)
-	overlay, err := os.ReadFile("../oapi-codegen-overlay.yaml")
-	require.NoError(t, err)
-	// The ids gen's request builders are named after: pinned by the overlay.
-	ids, err := overlaypins.OperationIDs(raw, overlay)
-	require.NoError(t, err)
-	var rows []string
-	for key, id := range ids {
-		method, path, _ := strings.Cut(key, " ")
-		if id != "" {
-			rows = append(rows, fmt.Sprintf("\t{%q, %q, %q},\n", strings.ToUpper(method), path, id))
-		}
+	var rows []struct{ Method, Host, Path, OperationID string }
+	require.NoError(t, json.Unmarshal(raw, &rows))
+	require.Len(t, operations, len(rows))
+	byID := map[string]*Operation{}
+	for _, o := range operations {
+		require.NotContains(t, byID, o.ID, "duplicate descriptor")
+		byID[o.ID] = o
+		assert.Equal(t, idempotentMethod(o.Method), o.Idempotent, o.ID)
 	}
-	sort.Strings(rows)
-	var b bytes.Buffer
-	b.WriteString(`package modus
-
-// Code generated from openapi.json by TestOperationsTable (go test -run
-// TestOperationsTable ./modus/ -update-operations). DO NOT EDIT.
-
-// operations maps each operation's method and path template to its
-// operationId, so that middleware and logs can name the operation of a
-// request built by gen's request builders.
-var operations = []operation{
-`)
 	for _, r := range rows {
-		b.WriteString(r)
+		o := byID[r.OperationID]
+		if !assert.NotNil(t, o, r.OperationID) {
+			continue
+		}
+		assert.Equal(t, Operation{ID: r.OperationID, Method: r.Method, Path: r.Path, Host: r.Host,
+			Streaming: o.Streaming, Idempotent: o.Idempotent}, *o)
 	}
-	b.WriteString("}\n")
-	if *updateOperations {
-		require.NoError(t, os.WriteFile("operations_table.go", b.Bytes(), 0o644))
+	assert.Equal(t, opGetAgent, byID["GetAgent"])
+	for id, o := range byID {
+		assert.Equal(t, id == "CreateRun" || id == "StreamRun" || id == "ExecuteWorkflowAction", o.Streaming, id)
 	}
-	have, err := os.ReadFile("operations_table.go")
-	require.NoError(t, err)
-	assert.Equal(t, b.String(), string(have), "run: go test -run TestOperationsTable ./modus/ -update-operations")
 
 	for _, tc := range []struct{ method, path, op string }{
 		{"GET", "/api/v1/agents/42", "GetAgent"},
@@ -184,9 +166,9 @@ func TestStreamMiddlewareMetaAndReconnects(t *testing.T) {
 
 	got := log.get()
 	require.Len(t, got, 3)
-	assert.Equal(t, AttemptInfo{Operation: "CreateRun", Attempt: 1}, got[0].info)
-	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 1}, got[1].info)
-	assert.Equal(t, AttemptInfo{Operation: "StreamRun", Attempt: 1, Reconnect: 2}, got[2].info)
+	assert.Equal(t, AttemptInfo{Operation: "CreateRun", PathTemplate: "/agent/runs", Attempt: 1}, got[0].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", PathTemplate: "/agent/runs/{runId}/stream", Attempt: 1, Reconnect: 1}, got[1].info)
+	assert.Equal(t, AttemptInfo{Operation: "StreamRun", PathTemplate: "/agent/runs/{runId}/stream", Attempt: 1, Reconnect: 2}, got[2].info)
 	assert.False(t, got[1].info.Retry(), "a reconnect is not a retry")
 }
 

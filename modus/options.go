@@ -34,7 +34,9 @@ const (
 // client's, and its WithHeader replaces only that header): WithHeader,
 // WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
 // WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
-// WithMiddleware, WithLogger, WithDebugBodies and WithOnReconnect.
+// WithMiddleware, WithLogger, WithDebugBodies, WithOnReconnect and
+// WithObserver. WithOptions bundles options and is valid where all of them
+// are.
 // Client-only options (WithAPIKey, WithBaseURL, WithAgentHost,
 // WithHTTPClient, WithUserAgent, WithOrganizationID) make a call fail with
 // an error, and the call-only ones, which only make sense for one request
@@ -93,6 +95,7 @@ type callConfig struct {
 	debugBodies int           // WithDebugBodies: bytes of each response body to log; 0 = none
 	meta        *ResponseMeta // call only
 	onReconnect func(ReconnectInfo)
+	observers   []Observer // WithObserver; clipped: appending reallocates
 }
 
 func optionError(name string, err error) Option {
@@ -282,6 +285,36 @@ func WithIdempotencyKey(key string) Option {
 	}
 	return Option{name: "WithIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
 		s.call.idempotencyKey = key
+		return nil
+	}}
+}
+
+// WithOptions bundles options into one, applied in order, so that a package
+// can hand its users a single Option made of several (modusotel's
+// Instrument, say: an observer and a middleware). It is valid where all of
+// its options are: client or call, client only, or call only.
+func WithOptions(opts ...Option) Option {
+	scope, names := scopeClient|scopeCall, make([]string, 0, len(opts))
+	for _, o := range opts {
+		if o.apply != nil {
+			scope &= o.scope
+			names = append(names, o.name)
+		}
+	}
+	name := "WithOptions(" + strings.Join(names, ", ") + ")"
+	if scope == 0 {
+		return optionError(name, fmt.Errorf("modus: %s: mixes client-only and call-only options", name))
+	}
+	return Option{name: name, scope: scope, apply: func(s *settings) error {
+		for _, o := range opts {
+			if o.apply == nil {
+				continue
+			}
+			if err := o.apply(s); err != nil {
+				return err
+			}
+			delete(s.envErr, o.name)
+		}
 		return nil
 	}}
 }

@@ -41,6 +41,8 @@ func TestOptionDocListsEveryScope(t *testing.T) {
 		"WithDebugBodies":       WithDebugBodies(1),
 		"WithResponseInto":      WithResponseInto(&ResponseMeta{}),
 		"WithOnReconnect":       WithOnReconnect(func(ReconnectInfo) {}),
+		"WithObserver":          WithObserver(Observer{}),
+		"WithOptions":           WithOptions(WithHeader("X-A", "b")),
 	}
 	fset := token.NewFileSet()
 	names, err := filepath.Glob("*.go")

@@ -100,7 +100,7 @@ func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPCo
 // Modus agent, the answer comes from this skill (its instructions, model
 // and context).
 func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewChatWithSkillRequest(server, id, body)
 	})
 }
@@ -111,7 +111,7 @@ func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID str
 	if err := checkID("ContinueSkillChat", "threadID", threadID); err != nil {
 		return nil, err
 	}
-	return do[ChatResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
 		return gen.NewContinueSkillChatRequest(server, id, threadID, body)
 	})
 }

@@ -246,9 +246,10 @@ type RunStream struct {
 	attempts  int    // reconnections since the last delivered event
 	retryHint time.Duration
 
-	terminal bool // the terminal event was delivered
-	finished bool // Next returns false from now on
-	scratch  []byte
+	terminal          bool // the terminal event was delivered
+	finished          bool // Next returns false from now on
+	scratch           []byte
+	streamObservation // for WithObserver (observer.go)
 }
 
 type runIDSource uint8
@@ -264,13 +265,18 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestFunc, runID, lastID string) (*RunStream, error) {
-	resp, err := c.open(ctx, &callState{cfg: cfg, stream: true}, c.agentServer, build)
+func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
+	st := c.observed(&callState{cfg: cfg, stream: true}, body)
+	resp, err := c.open(ctx, st, c.agentServer, build)
+	if err == nil {
+		err = checkEventStream(resp)
+	}
+	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEventStream(resp); err != nil {
-		return nil, err
+	if cctx := st.callCtx(); cctx != nil {
+		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
 	// Reconnections are GETs of the same call: they keep its settings but
 	// not its idempotency key, and make one request each (this stream
@@ -289,6 +295,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, build requestF
 		lastID:        lastID,
 		filter:        lastID != "",
 	}
+	s.obsCtxs = st.ctxs
 	s.attach(resp)
 	// A stream its caller forgets (not read to the end, not closed, its
 	// context never cancelled) would hold its connection for ever: once
@@ -350,7 +357,19 @@ func jsonField(body []byte, name string) []byte {
 // for events and while reconnecting.
 func (s *RunStream) Next() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	ok := s.next()
+	ev := s.ev
+	end, ended := s.takeEnd()
+	s.mu.Unlock()
+	if ok && len(s.resume.observers) > 0 {
+		s.notifyEvent(ev) // outside the lock: Close must not wait for callbacks
+	}
+	s.flushEnd(end, ended)
+	return ok
+}
+
+// next is Next under the stream's lock.
+func (s *RunStream) next() bool {
 	s.ev = nil
 	if s.finished {
 		return false
@@ -424,12 +443,14 @@ func (s *RunStream) learnRunID(id string) {
 // next call to Next returns false with err.
 func (s *RunStream) end(err error) {
 	s.terminal, s.termErr = true, err
+	s.markEnd(err)
 	s.release()
 }
 
 // finish ends the stream with err (nil for a clean end).
 func (s *RunStream) finish(err error) {
 	s.finished, s.err = true, err
+	s.markEnd(err)
 	s.release()
 }
 
@@ -515,6 +536,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
 	}
+	s.notifyReconnect(info)
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
@@ -733,12 +755,14 @@ func (s *RunStream) Close() error {
 	}
 	s.cancel() // unblocks a pending read or wait
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.finished {
 		// After the terminal event the stream has ended already: keep
 		// its error (the *RunError of an error event), as Next would.
 		s.finish(s.termErr)
 	}
+	end, ended := s.takeEnd()
+	s.mu.Unlock()
+	s.flushEnd(end, ended)
 	return nil
 }
 

@@ -557,7 +557,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
 	})
 	c, _ := newTestClient(t, srv)
-	s, err := c.startStream(context.Background(), callConfig{},
+	s, err := c.startStream(context.Background(), callConfig{}, nil,
 		rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)

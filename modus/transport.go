@@ -33,7 +33,8 @@ type callState struct {
 	stream bool
 	// reconnect is the reconnection number of a run stream's request (0 for
 	// the request that started it).
-	reconnect int
+	reconnect   int
+	observation // for WithObserver (observer.go)
 }
 
 // send sends req, a call with state st, retrying as NewClient documents.
@@ -90,6 +91,7 @@ func (t *transport) retryStatus(ctx context.Context, req *http.Request, resp *ht
 		// wait that the server or the deadline would cut short.
 		return false, nil
 	}
+	st.retrying(t.key, req, attempt, resp, nil, wait)
 	discard(resp)
 	t.logRetry(st, req, attempt, fmt.Sprintf("HTTP %d", resp.StatusCode), wait)
 	if err := t.retry.sleep(ctx, wait); err != nil {
@@ -109,6 +111,7 @@ func (t *transport) retryError(ctx context.Context, req *http.Request, err error
 	if !fitsDeadline(ctx, wait) {
 		return false
 	}
+	st.retrying(t.key, req, attempt, nil, err, wait)
 	t.logRetry(st, req, attempt, unwrapURLError(err).Error(), wait)
 	return t.retry.sleep(ctx, wait) == nil
 }
@@ -168,7 +171,12 @@ func (t *transport) setHeaders(req *http.Request, st *callState) {
 // even with an error (a 2xx over the size limit), for ResponseMeta.
 func (t *transport) attempt(req *http.Request, st *callState, attempt int) (*http.Response, error) {
 	if len(st.cfg.middleware) > 0 || st.cfg.logger != nil {
-		info := &AttemptInfo{Operation: operationOf(req), Attempt: attempt + 1, Reconnect: st.reconnect}
+		var info *AttemptInfo
+		if o := matchOperation(req); o != nil {
+			info = &AttemptInfo{Operation: o.ID, PathTemplate: o.Path, Attempt: attempt + 1, Reconnect: st.reconnect}
+		} else {
+			info = &AttemptInfo{Attempt: attempt + 1, Reconnect: st.reconnect}
+		}
 		// A deep copy: what a middleware changes stays with this attempt.
 		req = req.Clone(context.WithValue(req.Context(), attemptKey{}, info))
 	}

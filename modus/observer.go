@@ -1,0 +1,285 @@
+package modus
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// Observer holds callbacks that see the life of each call and run stream,
+// as net/http/httptrace.ClientTrace does for a request: tracing, metrics
+// and audit logs build on it (the modusotel module does). Any field may be
+// nil. Pass one with WithObserver; per attempt, use WithMiddleware and
+// AttemptOf.
+type Observer struct {
+	// CallStart runs once per call (a unary call, or the opening of a run
+	// stream) before its first attempt. The context it returns is the
+	// parent of every attempt's request context (so spans that middleware
+	// starts nest under it) and, for a run stream, of its reconnections and
+	// of the Stream* callbacks. Return ctx to add nothing.
+	CallStart func(ctx context.Context, info CallInfo) context.Context
+	// CallEnd runs once when the call returns (for a run stream: when it is
+	// open, or failed to open), with the context CallStart returned.
+	CallEnd func(ctx context.Context, info CallInfo, res CallResult)
+	// Retry runs before the wait that precedes retrying a failed attempt of
+	// a call.
+	Retry func(ctx context.Context, info RetryInfo)
+	// StreamEvent runs for each event a run stream delivers, before Next
+	// returns it.
+	StreamEvent func(ctx context.Context, ev Event)
+	// StreamReconnect runs before each reconnection's wait, with what
+	// WithOnReconnect sees.
+	StreamReconnect func(ctx context.Context, info ReconnectInfo)
+	// StreamEnd runs once when a run stream ends: at its terminal event
+	// (after StreamEvent of that event), on a failure, or at a Close before
+	// the end.
+	StreamEnd func(ctx context.Context, info StreamEndInfo)
+}
+
+// CallInfo describes a call, for Observer.CallStart and CallEnd.
+type CallInfo struct {
+	// Operation is the API operation the call makes.
+	Operation Operation
+	// Request is the typed request body the caller passed, such as a
+	// ChatRequest or a CreateRunRequest. Set for the chat and run
+	// operations today; nil for the others.
+	Request any
+}
+
+// CallResult is how a call ended, for Observer.CallEnd.
+type CallResult struct {
+	// Err is the call's error, nil on success.
+	Err error
+	// Meta holds the last answer's status, headers and request id; nil if
+	// no answer arrived.
+	Meta *ResponseMeta
+	// Value is the decoded result (a *T, such as *ChatResponse) on
+	// success; nil for calls without content and for run streams.
+	Value any
+}
+
+// RetryInfo describes the retry of a failed attempt, for Observer.Retry.
+type RetryInfo struct {
+	// Operation is the API operation the call makes.
+	Operation Operation
+	// Attempt is the number of the attempt that failed, from 1.
+	Attempt int
+	// StatusCode is the failed attempt's HTTP status, 0 when no answer
+	// arrived.
+	StatusCode int
+	// Err is the failed attempt's *Error, or its transport error.
+	Err error
+	// Wait is the wait before the next attempt.
+	Wait time.Duration
+}
+
+// StreamEndInfo describes how a run stream ended, for Observer.StreamEnd.
+type StreamEndInfo struct {
+	RunID       string // the run's id as the stream knew it (see RunStream.RunID)
+	LastEventID string // the id of the last event delivered
+	Reconnects  int    // reconnections tried in all
+	// Err is what RunStream.Err reports: nil after a done or cancelled
+	// event or a Close, a *RunError after an error event, ...
+	Err error
+	// Closed reports that Close was called before a terminal event arrived.
+	Closed bool
+}
+
+// WithObserver adds the callbacks of o to those already set: a call's
+// observers run after the client's, never instead of them. Callbacks run on
+// the goroutine of the call or of RunStream.Next, must not block for long,
+// and never run under a lock that Close needs. Client or call.
+func WithObserver(o Observer) Option {
+	return Option{name: "WithObserver", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.observers = append(s.call.observers[:len(s.call.observers):len(s.call.observers)], o)
+		return nil
+	}}
+}
+
+// operationOfRequest describes the operation of a request the SDK built,
+// found by its method and path (an Operation with only Method when none
+// matches).
+func operationOfRequest(req *http.Request) Operation {
+	if o := matchOperation(req); o != nil {
+		return *o
+	}
+	return Operation{Method: req.Method}
+}
+
+// observed returns the state of a call that has observers, a copy of its
+// own (the client's defaults are shared), with the request body kept for
+// CallInfo; st itself for a call without observers.
+func (c *Client) observed(st *callState, body any) *callState {
+	if st == nil {
+		st = c.transport.defaults
+	}
+	if len(st.cfg.observers) == 0 {
+		return st
+	}
+	own := *st
+	own.body = body
+	if own.cfg.meta == nil {
+		own.cfg.meta = new(ResponseMeta) // for CallResult.Meta
+	}
+	return &own
+}
+
+// startCall runs the CallStart callbacks of a call's first request (not of
+// a stream's reconnections) and returns the context its attempts use.
+func (st *callState) startCall(ctx context.Context, req *http.Request) context.Context {
+	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.call != nil {
+		return ctx
+	}
+	st.call = &CallInfo{Operation: operationOfRequest(req), Request: st.body}
+	st.ctxs = make([]context.Context, len(st.cfg.observers))
+	for i, o := range st.cfg.observers {
+		if o.CallStart != nil {
+			ctx = o.CallStart(ctx, *st.call)
+		}
+		st.ctxs[i] = ctx
+	}
+	return ctx
+}
+
+// endCall runs the CallEnd callbacks of a call that started with value v
+// (a *T, nil when none) and error err.
+func (st *callState) endCall(v any, err error) {
+	if st == nil || st.call == nil {
+		return
+	}
+	res := CallResult{Err: err}
+	var e *Error
+	switch {
+	case err == nil:
+		res.Value = v
+		if st.cfg.meta.StatusCode != 0 {
+			res.Meta = st.cfg.meta
+		}
+	case errors.As(err, &e):
+		res.Meta = &ResponseMeta{StatusCode: e.StatusCode, RequestID: e.RequestID}
+	}
+	for i, o := range st.cfg.observers {
+		if o.CallEnd != nil {
+			o.CallEnd(st.ctxs[i], *st.call, res)
+		}
+	}
+}
+
+// retrying runs the Retry callbacks before the wait for the retry of failed
+// attempt number attempt (from 0), whose answer was resp or error err.
+func (st *callState) retrying(key apiKey, req *http.Request, attempt int, resp *http.Response, err error, wait time.Duration) {
+	if len(st.cfg.observers) == 0 {
+		return
+	}
+	info := RetryInfo{Operation: operationOfRequest(req), Attempt: attempt + 1, Err: err, Wait: wait}
+	if resp != nil {
+		e := newError(resp, key) // reads the body the retry discards
+		info.StatusCode, info.Err = resp.StatusCode, e
+	}
+	for i, o := range st.cfg.observers {
+		if o.Retry != nil {
+			o.Retry(st.ctxOf(i, req.Context()), info)
+		}
+	}
+}
+
+// notifyEvent runs the StreamEvent callbacks for ev, outside the stream's
+// lock.
+func (s *RunStream) notifyEvent(ev Event) {
+	for i, o := range s.resume.observers {
+		if o.StreamEvent != nil {
+			o.StreamEvent(s.obsCtx(i), ev)
+		}
+	}
+}
+
+// notifyReconnect runs the StreamReconnect callbacks.
+func (s *RunStream) notifyReconnect(info ReconnectInfo) {
+	for i, o := range s.resume.observers {
+		if o.StreamReconnect != nil {
+			o.StreamReconnect(s.obsCtx(i), info)
+		}
+	}
+}
+
+// markEnd notes, once, that the stream ended with err (under the stream's
+// lock); flushEnd then runs the StreamEnd callbacks outside it.
+func (s *RunStream) markEnd(err error) {
+	if s.endState != endNone || len(s.resume.observers) == 0 {
+		return
+	}
+	s.endState = endPending
+	s.endInfo = StreamEndInfo{RunID: s.runID, LastEventID: s.lastID, Reconnects: s.reconnects, Err: err,
+		Closed: s.closed.Load() && !s.terminal}
+}
+
+// takeEnd returns the pending end, once (under the stream's lock).
+func (s *RunStream) takeEnd() (StreamEndInfo, bool) {
+	if s.endState != endPending {
+		return StreamEndInfo{}, false
+	}
+	s.endState = endTold
+	return s.endInfo, true
+}
+
+// flushEnd runs the StreamEnd callbacks for an end taken by takeEnd.
+func (s *RunStream) flushEnd(info StreamEndInfo, ok bool) {
+	if !ok {
+		return
+	}
+	for i, o := range s.resume.observers {
+		if o.StreamEnd != nil {
+			o.StreamEnd(s.obsCtx(i), info)
+		}
+	}
+}
+
+// observation is what a call with observers keeps for them.
+type observation struct {
+	body any               // the typed request body, for CallInfo.Request
+	call *CallInfo         // set by startCall
+	ctxs []context.Context // by observer: the context its CallStart returned
+}
+
+// ctxOf returns the context of observer i, else ctx (for a request made
+// outside startCall, such as a stream's reconnection).
+func (ob *observation) ctxOf(i int, ctx context.Context) context.Context {
+	if i < len(ob.ctxs) {
+		return ob.ctxs[i]
+	}
+	return ctx
+}
+
+// callCtx returns the context the call's attempts use: the last observer's
+// (nil when the call has none).
+func (ob *observation) callCtx() context.Context {
+	if len(ob.ctxs) == 0 {
+		return nil
+	}
+	return ob.ctxs[len(ob.ctxs)-1]
+}
+
+// streamObservation is what a run stream keeps for its observers.
+type streamObservation struct {
+	obsCtxs  []context.Context // by observer: the context its CallStart returned
+	endState endState
+	endInfo  StreamEndInfo
+}
+
+// obsCtx returns the context of observer i.
+func (s *RunStream) obsCtx(i int) context.Context {
+	if i < len(s.obsCtxs) {
+		return s.obsCtxs[i]
+	}
+	return s.parent
+}
+
+// endState tracks the StreamEnd callbacks of a stream.
+type endState uint8
+
+const (
+	endNone    endState = iota
+	endPending          // ended; the callbacks have not run yet
+	endTold             // the callbacks ran
+)
