@@ -97,6 +97,16 @@ func (apiKey) GoString() string { return maskedKey }
 // Format masks the key whatever the verb.
 func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 
+// bearerHeader returns the Authorization header's value, ready to put on
+// each request without allocating (clipped: an Add reallocates). A func, as
+// apiKey is, so that fmt never prints it.
+type bearerHeader func() []string
+
+func newBearerHeader(bearer string) bearerHeader {
+	v := []string{bearer}
+	return func() []string { return v }
+}
+
 // maskBytes returns b with every copy of the key replaced by maskedKey: for
 // text a server sends back, which may echo the key. b itself when it holds
 // none (no copy). A nil apiKey masks nothing.
@@ -155,7 +165,17 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	retry := newRetryPolicy()
-	t := &transport{next: s.client(), retry: retry, key: newAPIKey(*s.apiKey), agent: s.userAgent}
+	key := newAPIKey(*s.apiKey)
+	_, bearer := key()
+	t := &transport{next: s.client(), retry: retry, key: key, bearer: newBearerHeader(bearer), agent: s.userAgent, ua: []string{s.userAgent}}
+	var err error
+	if t.api, err = newBaseURL(s.baseURL); err != nil {
+		return nil, err
+	}
+	if t.agentBase, err = newBaseURL(s.agentHost); err != nil {
+		return nil, err
+	}
+	s.call.finish(key)
 	t.defaults = &callState{cfg: s.call}
 	c := &Client{apiURL: s.baseURL, agentURL: s.agentHost, apiServer: s.baseURL + "/", agentServer: s.agentHost + "/",
 		transport: t, retry: retry, orgID: *s.orgID}

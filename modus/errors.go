@@ -148,11 +148,11 @@ func (e *Error) Is(target error) bool {
 // maxErrorBody bytes of it. It neither drains nor closes the body. Any copy
 // of the API key in the body or the request id header (a server that echoes
 // the request) is masked before anything is taken from them.
-func newError(resp *http.Response, key apiKey) *Error {
+func newError(resp *http.Response, key apiKey, now time.Time) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	body = key.maskBytes(body)
 	e := &Error{StatusCode: resp.StatusCode, Body: body}
-	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter, e.RetryAfterSet = d, true
 	}
 	parseErrorBody(e, body)
@@ -350,3 +350,62 @@ func (e *InvalidArgumentError) Error() string {
 
 // Is reports whether target is ErrInvalidArgument.
 func (e *InvalidArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// ErrResponseTooLarge matches, through errors.Is, the
+// *ResponseTooLargeError of a 2xx body over the size limit.
+var ErrResponseTooLarge = errors.New("modus: response body too large")
+
+// ResponseTooLargeError is a 2xx answer of a unary call whose body is larger
+// than the limit (DefaultMaxResponseSize, or WithMaxResponseSize). The body is
+// not kept; when Content-Length announces it, it is not even read.
+type ResponseTooLargeError struct {
+	Method     string // HTTP method
+	Host       string // host[:port] the request was for
+	Path       string // URL path, without query
+	StatusCode int    // the 2xx status
+	Limit      int64  // the limit in bytes
+	RequestID  string // the X-Request-Id header of the answer, for Modus support
+}
+
+// Error names the request and the limit.
+func (e *ResponseTooLargeError) Error() string {
+	rid := ""
+	if e.RequestID != "" {
+		rid = " [request id " + e.RequestID + "]"
+	}
+	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": HTTP " + strconv.Itoa(e.StatusCode) +
+		" body larger than the limit of " + strconv.FormatInt(e.Limit, 10) + " bytes (see WithMaxResponseSize)" + rid)
+}
+
+// Is reports whether target is ErrResponseTooLarge.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+func newResponseTooLargeError(req *http.Request, resp *http.Response, limit int64) *ResponseTooLargeError {
+	e := &ResponseTooLargeError{Method: req.Method, StatusCode: resp.StatusCode, Limit: limit, RequestID: resp.Header.Get("X-Request-Id")}
+	if req.URL != nil {
+		e.Host, e.Path = req.URL.Host, req.URL.Path
+	}
+	return e
+}
+
+// redirectError is a redirect refused by the redirect policy.
+type redirectError struct{ err error }
+
+func (e *redirectError) Error() string { return e.err.Error() }
+func (e *redirectError) Unwrap() error { return e.err }
+
+// middlewareError is an error a middleware returned without it coming from
+// next: the middleware's decision, which a retry would only repeat.
+type middlewareError struct{ err error }
+
+func (e *middlewareError) Error() string { return e.err.Error() }
+func (e *middlewareError) Unwrap() error { return e.err }
+
+// unsendableError is a request the HTTP client refused before sending it.
+type unsendableError struct {
+	why string
+	err error
+}
+
+func (e *unsendableError) Error() string { return e.err.Error() + " (" + e.why + ")" }
+func (e *unsendableError) Unwrap() error { return e.err }

@@ -435,7 +435,6 @@ func TestIssue16_09_DebugBodiesCutFirst(t *testing.T) {
 	debugAlloc, debugTime := measure(WithDebugBodies(100))
 	t.Logf("call alone: %d B, %s; with debug bodies: %d B, %s", plainAlloc, plainTime, debugAlloc, debugTime)
 	assert.Less(t, int64(debugAlloc)-int64(plainAlloc), int64(256<<10), "the log costs about n, not the body")
-	assert.Less(t, debugTime-plainTime, 500*time.Millisecond)
 	assert.Contains(t, strings.Join(h.get(), "\n"), "cut=true")
 }
 

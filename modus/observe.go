@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"strconv"
 	"time"
 )
 
@@ -27,20 +27,6 @@ type Middleware func(req *http.Request, next MiddlewareNext) (*http.Response, er
 // MiddlewareNext sends the request on, through the remaining middleware, to
 // the HTTP client.
 type MiddlewareNext = func(req *http.Request) (*http.Response, error)
-
-// WithMiddleware adds middleware, run in the order given, around every
-// attempt; a call's middleware runs inside the client's. Client or call.
-func WithMiddleware(mw ...Middleware) Option {
-	for _, m := range mw {
-		if m == nil {
-			return optionError("WithMiddleware", errors.New("modus: WithMiddleware: nil middleware"))
-		}
-	}
-	return Option{name: "WithMiddleware", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.middleware = append(s.call.middleware[:len(s.call.middleware):len(s.call.middleware)], mw...)
-		return nil
-	}}
-}
 
 // AttemptInfo describes one attempt, for middleware (AttemptOf) and logs.
 type AttemptInfo struct {
@@ -90,76 +76,11 @@ type ResponseMeta struct {
 	Attempts int
 }
 
-// WithResponseInto fills *meta with the status, headers and request id of
-// the call's last answer: a success, an error status (which its *Error also
-// describes), a 2xx over the size limit, or the last of several tries. It is
-// left alone when no answer arrived. For a run stream, the answer that
-// opened it; see also RunStream.Header. With an All iterator, every page
-// fills it, each page being fetched as the loop reaches it: inside the loop
-// body it describes the page the current item came from, and after the loop
-// the last page fetched. Call only.
-func WithResponseInto(meta *ResponseMeta) Option {
-	if meta == nil {
-		return optionError("WithResponseInto", errors.New("modus: WithResponseInto: nil *ResponseMeta"))
-	}
-	return Option{name: "WithResponseInto", scope: scopeCall, apply: func(s *settings) error {
-		s.call.meta = meta
-		return nil
-	}}
-}
-
 func (m *ResponseMeta) fill(resp *http.Response, attempts int) {
 	if m == nil {
 		return
 	}
 	*m = ResponseMeta{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: resp.Header.Get("X-Request-Id"), Attempts: attempts}
-}
-
-// WithLogger makes the client log, with logger: one record per attempt at
-// Debug level (method, path template, operation, status, attempt, duration,
-// request id), and at Info level each decision to retry (why, wait) and
-// each run stream reconnection (run id, last event id, attempt). Records
-// never hold the API key, headers or bodies. Default: no logging. Client or
-// call.
-func WithLogger(logger *slog.Logger) Option {
-	if logger == nil {
-		return optionError("WithLogger", errors.New("modus: WithLogger: nil logger"))
-	}
-	return Option{name: "WithLogger", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.logger = logger
-		return nil
-	}}
-}
-
-// WithDebugBodies makes the logger of WithLogger also write, at Debug
-// level, the response body of each call (stream events excepted), cut to at
-// most max bytes, with the API key and the values of JSON fields whose names
-// look secret (token, password, secret, key, authorization) replaced by
-// "***". Bodies may hold personal data: use it to debug, not in production.
-// Client or call.
-func WithDebugBodies(max int) Option {
-	if max <= 0 {
-		return optionError("WithDebugBodies", fmt.Errorf("modus: WithDebugBodies: want a positive size, got %d", max))
-	}
-	return Option{name: "WithDebugBodies", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.debugBodies = max
-		return nil
-	}}
-}
-
-// logBody writes a response body at Debug level when WithDebugBodies asks
-// for it.
-func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Response, body []byte) {
-	l, max := st.cfg.logger, st.cfg.debugBodies
-	if l == nil || max <= 0 || !l.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	red, cut := redactBody(body, max, t.key)
-	method, path, op := describe(resp.Request)
-	l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("status", resp.StatusCode), slog.Int("size", len(body)), slog.Bool("cut", cut),
-		slog.String("body", printable(string(red))))
 }
 
 // redactBody returns at most max bytes of body for a log, with the API key
@@ -292,122 +213,77 @@ type ReconnectInfo struct {
 	Err         error         // why: the drop, or the failed reconnection before
 }
 
-// WithOnReconnect calls f each time a run stream is about to reconnect,
-// before its wait, from the goroutine reading the stream (a relay can tell
-// its own clients). Client or call.
-func WithOnReconnect(f func(ReconnectInfo)) Option {
-	if f == nil {
-		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
-	}
-	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.onReconnect = f
-		return nil
-	}}
+// logObserver is WithLogger's observer: one Debug record per attempt (and
+// its body with WithDebugBodies), one Info record per retry decision and per
+// stream reconnection. A hook whose level the handler disables does nothing
+// else. Text from servers and errors is made one printable line, with the
+// API key masked.
+func logObserver(l *slog.Logger, bodies int, key apiKey) Observer {
+	lg := &logger{l: l, bodies: bodies, key: key}
+	return Observer{AttemptEnd: lg.attempt, Retry: lg.retry, StreamReconnect: lg.reconnect}
 }
 
-func (t *transport) logAttempt(st *callState, req *http.Request, attempt int, resp *http.Response, err error, d time.Duration) {
-	l := st.cfg.logger
-	if l == nil || !l.Enabled(req.Context(), slog.LevelDebug) {
+type logger struct {
+	l      *slog.Logger
+	bodies int // WithDebugBodies: bytes of each body to log; 0 = none
+	key    apiKey
+}
+
+func (lg *logger) attempt(ctx context.Context, info AttemptEndInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	method, path, op := describe(req)
-	attrs := []slog.Attr{
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("attempt", attempt+1), slog.Duration("duration", d),
+	op := info.Operation
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+		slog.Int("attempt", info.Attempt), slog.Duration("duration", info.Duration))
+	if op.Streaming {
+		attrs = append(attrs, slog.Int("reconnect", info.Reconnect))
 	}
-	if st.stream {
-		attrs = append(attrs, slog.Int("reconnect", st.reconnect))
+	if info.StatusCode != 0 {
+		attrs = append(attrs, slog.Int("status", info.StatusCode), slog.String("request_id", lg.text(info.Header.Get("X-Request-Id"))))
 	}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", t.logText(resp.Header.Get("X-Request-Id"))))
+	var e *Error
+	if info.Err != nil && !errors.As(info.Err, &e) {
+		attrs = append(attrs, slog.String("error", lg.text(unwrapURLError(info.Err).Error())))
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", t.logText(unwrapURLError(err).Error())))
+	lg.l.LogAttrs(ctx, slog.LevelDebug, "modus: attempt", attrs...)
+	if lg.bodies > 0 && info.Body != nil {
+		red, cut := redactBody(info.Body, lg.bodies, lg.key)
+		lg.l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
+			slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+			slog.Int("status", info.StatusCode), slog.Int("size", len(info.Body)), slog.Bool("cut", cut),
+			slog.String("body", printable(string(red))))
 	}
-	l.LogAttrs(req.Context(), slog.LevelDebug, "modus: attempt", attrs...)
 }
 
-func (t *transport) logRetry(st *callState, req *http.Request, attempt int, why string, wait time.Duration) {
-	l := st.cfg.logger
-	if l == nil || !l.Enabled(req.Context(), slog.LevelInfo) {
+func (lg *logger) retry(ctx context.Context, info RetryInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	method, path, op := describe(req)
-	l.LogAttrs(req.Context(), slog.LevelInfo, "modus: retry",
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("attempt", attempt+1), slog.String("reason", t.logText(why)), slog.Duration("wait", wait))
+	why := "HTTP " + strconv.Itoa(info.StatusCode)
+	if info.StatusCode == 0 {
+		why = unwrapURLError(info.Err).Error()
+	}
+	op := info.Operation
+	lg.l.LogAttrs(ctx, slog.LevelInfo, "modus: retry",
+		slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+		slog.Int("attempt", info.Attempt), slog.String("reason", lg.text(why)), slog.Duration("wait", info.Wait))
 }
 
-// logReconnect logs a run stream's reconnection at Info level.
-func (t *transport) logReconnect(ctx context.Context, l *slog.Logger, info ReconnectInfo) {
-	if l == nil || !l.Enabled(ctx, slog.LevelInfo) {
+func (lg *logger) reconnect(ctx context.Context, info ReconnectInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	cause := ""
 	if info.Err != nil {
-		cause = t.logText(info.Err.Error())
+		cause = lg.text(info.Err.Error())
 	}
-	l.LogAttrs(ctx, slog.LevelInfo, "modus: reconnect",
+	lg.l.LogAttrs(ctx, slog.LevelInfo, "modus: reconnect",
 		slog.String("run_id", printable(info.RunID)), slog.String("last_event_id", printable(info.LastEventID)),
 		slog.Int("attempt", info.Attempt), slog.Duration("wait", info.Wait), slog.String("reason", cause))
 }
 
-// logText makes text from a server or an error fit for a log record: one
+// text makes text from a server or an error fit for a log record: one
 // printable line, the API key masked.
-func (t *transport) logText(s string) string { return printable(t.key.mask(s)) }
-
-// describe returns the method, the path template (no ids, no query) and the
-// operationId of a request.
-func describe(req *http.Request) (method, path, op string) {
-	if req == nil {
-		return "", "", ""
-	}
-	if o := matchOperation(req); o != nil {
-		return req.Method, o.Path, o.ID
-	}
-	return req.Method, "", ""
-}
-
-func operationOf(req *http.Request) string {
-	if o := matchOperation(req); o != nil {
-		return o.ID
-	}
-	return ""
-}
-
-// matchOperation finds the operation of req by method and path, nil when
-// none matches; the path may carry a prefix (a base URL with a path, such as
-// a proxy's). Where templates overlap, the one with more literal segments wins.
-func matchOperation(req *http.Request) *Operation {
-	if req.URL == nil {
-		return nil
-	}
-	// The escaped path: an id holding an escaped "/" stays one segment.
-	path := req.URL.EscapedPath()
-	var best *Operation
-	for _, o := range operations {
-		if o.Method == req.Method && matchPath(path, o.Path) &&
-			(best == nil || strings.Count(o.Path, "{") < strings.Count(best.Path, "{")) {
-			best = o
-		}
-	}
-	return best
-}
-
-// matchPath reports whether path ends with template, where a {param}
-// segment matches any one non-empty segment.
-func matchPath(path, template string) bool {
-	for template != "" {
-		ti := strings.LastIndexByte(template, '/')
-		pi := strings.LastIndexByte(path, '/')
-		if ti < 0 || pi < 0 {
-			return false
-		}
-		tseg, pseg := template[ti+1:], path[pi+1:]
-		if pseg == "" || (tseg != pseg && !(strings.HasPrefix(tseg, "{") && strings.HasSuffix(tseg, "}"))) {
-			return false
-		}
-		template, path = template[:ti], path[:pi]
-	}
-	return true
-}
+func (lg *logger) text(s string) string { return printable(lg.key.mask(s)) }

@@ -96,6 +96,19 @@ type callConfig struct {
 	meta        *ResponseMeta // call only
 	onReconnect func(ReconnectInfo)
 	observers   []Observer // WithObserver; clipped: appending reallocates
+	// hooks are what the executor notifies: observers, then the logger's
+	// observer (see finish).
+	hooks []Observer
+}
+
+// finish derives what the options imply, once they are all applied: the
+// hooks the executor notifies, the logger's observer last (a call's
+// WithLogger replaces the client's, its WithObserver adds).
+func (cfg *callConfig) finish(key apiKey) {
+	cfg.hooks = cfg.observers
+	if cfg.logger != nil {
+		cfg.hooks = append(cfg.observers[:len(cfg.observers):len(cfg.observers)], logObserver(cfg.logger, cfg.debugBodies, key))
+	}
 }
 
 func optionError(name string, err error) Option {
@@ -418,4 +431,92 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// WithMiddleware adds middleware, run in the order given, around every
+// attempt; a call's middleware runs inside the client's. Client or call.
+func WithMiddleware(mw ...Middleware) Option {
+	for _, m := range mw {
+		if m == nil {
+			return optionError("WithMiddleware", errors.New("modus: WithMiddleware: nil middleware"))
+		}
+	}
+	return Option{name: "WithMiddleware", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.middleware = append(s.call.middleware[:len(s.call.middleware):len(s.call.middleware)], mw...)
+		return nil
+	}}
+}
+
+// WithResponseInto fills *meta with the status, headers and request id of
+// the call's last answer: a success, an error status (which its *Error also
+// describes), a 2xx over the size limit, or the last of several tries. It is
+// left alone when no answer arrived. For a run stream, the answer that
+// opened it; see also RunStream.Header. With an All iterator, every page
+// fills it, each page being fetched as the loop reaches it: inside the loop
+// body it describes the page the current item came from, and after the loop
+// the last page fetched. Call only.
+func WithResponseInto(meta *ResponseMeta) Option {
+	if meta == nil {
+		return optionError("WithResponseInto", errors.New("modus: WithResponseInto: nil *ResponseMeta"))
+	}
+	return Option{name: "WithResponseInto", scope: scopeCall, apply: func(s *settings) error {
+		s.call.meta = meta
+		return nil
+	}}
+}
+
+// WithLogger makes the client log, with logger: one record per attempt at
+// Debug level (method, path template, operation, status, attempt, duration,
+// request id), and at Info level each decision to retry (why, wait) and
+// each run stream reconnection (run id, last event id, attempt). Records
+// never hold the API key, headers or bodies. Default: no logging. Client or
+// call.
+func WithLogger(logger *slog.Logger) Option {
+	if logger == nil {
+		return optionError("WithLogger", errors.New("modus: WithLogger: nil logger"))
+	}
+	return Option{name: "WithLogger", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.logger = logger
+		return nil
+	}}
+}
+
+// WithDebugBodies makes the logger of WithLogger also write, at Debug
+// level, the response body of each call (stream events excepted), cut to at
+// most max bytes, with the API key and the values of JSON fields whose names
+// look secret (token, password, secret, key, authorization) replaced by
+// "***". Bodies may hold personal data: use it to debug, not in production.
+// Client or call.
+func WithDebugBodies(max int) Option {
+	if max <= 0 {
+		return optionError("WithDebugBodies", fmt.Errorf("modus: WithDebugBodies: want a positive size, got %d", max))
+	}
+	return Option{name: "WithDebugBodies", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.debugBodies = max
+		return nil
+	}}
+}
+
+// WithOnReconnect calls f each time a run stream is about to reconnect,
+// before its wait, from the goroutine reading the stream (a relay can tell
+// its own clients). Client or call.
+func WithOnReconnect(f func(ReconnectInfo)) Option {
+	if f == nil {
+		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
+	}
+	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.onReconnect = f
+		return nil
+	}}
+}
+
+// WithObserver adds the callbacks of o to those already set: a call's
+// observers run after the client's, never instead of them. Callbacks run on
+// the goroutine of the call or of RunStream.Next, must not block for long,
+// and never run under a lock that Close needs. Client or call.
+func WithObserver(o Observer) Option {
+	return Option{name: "WithObserver", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.observers = append(s.call.observers[:len(s.call.observers):len(s.call.observers)], o)
+		return nil
+	}}
 }

@@ -5,13 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -141,22 +138,6 @@ func isFinal(err error) bool {
 	return errors.As(err, &mwErr) || errors.As(err, &unsendErr)
 }
 
-// middlewareError is an error a middleware returned without it coming from
-// next: the middleware's decision, which a retry would only repeat.
-type middlewareError struct{ err error }
-
-func (e *middlewareError) Error() string { return e.err.Error() }
-func (e *middlewareError) Unwrap() error { return e.err }
-
-// unsendableError is a request the HTTP client refused before sending it.
-type unsendableError struct {
-	why string
-	err error
-}
-
-func (e *unsendableError) Error() string { return e.err.Error() + " (" + e.why + ")" }
-func (e *unsendableError) Unwrap() error { return e.err }
-
 // unsendable says why net/http refuses to send req ("" if it would not):
 // an invalid method, URL, header name or header value.
 func unsendable(req *http.Request) string {
@@ -179,60 +160,6 @@ func unsendable(req *http.Request) string {
 	return ""
 }
 
-// maxRedirects is net/http's default limit, kept when the caller's
-// http.Client has no CheckRedirect of its own.
-const maxRedirects = 10
-
-// withRedirectPolicy returns a shallow copy of hc whose CheckRedirect first
-// drops the Authorization header on a redirect to another origin (scheme,
-// host or port: net/http itself compares host names only, so it would send
-// the key to another port, over plain http, or to a subdomain), then applies
-// the caller's own CheckRedirect, or net/http's default limit. An error from
-// either is marked so that the retry loop does not send the request again.
-func withRedirectPolicy(hc *http.Client) *http.Client {
-	c := *hc
-	next := hc.CheckRedirect
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && !sameOrigin(req.URL, via[0].URL) {
-			req.Header.Del("Authorization")
-		}
-		var err error
-		switch {
-		case next != nil:
-			err = next(req, via)
-		case len(via) >= maxRedirects:
-			err = fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		if err != nil && !errors.Is(err, http.ErrUseLastResponse) {
-			return &redirectError{err}
-		}
-		return err
-	}
-	return &c
-}
-
-// sameOrigin compares scheme, host and port (default ports made explicit).
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
-}
-
-// redirectError is a redirect refused by the redirect policy.
-type redirectError struct{ err error }
-
-func (e *redirectError) Error() string { return e.err.Error() }
-func (e *redirectError) Unwrap() error { return e.err }
-
 // neverSent reports whether err happened before a connection existed (DNS
 // lookup or dial), so no byte of the request reached the server and even a
 // POST without an idempotency key can be sent again.
@@ -252,25 +179,6 @@ func neverSent(req *http.Request, err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) && opErr.Op == "dial"
-}
-
-// discard drains a little of a response we will not use, so that its
-// connection can be reused, and closes it.
-func discard(resp *http.Response) {
-	_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
-	_ = resp.Body.Close()
-}
-
-// cancelOnClose ends an attempt's context when the body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

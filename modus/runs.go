@@ -41,7 +41,7 @@ func (r *RunsService) Create(ctx context.Context, req CreateRunRequest, opts ...
 	if req.OrganizationID, err = r.organizationID("Create", req.OrganizationID); err != nil {
 		return nil, err
 	}
-	return r.c.startRun(ctx, "CreateRun", opts, req.RunID, req, func(server string) (*http.Request, error) {
+	return r.c.startRun(ctx, opCreateRun, opts, req.RunID, req, func(server string) (*http.Request, error) {
 		return gen.NewCreateRunRequest(server, nil, req)
 	})
 }
@@ -54,7 +54,7 @@ func (r *RunsService) ExecuteWorkflowAction(ctx context.Context, req WorkflowAct
 	if req.OrganizationID, err = r.organizationID("ExecuteWorkflowAction", req.OrganizationID); err != nil {
 		return nil, err
 	}
-	return r.c.startRun(ctx, "ExecuteWorkflowAction", opts, req.RunID, req, func(server string) (*http.Request, error) {
+	return r.c.startRun(ctx, opExecuteWorkflowAction, opts, req.RunID, req, func(server string) (*http.Request, error) {
 		return gen.NewExecuteWorkflowActionRequest(server, nil, req)
 	})
 }
@@ -92,12 +92,12 @@ func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opt
 	if err != nil {
 		return nil, err
 	}
-	return r.c.startStream(ctx, cfg, nil, streamRunRequest(runID, lastEventID), runID, lastEventID)
+	return r.c.startStream(ctx, cfg, route{op: opStreamRun, build: streamRunRequest(runID, lastEventID)}, runID, lastEventID)
 }
 
 // startRun sends the POST of Create or ExecuteWorkflowAction with its
 // Idempotency-Key and opens the stream.
-func (c *Client) startRun(ctx context.Context, op string, opts []Option, bodyRunID *string, body any, build requestFunc) (*RunStream, error) {
+func (c *Client) startRun(ctx context.Context, op *Operation, opts []Option, bodyRunID *string, body any, build requestFunc) (*RunStream, error) {
 	cfg, err := c.config(opts)
 	if err != nil {
 		return nil, err
@@ -112,8 +112,8 @@ func (c *Client) startRun(ctx context.Context, op string, opts []Option, bodyRun
 		cfg.idempotencyKey = uuid.NewString()
 	}
 	// The key names the run in the path of every reconnection.
-	if err := checkID(op, "run id (RunID or the idempotency key)", cfg.idempotencyKey); err != nil {
+	if err := checkID(op.ID, "run id (RunID or the idempotency key)", cfg.idempotencyKey); err != nil {
 		return nil, err
 	}
-	return c.startStream(ctx, cfg, body, build, cfg.idempotencyKey, "")
+	return c.startStream(ctx, cfg, route{op: op, body: body, build: build}, cfg.idempotencyKey, "")
 }

@@ -265,9 +265,9 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
-	st := c.observed(&callState{cfg: cfg, stream: true}, body)
-	resp, err := c.open(ctx, st, c.agentServer, build)
+func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, runID, lastID string) (*RunStream, error) {
+	st := c.observed(&callState{cfg: cfg, stream: true}, r.body)
+	resp, err := c.openStream(ctx, st, r)
 	if err == nil {
 		err = checkEventStream(resp)
 	}
@@ -532,7 +532,6 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 		wait = min(e.RetryAfter, maxRetryAfter)
 	}
 	info := ReconnectInfo{RunID: s.runID, LastEventID: s.lastID, Attempt: s.attempts, Wait: wait, Err: cause}
-	s.c.transport.logReconnect(s.ctx, s.resume.logger, info)
 	if f := s.resume.onReconnect; f != nil {
 		f(info)
 	}
@@ -540,7 +539,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.open(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, s.c.agentServer, streamRunRequest(s.runID, s.lastID))
+	resp, err := s.c.openStream(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, route{op: opStreamRun, build: streamRunRequest(s.runID, s.lastID)})
 	if err == nil {
 		err = checkEventStream(resp)
 	}
