@@ -18,8 +18,8 @@ type transport struct {
 	retry  *retryPolicy
 	key    apiKey
 	bearer bearerHeader // the Authorization header's value, built once (a func: fmt never prints it)
-	agent  string   // User-Agent
-	ua     []string // agent as a header value
+	agent  string       // User-Agent
+	ua     []string     // agent as a header value
 
 	api, agentBase baseURL    // parsed once per client
 	defaults       *callState // read only: for calls without options

@@ -56,7 +56,7 @@ func (r *route) operation(req *http.Request) Operation {
 // takes, and the server string the generated builders take.
 type baseURL struct {
 	scheme, host, path, rawPath string // path without trailing slash
-	server                          string // the URL with a trailing slash
+	server                      string // the URL with a trailing slash
 }
 
 func newBaseURL(raw string) (baseURL, error) {
