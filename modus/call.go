@@ -18,20 +18,20 @@ const DefaultMaxResponseSize = 64 << 20
 // body where the operation returns a value.
 var errEmptyBody = errors.New("empty or null body where the operation returns a value")
 
-// call sends route r's request and decodes its 2xx JSON body into a new
+// call sends route r's request (build: its generated builder) and decodes its 2xx JSON body into a new
 // T. A non-2xx answer is an *Error, an empty, null or undecodable 2xx body a
 // *DecodeError, a body over the size limit a *ResponseTooLargeError, a
 // failed exchange a *TransportError. Operations whose success carries no
 // body use callNoContent. opts are the caller's per-call options, passed as
 // they came.
-func call[T any](ctx context.Context, c *Client, opts []Option, r route) (*T, error) {
+func call[T any](ctx context.Context, c *Client, opts []Option, r route, build requestFunc) (*T, error) {
 	st, err := c.state(opts)
 	if err != nil {
 		return nil, err
 	}
 	st = c.observed(st, r.body)
 	var v *T
-	_, err = c.transport.exec(ctx, st, &r, func(a *answer) error {
+	_, err = c.transport.exec(ctx, st, &r, build, func(a answer) error {
 		if t := bytes.TrimSpace(a.body); len(t) == 0 || string(t) == "null" {
 			return newDecodeError(a.resp, c.transport.key.maskBytes(a.body), errEmptyBody)
 		}
@@ -52,13 +52,13 @@ func call[T any](ctx context.Context, c *Client, opts []Option, r route) (*T, er
 
 // callNoContent sends a call whose success carries no body we use (DELETE,
 // 204), returning only its error.
-func callNoContent(ctx context.Context, c *Client, opts []Option, r route) error {
+func callNoContent(ctx context.Context, c *Client, opts []Option, r route, build requestFunc) error {
 	st, err := c.state(opts)
 	if err != nil {
 		return err
 	}
 	st = c.observed(st, r.body)
-	_, err = c.transport.exec(ctx, st, &r, nil)
+	_, err = c.transport.exec(ctx, st, &r, build, nil)
 	st.endCall(nil, err)
 	return err
 }
@@ -90,8 +90,8 @@ func (c *Client) config(opts []Option) (callConfig, error) {
 // openStream sends the request of a run stream (st.stream set): its opening,
 // or a reconnection. It returns the open 2xx response; the caller closes its
 // body.
-func (c *Client) openStream(ctx context.Context, st *callState, r route) (*http.Response, error) {
-	a, err := c.transport.exec(ctx, st, &r, nil)
+func (c *Client) openStream(ctx context.Context, st *callState, r route, build requestFunc) (*http.Response, error) {
+	a, err := c.transport.exec(ctx, st, &r, build, nil)
 	if err != nil {
 		return nil, err
 	}

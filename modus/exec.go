@@ -51,21 +51,21 @@ type answer struct {
 	oneShot bool // the request has a body that cannot be sent again
 }
 
-// exec sends route r's request with call state st, retrying as NewClient
+// exec sends route r's request (see newRequest for build) with call state st, retrying as NewClient
 // documents, and returns the answer it settled on: for a unary call, a 2xx
 // whose body decode (if not nil) has decoded; for a stream, an open 2xx
 // response. Errors: a non-2xx answer is its *Error; a failed exchange a
 // *TransportError; a 2xx over the size limit a *ResponseTooLargeError;
 // what decode returns as it is.
-func (t *transport) exec(ctx context.Context, st *callState, r *route, decode func(*answer) error) (*answer, error) {
+func (t *transport) exec(ctx context.Context, st *callState, r *route, build requestFunc, decode func(answer) error) (answer, error) {
 	ctx = st.startCall(ctx, r)
 	maxRetries := st.cfg.maxRetries
 	for n := 1; ; n++ {
 		// Attempt: build the request afresh, send it through the
 		// middleware, read a unary body or an error body.
-		a, err := t.attempt(ctx, st, r, n)
+		a, err := t.attempt(ctx, st, r, build, n)
 		if err != nil {
-			return nil, err // the request cannot be built
+			return answer{}, err // the request cannot be built
 		}
 		if a.resp != nil {
 			st.cfg.meta.fill(a.resp, n) // every answer that arrived, the last one winning
@@ -75,11 +75,11 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, decode fu
 		// Classify: a success is decoded and returned.
 		if a.err == nil {
 			if decode != nil {
-				if err := decode(&a); err != nil {
-					return nil, err
+				if err := decode(a); err != nil {
+					return answer{}, err
 				}
 			}
-			return &a, nil
+			return a, nil
 		}
 		if a.oneShot {
 			maxRetries = 0
@@ -88,11 +88,11 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, decode fu
 		// Wait, or return the failure.
 		wait, retry := t.decide(ctx, st, r, &a, n, n <= maxRetries)
 		if !retry {
-			return nil, t.finalError(ctx, &a)
+			return answer{}, t.finalError(ctx, &a)
 		}
 		st.retrying(ctx, r, n, &a, wait)
 		if err := t.retry.sleep(ctx, wait); err != nil {
-			return nil, t.waitError(&a, err)
+			return answer{}, t.waitError(&a, err)
 		}
 	}
 }
@@ -103,7 +103,7 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, decode fu
 // within the size limit, an error body up to maxErrorBody) and releases
 // the attempt. A stream's 2xx body is handed over open, released when it is
 // closed. An error is returned only when the request cannot be built.
-func (t *transport) attempt(ctx context.Context, st *callState, r *route, n int) (a answer, err error) {
+func (t *transport) attempt(ctx context.Context, st *callState, r *route, build requestFunc, n int) (a answer, err error) {
 	actx, cancel, timer := attemptContext(ctx, st, r, n)
 	handedOver := false
 	defer func() {
@@ -113,7 +113,7 @@ func (t *transport) attempt(ctx context.Context, st *callState, r *route, n int)
 			cancel()
 		}
 	}()
-	req, err := t.newRequest(actx, st, r)
+	req, err := t.newRequest(actx, st, r, build)
 	if err != nil {
 		return answer{}, err
 	}

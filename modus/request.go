@@ -25,13 +25,16 @@ type requestFunc func(server string) (*http.Request, error)
 // descriptor's path template and the client's parsed base URL (plain); any
 // other by the generated builder. The executor builds it afresh for each
 // attempt, so that what a middleware changes stays with that attempt.
+//
+// The generated builder travels beside the route, not in it: a closure
+// held in a struct that observers see would escape to the heap on every
+// call.
 type route struct {
-	op    *Operation  // the generated descriptor; nil for a request the SDK cannot name (tests)
-	ids   [2]string   // the path parameters in template order, not escaped (plain only)
-	plain bool        // build from op.Path and ids, without build
-	build requestFunc // the generated builder
-	body  any         // the typed request body, for observers (CallInfo.Request)
-	agent bool        // without op: the request goes to the agent host
+	op    *Operation // the generated descriptor; nil for a request the SDK cannot name (tests)
+	ids   [2]string  // the path parameters in template order, not escaped (plain only)
+	plain bool       // build from op.Path and ids, not with the generated builder
+	body  any        // the typed request body, for observers (CallInfo.Request)
+	agent bool       // without op: the request goes to the agent host
 }
 
 // ids64 is the path parameters of an operation with a numeric id.
@@ -68,11 +71,12 @@ func newBaseURL(raw string) (baseURL, error) {
 		rawPath: strings.TrimSuffix(u.EscapedPath(), "/"), server: raw + "/"}, nil
 }
 
-// newRequest builds route r's request with context ctx, for the host b.
+// newRequest builds route r's request with context ctx: plain, or with the
+// generated builder build.
 // Authorization and User-Agent come from the transport, then the call's own
 // headers (which may override them), its idempotency key, and the media type
 // of a stream.
-func (t *transport) newRequest(ctx context.Context, st *callState, r *route) (*http.Request, error) {
+func (t *transport) newRequest(ctx context.Context, st *callState, r *route, build requestFunc) (*http.Request, error) {
 	b := &t.api
 	if (r.op != nil && r.op.Host == "agent") || r.agent {
 		b = &t.agentBase
@@ -81,7 +85,7 @@ func (t *transport) newRequest(ctx context.Context, st *callState, r *route) (*h
 	var err error
 	if r.plain && r.op != nil {
 		req, err = b.plainRequest(ctx, r.op, &r.ids)
-	} else if req, err = r.build(b.server); err == nil {
+	} else if req, err = build(b.server); err == nil {
 		req = req.WithContext(ctx) // the one copy: gen builds with Background
 	}
 	if err != nil {

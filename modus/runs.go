@@ -92,7 +92,7 @@ func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opt
 	if err != nil {
 		return nil, err
 	}
-	return r.c.startStream(ctx, cfg, route{op: opStreamRun, build: streamRunRequest(runID, lastEventID)}, runID, lastEventID)
+	return r.c.startStream(ctx, cfg, route{op: opStreamRun}, streamRunRequest(runID, lastEventID), runID, lastEventID)
 }
 
 // startRun sends the POST of Create or ExecuteWorkflowAction with its
@@ -115,5 +115,5 @@ func (c *Client) startRun(ctx context.Context, op *Operation, opts []Option, bod
 	if err := checkID(op.ID, "run id (RunID or the idempotency key)", cfg.idempotencyKey); err != nil {
 		return nil, err
 	}
-	return c.startStream(ctx, cfg, route{op: op, body: body, build: build}, cfg.idempotencyKey, "")
+	return c.startStream(ctx, cfg, route{op: op, body: body}, build, cfg.idempotencyKey, "")
 }

@@ -265,9 +265,9 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, runID, lastID string) (*RunStream, error) {
+func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, build requestFunc, runID, lastID string) (*RunStream, error) {
 	st := c.observed(&callState{cfg: cfg, stream: true}, r.body)
-	resp, err := c.openStream(ctx, st, r)
+	resp, err := c.openStream(ctx, st, r, build)
 	if err == nil {
 		err = checkEventStream(resp)
 	}
@@ -539,7 +539,7 @@ func (s *RunStream) redial(cause error) (*http.Response, error) {
 	if err := s.c.retry.sleep(s.ctx, wait); err != nil {
 		return nil, err
 	}
-	resp, err := s.c.openStream(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, route{op: opStreamRun, build: streamRunRequest(s.runID, s.lastID)})
+	resp, err := s.c.openStream(s.ctx, &callState{cfg: s.resume, stream: true, reconnect: s.reconnects}, route{op: opStreamRun}, streamRunRequest(s.runID, s.lastID))
 	if err == nil {
 		err = checkEventStream(resp)
 	}

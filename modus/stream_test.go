@@ -558,7 +558,7 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 	})
 	c, _ := newTestClient(t, srv)
 	s, err := c.startStream(context.Background(), callConfig{},
-		route{build: rawRequest(http.MethodGet, "/agent/whatever", nil), agent: true}, "", "")
+		route{agent: true}, rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)
