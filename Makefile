@@ -65,9 +65,17 @@ vuln:
 	$(TOOLS) build -o $(BIN)/ golang.org/x/vuln/cmd/govulncheck
 	$(BIN)/govulncheck ./...
 
-## bench: side-by-side benchmarks; compare ratios with benchstat (see README).
+## bench: side-by-side benchmarks, written to bench.out, then benchstat's ratios. Unary: the facade's
+## small GET against the same call hand-written with net/http, for each setting (default, no-op
+## middleware + disabled logger, WithResponseInto): one row per setting, the nethttp column is the
+## base and its "vs base" column the facade's ratio. BENCHCOUNT and BENCHTIME shorten a run.
+BENCHSTAT  := go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHCOUNT ?= 6
+BENCHTIME  ?= 1s
 bench:
-	go test -run '^$$' -bench . -benchmem -count 6 ./sse/ ./modus/ | tee bench.out
+	go test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./sse/ ./modus/ | tee bench.out
+	@echo; echo "== unary calls: facade vs hand-written net/http"
+	$(BENCHSTAT) -filter '.name:Unary' -row /settings -col '/impl@(nethttp facade)' bench.out
 
 ## fuzz: run each fuzz target for a short time. Minimizing each new input is
 ## capped (-fuzzminimizetime): with the default 60 s per input the workers spend

@@ -194,12 +194,7 @@ func (c *attemptCtx) Value(key any) any {
 // the server's Retry-After when it sent one (more than maxRetryAfter is
 // returned to the caller), and never a wait the context's deadline would cut.
 func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answer, n int, allowed bool) (time.Duration, bool) {
-	safe := st.cfg.idempotencyKey != ""
-	if r.op != nil {
-		safe = safe || r.op.Idempotent
-	} else {
-		safe = safe || idempotentMethod(a.req.Method)
-	}
+	safe := st.cfg.idempotencyKey != "" || r.idempotent(a.req)
 	var wait time.Duration
 	var e *Error
 	switch {

@@ -55,6 +55,15 @@ func (r *route) operation(req *http.Request) Operation {
 	return Operation{}
 }
 
+// idempotent reports whether r's request may be sent again after it may
+// have reached the server (see Operation.Idempotent).
+func (r *route) idempotent(req *http.Request) bool {
+	if r.op != nil {
+		return r.op.Idempotent
+	}
+	return idempotentMethod(req.Method)
+}
+
 // baseURL is a client's base URL, parsed once: the parts a plain request
 // takes, and the server string the generated builders take.
 type baseURL struct {
