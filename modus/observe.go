@@ -50,12 +50,11 @@ func (a AttemptInfo) Retry() bool { return a.Attempt > 1 }
 type attemptKey struct{}
 
 // AttemptOf returns what the SDK knows about the attempt req belongs to;
-// ok is false for a request the SDK did not send. Use it in Middleware (or
-// an http.RoundTripper given through WithHTTPClient): the SDK attaches the
-// AttemptInfo to the context of the request it hands to the middleware,
-// only when a middleware or a logger is set. It is the one thing the SDK
-// puts in a request's context; the call's own settings are passed to the
-// transport as arguments.
+// ok is false for a request the SDK did not send. Use it in Middleware or in
+// an http.RoundTripper given through WithHTTPClient: the SDK attaches the
+// AttemptInfo to the context of every request it sends, whatever the
+// options. It is the one thing the SDK puts in a request's context; the
+// call's own settings are passed to the executor as arguments.
 func AttemptOf(req *http.Request) (info AttemptInfo, ok bool) {
 	p, ok := req.Context().Value(attemptKey{}).(*AttemptInfo)
 	if !ok {

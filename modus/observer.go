@@ -10,8 +10,8 @@ import (
 // Observer holds callbacks that see the life of each call and run stream,
 // as net/http/httptrace.ClientTrace does for a request: tracing, metrics
 // and audit logs build on it (the modusotel module does). Any field may be
-// nil. Pass one with WithObserver; per attempt, use WithMiddleware and
-// AttemptOf.
+// nil. Pass one with WithObserver. AttemptEnd sees each attempt once it is
+// over; to act on the request itself, use WithMiddleware and AttemptOf.
 type Observer struct {
 	// CallStart runs once per call (a unary call, or the opening of a run
 	// stream) before its first attempt. The context it returns is the
