@@ -324,6 +324,10 @@ func closeBodies(resps ...*http.Response) {
 	}
 }
 
+// maxDrain is how much of a discarded body is drained, so that its
+// connection can be reused.
+const maxDrain = 64 << 10
+
 // discard drains a little of a response we will not use, so that its
 // connection can be reused, and closes it.
 func discard(resp *http.Response) {

@@ -18,12 +18,11 @@ const (
 	backoffBase   = 500 * time.Millisecond
 	backoffMax    = 8 * time.Second
 	maxRetryAfter = 60 * time.Second // a longer Retry-After is returned to the caller, not slept
-	maxDrain      = 64 << 10         // drain at most this much of a discarded body to reuse its connection
 )
 
 // retryPolicy is the one retry policy of the SDK: which failures are
 // transient, how long to wait before the next try, and the wait itself. Calls
-// (transport.send) and run stream reconnections (RunStream.reconnect) both use
+// (transport.exec) and run stream reconnections (RunStream.reconnect) both use
 // the client's.
 type retryPolicy struct {
 	// Injectable for tests.
@@ -58,20 +57,6 @@ func (r backoffRange) window(attempt int) time.Duration {
 // exponentially growing, capped window (r, the call's WithRetryBackoff).
 func (p *retryPolicy) backoff(attempt int, r backoffRange) time.Duration {
 	return p.jitter(r.window(attempt))
-}
-
-// retryWait returns how long to wait before retrying after an answer with
-// header h, honouring Retry-After; ok is false when the server asks for more
-// than maxRetryAfter (the caller then gets the error, with Error.RetryAfter,
-// and decides).
-func (p *retryPolicy) retryWait(h http.Header, attempt int, r backoffRange) (time.Duration, bool) {
-	if ra, ok := parseRetryAfter(h.Get("Retry-After"), p.now()); ok {
-		if ra > maxRetryAfter {
-			return 0, false
-		}
-		return ra, true
-	}
-	return p.backoff(attempt, r), true
 }
 
 // transient reports whether a failed call or reconnection may succeed
