@@ -41,7 +41,7 @@ func call[T any](ctx context.Context, c *Client, opts []Option, r route, build r
 			return newDecodeError(a.resp, c.transport.key.maskBytes(a.body), err)
 		}
 		return nil
-	})
+	}, c.transport)
 	if v == nil {
 		st.endCall(nil, err) // not a typed nil in CallResult.Value
 		return nil, err
@@ -58,7 +58,7 @@ func callNoContent(ctx context.Context, c *Client, opts []Option, r route, build
 		return err
 	}
 	st = c.observed(st, r.body)
-	_, err = c.transport.exec(ctx, st, &r, build, nil)
+	_, err = c.transport.exec(ctx, st, &r, build, nil, c.transport)
 	st.endCall(nil, err)
 	return err
 }
@@ -85,17 +85,6 @@ func (c *Client) config(opts []Option) (callConfig, error) {
 	}
 	s.call.finish(c.transport.key)
 	return s.call, nil
-}
-
-// openStream sends the request of a run stream (st.stream set): its opening,
-// or a reconnection. It returns the open 2xx response; the caller closes its
-// body.
-func (c *Client) openStream(ctx context.Context, st *callState, r route, build requestFunc) (*http.Response, error) {
-	a, err := c.transport.exec(ctx, st, &r, build, nil)
-	if err != nil {
-		return nil, err
-	}
-	return a.resp, nil
 }
 
 // readBody reads a whole response body of at most limit bytes (else an

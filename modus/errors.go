@@ -409,3 +409,72 @@ type unsendableError struct {
 
 func (e *unsendableError) Error() string { return e.err.Error() + " (" + e.why + ")" }
 func (e *unsendableError) Unwrap() error { return e.err }
+
+// ErrStreamInterrupted matches, through errors.Is, the
+// *StreamInterruptedError of a run stream that broke and could not be
+// resumed.
+var ErrStreamInterrupted = errors.New("modus: run stream interrupted")
+
+// StreamInterruptedError reports a run stream whose connection ended before
+// the run's terminal event and that could not be resumed: its run id was
+// not known yet, the reconnect attempts ran out, or a reconnection was
+// refused (such as a 404 for an unknown run). Events delivered before it
+// were complete and in order; resume later with RunsService.Stream(ctx,
+// RunID, LastEventID).
+type StreamInterruptedError struct {
+	// RunID is the run's id, "" when the stream broke before it was known.
+	RunID string
+	// LastEventID is the id of the last event delivered.
+	LastEventID string
+	// Attempts is the number of reconnections tried since the last event.
+	Attempts int
+	// Err is the last failure: the read error of the dropped connection
+	// (io.ErrUnexpectedEOF for a clean end without a terminal event) or
+	// the error of the last reconnection.
+	Err error
+	// Causes are the failures the stream met, oldest first, Err last: each
+	// dropped connection and each failed reconnection, also those it
+	// recovered from (the latest maxStreamCauses of them). errors.Is and
+	// errors.As look at all of them, Err first, so errors.Is(err,
+	// ErrStreamIdle) holds if any connection went idle.
+	Causes []error
+}
+
+// maxStreamCauses bounds StreamInterruptedError.Causes, and so the memory
+// of a long stream that drops again and again.
+const maxStreamCauses = 64
+
+// Error explains why the stream could not go on.
+func (e *StreamInterruptedError) Error() string {
+	cause := "<nil>"
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	if e.RunID == "" {
+		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
+	}
+	after := "before any event"
+	if e.LastEventID != "" {
+		after = "after event " + strconv.Quote(e.LastEventID)
+	}
+	return printable("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
+		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
+}
+
+// Unwrap returns the failures, the last one (Err) first, then the others
+// from the latest to the oldest.
+func (e *StreamInterruptedError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Causes)+1)
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	for i := len(e.Causes) - 1; i >= 0; i-- {
+		if c := e.Causes[i]; c != nil && c != e.Err {
+			errs = append(errs, c)
+		}
+	}
+	return errs
+}
+
+// Is reports whether target is ErrStreamInterrupted.
+func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStreamInterrupted }

@@ -51,15 +51,17 @@ type answer struct {
 	oneShot bool // the request has a body that cannot be sent again
 }
 
-// exec sends route r's request (see newRequest for build) with call state st, retrying as NewClient
-// documents, and returns the answer it settled on: for a unary call, a 2xx
-// whose body decode (if not nil) has decoded; for a stream, an open 2xx
-// response. Errors: a non-2xx answer is its *Error; a failed exchange a
-// *TransportError; a 2xx over the size limit a *ResponseTooLargeError;
-// what decode returns as it is.
-func (t *transport) exec(ctx context.Context, st *callState, r *route, build requestFunc, decode func(answer) error) (answer, error) {
+// exec sends route r's request (see newRequest for build) with call state
+// st, retrying as rt decides, and returns the answer it settled on: for a
+// unary call, a 2xx whose body decode (if not nil) has decoded; for a
+// stream, an open 2xx response that decode has checked. rt is the
+// transport itself for calls (NewClient documents their retries), a run
+// stream's resumer for its reconnections. Errors: what rt.giveUp makes of
+// the last failure (for calls: a non-2xx answer is its *Error, a failed
+// exchange a *TransportError, a 2xx over the size limit a
+// *ResponseTooLargeError); what decode returns, as it is.
+func (t *transport) exec(ctx context.Context, st *callState, r *route, build requestFunc, decode func(answer) error, rt retrier) (answer, error) {
 	ctx = st.startCall(ctx, r)
-	maxRetries := st.cfg.maxRetries
 	for n := 1; ; n++ {
 		// Attempt: build the request afresh, send it through the
 		// middleware, read a unary body or an error body.
@@ -81,18 +83,15 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, build req
 			}
 			return a, nil
 		}
-		if a.oneShot {
-			maxRetries = 0
-		}
 
 		// Wait, or return the failure.
-		wait, retry := t.decide(ctx, st, r, &a, n, n <= maxRetries)
+		wait, retry := rt.decide(ctx, st, r, &a, n)
 		if !retry {
-			return answer{}, t.finalError(ctx, &a)
+			return answer{}, rt.giveUp(ctx, &a)
 		}
-		st.retrying(ctx, r, n, &a, wait)
+		rt.retrying(ctx, st, r, &a, n, wait)
 		if err := t.retry.sleep(ctx, wait); err != nil {
-			return answer{}, t.waitError(&a, err)
+			return answer{}, rt.interrupted(&a, err)
 		}
 	}
 }
@@ -168,6 +167,9 @@ func attemptContext(ctx context.Context, st *callState, r *route, n int) (contex
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	a := &attemptCtx{Context: ctx, info: AttemptInfo{Attempt: n, Reconnect: st.reconnect}}
+	if st.reconnect > 0 {
+		a.info.Attempt = 1 // each reconnection is a request of its own
+	}
 	if r.op != nil {
 		a.info.Operation, a.info.PathTemplate = r.op.ID, r.op.Path
 	}
@@ -188,17 +190,33 @@ func (c *attemptCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// decide says whether failed attempt n is retried (allowed: the retry budget
-// is not spent), and after what wait: transient failures only, a POST or
-// PATCH only with an idempotency key or when it never reached the server,
-// the server's Retry-After when it sent one (more than maxRetryAfter is
-// returned to the caller), and never a wait the context's deadline would cut.
-func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answer, n int, allowed bool) (time.Duration, bool) {
+// retrier decides about the retries of a request, for exec: the transport
+// for calls, a run stream's resumer for its reconnections.
+type retrier interface {
+	// decide returns the wait before retrying after failed answer a of
+	// attempt n, or false to stop.
+	decide(ctx context.Context, st *callState, r *route, a *answer, n int) (time.Duration, bool)
+	// retrying tells of the retry before its wait.
+	retrying(ctx context.Context, st *callState, r *route, a *answer, n int, wait time.Duration)
+	// giveUp returns the error of a request that stops at answer a.
+	giveUp(ctx context.Context, a *answer) error
+	// interrupted returns the error of a request whose wait before a retry
+	// after answer a ended with the context (err).
+	interrupted(a *answer, err error) error
+}
+
+// decide says whether failed attempt n of a call is retried, and after what
+// wait: within the retry budget (none for a body that cannot be sent
+// again), transient failures only, a POST or PATCH only with an idempotency
+// key or when it never reached the server, the server's Retry-After when it
+// sent one (more than maxRetryAfter is returned to the caller), and never a
+// wait the context's deadline would cut.
+func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answer, n int) (time.Duration, bool) {
 	safe := st.cfg.idempotencyKey != "" || r.idempotent(a.req)
 	var wait time.Duration
 	var e *Error
 	switch {
-	case !allowed:
+	case n > st.cfg.maxRetries || a.oneShot:
 		return 0, false
 	case errors.As(a.err, &e):
 		if !safe || !retryableStatus(e.StatusCode) || (e.RetryAfterSet && e.RetryAfter > maxRetryAfter) {
@@ -218,10 +236,15 @@ func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answ
 	return wait, fitsDeadline(ctx, wait)
 }
 
-// finalError is the error that ends a call at answer a: its *Error or
+// retrying runs the Retry hooks of a call before its wait.
+func (t *transport) retrying(ctx context.Context, st *callState, r *route, a *answer, n int, wait time.Duration) {
+	st.retrying(ctx, r, n, a, wait)
+}
+
+// giveUp is the error that ends a call at answer a: its *Error or
 // *ResponseTooLargeError as they are, else a *TransportError, which masks
 // the API key should a proxy or a middleware have echoed it into the cause.
-func (t *transport) finalError(ctx context.Context, a *answer) error {
+func (t *transport) giveUp(ctx context.Context, a *answer) error {
 	var e *Error
 	var tooLarge *ResponseTooLargeError
 	if errors.As(a.err, &e) || errors.As(a.err, &tooLarge) {
@@ -234,9 +257,9 @@ func (t *transport) finalError(ctx context.Context, a *answer) error {
 	return t.transportError(a.req, err)
 }
 
-// waitError is the error of a call whose wait before a retry of answer a
+// interrupted is the error of a call whose wait before a retry of answer a
 // ended with the context.
-func (t *transport) waitError(a *answer, err error) error {
+func (t *transport) interrupted(a *answer, err error) error {
 	var e *Error
 	if errors.As(a.err, &e) {
 		return t.transportError(a.req, fmt.Errorf("%w (while waiting to retry after HTTP %d)", err, e.StatusCode))

@@ -19,7 +19,7 @@ func doNoContent(ctx context.Context, c *Client, opts []Option, build requestFun
 // agent host), returning its 2xx response.
 func (c *Client) open(ctx context.Context, st *callState, server string, build requestFunc) (*http.Response, error) {
 	r := route{agent: server == c.agentServer}
-	a, err := c.transport.exec(ctx, st, &r, build, nil)
+	a, err := c.transport.exec(ctx, st, &r, build, nil, c.transport)
 	if err != nil {
 		return nil, err
 	}

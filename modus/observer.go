@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -210,54 +211,52 @@ func (st *callState) retrying(ctx context.Context, r *route, n int, a *answer, w
 	}
 }
 
-// notifyEvent runs the StreamEvent callbacks for ev, outside the stream's
-// lock.
-func (s *RunStream) notifyEvent(ev Event) {
-	for i, o := range s.resume.observers {
-		if o.StreamEvent != nil {
-			o.StreamEvent(s.obsCtx(i), ev)
+// streamObservers are the observers of a run stream, with the contexts
+// their CallStart returned. The stream and its resumer call them outside
+// any lock, from the goroutine of Next, or of Close for a Close before the
+// end; StreamEnd runs once whoever gets there first.
+type streamObservers struct {
+	list   []Observer
+	ctxs   []context.Context // by observer: the context its CallStart returned
+	parent context.Context   // for an observer without one
+	told   atomic.Bool       // StreamEnd has run
+}
+
+func (o *streamObservers) ctx(i int) context.Context {
+	if i < len(o.ctxs) {
+		return o.ctxs[i]
+	}
+	return o.parent
+}
+
+// event runs the StreamEvent callbacks for ev.
+func (o *streamObservers) event(ev Event) {
+	for i, ob := range o.list {
+		if ob.StreamEvent != nil {
+			ob.StreamEvent(o.ctx(i), ev)
 		}
 	}
 }
 
-// notifyReconnect runs the StreamReconnect callbacks (the logger's among
-// them).
-func (s *RunStream) notifyReconnect(info ReconnectInfo) {
-	for i, o := range s.resume.hooks {
-		if o.StreamReconnect != nil {
-			o.StreamReconnect(s.obsCtx(i), info)
+// reconnect runs the StreamReconnect callbacks.
+func (o *streamObservers) reconnect(info ReconnectInfo) {
+	for i, ob := range o.list {
+		if ob.StreamReconnect != nil {
+			ob.StreamReconnect(o.ctx(i), info)
 		}
 	}
 }
 
-// markEnd notes, once, that the stream ended with err (under the stream's
-// lock); flushEnd then runs the StreamEnd callbacks outside it.
-func (s *RunStream) markEnd(err error) {
-	if s.endState != endNone || len(s.resume.observers) == 0 {
+// end runs the StreamEnd callbacks with what info returns, the first time
+// only.
+func (o *streamObservers) end(info func() StreamEndInfo) {
+	if len(o.list) == 0 || !o.told.CompareAndSwap(false, true) {
 		return
 	}
-	s.endState = endPending
-	s.endInfo = StreamEndInfo{RunID: s.runID, LastEventID: s.lastID, Reconnects: s.reconnects, Err: err,
-		Closed: s.closed.Load() && !s.terminal}
-}
-
-// takeEnd returns the pending end, once (under the stream's lock).
-func (s *RunStream) takeEnd() (StreamEndInfo, bool) {
-	if s.endState != endPending {
-		return StreamEndInfo{}, false
-	}
-	s.endState = endTold
-	return s.endInfo, true
-}
-
-// flushEnd runs the StreamEnd callbacks for an end taken by takeEnd.
-func (s *RunStream) flushEnd(info StreamEndInfo, ok bool) {
-	if !ok {
-		return
-	}
-	for i, o := range s.resume.observers {
-		if o.StreamEnd != nil {
-			o.StreamEnd(s.obsCtx(i), info)
+	in := info()
+	for i, ob := range o.list {
+		if ob.StreamEnd != nil {
+			ob.StreamEnd(o.ctx(i), in)
 		}
 	}
 }
@@ -286,27 +285,3 @@ func (ob *observation) callCtx() context.Context {
 	}
 	return ob.ctxs[len(ob.ctxs)-1]
 }
-
-// streamObservation is what a run stream keeps for its observers.
-type streamObservation struct {
-	obsCtxs  []context.Context // by observer: the context its CallStart returned
-	endState endState
-	endInfo  StreamEndInfo
-}
-
-// obsCtx returns the context of observer i.
-func (s *RunStream) obsCtx(i int) context.Context {
-	if i < len(s.obsCtxs) {
-		return s.obsCtxs[i]
-	}
-	return s.parent
-}
-
-// endState tracks the StreamEnd callbacks of a stream.
-type endState uint8
-
-const (
-	endNone    endState = iota
-	endPending          // ended; the callbacks have not run yet
-	endTold             // the callbacks ran
-)

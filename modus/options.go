@@ -31,7 +31,8 @@ const (
 //
 // Most options work in both places, and a call's value overrides the
 // client's for that call only (a call's WithMiddleware runs inside the
-// client's, and its WithHeader replaces only that header): WithHeader,
+// client's, its WithOnReconnect after the client's, and its WithHeader
+// replaces only that header): WithHeader,
 // WithMaxRetries, WithRetryBackoff, WithRequestTimeout, WithMaxResponseSize,
 // WithStreamReconnects, WithStreamIdleTimeout, WithMaxEventSize,
 // WithMiddleware, WithLogger, WithDebugBodies, WithOnReconnect and
@@ -499,13 +500,19 @@ func WithDebugBodies(max int) Option {
 
 // WithOnReconnect calls f each time a run stream is about to reconnect,
 // before its wait, from the goroutine reading the stream (a relay can tell
-// its own clients). Client or call.
+// its own clients). It adds to the callbacks already set, as WithMiddleware
+// does: a call's f runs after the client's. f may call the stream's Close.
+// Client or call.
 func WithOnReconnect(f func(ReconnectInfo)) Option {
 	if f == nil {
 		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
 	}
 	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.onReconnect = f
+		if prev := s.call.onReconnect; prev != nil {
+			s.call.onReconnect = func(info ReconnectInfo) { prev(info); f(info) }
+		} else {
+			s.call.onReconnect = f
+		}
 		return nil
 	}}
 }
@@ -517,6 +524,55 @@ func WithOnReconnect(f func(ReconnectInfo)) Option {
 func WithObserver(o Observer) Option {
 	return Option{name: "WithObserver", scope: scopeClient | scopeCall, apply: func(s *settings) error {
 		s.call.observers = append(s.call.observers[:len(s.call.observers):len(s.call.observers)], o)
+		return nil
+	}}
+}
+
+// WithStreamReconnects sets how many times in a row a run stream reconnects
+// after its connection drops before it gives up with a
+// *StreamInterruptedError (0 turns resuming off). The count starts again
+// after each event received, so a long run survives any number of drops as
+// long as each reconnection makes progress. Default:
+// DefaultStreamReconnects. Client or call.
+func WithStreamReconnects(n int) Option {
+	if n < 0 {
+		return optionError("WithStreamReconnects", fmt.Errorf("modus: WithStreamReconnects: negative value %d", n))
+	}
+	return Option{name: "WithStreamReconnects", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.reconnects, s.call.stream.reconnectsSet = n, true
+		return nil
+	}}
+}
+
+// WithStreamIdleTimeout sets how long a run stream may go without
+// progress before it treats the connection as dropped and resumes with
+// Last-Event-ID, within the reconnect budget (0 turns the check off).
+// Progress is a complete event or comment (a heartbeat): bytes that
+// trickle in without completing one do not count, so a single event that
+// takes longer than this to arrive counts as idle too. The same limit
+// bounds a reconnection's wait for its response headers (as does
+// WithRequestTimeout, whichever is shorter). A proxy that stalls silently
+// otherwise hangs the stream until its context ends. Default:
+// DefaultStreamIdleTimeout. Client or call.
+func WithStreamIdleTimeout(d time.Duration) Option {
+	if d < 0 {
+		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
+	}
+	return Option{name: "WithStreamIdleTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.idle, s.call.stream.idleSet = d, true
+		return nil
+	}}
+}
+
+// WithMaxEventSize sets the largest run stream event accepted, in bytes
+// (default sse.DefaultMaxEventSize, 16 MiB). A larger event stops the
+// stream with an error matching ErrEventTooLarge. Client or call.
+func WithMaxEventSize(n int) Option {
+	if n <= 0 {
+		return optionError("WithMaxEventSize", fmt.Errorf("modus: WithMaxEventSize: want a positive size, got %d", n))
+	}
+	return Option{name: "WithMaxEventSize", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.maxEventSize = n
 		return nil
 	}}
 }

@@ -158,7 +158,7 @@ func runStreamContenders(b *testing.B, ds *streamData) {
 // the response headers, without HTTP.
 func newBenchStream(c *Client, body io.ReadCloser) *RunStream {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &RunStream{c: c, parent: context.Background(), ctx: ctx, cancel: cancel, runID: "abc-123"}
+	s := &RunStream{res: resumer{c: c}, obs: &streamObservers{}, parent: context.Background(), ctx: ctx, cancel: cancel, runID: "abc-123"}
 	s.attach(&http.Response{Header: http.Header{}, Body: body})
 	return s
 }
