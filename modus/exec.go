@@ -85,13 +85,15 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, build req
 		}
 
 		// Wait, or return the failure.
-		wait, retry := rt.decide(ctx, st, r, &a, n)
+		// (By value: a pointer handed to an interface would move the
+		// answer and the route to the heap on every call.)
+		wait, retry := rt.decide(ctx, st, *r, a, n)
 		if !retry {
-			return answer{}, rt.giveUp(ctx, &a)
+			return answer{}, rt.giveUp(ctx, a)
 		}
-		rt.retrying(ctx, st, r, &a, n, wait)
+		rt.retrying(ctx, st, *r, a, n, wait)
 		if err := t.retry.sleep(ctx, wait); err != nil {
-			return answer{}, rt.interrupted(&a, err)
+			return answer{}, rt.interrupted(a, err)
 		}
 	}
 }
@@ -195,14 +197,14 @@ func (c *attemptCtx) Value(key any) any {
 type retrier interface {
 	// decide returns the wait before retrying after failed answer a of
 	// attempt n, or false to stop.
-	decide(ctx context.Context, st *callState, r *route, a *answer, n int) (time.Duration, bool)
+	decide(ctx context.Context, st *callState, r route, a answer, n int) (time.Duration, bool)
 	// retrying tells of the retry before its wait.
-	retrying(ctx context.Context, st *callState, r *route, a *answer, n int, wait time.Duration)
+	retrying(ctx context.Context, st *callState, r route, a answer, n int, wait time.Duration)
 	// giveUp returns the error of a request that stops at answer a.
-	giveUp(ctx context.Context, a *answer) error
+	giveUp(ctx context.Context, a answer) error
 	// interrupted returns the error of a request whose wait before a retry
 	// after answer a ended with the context (err).
-	interrupted(a *answer, err error) error
+	interrupted(a answer, err error) error
 }
 
 // decide says whether failed attempt n of a call is retried, and after what
@@ -211,7 +213,7 @@ type retrier interface {
 // key or when it never reached the server, the server's Retry-After when it
 // sent one (more than maxRetryAfter is returned to the caller), and never a
 // wait the context's deadline would cut.
-func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answer, n int) (time.Duration, bool) {
+func (t *transport) decide(ctx context.Context, st *callState, r route, a answer, n int) (time.Duration, bool) {
 	safe := st.cfg.idempotencyKey != "" || r.idempotent(a.req)
 	var wait time.Duration
 	var e *Error
@@ -237,14 +239,14 @@ func (t *transport) decide(ctx context.Context, st *callState, r *route, a *answ
 }
 
 // retrying runs the Retry hooks of a call before its wait.
-func (t *transport) retrying(ctx context.Context, st *callState, r *route, a *answer, n int, wait time.Duration) {
-	st.retrying(ctx, r, n, a, wait)
+func (t *transport) retrying(ctx context.Context, st *callState, r route, a answer, n int, wait time.Duration) {
+	st.retrying(ctx, &r, n, &a, wait)
 }
 
 // giveUp is the error that ends a call at answer a: its *Error or
 // *ResponseTooLargeError as they are, else a *TransportError, which masks
 // the API key should a proxy or a middleware have echoed it into the cause.
-func (t *transport) giveUp(ctx context.Context, a *answer) error {
+func (t *transport) giveUp(ctx context.Context, a answer) error {
 	var e *Error
 	var tooLarge *ResponseTooLargeError
 	if errors.As(a.err, &e) || errors.As(a.err, &tooLarge) {
@@ -259,7 +261,7 @@ func (t *transport) giveUp(ctx context.Context, a *answer) error {
 
 // interrupted is the error of a call whose wait before a retry of answer a
 // ended with the context.
-func (t *transport) interrupted(a *answer, err error) error {
+func (t *transport) interrupted(a answer, err error) error {
 	var e *Error
 	if errors.As(a.err, &e) {
 		return t.transportError(a.req, fmt.Errorf("%w (while waiting to retry after HTTP %d)", err, e.StatusCode))

@@ -72,9 +72,9 @@ func (r *resumer) resume(ctx context.Context, runID, lastID string, cause error)
 	st := &callState{cfg: r.cfg, stream: true}
 	wait, ok := r.next(ctx, cause)
 	if !ok {
-		return nil, r.giveUp(ctx, nil)
+		return nil, r.giveUp(ctx, answer{})
 	}
-	r.retrying(ctx, st, nil, nil, 0, wait)
+	r.retrying(ctx, st, route{}, answer{}, 0, wait)
 	if err := r.c.retry.sleep(ctx, wait); err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (r *resumer) next(ctx context.Context, cause error) (time.Duration, bool) {
 
 // decide is the executor's question after a failed reconnection: transient
 // failures are retried as next says; others end the stream.
-func (r *resumer) decide(ctx context.Context, _ *callState, _ *route, a *answer, _ int) (time.Duration, bool) {
+func (r *resumer) decide(ctx context.Context, _ *callState, _ route, a answer, _ int) (time.Duration, bool) {
 	err := r.c.transport.giveUp(ctx, a) // the *Error or *TransportError of the attempt
 	switch {
 	case ctx.Err() != nil:
@@ -122,7 +122,7 @@ func (r *resumer) decide(ctx context.Context, _ *callState, _ *route, a *answer,
 // retrying counts reconnection number r.total and announces it before its
 // wait: the WithOnReconnect callbacks and the observers (the logger's
 // among them).
-func (r *resumer) retrying(_ context.Context, st *callState, _ *route, _ *answer, _ int, wait time.Duration) {
+func (r *resumer) retrying(_ context.Context, st *callState, _ route, _ answer, _ int, wait time.Duration) {
 	r.attempts++
 	r.total++
 	st.reconnect = r.total
@@ -136,7 +136,7 @@ func (r *resumer) retrying(_ context.Context, st *callState, _ *route, _ *answer
 // giveUp returns the error of a stream whose reconnections stop: the
 // context's error when it ended (the caller checks ctx), else a
 // *StreamInterruptedError with the last cause.
-func (r *resumer) giveUp(ctx context.Context, _ *answer) error {
+func (r *resumer) giveUp(ctx context.Context, _ answer) error {
 	if ctx.Err() != nil && r.cause != nil {
 		return r.cause
 	}
@@ -144,7 +144,7 @@ func (r *resumer) giveUp(ctx context.Context, _ *answer) error {
 }
 
 // interrupted returns the context's error that ended a wait.
-func (r *resumer) interrupted(_ *answer, err error) error { return err }
+func (r *resumer) interrupted(_ answer, err error) error { return err }
 
 // wait is the wait before the next reconnection after cause: the
 // Retry-After of a refused reconnection (capped), else the server's retry
