@@ -1,7 +1,5 @@
-# Modus Go SDK. `make test` is what CI runs (see .ci/run).
-CODEGEN   := go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
-# Each generated file and the config that makes it, as file:config pairs.
-GENERATED := gen/client.gen.go:oapi-codegen.yaml modus/modustest/internal/server/server.gen.go:modus/modustest/internal/server/oapi-codegen.yaml
+# Modus Go SDK. `make test` (library Go, 1.25+) and `make lint` (maintainer tools, Go 1.26) are what CI
+# runs (see .ci/run).
 FUZZTIME  ?= 20s
 # Development tools that need a newer Go than the library are pinned in their
 # own module (internal/tools/go.mod) and built into bin/.
@@ -10,15 +8,18 @@ BIN       := $(CURDIR)/bin
 WORKFLOWS := .github/workflows/ci.yml .github/workflows/update-spec.yml
 SPEC      ?=
 REPORT    ?= spec-update.md
+FULL_REPORT ?= spec-update-full.md
 
 .PHONY: all generate check-generated test test-short vet lint tools vuln bench fuzz demo update-spec
 
 all: test
 
-## generate: regenerate gen/ (and the fake server's code) from openapi.json,
-## then modus's aliases and their docs (modus/types.gen.go) from gen and the
-## operation descriptors (modus/operations.gen.go) from openapi.json.
+## generate: everything derived from openapi.json, in order: the overlay's pins block (operation
+## names, numeric types, string formats; new pins are printed for review), gen/ and the fake
+## server's code, then in modus the aliases and their docs (types.gen.go), the enum constants and
+## the operation descriptors (operations.gen.go).
 generate:
+	go run ./internal/cmd/overlaypins
 	go generate ./gen ./modus/modustest/...
 	go generate ./modus
 
@@ -37,28 +38,28 @@ check-generated:
 
 vet:
 	go vet ./...
-	$(TOOLS) vet ./...
 
-## tools: build the pinned linters (internal/tools, internal/tools/actionlint) into bin/.
+## tools: build the pinned maintainer tools (internal/tools, internal/tools/actionlint; Go 1.26) into bin/.
 tools:
 	go -C internal/tools/actionlint build -o $(BIN)/ github.com/rhysd/actionlint/cmd/actionlint
-	$(TOOLS) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
+	$(TOOLS) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck golang.org/x/exp/cmd/apidiff ./cmd/update-spec
 
-## lint: gofmt, go vet, staticcheck (all packages, tests included) and actionlint (the workflows) must be clean.
-## actionlint's shellcheck and pyflakes passes are off: they depend on what the machine has installed.
-lint: vet tools
+## lint: the maintainer checks (Go 1.26): gofmt, staticcheck (all packages, tests included), actionlint
+## (the workflows), vet and tests of the tools module (update-spec, its fixtures). actionlint's shellcheck
+## and pyflakes passes are off: they depend on what the machine has installed.
+lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(BIN)/staticcheck ./...
 	cd internal/tools && $(BIN)/staticcheck ./...
 	$(BIN)/actionlint -shellcheck= -pyflakes= $(WORKFLOWS)
-
-## test: the README's test command: generated code current, lint clean, all tests with the race detector
-## (the update-spec tool's tests without it: the tool runs no goroutines, and race-building oasdiff and
-## kin-openapi doubled their cold-cache time).
-test: check-generated lint
-	go test -race -count=1 ./...
+	$(TOOLS) vet ./...
 	$(TOOLS) test -count=1 ./...
+
+## test: the README's test command, on the library's Go alone (1.25+): generated code current, go vet,
+## all tests with the race detector. Nothing here builds the maintainer tools (see lint).
+test: check-generated vet
+	go test -race -count=1 ./...
 
 ## vuln: known vulnerabilities in the code and its dependencies (needs vuln.go.dev).
 vuln:
@@ -91,11 +92,12 @@ fuzz:
 demo:
 	go run ./examples/quickstart
 
-## update-spec: take a newly published spec (SPEC=<file or URL>): validate it, report the changes
-## (Markdown, also in $(REPORT)), update the overlay pins, regenerate, build and test. make itself
-## exits 2 on any failure; the tool's status (README "Keeping up with the API") is in $(REPORT).status.
+## update-spec: take a newly published spec (SPEC=<file or URL>): repair known defects, validate it,
+## report the changes (Markdown on every exit: $(REPORT), capped at 60 KB, and $(FULL_REPORT)), update
+## the overlay pins, regenerate, build, test and diff the Go API. make itself exits 2 on any failure;
+## the tool's status (CONTRIBUTING "Keeping up with the API") is in $(REPORT).status.
 update-spec:
 	@test -n "$(SPEC)" || { echo "usage: make update-spec SPEC=<file or URL>"; exit 1; }
-	$(TOOLS) build -o $(BIN)/ ./cmd/update-spec
-	@status=0; $(BIN)/update-spec -root . -spec "$(SPEC)" -report "$(REPORT)" || status=$$?; \
+	$(TOOLS) build -o $(BIN)/ ./cmd/update-spec golang.org/x/exp/cmd/apidiff
+	@status=0; $(BIN)/update-spec -root . -spec "$(SPEC)" -report "$(REPORT)" -full-report "$(FULL_REPORT)" || status=$$?; \
 	echo $$status > "$(REPORT).status"; echo "update-spec: exit status $$status"; exit $$status

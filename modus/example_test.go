@@ -498,9 +498,13 @@ func ExampleWithOnReconnect() {
 }
 
 // ExampleEvent_RawJSON forwards a run's events as they came, the way a relay
-// passes them on to its own clients: each event's id and its JSON as sent.
+// passes them on to its own clients: each event's id and its JSON as sent,
+// one data: line per line of it (a server may spread an event's JSON over
+// several lines; a single "data: %s" line would cut the event).
 func ExampleEvent_RawJSON() {
-	srv := modustest.New()
+	srv := modustest.New(modustest.WithRunEvents(
+		modustest.RawEvent("{\n  \"type\": \"token\",\n  \"content\": \"Hi\"\n}").WithID("ev-1"),
+	))
 	defer srv.Close()
 	client, err := srv.Client()
 	if err != nil {
@@ -516,17 +520,21 @@ func ExampleEvent_RawJSON() {
 	var relay strings.Builder // the relay's client connection
 	for stream.Next() {
 		ev := stream.Event()
-		fmt.Fprintf(&relay, "id: %s\ndata: %s\n\n", ev.ID(), ev.RawJSON())
-		if ev.EventType() != modus.EventTypeDone {
-			fmt.Println(string(ev.RawJSON()))
+		fmt.Fprintf(&relay, "id: %s\n", ev.ID())
+		for line := range strings.SplitSeq(string(ev.RawJSON()), "\n") {
+			fmt.Fprintf(&relay, "data: %s\n", line)
 		}
+		relay.WriteString("\n")
 	}
 	if err := stream.Err(); err != nil {
 		panic(err)
 	}
-	fmt.Println(strings.Count(relay.String(), "\nid: ")+1, "events relayed")
+	frames := strings.SplitAfter(relay.String(), "\n\n")
+	fmt.Print(frames[0]) // the token event; then done
 	// Output:
-	// {"content":"Echo:","type":"token"}
-	// {"content":" Hi","type":"token"}
-	// 3 events relayed
+	// id: ev-1
+	// data: {
+	// data:   "type": "token",
+	// data:   "content": "Hi"
+	// data: }
 }

@@ -1,4 +1,4 @@
-// Everycall calls each of the Modus API's 54 operations once through the
+// Everycall calls each of the Modus API's operations once through the
 // SDK, with every optional parameter set and with nulls in the update
 // bodies, and reads the fields of every answer. It shows that a program can
 // build every request and read every response importing only package modus

@@ -58,9 +58,10 @@ func TestRunDocumentsFieldsAndValues(t *testing.T) {
 		`//   - Parts []gen.PartDto "parts": Parts of the thing (see Thing's kind; PartDto has no modus name).`, // no modus name: marked, so the type-walk test's failure is visible here too
 		`//   - ID UUID "id"`,
 		"type Thing = gen.ThingDto",
-		`//   - KindBig "big"`, // the modus constant that names the value
-		`//   - "small"`,       // a value without one
+		`//   - KindBig "big"`,     // the hand-written modus constant that names the value
+		`//   - KindSmall "small"`, // a value without one gets a generated constant
 		"type Kind = gen.ThingKind",
+		"KindSmall = gen.ThingKindSmall",
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("output lacks %q:\n%s", want, src)
@@ -80,5 +81,26 @@ func TestRunRejectsBadTables(t *testing.T) {
 		if _, err := run(names, genPath, dir); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// A new enum value needs no hand edit: its constant is generated, named after
+// the modus type, and a name already taken in modus gets "Value" added.
+func TestNewEnumValueGetsAGeneratedConstant(t *testing.T) {
+	dir := t.TempDir()
+	genPath := write(t, dir, "client.gen.go", genSrc+"\nconst ThingKindHuge ThingKind = \"huge\"\n")
+	names := write(t, dir, "aliases.txt", "Kind ThingKind is how big a thing is.\n")
+	write(t, dir, "consts.go", "package modus\n\nconst KindBig = gen.ThingKindBig\n\nfunc KindSmall() {}\n")
+	out, err := run(names, genPath, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"KindHuge       = gen.ThingKindHuge", "KindSmallValue = gen.ThingKindSmall", `//   - KindHuge "huge"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "KindBig =") {
+		t.Errorf("a value with a hand-written constant got a second one:\n%s", out)
 	}
 }

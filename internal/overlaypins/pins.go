@@ -1,12 +1,15 @@
 // Package overlaypins computes the Go-only pins that keep the generated Go API
 // stable whatever style a published spec uses: the Go type of every numeric
-// schema (a published `number` id would otherwise become float32) and the
-// operationId of every operation (method names in gen/ come from it), each
+// schema (a published `number` id would otherwise become float32), the
+// format of every string that has one (a feed without `date-time` or `uuid`
+// would otherwise turn time.Time and UUID into string) and the operationId of
+// every operation (method names in gen/ come from it; a Controller-style id
+// of a new operation gets a readable name from its method and path), each
 // pinned by path in oapi-codegen-overlay.yaml.
 //
 // The pins live in one delimited block at the end of the overlay, written by
-// `go run ./internal/cmd/overlaypins`; a test at the repository root checks
-// that the committed block is exactly what this package computes.
+// `go run ./internal/cmd/overlaypins` (part of make generate); make
+// check-generated fails when the committed block differs.
 package overlaypins
 
 import (
@@ -39,10 +42,10 @@ type Pin struct {
 	OperationID string
 }
 
-// Site is a numeric schema found in a spec.
+// Site is a numeric or string schema found in a spec.
 type Site struct {
 	Target string
-	Type   string // "integer" or "number"
+	Type   string // "integer", "number" or "string"
 	Format string
 }
 
@@ -97,16 +100,17 @@ func Operations(doc map[string]any) []Operation {
 	return out
 }
 
-// NumericSites lists every integer or number schema of the spec, sorted by
-// target. Parameters are addressed by name, so reordering them in a newer
-// spec does not move the pins.
+// NumericSites lists every integer, number or string schema of the spec,
+// sorted by target (the name is kept from when only numbers were pinned).
+// Parameters are addressed by name, so reordering them in a newer spec does
+// not move the pins.
 func NumericSites(doc map[string]any) []Site {
 	var out []Site
 	var walk func(v any, target string, key string)
 	walk = func(v any, target, key string) {
 		switch x := v.(type) {
 		case map[string]any:
-			if t, _ := x["type"].(string); (t == "integer" || t == "number") && key != "properties" {
+			if t, _ := x["type"].(string); (t == "integer" || t == "number" || t == "string") && key != "properties" {
 				f, _ := x["format"].(string)
 				out = append(out, Site{Target: target, Type: t, Format: f})
 			}
@@ -161,6 +165,8 @@ func numericPin(s Site, defaultFormat string) Pin {
 	switch {
 	case s.Format != "":
 		return Pin{Target: s.Target, Type: s.Type, Format: s.Format}
+	case s.Type == "string":
+		return Pin{Target: s.Target, Type: "string"}
 	case s.Type == "integer":
 		return Pin{Target: s.Target, Type: "integer", Format: defaultFormat}
 	case idOrCount.MatchString(lastName(s.Target)):
@@ -180,12 +186,25 @@ func Compute(doc map[string]any, existing []Pin, defaultFormat string) (pins []P
 		old[p.Target] = p
 	}
 	seen := map[string]bool{}
-	for _, op := range Operations(doc) {
+	ops := Operations(doc)
+	taken := map[string]bool{}
+	for _, op := range ops {
+		if p, ok := old[op.Target]; ok && p.OperationID != "" {
+			taken[p.OperationID] = true
+		} else if !ControllerStyle(op.OperationID) {
+			taken[op.OperationID] = true
+		}
+	}
+	for _, op := range ops {
 		seen[op.Target] = true
 		p, ok := old[op.Target]
 		if !ok || p.OperationID == "" {
 			p = Pin{Target: op.Target, OperationID: op.OperationID}
-			added = append(added, fmt.Sprintf("%s: operationId %s", op.Target, op.OperationID))
+			if ControllerStyle(op.OperationID) {
+				p.OperationID = uniqueName(GoName(op.Method, op.Path), op.OperationID, taken)
+				taken[p.OperationID] = true
+			}
+			added = append(added, fmt.Sprintf("%s: operationId %s", op.Target, p.OperationID))
 		}
 		pins = append(pins, p)
 	}
@@ -193,6 +212,9 @@ func Compute(doc map[string]any, existing []Pin, defaultFormat string) (pins []P
 		seen[s.Target] = true
 		p, ok := old[s.Target]
 		if !ok || p.Type == "" {
+			if s.Type == "string" && s.Format == "" {
+				continue // a plain string needs no pin
+			}
 			p = numericPin(s, defaultFormat)
 			added = append(added, fmt.Sprintf("%s: %s %s", s.Target, p.Type, p.Format))
 		}
@@ -218,6 +240,7 @@ func Render(pins []Pin) string {
 	}
 	b.WriteString("  # Numeric types: integer/int64 (Go int64) for ids and counts, integer (Go int)\n")
 	b.WriteString("  # for page sizes and small numbers, number/double (Go float64) for measures.\n")
+	b.WriteString("  # String formats: date-time (Go time.Time), uuid (Go UUID), ..., kept when a feed drops them.\n")
 	for _, p := range pins {
 		if p.Type == "" {
 			continue

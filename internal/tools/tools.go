@@ -12,6 +12,7 @@ package tools
 
 import (
 	_ "github.com/oasdiff/oasdiff"
+	_ "golang.org/x/exp/cmd/apidiff"
 	_ "golang.org/x/vuln/cmd/govulncheck"
 	_ "honnef.co/go/tools/cmd/staticcheck"
 )

@@ -57,10 +57,13 @@ func created(it *gen.ContextItemDto, kind gen.ContextItemKind, title string) gen
 	}
 }
 
-func required(fields map[string]string) error {
-	for name, v := range fields {
-		if strings.TrimSpace(v) == "" {
-			return invalid("%s must not be empty", name)
+// required checks that each named string is set, the names and values
+// alternating in the order of the spec's required list, and answers for
+// the first one that is not: the same answer every time.
+func required(namesAndValues ...string) error {
+	for i := 0; i+1 < len(namesAndValues); i += 2 {
+		if strings.TrimSpace(namesAndValues[i+1]) == "" {
+			return invalid("%s must not be empty", namesAndValues[i])
 		}
 	}
 	return nil
@@ -68,7 +71,7 @@ func required(fields map[string]string) error {
 
 func (h *api) CreateNote(ctx context.Context, req server.CreateNoteRequestObject) (server.CreateNoteResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"title": b.Title, "content": b.Content}); err != nil {
+	if err := required("title", b.Title, "content", b.Content); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
@@ -98,7 +101,7 @@ func (h *api) CreateLink(ctx context.Context, req server.CreateLinkRequestObject
 
 func (h *api) CreateSavedQuery(ctx context.Context, req server.CreateSavedQueryRequestObject) (server.CreateSavedQueryResponseObject, error) {
 	b := req.Body
-	if err := required(map[string]string{"name": b.Name, "connectionId": b.ConnectionID}); err != nil {
+	if err := required("name", b.Name, "connectionId", b.ConnectionID); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
@@ -154,7 +157,7 @@ func (h *api) CreateMetric(ctx context.Context, req server.CreateMetricRequestOb
 
 // requiredSemantic checks the three fields every semantic-layer body needs.
 func requiredSemantic(name, expr, description string) error {
-	return required(map[string]string{"name": name, "expr": expr, "description": description})
+	return required("name", name, "description", description, "expr", expr)
 }
 
 // toMap turns a request body into the free-form map a context item's

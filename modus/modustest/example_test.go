@@ -180,3 +180,35 @@ func ExampleServer_SeedAgent() {
 	fmt.Println(agent.Name, agent.Status, skill.Name, skill.Status)
 	// Output: Weekly sales report active Support assistant draft
 }
+
+// Journal shows what the code under test sent, with the key masked.
+func ExampleServer_Journal() {
+	srv := modustest.New()
+	defer srv.Close()
+	client, _ := srv.Client()
+
+	_, err := client.Context.CreateNote(context.Background(), modus.CreateNoteRequest{Title: "Q3", Content: "Revenue up 4%"})
+	if err != nil {
+		panic(err)
+	}
+	sent := srv.Journal("POST", "/api/v1/context/notes")[0]
+	fmt.Println(sent.Status, sent.Header.Get("Authorization"), string(sent.Body))
+	// Output: 201 Bearer *** {"content":"Revenue up 4%","title":"Q3"}
+}
+
+// StallNextOn makes the first stream of a run go silent after one event;
+// the client's idle timeout resumes it, and the resume runs normally.
+func ExampleServer_StallNextOn() {
+	srv := modustest.New(modustest.WithRunScript("Hel", "lo"))
+	defer srv.Close()
+	srv.StallNextOn("POST", "/agent/runs", 1, 1, 0) // until the client leaves
+	client, _ := srv.Client(modus.WithStreamIdleTimeout(100 * time.Millisecond))
+
+	stream, err := client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "Hi", SessionID: "sess_1"})
+	if err != nil {
+		panic(err)
+	}
+	res, err := stream.Collect()
+	fmt.Println(res.Text, err, "| reconnects:", stream.Reconnects())
+	// Output: Hello <nil> | reconnects: 1
+}

@@ -6,18 +6,22 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/modus-data/modus-sdk-go/modus/modustest/internal/server"
 )
 
 // errDropStream makes a stream end like a broken connection.
 var errDropStream = errors.New("modustest: stream dropped on purpose")
 
 // AnyMethod and AnyPath match every method and every path in the route
-// arguments of FailNextOn, DropNextOn, SetLatencyOn and Requests.
+// arguments of FailNextOn, DropNextOn, StallNextOn, SetLatencyOn, Requests
+// and Journal.
 const (
 	AnyMethod = "*"
 	AnyPath   = "*"
@@ -28,14 +32,85 @@ const (
 // /agent/runs/{runId}/stream; AnyMethod and AnyPath match everything.
 type route struct{ method, pattern string }
 
-func newRoute(fn, method, pattern string) route {
+// newRoute checks a method and pattern given to fn: a pattern that no
+// request to the API could match (a trailing slash, a path outside the
+// spec) is refused, since a fault set on it would silently never fire.
+func newRoute(fn, method, pattern string) (route, error) {
 	if method == "" || pattern == "" || (pattern != AnyPath && !strings.HasPrefix(pattern, "/")) {
-		panic(fmt.Sprintf("modustest: %s: method %q and path pattern %q: want a method or %q and a path starting with / or %q",
-			fn, method, pattern, AnyMethod, AnyPath))
+		return route{}, fmt.Errorf("modustest: %s: method %q and path pattern %q: want a method or %q and a path starting with / or %q",
+			fn, method, pattern, AnyMethod, AnyPath)
 	}
-	return route{strings.ToUpper(method), pattern}
+	r := route{strings.ToUpper(method), pattern}
+	if pattern == AnyPath || slices.ContainsFunc(specRoutes(), func(spec route) bool { return r.fits(spec) }) {
+		return r, nil
+	}
+	why := "no operation of the API has this method and path"
+	if len(pattern) > 1 && strings.HasSuffix(pattern, "/") {
+		why = "no path of the API ends with /"
+	}
+	return route{}, fmt.Errorf("modustest: %s: %s %s can never match: %s (write paths as the spec does, such as /api/v1/agents/{id})",
+		fn, method, pattern, why)
 }
 
+// mustRoute is newRoute for the Go methods, which panic on bad arguments.
+func mustRoute(fn, method, pattern string) route {
+	r, err := newRoute(fn, method, pattern)
+	mustArgs(err)
+	return r
+}
+
+// mustArgs panics with err, a "modustest: ..." message about a method's
+// arguments; the admin API answers the same errors with 400.
+func mustArgs(err error) {
+	if err != nil {
+		panic(err.Error())
+	}
+}
+
+// specRoutes are the operations of the generated server, recorded once
+// from its router: what a pattern is checked against.
+var specRoutes = sync.OnceValue(func() []route {
+	rec := &routeRecorder{}
+	server.HandlerWithOptions(nil, server.StdHTTPServerOptions{BaseRouter: rec})
+	return rec.routes
+})
+
+// routeRecorder is a server.ServeMux that only notes the patterns the
+// generated router registers.
+type routeRecorder struct{ routes []route }
+
+func (m *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
+	if method, path, ok := strings.Cut(pattern, " "); ok {
+		m.routes = append(m.routes, route{method, path})
+	}
+}
+
+func (m *routeRecorder) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// fits reports whether some request could match both r and the spec's
+// route: a {name} segment on either side stands for any one segment. HEAD
+// is served with GET.
+func (r route) fits(spec route) bool {
+	if r.method != AnyMethod && r.method != spec.method && !(r.method == http.MethodHead && spec.method == http.MethodGet) {
+		return false
+	}
+	want, got := strings.Split(r.pattern, "/"), strings.Split(spec.pattern, "/")
+	if len(want) != len(got) {
+		return false
+	}
+	for i, w := range want {
+		if w != got[i] && !isParam(w) && (!isParam(got[i]) || w == "") {
+			return false
+		}
+	}
+	return true
+}
+
+func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
+
+// matches reports whether a request matches r. path is the request's
+// escaped path, so that an id holding an escaped / stays one segment; a
+// literal segment of the pattern matches the segment escaped or not.
 func (r route) matches(method, path string) bool {
 	if r.method != AnyMethod && r.method != method {
 		return false
@@ -48,9 +123,15 @@ func (r route) matches(method, path string) bool {
 		return false
 	}
 	for i, w := range want {
-		isParam := strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}")
-		if (isParam && got[i] == "") || (!isParam && w != got[i]) {
-			return false
+		switch {
+		case isParam(w):
+			if got[i] == "" {
+				return false
+			}
+		case w != got[i]:
+			if u, err := url.PathUnescape(got[i]); err != nil || u != w {
+				return false
+			}
 		}
 	}
 	return true
@@ -64,11 +145,21 @@ type failRule struct {
 	retryAfter time.Duration
 }
 
-// dropRule breaks the next n matching event streams after some events.
+// dropRule breaks the next n matching requests (a stream after events
+// events).
 type dropRule struct {
 	route
 	n      int
 	events int
+}
+
+// stallRule stops the next n matching event streams after events events,
+// for d (0: until the client leaves).
+type stallRule struct {
+	route
+	n      int
+	events int
+	d      time.Duration
 }
 
 // latencyRule delays the matching requests.
@@ -84,9 +175,10 @@ type faults struct {
 	eventInterval time.Duration
 	fails         []failRule
 	drops         []dropRule
+	stalls        []stallRule
 	latencies     []latencyRule
 	total         int
-	perRoute      map[string]int
+	perRoute      map[string]int // by method and escaped path
 }
 
 // setRule removes the rule of the same route from rules and, when keep,
@@ -101,6 +193,7 @@ func setRule[R interface{ key() route }](rules []R, r R, keep bool) []R {
 
 func (r failRule) key() route    { return r.route }
 func (r dropRule) key() route    { return r.route }
+func (r stallRule) key() route   { return r.route }
 func (r latencyRule) key() route { return r.route }
 
 // FailNext makes the next n requests, whatever their route, fail as
@@ -120,20 +213,31 @@ func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 //
 // method is an HTTP method or AnyMethod; pattern is a path as the spec
 // writes it, a {name} segment matching any one segment, such as
-// "/agent/runs/{runId}/stream" or "/api/v1/agents/{id}", or AnyPath. status
-// must be 400-599 and n at least 0; anything else panics. A call replaces
-// the failures still pending for the same method and pattern; n = 0 clears
-// them. When several rules match a request, the one set first is used (a
-// call for the same method and pattern sets it anew).
+// "/agent/runs/{runId}/stream" or "/api/v1/agents/{id}", or AnyPath. A
+// literal segment matches an id as sent or unescaped, and an id holding an
+// escaped / is one segment. A pattern that no operation of the API could
+// match (a trailing slash, a typo, a method the path does not serve)
+// panics, as do a status outside 400-599, n < 1 or retryAfter < 0. A call
+// replaces the failures still pending for the same method and pattern;
+// ClearFaults removes them all. When several rules match a request, the
+// one set first is used (a call for the same method and pattern sets it
+// anew).
 func (s *Server) FailNextOn(method, pattern string, n, status int, retryAfter time.Duration) {
-	r := newRoute("FailNextOn", method, pattern)
-	if status < 400 || status > 599 || n < 0 || retryAfter < 0 {
-		panic(fmt.Sprintf("modustest: FailNextOn: n %d, status %d, retryAfter %v: want n >= 0, a status 400-599 and retryAfter >= 0", n, status, retryAfter))
+	mustArgs(s.faults.failNextOn(method, pattern, n, status, retryAfter))
+}
+
+func (f *faults) failNextOn(method, pattern string, n, status int, retryAfter time.Duration) error {
+	r, err := newRoute("FailNextOn", method, pattern)
+	if err != nil {
+		return err
 	}
-	f := &s.faults
+	if status < 400 || status > 599 || n < 1 || retryAfter < 0 {
+		return fmt.Errorf("modustest: FailNextOn: n %d, status %d, retryAfter %v: want n >= 1, a status 400-599 and retryAfter >= 0 (ClearFaults clears)", n, status, retryAfter)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.fails = setRule(f.fails, failRule{r, n, status, retryAfter}, n > 0)
+	f.fails = setRule(f.fails, failRule{r, n, status, retryAfter}, true)
+	return nil
 }
 
 // DropStreamAfter makes the next `streams` event streams, whatever their
@@ -165,18 +269,52 @@ func (s *Server) DropStreamAfter(events, streams int) {
 // Idempotency-Key header) whose connection broke before any answer; each
 // such attempt uses up one of the n.
 //
-// n and events must be at least 0 (else it panics); a call replaces the
-// drops still pending for the same method and pattern, and n = 0 clears
-// them.
+// n must be at least 1 and events at least 0 (else it panics); a call
+// replaces the drops still pending for the same method and pattern.
 func (s *Server) DropNextOn(method, pattern string, n, events int) {
-	r := newRoute("DropNextOn", method, pattern)
-	if n < 0 || events < 0 {
-		panic(fmt.Sprintf("modustest: DropNextOn: n %d, events %d: want both >= 0", n, events))
+	mustArgs(s.faults.dropNextOn(method, pattern, n, events))
+}
+
+func (f *faults) dropNextOn(method, pattern string, n, events int) error {
+	r, err := newRoute("DropNextOn", method, pattern)
+	if err != nil {
+		return err
 	}
-	f := &s.faults
+	if n < 1 || events < 0 {
+		return fmt.Errorf("modustest: DropNextOn: n %d, events %d: want n >= 1 and events >= 0 (ClearFaults clears)", n, events)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.drops = setRule(f.drops, dropRule{r, n, events}, n > 0)
+	f.drops = setRule(f.drops, dropRule{r, n, events}, true)
+	return nil
+}
+
+// StallNextOn makes the next n event streams that match method and path
+// pattern (see FailNextOn) stop after `events` events and send nothing for
+// d, then go on as usual; with d = 0 they stay silent until the client
+// leaves or the server closes. The connection stays open meanwhile, as a
+// stalled upstream's does: this is what an idle timeout is for. Only
+// streams use the rule up (CreateRun, ExecuteWorkflowAction and StreamRun),
+// so StallNextOn("GET", "/agent/runs/{runId}/stream", 1, 0, 0) stalls the
+// first resume of a run while the resume after it streams normally. n must
+// be at least 1, events and d at least 0 (else it panics); a call replaces
+// the stalls still pending for the same method and pattern.
+func (s *Server) StallNextOn(method, pattern string, n, events int, d time.Duration) {
+	mustArgs(s.faults.stallNextOn(method, pattern, n, events, d))
+}
+
+func (f *faults) stallNextOn(method, pattern string, n, events int, d time.Duration) error {
+	r, err := newRoute("StallNextOn", method, pattern)
+	if err != nil {
+		return err
+	}
+	if n < 1 || events < 0 || d < 0 {
+		return fmt.Errorf("modustest: StallNextOn: n %d, events %d, d %v: want n >= 1, events >= 0 and d >= 0", n, events, d)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stalls = setRule(f.stalls, stallRule{r, n, events, d}, true)
+	return nil
 }
 
 // SetLatency delays every following request by d (0 turns it off), as
@@ -187,19 +325,37 @@ func (s *Server) SetLatency(d time.Duration) {
 
 // SetLatencyOn delays the following requests that match method and path
 // pattern (see FailNextOn) by d before they are handled; a request whose
-// context ends during the delay is not handled. A route's own latency
-// replaces the one of AnyMethod, AnyPath for its requests; when several
-// routes match, the one set last is used. d = 0 removes the route's
-// latency; d < 0 panics.
+// client leaves during the delay is not handled, and Close cuts the delay
+// short. A route's own latency replaces the one of AnyMethod, AnyPath for
+// its requests; when several routes match, the one set last is used. d = 0
+// removes the route's latency; d < 0 panics.
 func (s *Server) SetLatencyOn(method, pattern string, d time.Duration) {
-	r := newRoute("SetLatencyOn", method, pattern)
-	if d < 0 {
-		panic(fmt.Sprintf("modustest: SetLatencyOn: negative latency %v", d))
+	mustArgs(s.faults.setLatencyOn(method, pattern, d))
+}
+
+func (f *faults) setLatencyOn(method, pattern string, d time.Duration) error {
+	r, err := newRoute("SetLatencyOn", method, pattern)
+	if err != nil {
+		return err
 	}
-	f := &s.faults
+	if d < 0 {
+		return fmt.Errorf("modustest: SetLatencyOn: negative latency %v", d)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latencies = setRule(f.latencies, latencyRule{r, d}, d > 0)
+	return nil
+}
+
+// ClearFaults removes every pending failure, drop and stall and every
+// latency, of all routes. The event interval, the run scripts, the request
+// counts and the journal stay.
+func (s *Server) ClearFaults() { s.faults.clear() }
+
+func (f *faults) clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fails, f.drops, f.stalls, f.latencies = nil, nil, nil, nil
 }
 
 // SetEventInterval makes streams pause d between events (0 turns it off).
@@ -223,8 +379,16 @@ func (s *Server) RequestCount() int {
 // pattern (see FailNextOn), such as Requests("GET", "/api/v1/agents/1") or
 // Requests("GET", "/agent/runs/{runId}/stream").
 func (s *Server) Requests(method, pattern string) int {
-	r := newRoute("Requests", method, pattern)
-	f := &s.faults
+	n, err := s.faults.requests(method, pattern)
+	mustArgs(err)
+	return n
+}
+
+func (f *faults) requests(method, pattern string) (int, error) {
+	r, err := newRoute("Requests", method, pattern)
+	if err != nil {
+		return 0, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -234,15 +398,17 @@ func (s *Server) Requests(method, pattern string) int {
 			n += count
 		}
 	}
-	return n
+	return n, nil
 }
 
-// ResetRequestCounts sets all request counters back to zero.
+// ResetRequestCounts sets all request counters back to zero and empties
+// the journal.
 func (s *Server) ResetRequestCounts() {
 	f := &s.faults
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.total, f.perRoute = 0, nil
+	f.mu.Unlock()
+	s.journal.clear()
 }
 
 func (f *faults) count(method, path string) {
@@ -258,26 +424,23 @@ func (f *faults) count(method, path string) {
 // anyRoute is the route of FailNext, DropStreamAfter and SetLatency.
 var anyRoute = route{AnyMethod, AnyPath}
 
-// delay sleeps for the latency of the request's route; false when ctx
-// ended first.
-func (f *faults) delay(ctx context.Context, method, path string) bool {
+// latency is the delay of a request's route.
+func (f *faults) latency(method, path string) time.Duration {
 	f.mu.Lock()
-	var d, fallback time.Duration
-	for i := len(f.latencies) - 1; i >= 0 && d == 0; i-- {
+	defer f.mu.Unlock()
+	var fallback time.Duration
+	for i := len(f.latencies) - 1; i >= 0; i-- {
 		switch l := f.latencies[i]; {
 		case l.route == anyRoute:
 			fallback = l.d
 		case l.matches(method, path):
-			d = l.d
+			return l.d
 		}
 	}
-	f.mu.Unlock()
-	if d == 0 {
-		d = fallback
-	}
-	return sleep(ctx, d)
+	return fallback
 }
 
+// sleep waits d; false when ctx ended first.
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return true
@@ -296,22 +459,20 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (f *faults) takeFailure(method, path string) *apiError {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := range f.fails {
-		r := &f.fails[i]
-		if !r.matches(method, path) {
-			continue
-		}
-		e := newError(r.status, "injected failure")
-		if r.status == http.StatusTooManyRequests {
-			e.msg = "rate limit exceeded (injected)"
-		}
-		e.retryAfter = strconv.Itoa(int(math.Ceil(r.retryAfter.Seconds())))
-		if r.n--; r.n == 0 {
-			f.fails = append(f.fails[:i], f.fails[i+1:]...)
-		}
-		return e
+	i := slices.IndexFunc(f.fails, func(r failRule) bool { return r.matches(method, path) })
+	if i < 0 {
+		return nil
 	}
-	return nil
+	r := &f.fails[i]
+	e := newError(r.status, "injected failure")
+	if r.status == http.StatusTooManyRequests {
+		e.msg = "rate limit exceeded (injected)"
+	}
+	e.retryAfter = strconv.Itoa(int(math.Ceil(r.retryAfter.Seconds())))
+	if r.n--; r.n == 0 {
+		f.fails = slices.Delete(f.fails, i, i+1)
+	}
+	return e
 }
 
 // takeDrop uses up one drop of the first rule that matches and returns
@@ -319,18 +480,47 @@ func (f *faults) takeFailure(method, path string) *apiError {
 func (f *faults) takeDrop(method, path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := range f.drops {
-		r := &f.drops[i]
-		if !r.matches(method, path) {
-			continue
-		}
-		events := r.events
-		if r.n--; r.n == 0 {
-			f.drops = append(f.drops[:i], f.drops[i+1:]...)
-		}
-		return events
+	i := slices.IndexFunc(f.drops, func(r dropRule) bool { return r.matches(method, path) })
+	if i < 0 {
+		return -1
 	}
-	return -1
+	events := f.drops[i].events
+	if f.drops[i].n--; f.drops[i].n == 0 {
+		f.drops = slices.Delete(f.drops, i, i+1)
+	}
+	return events
+}
+
+// stall is where and for how long a stream stops: after events events,
+// for d (0: until the client leaves); events < 0: never.
+type stall struct {
+	events int
+	d      time.Duration
+}
+
+// takeStall uses up one stall of the first rule that matches a stream.
+func (f *faults) takeStall(method, path string) stall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.stalls, func(r stallRule) bool { return r.matches(method, path) })
+	if i < 0 {
+		return stall{events: -1}
+	}
+	st := stall{f.stalls[i].events, f.stalls[i].d}
+	if f.stalls[i].n--; f.stalls[i].n == 0 {
+		f.stalls = slices.Delete(f.stalls, i, i+1)
+	}
+	return st
+}
+
+// wait holds the stream for the stall; false when it must end (the client
+// left, or d is 0).
+func (st stall) wait(ctx context.Context) bool {
+	if st.d == 0 {
+		<-ctx.Done()
+		return false
+	}
+	return sleep(ctx, st.d)
 }
 
 // interval is the pause between the events of a stream.

@@ -33,9 +33,11 @@ func TestFailNextOnTargetsOneRoute(t *testing.T) {
 	r, body = call(t, srv, "GET", fmt.Sprintf("/api/v1/agents/%d", a.ID), nil) // used up: the real answer
 	expectError(t, r, body, http.StatusNotFound, "NOT_FOUND")
 
-	// A second call for the same route replaces; n = 0 clears.
+	// A second call for the same route replaces; ClearFaults clears.
 	srv.FailNextOn("get", "/api/v1/agents", 5, http.StatusTooManyRequests, 0)
-	srv.FailNextOn("GET", "/api/v1/agents", 0, http.StatusTooManyRequests, 0)
+	srv.FailNextOn("GET", "/api/v1/agents", 1, http.StatusTooManyRequests, 0)
+	r, body = call(t, srv, "GET", "/api/v1/agents", nil)
+	expectError(t, r, body, http.StatusTooManyRequests, "RATE_LIMITED")
 	r, body = call(t, srv, "GET", "/api/v1/agents", nil)
 	expect(t, r, body, http.StatusOK, nil)
 	// A {param} segment matches one segment, not none and not two.
@@ -55,16 +57,23 @@ func TestFailNextOnTargetsOneRoute(t *testing.T) {
 func TestFaultArgumentsPanic(t *testing.T) {
 	srv := modustest.NewServer(t)
 	for name, f := range map[string]func(){
-		"status 200":       func() { srv.FailNextOn("GET", "/x", 1, 200, 0) },
+		"status 200":       func() { srv.FailNextOn("GET", "/api/v1/agents", 1, 200, 0) },
+		"n 0 (was: clear)": func() { srv.FailNext(0, 0, 0) },
+		"n 0 with status":  func() { srv.FailNext(0, 503, 0) },
+		"drop n 0":         func() { srv.DropNextOn("GET", "/agent/runs/{runId}/stream", 0, 1) },
+		"stall n 0":        func() { srv.StallNextOn("GET", "/agent/runs/{runId}/stream", 0, 1, 0) },
+		"stall negative d": func() { srv.StallNextOn("GET", "/agent/runs/{runId}/stream", 1, 1, -time.Second) },
 		"status 600":       func() { srv.FailNext(1, 600, 0) },
 		"negative n":       func() { srv.FailNext(-1, 503, 0) },
 		"relative path":    func() { srv.FailNextOn("GET", "agents", 1, 503, 0) },
 		"empty method":     func() { srv.DropNextOn("", "/x", 1, 1) },
 		"negative events":  func() { srv.DropStreamAfter(-1, 1) },
-		"negative latency": func() { srv.SetLatencyOn("GET", "/x", -time.Second) },
+		"negative latency": func() { srv.SetLatencyOn("GET", "/api/v1/agents", -time.Second) },
 		"negative pause":   func() { modustest.Pause(-time.Second) },
 		"id on a pause":    func() { modustest.Pause(0).WithID("x") },
 		"type in fields":   func() { modustest.Event("x", map[string]any{"type": "y"}) },
+		"raw not JSON":     func() { modustest.RawEvent("{nope") },
+		"raw not object":   func() { modustest.RawEvent(`["type"]`) },
 	} {
 		func() {
 			defer func() {
@@ -190,4 +199,155 @@ func TestLatencySetAgainWins(t *testing.T) {
 		t.Fatalf("the latency set last (2ms) was not used: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// A pattern no request could match panics instead of never firing.
+func TestPatternThatCannotMatchPanics(t *testing.T) {
+	srv := modustest.NewServer(t)
+	for name, f := range map[string]func(){
+		"trailing slash":   func() { srv.FailNextOn("GET", "/api/v1/agents/", 1, 503, 0) },
+		"unknown prefix":   func() { srv.DropNextOn("GET", "/v1/agents", 1, 0) },
+		"typo":             func() { srv.SetLatencyOn("GET", "/api/v1/agent/{id}", time.Second) },
+		"method not there": func() { srv.FailNextOn("PATCH", "/agent/runs", 1, 503, 0) },
+		"stall":            func() { srv.StallNextOn("GET", "/agent/runs/{runId}/stream/", 1, 1, 0) },
+		"count":            func() { srv.Requests("GET", "/api/v2/agents") },
+		"journal":          func() { srv.Journal("GET", "/agents") },
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.HasPrefix(fmt.Sprint(r), "modustest: ") || !strings.Contains(fmt.Sprint(r), "never match") {
+					t.Errorf("%s: recovered %v, want a modustest panic saying it can never match", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+	// Patterns that can match are fine: literal ids, {params} of any name,
+	// HEAD for GET, a method anywhere.
+	srv.FailNextOn("GET", "/api/v1/agents/7", 1, 503, 0)
+	srv.FailNextOn(modustest.AnyMethod, "/api/v1/skills/{x}/memories/{y}", 1, 503, 0)
+	srv.FailNextOn("HEAD", "/api/v1/agents", 1, 503, 0)
+	srv.FailNextOn("DELETE", modustest.AnyPath, 1, 503, 0)
+	srv.ClearFaults()
+}
+
+// Run ids come from Idempotency-Keys and may hold a /: sent escaped, it
+// stays one segment, so {runId} faults fire, counts and the journal see
+// the request.
+func TestFaultsMatchEscapedSlash(t *testing.T) {
+	srv := modustest.NewServer(t, modustest.WithRunScript("a", "b"))
+	_, evs, err := stream(t, srv, "POST", "/agent/runs", runBody("x"), "Idempotency-Key", "tenant/42")
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("POST: %d events, %v", len(evs), err)
+	}
+	if id := evs[2].Data["runId"]; id != "tenant/42" {
+		t.Fatalf("run id %v", id)
+	}
+	path := "/agent/runs/tenant%2F42/stream"
+	srv.FailNextOn("GET", "/agent/runs/{runId}/stream", 1, http.StatusServiceUnavailable, 0)
+	r, body := call(t, srv, "GET", path, nil)
+	expectError(t, r, body, http.StatusServiceUnavailable, "INTERNAL_ERROR")
+	srv.DropNextOn("GET", "/agent/runs/{runId}/stream", 1, 1)
+	if _, evs, err := stream(t, srv, "GET", path, nil); err == nil || len(evs) != 1 {
+		t.Fatalf("dropped resume: %d events, %v", len(evs), err)
+	}
+	if _, evs, err := stream(t, srv, "GET", path, nil); err != nil || len(evs) != 3 {
+		t.Fatalf("resume: %d events, %v", len(evs), err)
+	}
+	for _, pattern := range []string{"/agent/runs/{runId}/stream", path} {
+		if n := srv.Requests("GET", pattern); n != 3 {
+			t.Errorf("Requests(GET, %s) = %d, want 3", pattern, n)
+		}
+	}
+	if n := srv.Requests("GET", "/agent/runs/tenant/stream"); n != 0 { // a literal is one segment
+		t.Errorf("another id counted %d", n)
+	}
+	reqs := srv.Journal("GET", "/agent/runs/{runId}/stream")
+	if len(reqs) != 3 || reqs[0].Path != path || reqs[0].Status != 503 || reqs[2].Status != 200 {
+		t.Fatalf("journal %+v", reqs)
+	}
+}
+
+// ClearFaults removes every kind of fault on every route.
+func TestClearFaults(t *testing.T) {
+	srv := modustest.NewServer(t, modustest.WithRunScript("a"))
+	srv.FailNextOn("GET", "/api/v1/agents", 5, http.StatusServiceUnavailable, 0)
+	srv.FailNext(5, http.StatusBadGateway, 0)
+	srv.DropNextOn("POST", "/agent/runs", 5, 0)
+	srv.StallNextOn("POST", "/agent/runs", 5, 0, 0)
+	srv.SetLatency(time.Hour)
+	srv.SetLatencyOn("GET", "/api/v1/skills", time.Hour)
+	srv.ClearFaults()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, p := range []string{"/api/v1/agents", "/api/v1/skills"} {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+p, nil)
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", p, resp.StatusCode)
+		}
+	}
+	if _, evs, err := stream(t, srv, "POST", "/agent/runs", runBody("x")); err != nil || len(evs) != 2 {
+		t.Fatalf("run: %d events, %v", len(evs), err)
+	}
+}
+
+// A request held by SetLatencyOn whose client leaves is not handled (a
+// POST with a body included: the fake reads the body first, so net/http
+// notices the client leaving), and Close does not wait out the latency.
+func TestLatencyEndsWithClientAndClose(t *testing.T) {
+	srv := modustest.New()
+	srv.SetLatencyOn("POST", "/api/v1/agents", 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL()+"/api/v1/agents", strings.NewReader(`{"name":"a","type":"task"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := srv.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("answered within the latency")
+	}
+	time.Sleep(600 * time.Millisecond) // past the latency
+	srv.ClearFaults()
+	client, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := client.Agents.List(context.Background(), nil)
+	if err != nil || len(page.Items) != 0 {
+		t.Fatalf("the POST whose client left was handled: %v, %v", page, err)
+	}
+
+	// One client has left, one still waits: Close returns at once.
+	srv.SetLatency(time.Hour)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	errc := make(chan error, 2)
+	for _, c := range []context.Context{ctx2, context.Background()} {
+		req, _ := http.NewRequestWithContext(c, "POST", srv.URL()+"/api/v1/agents", strings.NewReader(`{"name":"b","type":"task"}`))
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+		go func() {
+			resp, err := srv.HTTPClient().Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			errc <- err
+		}()
+	}
+	for srv.RequestCount() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel2()
+	<-errc
+	start := time.Now()
+	srv.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	<-errc
 }

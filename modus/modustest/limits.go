@@ -1,7 +1,9 @@
 package modustest
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"regexp"
@@ -34,15 +36,29 @@ var numericParams = []numericParam{
 	{"managerId", regexp.MustCompile(`^/api/v1/skills$`), math.MaxInt64},
 }
 
-// checkRequest applies the limits every operation shares before the
-// router sees the request: the body size, and integer query parameters
-// that do not fit. It answers nil when the request may go on.
-func checkRequest(w http.ResponseWriter, r *http.Request) *apiError {
+// readBody reads r's body into memory, at most MaxRequestBodySize+1 bytes
+// of it, and leaves r.Body reading the bytes read. size is the body's
+// size, more than MaxRequestBodySize for one that is too large: a body
+// whose Content-Length says so is not read at all.
+func readBody(r *http.Request) (body []byte, size int, err error) {
 	if r.ContentLength > MaxRequestBodySize {
-		return tooLarge()
+		return nil, int(min(r.ContentLength, math.MaxInt32)), nil
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBodySize)
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, 0, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(r.Body, MaxRequestBodySize+1))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, len(body), err
+}
+
+// checkRequest applies the limits every operation shares before the
+// router sees the request: the body size (read by readBody), and integer
+// query parameters that do not fit. It answers nil when the request may
+// go on.
+func checkRequest(r *http.Request, bodySize int) *apiError {
+	if bodySize > MaxRequestBodySize {
+		return tooLarge()
 	}
 	q := r.URL.Query()
 	for _, p := range numericParams {
@@ -65,12 +81,8 @@ func checkRequest(w http.ResponseWriter, r *http.Request) *apiError {
 }
 
 // requestError is the answer to a request the generated code could not
-// decode: 413 when the body went over MaxRequestBodySize, else 400.
+// decode: a 400 (a body over MaxRequestBodySize never gets there).
 func requestError(err error) *apiError {
-	var mb *http.MaxBytesError
-	if errors.As(err, &mb) {
-		return tooLarge()
-	}
 	return badRequest("%v", err)
 }
 

@@ -30,8 +30,17 @@ type frame struct {
 	pause time.Duration
 }
 
+// bytes is the frame as sent: one data: line per line of the data (CR LF,
+// CR and LF all end a line in SSE).
 func (f frame) bytes() []byte {
-	return []byte("id: " + f.id + "\ndata: " + string(f.data) + "\n\n")
+	var b strings.Builder
+	b.WriteString("id: " + f.id + "\n")
+	data := strings.ReplaceAll(strings.ReplaceAll(string(f.data), "\r\n", "\n"), "\r", "\n")
+	for line := range strings.SplitSeq(data, "\n") {
+		b.WriteString("data: " + line + "\n")
+	}
+	b.WriteString("\n")
+	return []byte(b.String())
 }
 
 // run is a run or workflow action with all its events. The fake produces a
@@ -50,7 +59,10 @@ type run struct {
 
 // add stores event as the next frame; id "" gives <start ms>-<index>.
 func (r *run) add(event any, id string, pause time.Duration) {
-	b, _ := json.Marshal(event)
+	b, ok := event.(rawData)
+	if !ok {
+		b, _ = json.Marshal(event)
+	}
 	if id == "" {
 		id = fmt.Sprintf("%d-%d", r.ms, len(r.frames))
 	}
@@ -160,27 +172,36 @@ func wantsJSON(accept string) bool {
 func (h *api) stream(ctx context.Context, r *run, start int) io.Reader {
 	ri := info(ctx)
 	ri.streaming = true
-	drop, interval := ri.drop, h.faults.interval()
+	sf := streamFaults{drop: ri.drop, stall: h.faults.takeStall(ri.method, ri.path), interval: h.faults.interval()}
 	pr, pw := io.Pipe()
 	h.streams.Add(1)
 	go func() {
 		defer h.streams.Done()
-		pw.CloseWithError(h.write(ctx, pw, r, start, drop, interval))
+		pw.CloseWithError(h.write(ctx, pw, r, start, sf))
 	}()
 	return pr
 }
 
+// streamFaults are what the fault rules do to one stream.
+type streamFaults struct {
+	drop     int   // events after which the stream breaks; -1: none
+	stall    stall // where and how long the stream stops
+	interval time.Duration
+}
+
 // write streams r's frames from start; nil is a clean end, errDropStream a
-// broken connection. drop is the number of events after which the fault
-// rules break the stream (-1: none).
-func (h *api) write(ctx context.Context, w io.Writer, r *run, start, drop int, interval time.Duration) error {
+// broken connection.
+func (h *api) write(ctx context.Context, w io.Writer, r *run, start int, sf streamFaults) error {
 	for i := start; i < len(r.frames); i++ {
-		if i-start == drop || h.takeScriptDrop(r, i) {
+		if i-start == sf.stall.events && !sf.stall.wait(ctx) {
+			return errDropStream
+		}
+		if i-start == sf.drop || h.takeScriptDrop(r, i) {
 			return errDropStream
 		}
 		wait := r.frames[i].pause
 		if i > start {
-			wait += interval
+			wait += sf.interval
 		}
 		if !sleep(ctx, wait) {
 			return errDropStream
@@ -188,6 +209,9 @@ func (h *api) write(ctx context.Context, w io.Writer, r *run, start, drop int, i
 		if _, err := w.Write(r.frames[i].bytes()); err != nil {
 			return err
 		}
+	}
+	if sf.stall.events >= len(r.frames)-start && !sf.stall.wait(ctx) {
+		return errDropStream
 	}
 	if h.takeScriptDrop(r, len(r.frames)) {
 		return errDropStream
@@ -256,11 +280,8 @@ func checkOrg(id string) error {
 // ExecuteWorkflowAction with automationId, to give an agent a history.
 func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) (server.CreateRunResponseObject, error) {
 	b := req.Body
-	if strings.TrimSpace(b.Message) == "" {
-		return nil, invalid("message must not be empty")
-	}
-	if strings.TrimSpace(b.SessionID) == "" {
-		return nil, invalid("sessionId must not be empty")
+	if err := required("message", b.Message, "sessionId", b.SessionID, "organizationId", b.OrganizationID); err != nil {
+		return nil, err
 	}
 	if b.Action != nil && !b.Action.Valid() {
 		return nil, invalid("action must be chat")
@@ -288,8 +309,8 @@ func (h *api) CreateRun(ctx context.Context, req server.CreateRunRequestObject) 
 // history (ListAgentRuns, GetAgentRun); otherwise it is in no history.
 func (h *api) ExecuteWorkflowAction(ctx context.Context, req server.ExecuteWorkflowActionRequestObject) (server.ExecuteWorkflowActionResponseObject, error) {
 	b := req.Body
-	if strings.TrimSpace(b.SessionID) == "" {
-		return nil, invalid("sessionId must not be empty")
+	if err := required("organizationId", b.OrganizationID, "sessionId", b.SessionID); err != nil {
+		return nil, err
 	}
 	if b.WorkflowAction == nil {
 		return nil, invalid("workflowAction is required")

@@ -1,7 +1,9 @@
 package modustest
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/modus-data/modus-sdk-go/gen"
@@ -136,8 +138,29 @@ func Event(eventType string, fields map[string]any) Step {
 	})
 }
 
+// RawEvent streams data as the event's data byte for byte, such as JSON
+// spread over several lines, which goes out as one data: line per line (a
+// client joins them with newlines). It lets a test check that its code
+// copes with what the fake's own events never hold. data must be a JSON
+// object; its "type" decides, as for Event, whether it ends the run. Data
+// that is not a JSON object panics.
+func RawEvent(data string) Step {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(data), &head); err != nil || !strings.HasPrefix(strings.TrimSpace(data), "{") {
+		panic(fmt.Sprintf("modustest: RawEvent: data must be a JSON object: %.40q", data))
+	}
+	terminal := head.Type == "done" || head.Type == "error" || head.Type == "cancelled"
+	return eventStep(terminal, func(*run) any { return rawData(data) })
+}
+
+// rawData is event data stored as given, not encoded.
+type rawData []byte
+
 // Pause waits d before the next event, on every stream of the run (a
-// resume that replays the event waits too). A negative d panics.
+// resume that replays the event waits too); StallNextOn stops only the
+// streams it names. A negative d panics.
 func Pause(d time.Duration) Step {
 	if d < 0 {
 		panic(fmt.Sprintf("modustest: Pause(%v): negative pause", d))
@@ -152,7 +175,9 @@ func Drop() Step { return Step{kind: stepDrop} }
 
 // Hang keeps the stream open after the events before it, without a
 // terminal event, until the client goes away or the server closes: a run
-// that never ends. Steps after Hang are never reached.
+// that never ends, on every stream (a resume hangs too; for a stream that
+// stalls once and then resumes, see StallNextOn). Steps after Hang are
+// never reached.
 func Hang() Step { return Step{kind: stepHang} }
 
 // Tokens is one Token step per text.

@@ -3,6 +3,7 @@ package modustest_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -166,5 +167,27 @@ func TestSeedFailsTheTest(t *testing.T) {
 			}()
 			seed(nil)
 		}()
+	}
+}
+
+// RawEvent sends its data as given, one data: line per line whatever the
+// line ends, and its type decides whether the run ends.
+func TestRawEventLines(t *testing.T) {
+	srv := modustest.NewServer(t, modustest.WithRunEvents(
+		modustest.RawEvent("{\r\n \"type\": \"token\",\r \"content\": \"a\"\n}").WithID("1"),
+		modustest.RawEvent(`{"type":"error","message":"boom"}`),
+	))
+	req, _ := http.NewRequest("POST", srv.URL()+"/agent/runs", strings.NewReader(`{"message":"m","sessionId":"s","organizationId":"`+modustest.DefaultOrganizationID+`"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := "id: 1\ndata: {\ndata:  \"type\": \"token\",\ndata:  \"content\": \"a\"\ndata: }\n\n"
+	if !strings.HasPrefix(string(body), want) || strings.Count(string(body), "\n\n") != 2 || strings.Contains(string(body), `"done"`) {
+		t.Fatalf("stream %q, want it to start with %q and end after the error event", body, want)
 	}
 }

@@ -47,34 +47,34 @@ func helper(tb testing.TB) {
 
 // AgentSeed describes an agent for SeedAgent.
 type AgentSeed struct {
-	Name        string          // required
-	Type        modus.AgentType // default task
-	Description string          // optional
-	Deployed    bool            // deploy the first variation (status active)
-	Deleted     bool            // soft-delete it afterwards
+	Name        string          `json:"name"`        // required
+	Type        modus.AgentType `json:"type"`        // default task
+	Description string          `json:"description"` // optional
+	Deployed    bool            `json:"deployed"`    // deploy the first variation (status active)
+	Deleted     bool            `json:"deleted"`     // soft-delete it afterwards
 }
 
 // SkillSeed describes a skill for SeedSkill.
 type SkillSeed struct {
-	Name         string   // required
-	Description  string   // optional
-	Model        string   // default anthropic/claude-sonnet-4.6
-	Instructions []string // the draft's instructions
-	Deployed     bool     // deploy the first variation (status active)
-	Deleted      bool     // soft-delete it afterwards
+	Name         string   `json:"name"`         // required
+	Description  string   `json:"description"`  // optional
+	Model        string   `json:"model"`        // default anthropic/claude-sonnet-4.6
+	Instructions []string `json:"instructions"` // the draft's instructions
+	Deployed     bool     `json:"deployed"`     // deploy the first variation (status active)
+	Deleted      bool     `json:"deleted"`      // soft-delete it afterwards
 }
 
 // ContextItemSeed describes a context item for SeedContextItem. Items of
 // types other than note, link and saved_query behave as integration items:
 // deleting them answers 422.
 type ContextItemSeed struct {
-	ContextType  modus.ContextItemKind // required, such as modus.KindNote or "salesforce_object_field"
-	Content      map[string]any        // copied; JSON shapes ([]any, float64)
-	Description  string                // optional
-	DataPath     []string              // where the item sits, such as notes/title
-	Topics       []string              // tags the topics filter matches
-	ConnectionID string                // source connection; empty for user items
-	UserFeedback modus.UserFeedback    // negative, neutral (default) or positive
+	ContextType  modus.ContextItemKind `json:"contextType"`  // required, such as modus.KindNote or "salesforce_object_field"
+	Content      map[string]any        `json:"content"`      // copied; JSON shapes ([]any, float64)
+	Description  string                `json:"description"`  // optional
+	DataPath     []string              `json:"dataPath"`     // where the item sits, such as notes/title
+	Topics       []string              `json:"topics"`       // tags the topics filter matches
+	ConnectionID string                `json:"connectionId"` // source connection; empty for user items
+	UserFeedback modus.UserFeedback    `json:"userFeedback"` // negative, neutral (default) or positive
 }
 
 // SeedAgent adds an agent and returns it (draft view); an empty Name or
@@ -225,11 +225,43 @@ func (s *Server) seedMemory(skillID int64, memory string, metadata map[string]an
 // SeedConnection adds an integration connection (typ such as postgresql)
 // and returns it. It cannot fail; it takes tb like the other Seed methods.
 func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connection {
+	helper(tb)
+	return must(tb, "SeedConnection", s.seedConnection(name, typ), nil)
+}
+
+func (s *Server) seedConnection(name, typ string) modus.Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := gen.ConnectionDto{ID: s.state.newUUID(), Name: ptr(name), Type: ptr(typ)}
 	s.state.connections = append(s.state.connections, c)
-	return must(tb, "SeedConnection", c, nil)
+	return c
+}
+
+// SeedConversation adds a conversation with skill skillID and returns its
+// summary: one exchange per message, each answered as a chat would be (an
+// echo). A skill that does not exist (or is deleted), or no messages,
+// fails tb.
+func (s *Server) SeedConversation(tb testing.TB, skillID int64, messages ...string) modus.ConversationSummary {
+	helper(tb)
+	c, err := s.seedConversation(skillID, messages)
+	return must(tb, "SeedConversation", c, err)
+}
+
+func (s *Server) seedConversation(skillID int64, messages []string) (modus.ConversationSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.state.liveSkill(skillID); err != nil {
+		return modus.ConversationSummary{}, fmt.Errorf("skill %d does not exist", skillID)
+	}
+	if len(messages) == 0 {
+		return modus.ConversationSummary{}, fmt.Errorf("a conversation needs at least one message")
+	}
+	var th *thread
+	for _, m := range messages {
+		resp := s.state.chat(th, skillID, false, m)
+		th = s.state.threads[resp.ThreadID]
+	}
+	return th.summary(), nil
 }
 
 // SeedAgentRun adds a run summary to an agent's history and returns it,
@@ -237,14 +269,18 @@ func (s *Server) SeedConnection(tb testing.TB, name, typ string) modus.Connectio
 // cancelled. An agent that does not exist (or is deleted) fails tb.
 func (s *Server) SeedAgentRun(tb testing.TB, agentID int64, status modus.RunStatus) modus.AgentRun {
 	helper(tb)
+	ar, err := s.seedAgentRun(agentID, status)
+	return must(tb, "SeedAgentRun", ar, err)
+}
+
+func (s *Server) seedAgentRun(agentID int64, status modus.RunStatus) (modus.AgentRun, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.state.liveAgent(agentID)
 	if err != nil {
-		return must(tb, "SeedAgentRun", modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID))
+		return modus.AgentRun{}, fmt.Errorf("agent %d does not exist", agentID)
 	}
-	ar := s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), "")
-	return must(tb, "SeedAgentRun", *ar, nil)
+	return *s.state.addAgentRun(a, status, "seeded run", "manual", now().Add(-time.Minute), ""), nil
 }
 
 // jsonCopy replaces *v with a copy of it decoded from its JSON.

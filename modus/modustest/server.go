@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -39,7 +41,17 @@ type Server struct {
 	mu    sync.Mutex
 	state *state
 
-	faults faults
+	faults  faults
+	journal journal
+
+	// closing ends when Close begins: latencies and stalls end with it,
+	// so that no request holds Close.
+	closing context.Context
+	close   context.CancelFunc
+
+	listener   net.Listener // WithListener; nil: a loopback port of httptest's
+	adminToken string       // WithAdminToken
+	logger     *slog.Logger // WithLogger
 
 	// streams counts the goroutines writing event streams; Close waits
 	// for them so that none outlives the server.
@@ -65,13 +77,26 @@ func WithEventInterval(d time.Duration) Option {
 	return func(s *Server) { s.faults.eventInterval = d }
 }
 
+// WithListener makes the server accept its connections on l (and take
+// its URL from l's address) instead of a free loopback port; Close closes
+// l. The modusfake command serves on its -addr this way.
+func WithListener(l net.Listener) Option {
+	return func(s *Server) { s.listener = l }
+}
+
 // New starts a Server for use outside tests; the caller must call Close.
 func New(opts ...Option) *Server {
 	s := &Server{apiKey: DefaultAPIKey, state: newState()}
+	s.closing, s.close = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
-	s.ts = httptest.NewServer(s.handler())
+	s.ts = httptest.NewUnstartedServer(s.handler())
+	if s.listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = s.listener
+	}
+	s.ts.Start()
 	return s
 }
 
@@ -96,6 +121,7 @@ func (s *Server) OrganizationID() string { return DefaultOrganizationID }
 // Close shuts the server down, closing open streams, and returns once no
 // goroutine of the server is left; it may be called twice.
 func (s *Server) Close() {
+	s.close()
 	s.ts.CloseClientConnections()
 	s.ts.Close()
 	s.streams.Wait()
@@ -128,9 +154,12 @@ type reqInfo struct {
 	accept      string
 	lastEventID string
 	method      string
-	path        string
-	streaming   bool // a stream response has begun: errors can only cut it
-	drop        int  // events after which a DropNextOn rule breaks the answer; -1: none
+	path        string // escaped, as sent: what routes match
+	streaming   bool   // a stream response has begun: errors can only cut it
+	drop        int    // events after which a DropNextOn rule breaks the answer; -1: none
+
+	journal *journal
+	entry   *Request // the request's journal entry, for its status
 }
 
 func info(ctx context.Context) *reqInfo {
@@ -140,26 +169,11 @@ func info(ctx context.Context) *reqInfo {
 	return &reqInfo{drop: -1}
 }
 
-// handler builds the chain: request id and counting, injected faults, auth,
-// then the generated router around our strict implementation.
+// handler builds the chain: request id, journal and counting, injected
+// faults, auth, then the generated router around our strict
+// implementation.
 func (s *Server) handler() http.Handler {
-	strict := server.NewStrictHandlerWithOptions((*api)(s), nil, server.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, r, requestError(err))
-		},
-		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
-				// Ends the response without the terminating chunk: the client
-				// sees a broken connection, not a clean end of stream.
-				panic(http.ErrAbortHandler)
-			}
-			var ae *apiError
-			if !errors.As(err, &ae) {
-				ae = newError(http.StatusInternalServerError, "%v", err)
-			}
-			writeError(w, r, ae)
-		},
-	})
+	strict := server.NewStrictHandlerWithOptions(server.Complete((*api)(s)), nil, strictOptions())
 	mux := http.NewServeMux()
 	// Anything the spec does not route gets the API's 404 shape.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -171,35 +185,123 @@ func (s *Server) handler() http.Handler {
 			writeError(w, r, badRequest("%v", err))
 		},
 	})
+	admin := s.adminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+			rec := &statusRecorder{ResponseWriter: w}
+			admin.ServeHTTP(rec, r)
+			s.logRequest(r, rec.status, "", start)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(s.closing, cancel)()
 		ri := &reqInfo{
 			id:          s.nextRequestID(),
 			accept:      r.Header.Get("Accept"),
 			lastEventID: strings.TrimSpace(r.Header.Get("Last-Event-ID")),
 			method:      r.Method,
-			path:        r.URL.Path,
+			path:        r.URL.EscapedPath(),
+			drop:        -1,
+			journal:     &s.journal,
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		r = r.WithContext(context.WithValue(ctx, ctxKey{}, ri))
 		w.Header().Set("X-Request-Id", ri.id)
-		s.faults.count(r.Method, r.URL.Path)
-		if !s.faults.delay(r.Context(), r.Method, r.URL.Path) {
-			return
-		}
-		if ae := s.faults.takeFailure(r.Method, r.URL.Path); ae != nil {
-			writeError(w, r, ae)
-			return
-		}
-		if !s.authorized(r) {
-			writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
-			return
-		}
-		if ae := checkRequest(w, r); ae != nil { // limits.go
-			writeError(w, r, ae)
-			return
-		}
-		ri.drop = s.faults.takeDrop(r.Method, r.URL.Path)
-		router.ServeHTTP(answerWriter{w, ri}, r)
+		defer func() { s.logRequest(r, s.journal.status(ri.entry), ri.id, start) }()
+		s.serve(answerWriter{w, ri}, r, router)
 	})
+}
+
+// logRequest writes the WithLogger record of a request.
+func (s *Server) logRequest(r *http.Request, status int, requestID string, start time.Time) {
+	if s.logger == nil {
+		return
+	}
+	path := strings.ReplaceAll(r.URL.EscapedPath(), s.apiKey, maskedKey)
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", path),
+		slog.Int("status", status), slog.Duration("duration", time.Since(start))}
+	if requestID != "" {
+		attrs = append(attrs, slog.String("request_id", requestID))
+	}
+	s.logger.LogAttrs(context.Background(), slog.LevelInfo, "modustest: request", attrs...)
+}
+
+// statusRecorder notes the status of an admin answer for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// serve records a request and answers it: faults first, then the checks,
+// then router.
+func (s *Server) serve(w answerWriter, r *http.Request, router http.Handler) {
+	ri := w.ri
+	// The body is read first: the journal keeps it, and net/http notices a
+	// client that leaves only once the body is read, so a request delayed
+	// by SetLatencyOn ends with its client.
+	body, size, err := readBody(r)
+	ri.entry = s.journal.record(r, ri.id, body, size, s.apiKey)
+	s.faults.count(r.Method, ri.path)
+	if err != nil {
+		writeError(w, r, badRequest("reading the request body: %v", err))
+		return
+	}
+	if !sleep(r.Context(), s.faults.latency(r.Method, ri.path)) {
+		return
+	}
+	if ae := s.faults.takeFailure(r.Method, ri.path); ae != nil {
+		writeError(w, r, ae)
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, r, newError(http.StatusUnauthorized, "missing or invalid API key"))
+		return
+	}
+	if ae := checkRequest(r, size); ae != nil { // limits.go
+		writeError(w, r, ae)
+		return
+	}
+	ri.drop = s.faults.takeDrop(r.Method, ri.path)
+	router.ServeHTTP(w, r)
+}
+
+// strictOptions write the strict server's errors in the API's shape: a
+// handler's *apiError as it says, an operation without a handler as 501.
+func strictOptions() server.StrictHTTPServerOptions {
+	return server.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, r, requestError(err))
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, errDropStream) || info(r.Context()).streaming {
+				// Ends the response without the terminating chunk: the client
+				// sees a broken connection, not a clean end of stream.
+				panic(http.ErrAbortHandler)
+			}
+			var ae *apiError
+			var ni *server.NotImplementedError
+			switch {
+			case errors.As(err, &ni):
+				ae = newError(http.StatusNotImplemented, "%v", err)
+			case !errors.As(err, &ae):
+				ae = newError(http.StatusInternalServerError, "%v", err)
+			}
+			writeError(w, r, ae)
+		},
+	}
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -216,10 +318,10 @@ func (s *Server) nextRequestID() string {
 }
 
 // api is the Server seen as the generated StrictServerInterface; a distinct
-// type keeps the 54 operation methods out of Server's documented API.
+// type keeps the operation methods out of Server's documented API. An
+// operation it has no method for answers 501 (server.Complete), so a new
+// operation in openapi.json builds before its handler is written.
 type api Server
-
-var _ server.StrictServerInterface = (*api)(nil)
 
 // state is everything the fake remembers; guarded by Server.mu.
 type state struct {
@@ -309,7 +411,14 @@ type answerWriter struct {
 
 func (w answerWriter) WriteHeader(status int) {
 	w.dropUnary()
+	w.ri.journal.setStatus(w.ri.entry, status)
 	w.ResponseWriter.WriteHeader(status)
+	if w.ri.streaming && w.ri.drop != 0 {
+		// A stream's headers go out at once, as the API's do, so that a
+		// stream paused or stalled before its first event is open but
+		// silent; a drop before any event breaks it before its headers.
+		w.Flush()
+	}
 }
 
 // dropUnary breaks the connection (http.ErrAbortHandler) when a drop rule
@@ -322,6 +431,7 @@ func (w answerWriter) dropUnary() {
 
 func (w answerWriter) Write(b []byte) (int, error) {
 	w.dropUnary()
+	w.ri.journal.setStatus(w.ri.entry, http.StatusOK) // kept when WriteHeader came first
 	if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 		return w.ResponseWriter.Write(b)
 	}

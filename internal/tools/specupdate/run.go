@@ -1,7 +1,9 @@
 package specupdate
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,20 +14,29 @@ import (
 	"time"
 )
 
+// Step is one command run in the repository root; its output goes to log.
+type Step func(ctx context.Context, root string, log io.Writer) error
+
 // Options configure Run.
 type Options struct {
-	Root   string // repository root: openapi.json and oapi-codegen-overlay.yaml live here
-	Spec   string // the new document: a file path, or an http(s) URL
-	Report string // where the Markdown report is written as well as to Stdout; "" for nowhere
+	Root       string // repository root: openapi.json and the overlays live here
+	Spec       string // the new document: a file path, or an http(s) URL
+	Report     string // the report, capped at ReportLimit, also printed to Stdout; "" for nowhere
+	FullReport string // the whole report; "" for nowhere
 
 	Stdout, Stderr io.Writer
 
 	// Regenerate, Build and Test run in Root after the new files are written;
 	// nil selects the real step (make generate; go build and go vet; go test).
-	Regenerate, Build, Test func(ctx context.Context, root string, log io.Writer) error
+	Regenerate, Build, Test Step
+	// GoAPI writes the export data of ./modus and ./modus/modustest into dir
+	// (after false) or diffs the packages against it (after true) and
+	// returns apidiff's text; nil selects bin/apidiff (or apidiff on PATH).
+	GoAPI func(ctx context.Context, root, dir string, after bool) (string, error)
 }
 
-// Run performs the whole update and returns the exit status (Exit*).
+// Run performs the whole update and returns the exit status (Exit*). It
+// writes the report on every status.
 func Run(ctx context.Context, o Options) int {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -33,85 +44,207 @@ func Run(ctx context.Context, o Options) int {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	fail := func(status int, format string, args ...any) int {
-		fmt.Fprintf(o.Stderr, "update-spec: "+format+"\n", args...)
+	rep := &Report{}
+	status := run(ctx, o, &rep)
+	rep.Status = status
+	if rep.Headline == "" {
+		rep.Headline = statusNames[status] + "."
+	}
+	capped := rep.Markdown(ReportLimit)
+	fmt.Fprint(o.Stdout, capped)
+	for path, text := range map[string]string{o.Report: capped, o.FullReport: rep.Markdown(0)} {
+		if path == "" {
+			continue
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			fmt.Fprintf(o.Stderr, "update-spec: %v\n", err)
+			return ExitUsage
+		}
+	}
+	fmt.Fprintf(o.Stderr, "update-spec: exit %d: %s\n", status, statusNames[status])
+	return status
+}
+
+func run(ctx context.Context, o Options, repp **Report) int {
+	rep := *repp
+	fail := func(status int, headline string, todo ...string) int {
+		rep.Headline, rep.Todo = headline, todo
 		return status
 	}
 	if o.Spec == "" {
-		return fail(ExitUsage, "no spec given (SPEC=<file or URL>)")
+		return fail(ExitUsage, "No spec was given.", "Run `make update-spec SPEC=<file or URL>` (in CI: set the MODUS_SPEC_URL repository variable).")
+	}
+	raw, err := fetch(ctx, o.Spec)
+	if err != nil {
+		return fail(ExitUsage, fmt.Sprintf("Reading %s failed: %v.", o.Spec, err), "Check the URL (MODUS_SPEC_URL) or the file, then run the workflow again.")
 	}
 	tmp, err := os.MkdirTemp("", "update-spec-")
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return fail(ExitUsage, err.Error())
 	}
 	defer os.RemoveAll(tmp)
 
-	raw, err := fetch(ctx, o.Spec)
+	res, err := Compare(o.Root, raw, tmp)
+	*repp, rep = res.Report, res.Report
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
-	}
-	newSpec := filepath.Join(tmp, "openapi.json")
-	if err := os.WriteFile(newSpec, raw, 0o644); err != nil {
-		return fail(ExitUsage, "%v", err)
-	}
-	specPath := filepath.Join(o.Root, "openapi.json")
-	overlayPath := filepath.Join(o.Root, "oapi-codegen-overlay.yaml")
-	res, err := Compare(specPath, newSpec, overlayPath, tmp)
-	if err != nil {
-		return fail(ExitStatus(err), "%v\nnothing was written", err)
-	}
-	report := res.Markdown()
-	fmt.Fprint(o.Stdout, report)
-	if o.Report != "" {
-		if err := os.WriteFile(o.Report, []byte(report), 0o644); err != nil {
-			return fail(ExitUsage, "%v", err)
-		}
+		return compareFailure(rep, err)
 	}
 
-	out, err := SpecJSON(raw)
-	if err != nil {
-		return fail(ExitInvalidSpec, "%v", err)
+	goAPI := o.GoAPI
+	if goAPI == nil {
+		goAPI = apidiff
 	}
-	if err := os.WriteFile(specPath, out, 0o644); err != nil {
-		return fail(ExitUsage, "%v", err)
+	exports := filepath.Join(tmp, "goapi")
+	_ = os.MkdirAll(exports, 0o755)
+	_, beforeErr := goAPI(ctx, o.Root, exports, false)
+
+	if err := os.WriteFile(filepath.Join(o.Root, specFile), res.Spec, 0o644); err != nil {
+		return fail(ExitUsage, err.Error())
 	}
-	if err := os.WriteFile(overlayPath, []byte(res.Overlay), 0o644); err != nil {
-		return fail(ExitUsage, "%v", err)
+	if err := os.WriteFile(filepath.Join(o.Root, overlayFile), []byte(res.Overlay), 0o644); err != nil {
+		return fail(ExitUsage, err.Error())
 	}
 	steps := []struct {
 		name   string
-		run    func(context.Context, string, io.Writer) error
+		run    Step
 		status int
 	}{
-		{"regenerate", pick(o.Regenerate, command("make", "generate")), ExitBuild},
-		{"build", pick(o.Build, commands([]string{"go", "build", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
-		{"test", pick(o.Test, command("go", "test", "-count=1", "./...")), ExitTests},
+		{"make generate", pick(o.Regenerate, command("make", "generate")), ExitBuild},
+		{"go build and go vet", pick(o.Build, commands([]string{"go", "build", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
+		{"go test", pick(o.Test, command("go", "test", "-count=1", "./...")), ExitTests},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(o.Stderr, "update-spec: %s\n", s.name)
-		if err := s.run(ctx, o.Root, o.Stderr); err != nil {
-			return fail(s.status, "%s failed: %v\nopenapi.json and the overlay are updated; fix the facade (modus/) or the overlay, then run make test", s.name, err)
+		var out bytes.Buffer
+		err := s.run(ctx, o.Root, io.MultiWriter(o.Stderr, &out))
+		if err != nil {
+			rep.Failure = tail(out.String()+"\n"+err.Error(), 60)
+			describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, s.status == ExitTests)
+			return fail(s.status, fmt.Sprintf("`%s` failed after openapi.json and the overlay were written.", s.name),
+				"Fix the facade (modus/) or the fake (modus/modustest) on this branch; the failure's tail is below.",
+				"Operations added need a facade method and a modustest handler (listed below); the fake answers 501 until then.",
+				"Then run `make generate && make test` and push to the branch.")
 		}
 	}
-	if len(res.Breaking) > 0 {
-		return fail(ExitBreaking, "%d breaking change(s); the update is applied and tested, review it as a breaking release", len(res.Breaking))
+	describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, true)
+	if rep.GoBreaking > 0 {
+		return fail(ExitBreaking, fmt.Sprintf("%d change(s) are breaking for Go code; the update is applied and tested.", rep.GoBreaking),
+			"Review the breaking changes and the Go API diff; release as a breaking change (CHANGELOG).")
 	}
-	fmt.Fprintln(o.Stderr, "update-spec: non-breaking update applied, regenerated, built and tested")
-	return ExitOK
+	return fail(ExitOK, "The update is applied, regenerated, built and tested.", "Review and merge; add a CHANGELOG entry for what users see.")
 }
 
-func pick(f, def func(context.Context, string, io.Writer) error) func(context.Context, string, io.Writer) error {
+// compareFailure turns an error of Compare into the report's status and advice.
+func compareFailure(rep *Report, err error) int {
+	status := ExitStatus(err)
+	rep.Failure = err.Error()
+	switch status {
+	case ExitInvalidSpec:
+		rep.Headline = "The published spec does not parse or validate; nothing was written."
+		rep.Todo = []string{
+			"If it is an upstream defect (an array without items, a broken $ref), repair it with an action in oapi-codegen-fixups.yaml and run again; tell the API team.",
+			"Examples that contradict their schema are only warnings; this is something else (see Failure).",
+		}
+	case ExitOverlay:
+		rep.Headline = "An overlay action aims at something the API renamed inside a schema or operation that is still there; nothing was written."
+		rep.Todo = []string{
+			"Re-aim each listed action at the new name in oapi-codegen-overlay.yaml (or delete it if the Go choice no longer applies), then run again.",
+		}
+	default:
+		rep.Headline = "update-spec could not finish; nothing was written."
+		rep.Todo = []string{"See Failure; fix the files it names and run again."}
+	}
+	return status
+}
+
+// describeGoAPI fills the Go API section: apidiff against the export data
+// taken before the files were written.
+func describeGoAPI(ctx context.Context, rep *Report, goAPI func(context.Context, string, string, bool) (string, error), root, dir string, beforeErr error, built bool) {
+	switch {
+	case beforeErr != nil:
+		rep.GoAPI = "Not available: " + beforeErr.Error()
+	case !built:
+		rep.GoAPI = "Not available: the packages do not build (see Failure)."
+	default:
+		text, err := goAPI(ctx, root, dir, true)
+		if err != nil {
+			rep.GoAPI = "Not available: " + err.Error()
+			return
+		}
+		rep.GoAPI = verdict(text) + "\n\n" + text
+	}
+}
+
+// verdict reads apidiff's output as a semantic-version verdict.
+func verdict(text string) string {
+	switch {
+	case strings.Contains(text, "Incompatible changes:"):
+		return "**Verdict: incompatible** — a major version (before v1: a minor version with a breaking-change note). Code using the identifiers below stops compiling."
+	case strings.Contains(text, "Compatible changes:"):
+		return "**Verdict: compatible additions** — a minor version."
+	}
+	return "**Verdict: no change to the exported Go API** — a patch version."
+}
+
+// goPackages are the packages whose exported API the report diffs.
+var goPackages = []string{"modus", "modus/modustest"}
+
+const modulePath = "github.com/modus-data/modus-sdk-go/"
+
+// apidiff runs golang.org/x/exp/cmd/apidiff (bin/apidiff, built by make
+// tools, else from PATH) for goPackages.
+func apidiff(ctx context.Context, root, dir string, after bool) (string, error) {
+	bin := filepath.Join(root, "bin", "apidiff")
+	if _, err := os.Stat(bin); err != nil {
+		if bin, err = exec.LookPath("apidiff"); err != nil {
+			return "", errors.New("apidiff is not installed (make tools)")
+		}
+	}
+	var b strings.Builder
+	for _, pkg := range goPackages {
+		export := filepath.Join(dir, strings.ReplaceAll(pkg, "/", "_")+".export")
+		args := []string{"-w", export, modulePath + pkg}
+		if after {
+			args = []string{export, modulePath + pkg}
+		}
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("apidiff %s: %v: %s", pkg, err, tail(string(out), 10))
+		}
+		if after {
+			text := strings.TrimSpace(string(out))
+			if text == "" {
+				text = "no change"
+			}
+			fmt.Fprintf(&b, "**%s**\n\n```\n%s\n```\n\n", pkg, text)
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// tail keeps the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func pick(f, def Step) Step {
 	if f != nil {
 		return f
 	}
 	return def
 }
 
-func command(name string, args ...string) func(context.Context, string, io.Writer) error {
+func command(name string, args ...string) Step {
 	return commands(append([]string{name}, args...))
 }
 
-func commands(cmds ...[]string) func(context.Context, string, io.Writer) error {
+func commands(cmds ...[]string) Step {
 	return func(ctx context.Context, root string, log io.Writer) error {
 		for _, c := range cmds {
 			cmd := exec.CommandContext(ctx, c[0], c[1:]...)

@@ -17,7 +17,8 @@ func main() {
 	var o specupdate.Options
 	flag.StringVar(&o.Root, "root", ".", "repository root")
 	flag.StringVar(&o.Spec, "spec", "", "the new spec: a file or an http(s) URL")
-	flag.StringVar(&o.Report, "report", "", "also write the Markdown report to this file")
+	flag.StringVar(&o.Report, "report", "", "also write the Markdown report, capped for a pull request body, to this file")
+	flag.StringVar(&o.FullReport, "full-report", "", "write the whole report to this file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	status := specupdate.Run(ctx, o)

@@ -7,7 +7,9 @@
 // the fake and the client share one set of types and any change to gen's
 // types reaches the fake on the next `make generate`. Do not edit
 // server.gen.go by hand: change openapi.json, the configs or the overlay and
-// run `make generate`.
+// run `make generate`. defaults.gen.go (internal/stubgen) lets the fake leave
+// an operation unserved: it answers 501 until a handler is written.
 package server
 
 //go:generate go -C ../../../.. run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen --config modus/modustest/internal/server/oapi-codegen.yaml openapi.json
+//go:generate go -C ../../../.. run ./internal/stubgen -in modus/modustest/internal/server/server.gen.go -o modus/modustest/internal/server/defaults.gen.go
