@@ -10,7 +10,7 @@ SPEC      ?=
 REPORT    ?= spec-update.md
 FULL_REPORT ?= spec-update-full.md
 
-.PHONY: all generate check-generated test test-short vet lint tools vuln bench fuzz demo update-spec
+.PHONY: all generate check-generated test test-otel test-short vet lint tools vuln bench fuzz demo update-spec
 
 all: test
 
@@ -60,6 +60,16 @@ lint: tools
 ## all tests with the race detector. Nothing here builds the maintainer tools (see lint).
 test: check-generated vet
 	go test -race -count=1 ./...
+
+## test-otel: the modusotel module (own go.mod: go vet, staticcheck, tests with the race detector), and
+## a check that modus and sse pull no OpenTelemetry package and the root go.mod requires none.
+test-otel:
+	@if go list -deps ./modus/... ./sse/... | grep '^go.opentelemetry.io/'; then echo "modus or sse depends on OpenTelemetry"; exit 1; fi
+	@if grep -n 'go.opentelemetry.io' go.mod; then echo "the root go.mod requires OpenTelemetry"; exit 1; fi
+	go -C modusotel vet ./...
+	$(TOOLS) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
+	cd modusotel && $(BIN)/staticcheck ./...
+	go -C modusotel test -race -count=1 ./...
 
 ## vuln: known vulnerabilities in the code and its dependencies (needs vuln.go.dev).
 vuln:

@@ -18,6 +18,7 @@ var readmeSources = []string{
 	"modus/example_test.go",
 	"modus/runs_test.go",
 	"modus/modustest/example_test.go",
+	"modusotel/example_test.go",
 	"examples/quickstart/main.go",
 }
 

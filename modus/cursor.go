@@ -1,10 +1,5 @@
 package modus
 
-import (
-	"strconv"
-	"strings"
-)
-
 // cursor is a run stream's replay cursor: which events were delivered, and
 // so which events of a resumed connection are replays to skip. It knows
 // nothing of connections or events beyond their ids, and holds no set of
@@ -22,18 +17,19 @@ import (
 // replay of opaque ids that starts at some other delivered event, or a
 // server that ignores the Last-Event-ID of a stream's first connection.
 type cursor struct {
-	last      string // id of the last event delivered with one, or the caller's Last-Event-ID
-	first     string // id of the first event delivered with one
-	delivered int    // events delivered
-	filter    bool   // the connection may replay delivered events: its first id decides
-	seekLast  bool   // opaque ids replayed from the start: skip through last
-	skip      int    // events to skip on a connection resumed without an id at all
+	last      string   // id of the last event delivered with one, or the caller's Last-Event-ID
+	lastNum   eventNum // last, parsed once
+	first     string   // id of the first event delivered with one
+	delivered int      // events delivered
+	filter    bool     // the connection may replay delivered events: its first id decides
+	seekLast  bool     // opaque ids replayed from the start: skip through last
+	skip      int      // events to skip on a connection resumed without an id at all
 }
 
 // newCursor starts a cursor after event last ("" for a run's start); a
 // connection that resumes after last may replay it.
 func newCursor(last string) cursor {
-	return cursor{last: last, filter: last != ""}
+	return cursor{last: last, lastNum: parseEventID(last), filter: last != ""}
 }
 
 // resume prepares for a new connection, asked to resume after c.last:
@@ -66,8 +62,10 @@ func (c *cursor) accept(id string) bool {
 	if c.first == "" {
 		c.first = id
 	}
-	if id != "" && idAfter(id, c.last) {
-		c.last = id
+	if id != "" && id != c.last {
+		if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.lastNum) {
+			c.last, c.lastNum = id, n
+		}
 	}
 	return true
 }
@@ -75,8 +73,8 @@ func (c *cursor) accept(id string) bool {
 // replayed decides whether the first events with an id of a resumed
 // connection are replays; the first new one turns the filter off.
 func (c *cursor) replayed(id string) bool {
-	if numericID(id) && numericID(c.last) {
-		if !idAfter(id, c.last) {
+	if n := parseEventID(id); n.ok && c.lastNum.ok {
+		if !n.after(c.lastNum) {
 			return true
 		}
 		c.filter = false
@@ -93,9 +91,47 @@ func (c *cursor) replayed(id string) bool {
 	return false
 }
 
-func numericID(id string) bool {
-	_, _, ok := splitEventID(id)
-	return ok
+// eventNum is an event id of the "<ms>-<seq>" form (or a plain number),
+// parsed; ok is false for any other id.
+type eventNum struct {
+	ms, seq uint64
+	ok      bool
+}
+
+func (a eventNum) after(b eventNum) bool {
+	return a.ms > b.ms || a.ms == b.ms && a.seq > b.seq
+}
+
+// parseEventID parses id as an eventNum: decimal digits, then optionally
+// '-' and decimal digits, each part at most 19 digits (no overflow). It
+// runs once per event, so it is a plain loop.
+func parseEventID(id string) eventNum {
+	var n eventNum
+	i, digits := 0, 0
+	for ; i < len(id) && id[i] >= '0' && id[i] <= '9'; i++ {
+		n.ms = n.ms*10 + uint64(id[i]-'0')
+		digits++
+	}
+	if digits == 0 || digits > 19 {
+		return eventNum{}
+	}
+	if i == len(id) {
+		n.ok = true
+		return n
+	}
+	if id[i] != '-' {
+		return eventNum{}
+	}
+	digits = 0
+	for i++; i < len(id) && id[i] >= '0' && id[i] <= '9'; i++ {
+		n.seq = n.seq*10 + uint64(id[i]-'0')
+		digits++
+	}
+	if digits == 0 || digits > 19 || i != len(id) {
+		return eventNum{}
+	}
+	n.ok = true
+	return n
 }
 
 // idAfter reports whether event id comes after last. Ids of the form
@@ -108,24 +144,6 @@ func idAfter(id, last string) bool {
 	if id == last {
 		return false
 	}
-	am, as, aok := splitEventID(id)
-	bm, bs, bok := splitEventID(last)
-	if aok && bok {
-		return am > bm || am == bm && as > bs
-	}
-	return true
-}
-
-func splitEventID(id string) (ms, seq uint64, ok bool) {
-	a, b, cut := strings.Cut(id, "-")
-	ms, err := strconv.ParseUint(a, 10, 64)
-	if err != nil {
-		return 0, 0, false
-	}
-	if cut {
-		if seq, err = strconv.ParseUint(b, 10, 64); err != nil {
-			return 0, 0, false
-		}
-	}
-	return ms, seq, true
+	a, b := parseEventID(id), parseEventID(last)
+	return !a.ok || !b.ok || a.after(b)
 }

@@ -438,6 +438,8 @@ type StreamInterruptedError struct {
 	// errors.As look at all of them, Err first, so errors.Is(err,
 	// ErrStreamIdle) holds if any connection went idle.
 	Causes []error
+
+	key apiKey // masked in Error's text: a cause may quote a proxy that echoed it
 }
 
 // maxStreamCauses bounds StreamInterruptedError.Causes, and so the memory
@@ -450,15 +452,18 @@ func (e *StreamInterruptedError) Error() string {
 	if e.Err != nil {
 		cause = e.Err.Error()
 	}
+	if n := len(e.Causes); n > 1 && e.Causes[0] != nil && e.Causes[0] != e.Err {
+		cause += " (" + strconv.Itoa(n) + " failures in all, the first: " + e.Causes[0].Error() + ")"
+	}
 	if e.RunID == "" {
-		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
+		return printable(e.key.mask("modus: run stream interrupted before its run id was known, cannot resume: " + cause))
 	}
 	after := "before any event"
 	if e.LastEventID != "" {
 		after = "after event " + strconv.Quote(e.LastEventID)
 	}
-	return printable("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
-		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
+	return printable(e.key.mask("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
+		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause))
 }
 
 // Unwrap returns the failures, the last one (Err) first, then the others

@@ -69,26 +69,58 @@ type frameScan struct {
 	cr       bool // the last byte was a CR: a LF right after it ends no line
 }
 
-// completes consumes p and reports whether it completed a frame. Each byte
-// is looked at a bounded number of times, whatever the mix of CR and LF.
+// completes consumes p and reports whether it completed a frame.
 func (f *frameScan) completes(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if f.cr || bytes.IndexByte(p, '\r') >= 0 {
+		return f.scanLines(p)
+	}
+	return f.scanLF(p)
+}
+
+var lflf = []byte("\n\n")
+
+// scanLF is completes for bytes without CR, the usual case: every line ends
+// with LF, so a frame ends at the first "\n\n" whose first LF ends a
+// non-empty line, and the state after p depends only on its last line
+// ending. No byte is visited one at a time.
+func (f *frameScan) scanLF(p []byte) bool {
+	if bytes.IndexByte(p, '\n') < 0 {
+		f.inLine = true // inside a line, as in the middle of a large event
+		return false
+	}
+	done := p[0] == '\n' && !f.inLine && f.hasLines // a blank line ends the block
+	for from := 0; !done; {
+		k := bytes.Index(p[from:], lflf)
+		if k < 0 {
+			break
+		}
+		k += from
+		done = k > 0 && p[k-1] != '\n' || k == 0 && f.inLine
+		from = k + 1
+	}
+	j := bytes.LastIndexByte(p, '\n') // found above; usually near the end
+	blank := j > 0 && p[j-1] == '\n' || j == 0 && !f.inLine
+	f.hasLines, f.inLine = !blank, j < len(p)-1
+	return done
+}
+
+// scanLines is completes for any mix of line endings: it visits each line
+// ending, looking for the next CR and the next LF once each.
+func (f *frameScan) scanLines(p []byte) bool {
 	done := false
-	lf := -2 // index of the next LF at or after pos; -1: none in p; -2: not looked for
-	for pos := 0; pos < len(p); {
-		if lf != -1 && lf < pos {
-			if lf = bytes.IndexByte(p[pos:], '\n'); lf >= 0 {
-				lf += pos
+	lf, cr := nextByte(p, 0, '\n'), nextByte(p, 0, '\r')
+	for pos := 0; ; {
+		i := lf
+		if cr >= 0 && (lf < 0 || cr < lf) {
+			i = cr
+		}
+		if i < 0 {
+			if pos < len(p) {
+				f.inLine, f.cr = true, false // the rest is inside a line
 			}
-		}
-		end := len(p)
-		if lf >= 0 {
-			end = lf
-		}
-		i := bytes.IndexByte(p[pos:end], '\r')
-		if i >= 0 {
-			i += pos
-		} else if i = lf; i < 0 {
-			f.inLine, f.cr = true, false // the rest is inside a line
 			return done
 		}
 		if i > pos {
@@ -96,6 +128,11 @@ func (f *frameScan) completes(p []byte) bool {
 		}
 		c := p[i]
 		pos = i + 1
+		if c == '\n' {
+			lf = nextByte(p, pos, '\n')
+		} else {
+			cr = nextByte(p, pos, '\r')
+		}
 		if c == '\n' && f.cr && !f.inLine {
 			f.cr = false // the LF of a CRLF
 			continue
@@ -107,5 +144,13 @@ func (f *frameScan) completes(p []byte) bool {
 		}
 		f.inLine, f.cr = false, c == '\r'
 	}
-	return done
+}
+
+// nextByte returns the index of the first c in p at or after from, -1 if
+// none.
+func nextByte(p []byte, from int, c byte) int {
+	if i := bytes.IndexByte(p[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
 }

@@ -18,7 +18,7 @@ type Observer struct {
 	// stream) before its first attempt. The context it returns is the
 	// parent of every attempt's request context (so spans that middleware
 	// starts nest under it) and, for a run stream, of its reconnections and
-	// of the Stream* callbacks. Return ctx to add nothing.
+	// of the Stream* callbacks. Return ctx (or nil) to add nothing.
 	CallStart func(ctx context.Context, info CallInfo) context.Context
 	// CallEnd runs once when the call returns (for a run stream: when it is
 	// open, or failed to open), with the context CallStart returned.
@@ -39,7 +39,8 @@ type Observer struct {
 	StreamReconnect func(ctx context.Context, info ReconnectInfo)
 	// StreamEnd runs once when a run stream ends: at its terminal event
 	// (after StreamEvent of that event), on a failure, or at a Close before
-	// the end.
+	// the end (on the goroutine of Close, which may be another than the
+	// one of a StreamEvent still running).
 	StreamEnd func(ctx context.Context, info StreamEndInfo)
 }
 
@@ -57,8 +58,8 @@ type CallInfo struct {
 type CallResult struct {
 	// Err is the call's error, nil on success.
 	Err error
-	// Meta holds the last answer's status, headers and request id; nil if
-	// no answer arrived.
+	// Meta holds the last answer's status, headers and request id (for an
+	// *Error, its status and request id); nil if no answer arrived.
 	Meta *ResponseMeta
 	// Value is the decoded result (a *T, such as *ChatResponse) on
 	// success; nil for calls without content and for run streams.
@@ -124,25 +125,33 @@ func (c *Client) observed(st *callState, body any) *callState {
 	if len(st.cfg.observers) == 0 {
 		return st
 	}
-	own := *st
+	own := &callState{}
+	*own = *st
 	own.body = body
 	if own.cfg.meta == nil {
-		own.cfg.meta = new(ResponseMeta) // for CallResult.Meta
+		own.cfg.meta = &own.meta // for CallResult.Meta
 	}
-	return &own
+	return own
 }
 
 // startCall runs the CallStart callbacks of a call's first request (not of
 // a stream's reconnections) and returns the context its attempts use.
 func (st *callState) startCall(ctx context.Context, r *route) context.Context {
-	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.call != nil {
+	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.started {
 		return ctx
 	}
-	st.call = &CallInfo{Operation: r.operation(nil), Request: st.body}
-	st.ctxs = make([]context.Context, len(st.cfg.observers))
+	st.call = CallInfo{Operation: r.operation(nil), Request: st.body}
+	st.started = true
+	if n := len(st.cfg.observers); n <= len(st.ctxArr) {
+		st.ctxs = st.ctxArr[:n]
+	} else {
+		st.ctxs = make([]context.Context, n)
+	}
 	for i, o := range st.cfg.observers {
 		if o.CallStart != nil {
-			ctx = o.CallStart(ctx, *st.call)
+			if c := o.CallStart(ctx, st.call); c != nil { // nil: adds nothing
+				ctx = c
+			}
 		}
 		st.ctxs[i] = ctx
 	}
@@ -152,23 +161,21 @@ func (st *callState) startCall(ctx context.Context, r *route) context.Context {
 // endCall runs the CallEnd callbacks of a call that started with value v
 // (a *T, nil when none) and error err.
 func (st *callState) endCall(v any, err error) {
-	if st == nil || st.call == nil {
+	if st == nil || !st.started {
 		return
 	}
 	res := CallResult{Err: err}
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		res.Value = v
 		if st.cfg.meta.StatusCode != 0 {
 			res.Meta = st.cfg.meta
 		}
-	case errors.As(err, &e):
+	} else if e := (*Error)(nil); errors.As(err, &e) {
 		res.Meta = &ResponseMeta{StatusCode: e.StatusCode, RequestID: e.RequestID}
 	}
 	for i, o := range st.cfg.observers {
 		if o.CallEnd != nil {
-			o.CallEnd(st.ctxs[i], *st.call, res)
+			o.CallEnd(st.ctxs[i], st.call, res)
 		}
 	}
 }
@@ -263,9 +270,12 @@ func (o *streamObservers) end(info func() StreamEndInfo) {
 
 // observation is what a call with observers keeps for them.
 type observation struct {
-	body any               // the typed request body, for CallInfo.Request
-	call *CallInfo         // set by startCall
-	ctxs []context.Context // by observer: the context its CallStart returned
+	body    any               // the typed request body, for CallInfo.Request
+	started bool              // startCall ran: call and ctxs are set
+	call    CallInfo          // set by startCall
+	ctxs    []context.Context // by observer: the context its CallStart returned
+	ctxArr  [2]context.Context
+	meta    ResponseMeta // for CallResult.Meta when the caller asked for none
 }
 
 // ctxOf returns the context of observer i, else ctx (for a request made

@@ -316,3 +316,43 @@ func TestWithOptions(t *testing.T) {
 	_, err = NewClient(WithAPIKey(testKey), WithOptions(WithMaxRetries(1)))
 	assert.NoError(t, err)
 }
+
+func TestObserverCloseFromStreamReconnect(t *testing.T) {
+	rs := &resumeServer{t: t, n: 10, cutEvery: 3}
+	srv := newServer(t, rs.ServeHTTP)
+	l := newObsLogs(t, "client")[0]
+	var s *RunStream
+	obs := l.observer()
+	inner := obs.StreamReconnect
+	obs.StreamReconnect = func(ctx context.Context, info ReconnectInfo) {
+		inner(ctx, info)
+		s.Close() // would deadlock if the callback ran under the stream's lock
+	}
+	c, _ := newTestClient(t, srv, WithObserver(obs))
+	var err error
+	s, err = c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	assert.Len(t, drain(s), 3)
+	require.NoError(t, s.Err())
+	require.Len(t, l.recons, 1)
+	require.Len(t, l.sends, 1)
+	assert.True(t, l.sends[0].Closed)
+	assert.NoError(t, l.sends[0].Err)
+	_, gets, _ := rs.counts()
+	assert.Zero(t, gets, "no reconnection after Close")
+}
+
+func TestObserverCallStartNilContext(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"id":1}`) })
+	var ends int
+	c, _ := newTestClient(t, srv, WithObserver(Observer{
+		CallStart: func(context.Context, CallInfo) context.Context { return nil },
+		CallEnd: func(ctx context.Context, _ CallInfo, res CallResult) {
+			assert.NotNil(t, ctx)
+			ends++
+		},
+	}))
+	_, err := c.Agents.Get(context.Background(), 1, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, ends)
+}

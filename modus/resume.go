@@ -91,16 +91,16 @@ func (r *resumer) resume(ctx context.Context, runID, lastID string, cause error)
 
 // next notes failure cause and says whether to reconnect, after what wait:
 // while the run has an id, within the reconnections allowed without
-// progress, and never a wait the context's deadline would cut (as for
-// calls: the last failure now rather than a wait cut short).
+// progress, and never a wait the server or the context's deadline would
+// cut short (as for calls: the last failure now instead).
 func (r *resumer) next(ctx context.Context, cause error) (time.Duration, bool) {
 	r.note(cause)
 	r.cause = cause
 	if r.runID == "" || r.attempts >= r.max {
 		return 0, false
 	}
-	wait := r.wait(cause)
-	return wait, fitsDeadline(ctx, wait)
+	wait, ok := r.wait(cause)
+	return wait, ok && fitsDeadline(ctx, wait)
 }
 
 // decide is the executor's question after a failed reconnection: transient
@@ -147,14 +147,15 @@ func (r *resumer) giveUp(ctx context.Context, _ answer) error {
 func (r *resumer) interrupted(_ answer, err error) error { return err }
 
 // wait is the wait before the next reconnection after cause: the
-// Retry-After of a refused reconnection (capped), else the server's retry
-// hint (capped) plus full jitter over an exponential window.
-func (r *resumer) wait(cause error) time.Duration {
+// Retry-After of a refused reconnection, else the server's retry hint
+// (capped) plus full jitter over an exponential window. As for calls, ok is
+// false when Retry-After asks for more than maxRetryAfter.
+func (r *resumer) wait(cause error) (time.Duration, bool) {
 	var e *Error
 	if errors.As(cause, &e) && e.RetryAfter > 0 {
-		return min(e.RetryAfter, maxRetryAfter)
+		return e.RetryAfter, e.RetryAfter <= maxRetryAfter
 	}
-	return min(r.hint, maxRetryAfter) + r.c.retry.backoff(r.attempts, r.cfg.backoff)
+	return min(r.hint, maxRetryAfter) + r.c.retry.backoff(r.attempts, r.cfg.backoff), true
 }
 
 // note records a failure for StreamInterruptedError.Causes.
@@ -167,7 +168,8 @@ func (r *resumer) note(err error) {
 
 // giveUpWith returns the error of a stream that cannot go on, cause last.
 func (r *resumer) giveUpWith(cause error) *StreamInterruptedError {
-	e := &StreamInterruptedError{RunID: r.runID, LastEventID: r.lastID, Err: cause, Causes: append([]error(nil), r.causes...)}
+	e := &StreamInterruptedError{RunID: r.runID, LastEventID: r.lastID, Err: cause, Causes: append([]error(nil), r.causes...),
+		key: r.c.transport.key}
 	if r.runID != "" {
 		e.Attempts = r.attempts
 	}

@@ -104,7 +104,8 @@ var ErrRunEnded = errors.New("modus: run already ended")
 // retries: the same transient statuses (408, 429, 500, 502, 503, 504) and
 // the same backoff; any other refusal (a 404 for an unknown run, a 501) ends
 // the stream at once, and a 429 or 503 with Retry-After is waited for as
-// asked (up to 60 s). Each attempt is a single request (the client's
+// asked, unless it asks for more than 60 s, or for more than the context's
+// deadline leaves: the stream then gives up at once with that *Error. Each attempt is a single request (the client's
 // retries do not multiply them). Every error ending a broken stream
 // is a *StreamInterruptedError.
 //
@@ -174,15 +175,28 @@ const runHeaderID = "X-Run-Id"
 // configuration cfg, and wraps its response.
 func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, build requestFunc, runID, lastID string) (*RunStream, error) {
 	st := c.observed(&callState{cfg: cfg, stream: true}, r.body)
-	resp, err := c.dialStream(ctx, st, r, build, c.transport)
+	// The opening connection lives under dctx, which only the stream's end
+	// (or a failure here, a panicking log handler or middleware included)
+	// cancels.
+	dctx, dcancel := context.WithCancel(ctx)
+	opened := false
+	defer func() {
+		if !opened {
+			dcancel()
+		}
+	}()
+	resp, err := c.dialStream(dctx, st, r, build, c.transport)
 	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
 	}
+	opened = true
+	ctx = dctx
 	if cctx := st.callCtx(); cctx != nil {
 		ctx = cctx // the parent of reconnections and Stream* callbacks
 	}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, scancel := context.WithCancel(ctx)
+	cancel := func() { scancel(); dcancel() }
 	obs := &streamObservers{list: cfg.hooks, ctxs: st.ctxs, parent: ctx}
 	s := &RunStream{
 		parent: ctx, ctx: sctx, cancel: cancel,

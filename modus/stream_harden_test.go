@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -152,6 +153,41 @@ func TestIssue16Item10PanickingLogHandlerReleasesConnection(t *testing.T) {
 	assert.False(t, s.Next(), "the stream is over")
 	assert.Error(t, s.Err())
 	runtime.KeepAlive(s) // not the garbage collector's cleanup
+}
+
+// openPanicHandler panics on the log record of a run's opening attempt.
+type openPanicHandler struct{ panicHandler }
+
+func (openPanicHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "modus: attempt" {
+		panic("handler bug")
+	}
+	return nil
+}
+func (h openPanicHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h openPanicHandler) WithGroup(string) slog.Handler      { return h }
+
+// Item 10: a log handler that panics on the opening attempt of a stream,
+// once its answer is there, releases that connection too.
+func TestIssue16Item10PanickingLogHandlerOnOpenReleasesConnection(t *testing.T) {
+	released, stop := make(chan struct{}), make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+		select {
+		case <-r.Context().Done():
+			close(released)
+		case <-stop:
+		}
+	})
+	t.Cleanup(func() { close(stop) }) // runs before the server's Close
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(openPanicHandler{})))
+	assert.PanicsWithValue(t, "handler bug", func() { c.Runs.Create(context.Background(), runReq()) })
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the opening connection is still open after the panic")
+	}
 }
 
 // Item 10: a WithOnReconnect callback that panics ends the stream; the
@@ -336,6 +372,7 @@ func TestIssue16Item13GiveUpKeepsEveryCause(t *testing.T) {
 	require.Len(t, se.Causes, 3, "the drop and two refusals")
 	assert.ErrorIs(t, se.Causes[0], ErrStreamIdle)
 	assert.Same(t, se.Err, se.Causes[2])
+	assert.Contains(t, err.Error(), "3 failures in all, the first: modus: run stream idle")
 }
 
 // Item 13: causes stay bounded however often a long stream drops.
@@ -460,6 +497,31 @@ func TestIssue16Item15RetryAfterRespectsDeadline(t *testing.T) {
 	assert.NoError(t, ctx.Err())
 }
 
+// Item 15: as for calls, a Retry-After over the 60 s cap is not slept
+// either, deadline or not.
+func TestIssue16Item15RetryAfterOverCap(t *testing.T) {
+	var gets atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			sseHeaders(w)
+			writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
+			panic(http.ErrAbortHandler)
+		}
+		gets.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "RESOURCE_EXHAUSTED", "slow down", "")
+	})
+	c, rec := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	drain(s)
+	var e *Error
+	require.ErrorAs(t, s.Err(), &e)
+	assert.Equal(t, time.Hour, e.RetryAfter)
+	assert.Equal(t, int32(1), gets.Load())
+	assert.Equal(t, []time.Duration{backoffBase}, rec.get(), "the hour was not slept")
+}
+
 // Item 16: a call's WithOnReconnect adds to the client's, which runs first.
 func TestIssue16Item16CallOnReconnectAddsToClients(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -531,5 +593,33 @@ func TestRunStreamCloseRacesNext(t *testing.T) {
 		assert.False(t, s.Next())
 		assert.Nil(t, s.Event())
 		assert.Equal(t, int32(1), ends.Load(), "StreamEnd once (run %d, %d events)", i, n)
+	}
+}
+
+// Item 11: the frame scanner (with its fast path for reads without CR)
+// gives the same answer for each read however the bytes are cut, and ends
+// in the same state, as the general line-by-line scan fed a byte at a time.
+func TestIssue16Item11FrameScanAnyCut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 4000 {
+		alphabet := []byte("ab:\r\n\n")
+		if round%2 == 0 {
+			alphabet = []byte("ab:\n\n") // the fast path only
+		}
+		in := make([]byte, rng.IntN(40))
+		for i := range in {
+			in[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		var chunked, bytewise frameScan
+		for p := in; len(p) > 0; {
+			n := 1 + rng.IntN(len(p))
+			want := false
+			for _, c := range p[:n] {
+				want = bytewise.scanLines([]byte{c}) || want
+			}
+			require.Equal(t, want, chunked.completes(p[:n]), "%q, read %q", in, p[:n])
+			p = p[n:]
+		}
+		require.Equal(t, bytewise, chunked)
 	}
 }
