@@ -619,3 +619,23 @@ func TestIssue16_20_TimeoutDurations(t *testing.T) {
 		assert.Contains(t, err.Error(), "277777h46m40s")
 	}
 }
+
+// Item 8, run errors: an error event whose message echoes the key ends the
+// stream with a *RunError whose text masks it; the event itself is left as
+// the server sent it.
+func TestIssue16_08_RunErrorMasksKey(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		sseHeaders(w)
+		writeFlush(w, frame("1717000000000-0", `{"type":"error","error":"denied for `+r.Header.Get("Authorization")+`"}`))
+	})
+	c, _ := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	_ = drain(s)
+	secret := strings.TrimPrefix(testKey, "modus_")
+	var re *RunError
+	require.ErrorAs(t, s.Err(), &re)
+	assert.Contains(t, re.Message, "denied for")
+	assert.NotContains(t, s.Err().Error(), secret)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", s.Err(), s.Err()), secret)
+}

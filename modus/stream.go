@@ -337,7 +337,11 @@ func (s *RunStream) observe(ev Event) {
 		}
 		s.end(nil)
 	case *ErrorEvent:
-		s.end(newRunError(e, s.runID))
+		// The event keeps what the server sent; the error, which ends up in
+		// logs, never shows the API key even when the server echoed it.
+		re := newRunError(e, s.runID)
+		re.Message = s.res.c.transport.key.mask(re.Message)
+		s.end(re)
 	case *UnknownEvent:
 		s.learnRunID(e.runID)
 	}
