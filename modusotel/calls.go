@@ -109,7 +109,11 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 	case name == "":
 		name = "modus " + info.Operation.Method
 	}
-	c.Context, c.span = in.tracer.Start(ctx, name, kind)
+	if in.noSpans {
+		c.Context, c.span = ctx, noSpan // a no-op span adds nothing to ctx
+	} else {
+		c.Context, c.span = in.tracer.Start(ctx, name, kind)
+	}
 	if c.span.IsRecording() {
 		c.span.SetAttributes(in.callAttrs(c, info)...)
 	}
@@ -160,8 +164,10 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 	errType := ""
 	if res.Err != nil {
 		errType = errorType(res.Err)
-		c.span.SetStatus(codes.Error, res.Err.Error())
-		c.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		if c.span.IsRecording() { // the error's text is made only for a span that keeps it
+			c.span.SetStatus(codes.Error, res.Err.Error())
+			c.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		}
 	}
 	if c.kind == kindChat {
 		if r, ok := res.Value.(*modus.ChatResponse); ok {
@@ -284,6 +290,9 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 
 // startTool starts the span of a tool call, a child of the run's.
 func (in *instrumentation) startTool(c *call, e *modus.ToolEvent) trace.Span {
+	if in.noSpans {
+		return noSpan
+	}
 	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind)
 	if span.IsRecording() {
 		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName))
