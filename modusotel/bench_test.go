@@ -36,7 +36,9 @@ import (
 // the no-op tracer and meter providers of trace/noop and metric/noop (what
 // a service pays that turns telemetry off with them); otel=recording is Instrument with the SDK's
 // providers, every span sampled and recorded (not exported) and every metric
-// aggregated by a manual reader.
+// aggregated by a manual reader; otel=global is Instrument() with the global
+// providers and propagator, none of them set (what a service pays that links
+// the module but configures no OpenTelemetry).
 
 const benchKey = "modus_benchmark_key_0123456789"
 
@@ -58,6 +60,7 @@ func contenders() []struct {
 		{"none", nil},
 		{"noop", with(tracenoop.NewTracerProvider(), metricnoop.NewMeterProvider())},
 		{"recording", with(rec, mp)},
+		{"global", []modus.Option{modusotel.Instrument()}},
 	}
 }
 
@@ -81,7 +84,7 @@ func benchInterleaved(b *testing.B, ops []func()) {
 		}
 		i++
 	}
-	names := []string{"none", "noop", "recording"}
+	names := []string{"none", "noop", "recording", "global"}
 	for j := range ops {
 		b.ReportMetric(float64(wall[j].Nanoseconds())/float64(i), "ns/"+names[j])
 		b.ReportMetric(float64(cpu[j].Nanoseconds())/float64(i), "cpu-ns/"+names[j])

@@ -86,10 +86,14 @@ func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext)
 	return resp, err
 }
 
-// startAttempt starts the span of an attempt; with a no-op tracer, none
-// (its span would be the request context's).
+// startAttempt starts the span of an attempt; none with a no-op tracer or
+// under a pass-through call span (the span would carry the request
+// context's span context and record nothing).
 func (in *instrumentation) startAttempt(req *http.Request, info modus.AttemptInfo) (context.Context, trace.Span) {
 	if in.noSpans {
+		return req.Context(), noSpan
+	}
+	if c := in.callOf(req.Context()); c != nil && c.passThrough {
 		return req.Context(), noSpan
 	}
 	return in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/semconv/v1.41.0/httpconv"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/modus-data/modus-sdk-go/modus"
@@ -149,4 +152,79 @@ func TestNoopProvidersAllocs(t *testing.T) {
 	}
 	base, withMiddleware := allocs(plain), allocs(mw)
 	assert.Equal(t, withMiddleware, allocs(noop), "no-op Instrument against a pass-through middleware (no middleware: %v)", base)
+}
+
+// countingTracer is a no-op tracer that counts the spans started (not the
+// trace/noop type, which Instrument recognises up front).
+type countingTracer struct {
+	embedded.Tracer
+	n atomic.Int64
+}
+
+// countingProvider provides its tracer.
+type countingProvider struct {
+	embedded.TracerProvider
+	t *countingTracer
+}
+
+func (p countingProvider) Tracer(string, ...trace.TracerOption) trace.Tracer { return p.t }
+
+func (c *countingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	c.n.Add(1)
+	return tracenoop.Tracer{}.Start(ctx, name, opts...)
+}
+
+// Under a call span that records nothing and carries its parent's span
+// context (a no-op tracer of any type, the global one before a provider is
+// set), attempts and tool calls start no span: a call that retries twice, a
+// run that reconnects twice and reports a tool call each start one, and
+// every attempt carries the caller's traceparent.
+func TestPassThroughCallStartsNoAttemptSpans(t *testing.T) {
+	srv := modustest.NewServer(t)
+	tracer := &countingTracer{}
+	log := &headerLog{}
+	client, err := srv.Client(modusotel.Instrument(modusotel.WithTracerProvider(countingProvider{t: tracer}),
+		modusotel.WithPropagators(propagation.TraceContext{})), modus.WithMiddleware(log.record))
+	require.NoError(t, err)
+	ctx, traceparent := callerContext(t)
+
+	srv.FailNextOn("GET", "/api/v1/agents", 2, http.StatusServiceUnavailable, 0)
+	_, err = client.Agents.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), tracer.n.Load(), "the call's span only")
+
+	srv.SetRunEvents(modustest.Token("Hel"), modustest.ToolStart("sql", "call-1", nil), modustest.ToolEnd("sql", "call-1", nil))
+	srv.DropNextOn("POST", "/agent/runs", 1, 1)
+	srv.DropNextOn("GET", "/agent/runs/{runId}/stream", 1, 1)
+	stream, err := client.Runs.Create(ctx, modus.CreateRunRequest{Message: "hi", SessionID: "sess-1"})
+	require.NoError(t, err)
+	_, err = stream.Collect()
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), tracer.n.Load(), "the run's span only")
+
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	assert.Len(t, log.traceparent, 6)
+	for i, tp := range log.traceparent {
+		assert.Equal(t, traceparent, tp, "attempt %d", i)
+	}
+}
+
+// A client's recording Instrument keeps its attempt spans under a call
+// whose own Instrument is pass-through: each instrumentation finds its own
+// call in the attempt's context.
+func TestPassThroughCallInstrumentLeavesClientSpans(t *testing.T) {
+	srv := modustest.NewServer(t)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	client, err := srv.Client(modusotel.Instrument(modusotel.WithTracerProvider(tp)))
+	require.NoError(t, err)
+	_, err = client.Agents.Get(context.Background(), 1, nil, modusotel.Instrument(modusotel.WithTracerProvider(countingProvider{t: &countingTracer{}})))
+	require.ErrorIs(t, err, modus.ErrNotFound)
+	names := []string{}
+	for _, s := range rec.Ended() {
+		names = append(names, s.Name())
+	}
+	assert.ElementsMatch(t, []string{"GetAgent", "GET /api/v1/agents/{id}"}, names)
 }
