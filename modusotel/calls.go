@@ -119,7 +119,7 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 	if in.noSpans {
 		c.Context, c.span, c.passThrough = ctx, noSpan, true // a no-op span adds nothing to ctx
 	} else {
-		c.Context, c.span = in.tracer.Start(ctx, name, kind)
+		c.Context, c.span = in.tracer.Start(ctx, name, kind...)
 		c.passThrough = !c.span.IsRecording() && c.span.SpanContext().Equal(trace.SpanContextFromContext(ctx))
 	}
 	if c.span.IsRecording() {
@@ -128,10 +128,12 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 	return c
 }
 
-// The span kind options, made once (each call would allocate one).
+// The span kind options, made once and passed as slices (each call would
+// allocate an option, and a variadic argument list, which escapes through
+// the Tracer interface). Read only.
 var (
-	internalKind = trace.WithSpanKind(trace.SpanKindInternal)
-	clientKind   = trace.WithSpanKind(trace.SpanKindClient)
+	internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+	clientKind   = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 )
 
 // callAttrs returns the attributes a call span starts with.
@@ -301,7 +303,7 @@ func (in *instrumentation) startTool(c *call, e *modus.ToolEvent) trace.Span {
 	if c.passThrough {
 		return noSpan
 	}
-	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind)
+	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind...)
 	if span.IsRecording() {
 		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName))
 		if e.ToolCallID != "" {

@@ -96,7 +96,7 @@ func (in *instrumentation) startAttempt(req *http.Request, info modus.AttemptInf
 	if c := in.callOf(req.Context()); c != nil && c.passThrough {
 		return req.Context(), noSpan
 	}
-	return in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind)
+	return in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind...)
 }
 
 // noSpan stands for the spans a no-op tracer would start: it records

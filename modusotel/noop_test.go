@@ -152,6 +152,14 @@ func TestNoopProvidersAllocs(t *testing.T) {
 	}
 	base, withMiddleware := allocs(plain), allocs(mw)
 	assert.Equal(t, withMiddleware, allocs(noop), "no-op Instrument against a pass-through middleware (no middleware: %v)", base)
+
+	// Instrument() with the global providers, none set (no test here sets
+	// one): the call's observed state, its record, and the call span the
+	// global tracer makes (a span and a context: 3); no attempt span, no
+	// span options.
+	global, err := modus.NewClient(modus.WithAPIKey(benchKey), modus.WithHTTPClient(getDoer{}), modusotel.Instrument())
+	require.NoError(t, err)
+	assert.LessOrEqual(t, allocs(global)-withMiddleware, 5.0, "global Instrument against a pass-through middleware")
 }
 
 // countingTracer is a no-op tracer that counts the spans started (not the
