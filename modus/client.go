@@ -121,6 +121,11 @@ func (k apiKey) maskBytes(b []byte) []byte {
 	return bytes.ReplaceAll(b, []byte(key), []byte(maskedKey))
 }
 
+// requestID returns h's X-Request-Id with any copy of the key masked: the
+// one place the SDK reads it, for errors and ResponseMeta alike, since a
+// server that echoes the request may put the key there.
+func (k apiKey) requestID(h http.Header) string { return k.mask(h.Get("X-Request-Id")) }
+
 // mask is maskBytes for a string.
 func (k apiKey) mask(s string) string {
 	if k == nil {

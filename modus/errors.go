@@ -157,7 +157,7 @@ func newError(resp *http.Response, key apiKey, now time.Time) *Error {
 	}
 	parseErrorBody(e, body)
 	if e.RequestID == "" {
-		e.RequestID = key.mask(resp.Header.Get("X-Request-Id"))
+		e.RequestID = key.requestID(resp.Header)
 	}
 	return e
 }
@@ -364,7 +364,7 @@ type ResponseTooLargeError struct {
 	Path       string // URL path, without query
 	StatusCode int    // the 2xx status
 	Limit      int64  // the limit in bytes
-	RequestID  string // the X-Request-Id header of the answer, for Modus support
+	RequestID  string // the X-Request-Id header of the answer, for Modus support (API key masked)
 }
 
 // Error names the request and the limit.
@@ -380,8 +380,8 @@ func (e *ResponseTooLargeError) Error() string {
 // Is reports whether target is ErrResponseTooLarge.
 func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
-func newResponseTooLargeError(req *http.Request, resp *http.Response, limit int64) *ResponseTooLargeError {
-	e := &ResponseTooLargeError{Method: req.Method, StatusCode: resp.StatusCode, Limit: limit, RequestID: resp.Header.Get("X-Request-Id")}
+func newResponseTooLargeError(req *http.Request, resp *http.Response, limit int64, key apiKey) *ResponseTooLargeError {
+	e := &ResponseTooLargeError{Method: req.Method, StatusCode: resp.StatusCode, Limit: limit, RequestID: key.requestID(resp.Header)}
 	if req.URL != nil {
 		e.Host, e.Path = req.URL.Host, req.URL.Path
 	}

@@ -70,7 +70,7 @@ func (t *transport) exec(ctx context.Context, st *callState, r *route, build req
 			return answer{}, err // the request cannot be built
 		}
 		if a.resp != nil {
-			st.cfg.meta.fill(a.resp, n) // every answer that arrived, the last one winning
+			st.cfg.meta.fill(a.resp, n, t.key) // every answer that arrived, the last one winning
 		}
 		st.attemptEnd(ctx, r, n, &a)
 
@@ -144,7 +144,7 @@ func (t *transport) attempt(ctx context.Context, st *callState, r *route, build 
 		a.resp.Body.Close()
 		a.resp.Body = http.NoBody
 		if errors.Is(a.err, ErrResponseTooLarge) {
-			a.err = newResponseTooLargeError(req, a.resp, st.cfg.maxBody)
+			a.err = newResponseTooLargeError(req, a.resp, st.cfg.maxBody, t.key)
 		} else if a.err != nil {
 			a.err = fmt.Errorf("reading response body: %w", a.err)
 		}

@@ -69,17 +69,18 @@ func AttemptOf(req *http.Request) (info AttemptInfo, ok bool) {
 type ResponseMeta struct {
 	StatusCode int
 	Header     http.Header
-	// RequestID is the X-Request-Id header, the id Modus support asks for.
+	// RequestID is the X-Request-Id header, the id Modus support asks for,
+	// with any copy of the API key masked (Header keeps what was sent).
 	RequestID string
 	// Attempts is how many tries the call took.
 	Attempts int
 }
 
-func (m *ResponseMeta) fill(resp *http.Response, attempts int) {
+func (m *ResponseMeta) fill(resp *http.Response, attempts int, key apiKey) {
 	if m == nil {
 		return
 	}
-	*m = ResponseMeta{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: resp.Header.Get("X-Request-Id"), Attempts: attempts}
+	*m = ResponseMeta{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: key.requestID(resp.Header), Attempts: attempts}
 }
 
 // redactBody returns at most max bytes of body for a log, with the API key
