@@ -126,6 +126,35 @@ func (k apiKey) maskBytes(b []byte) []byte {
 // server that echoes the request may put the key there.
 func (k apiKey) requestID(h http.Header) string { return k.mask(h.Get("X-Request-Id")) }
 
+// maskFold is mask ignoring case: for text the SDK changed the case of
+// (an error event's code is upper-cased) or that a server may have.
+func (k apiKey) maskFold(s string) string {
+	if k == nil {
+		return s
+	}
+	key, _ := k()
+	if key == "" || len(s) < len(key) {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(key) <= len(s); {
+		if strings.EqualFold(s[i:i+len(key)], key) {
+			b.WriteString(s[last:i])
+			b.WriteString(maskedKey)
+			i += len(key)
+			last = i
+			continue
+		}
+		i++
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
 // mask is maskBytes for a string.
 func (k apiKey) mask(s string) string {
 	if k == nil {

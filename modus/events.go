@@ -296,8 +296,12 @@ func (e *RunError) Is(target error) bool {
 	return false
 }
 
-func newRunError(ev *ErrorEvent, runID string) *RunError {
-	return &RunError{Message: ev.Message, Code: ev.Code, RunID: runID, EventID: ev.id}
+// newRunError is the error of error event ev. Every string in it came from
+// the server and ends up in logs: each has the API key masked, whatever its
+// case (the code is upper-cased).
+func newRunError(ev *ErrorEvent, runID string, key apiKey) *RunError {
+	return &RunError{Message: key.maskFold(ev.Message), Code: ErrorCode(key.maskFold(string(ev.Code))),
+		RunID: key.maskFold(runID), EventID: key.maskFold(ev.id)}
 }
 
 // errorEventCode is the one place an error event's code is read: the

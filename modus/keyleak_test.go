@@ -39,3 +39,51 @@ func TestIssue16_08_TooLargeRequestIDMasked(t *testing.T) {
 	assert.Equal(t, "rid Bearer "+maskedKey, tl.RequestID)
 	assert.Equal(t, "rid Bearer "+maskedKey, meta.RequestID)
 }
+
+// Item 8, run errors: a server that sends the key as the run id (header and
+// event), as the error event's code (which the SDK upper-cases), in its
+// message and as its SSE id: no field of the *RunError, and not its text,
+// shows the key, in any case.
+func TestIssue16_08_RunErrorMasksEveryField(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set(runHeaderID, key)
+		sseHeaders(w)
+		writeFlush(w, frame("1717000000000-0", `{"type":"progress","runId":"`+key+`"}`))
+		writeFlush(w, frame(key, `{"type":"error","error":"denied for `+key+`","code":"`+key+`"}`))
+	})
+	c, _ := newTestClient(t, srv)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	_ = drain(s)
+	var re *RunError
+	require.ErrorAs(t, s.Err(), &re)
+	upper := strings.ToUpper(keySecret)
+	text := s.Err().Error() + fmt.Sprintf(" %+v %#v", s.Err(), s.Err())
+	for _, leak := range []string{keySecret, upper} {
+		assert.NotContains(t, text, leak)
+	}
+	assert.Equal(t, maskedKey, re.RunID)
+	assert.Equal(t, ErrorCode(maskedKey), re.Code)
+	assert.Equal(t, maskedKey, re.EventID)
+	assert.Equal(t, "denied for "+maskedKey, re.Message)
+}
+
+// maskFold masks the key whatever its case, every copy, and leaves other
+// text alone.
+func TestAPIKeyMaskFold(t *testing.T) {
+	c, err := NewClient(WithAPIKey(testKey), WithBaseURL("http://127.0.0.1:1"))
+	require.NoError(t, err)
+	k := c.transport.key
+	for in, want := range map[string]string{
+		"":                       "",
+		"plain":                  "plain",
+		testKey:                  maskedKey,
+		strings.ToUpper(testKey): maskedKey,
+		"a " + testKey + " b " + strings.ToLower(testKey): "a " + maskedKey + " b " + maskedKey,
+		testKey[:len(testKey)-1]:                          testKey[:len(testKey)-1],
+	} {
+		assert.Equal(t, want, k.maskFold(in), in)
+	}
+	assert.Equal(t, "x", apiKey(nil).maskFold("x"))
+}

@@ -339,9 +339,7 @@ func (s *RunStream) observe(ev Event) {
 	case *ErrorEvent:
 		// The event keeps what the server sent; the error, which ends up in
 		// logs, never shows the API key even when the server echoed it.
-		re := newRunError(e, s.runID)
-		re.Message = s.res.c.transport.key.mask(re.Message)
-		s.end(re)
+		s.end(newRunError(e, s.runID, s.res.c.transport.key))
 	case *UnknownEvent:
 		s.learnRunID(e.runID)
 	}
