@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -86,4 +87,45 @@ func TestAPIKeyMaskFold(t *testing.T) {
 		assert.Equal(t, want, k.maskFold(in), in)
 	}
 	assert.Equal(t, "x", apiKey(nil).maskFold("x"))
+}
+
+// Item 1, server-sent run ids: a run id header or event runId that is
+// empty, "." or ".." is not learned (URL resolution would send the resume,
+// with the key and Last-Event-ID, to GET /agent/stream); the stream resumes
+// with the id it had.
+func TestIssue16_01_ServerRunIDDotSegmentsIgnored(t *testing.T) {
+	for _, tc := range []struct{ name, header, eventID, want string }{
+		{"header dotdot", "..", "", "idem-1"},
+		{"event dotdot", "", "..", "idem-1"},
+		{"event dot keeps header", "run-h", ".", "run-h"},
+		{"both", "..", "..", "idem-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var paths []string
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				paths = append(paths, r.Method+" "+r.URL.EscapedPath())
+				mu.Unlock()
+				if tc.header != "" {
+					w.Header().Set(runHeaderID, tc.header)
+				}
+				sseHeaders(w)
+				if r.Method == http.MethodPost {
+					writeFlush(w, frame("1717000000000-0", `{"type":"progress","runId":"`+tc.eventID+`"}`))
+					return // cut before the terminal event
+				}
+				writeFlush(w, frame("1717000000001-0", `{"type":"done","result":{}}`))
+			})
+			c, _ := newTestClient(t, srv)
+			s, err := c.Runs.Create(context.Background(), runReq(), WithHeader("Idempotency-Key", "idem-1"))
+			require.NoError(t, err)
+			_ = drain(s)
+			require.NoError(t, s.Err())
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, []string{"POST /agent/runs", "GET /agent/runs/" + tc.want + "/stream"}, paths)
+			assert.Equal(t, tc.want, s.RunID())
+		})
+	}
 }

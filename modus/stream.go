@@ -220,7 +220,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, build
 // attach starts decoding resp, a checked event stream.
 func (s *RunStream) attach(resp *http.Response) {
 	s.header = resp.Header
-	if id := strings.TrimSpace(resp.Header.Get(runHeaderID)); id != "" && s.runIDFrom < runIDFromHeader {
+	if id := strings.TrimSpace(resp.Header.Get(runHeaderID)); usableRunID(id) && s.runIDFrom < runIDFromHeader {
 		s.runID, s.runIDFrom = id, runIDFromHeader
 	}
 	var opts []sse.Option
@@ -346,10 +346,17 @@ func (s *RunStream) observe(ev Event) {
 }
 
 func (s *RunStream) learnRunID(id string) {
-	if id != "" && s.runIDFrom < runIDFromEvent {
+	if usableRunID(id) && s.runIDFrom < runIDFromEvent {
 		s.runID, s.runIDFrom = id, runIDFromEvent
 	}
 }
+
+// usableRunID reports whether a run id the server sent can name the run in
+// a resume's path, by the check made of caller ids: "", "." or ".." would
+// send the resume, with the key and Last-Event-ID, to another resource. An
+// unusable id is not learned; the stream keeps the one it had, and with
+// none it cannot resume (StreamInterruptedError says so).
+func usableRunID(id string) bool { return checkID("StreamRun", "runID", id) == nil }
 
 // end records the terminal event: the connection is released now, and the
 // next call to Next returns false with err.
