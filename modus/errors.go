@@ -336,7 +336,8 @@ var ErrInvalidArgument = errors.New("modus: invalid argument")
 // InvalidArgumentError is a call refused before anything was sent, because
 // one of its arguments cannot be right: a path id that is empty or a dot
 // segment (URL resolution would drop it and send the request to another
-// resource), or an update that would change nothing.
+// resource), an update that would change nothing, or a value sent as a
+// header (Runs.Stream's lastEventID) that holds a control character.
 type InvalidArgumentError struct {
 	Operation string // the operationId, such as "DeleteMemory"
 	Argument  string // the argument, as the method names it ("memoryID", "body")

@@ -129,3 +129,21 @@ func TestIssue16_01_ServerRunIDDotSegmentsIgnored(t *testing.T) {
 		})
 	}
 }
+
+// Item 2, the resume cursor of Runs.Stream: a lastEventID holding a control
+// character is refused before anything is sent, naming the parameter, as a
+// WithHeader value is (net/http refused it later, as a *TransportError).
+func TestIssue16_02_LastEventIDControlCharsRefused(t *testing.T) {
+	n, url := countingServer(t, `{}`)
+	c, err := NewClient(WithAPIKey(testKey), WithBaseURL(url), WithMaxRetries(0))
+	require.NoError(t, err)
+	for _, id := range []string{"a\x1bb", "a\x7f", "a\vb", "a\nb", "a\x00"} {
+		s, err := c.Runs.Stream(context.Background(), "r1", id)
+		assert.Nil(t, s)
+		var ia *InvalidArgumentError
+		require.ErrorAs(t, err, &ia, "%q", id)
+		assert.Equal(t, "lastEventID", ia.Argument)
+		assert.Equal(t, "StreamRun", ia.Operation)
+	}
+	assert.Zero(t, n.Load(), "nothing sent")
+}

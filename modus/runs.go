@@ -88,6 +88,11 @@ func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opt
 	if err := checkID("StreamRun", "runID", runID); err != nil {
 		return nil, err
 	}
+	if !validHeaderValue(lastEventID) {
+		// Sent as the Last-Event-ID header, which net/http would refuse.
+		return nil, &InvalidArgumentError{Operation: "StreamRun", Argument: "lastEventID",
+			Reason: "contains a control character (only tab is allowed): it is sent as the Last-Event-ID header"}
+	}
 	cfg, err := r.c.config(opts)
 	if err != nil {
 		return nil, err
