@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -146,4 +147,31 @@ func TestIssue16_02_LastEventIDControlCharsRefused(t *testing.T) {
 		assert.Equal(t, "StreamRun", ia.Operation)
 	}
 	assert.Zero(t, n.Load(), "nothing sent")
+}
+
+// Item 9, names: a secret field whose name is JSON-escaped is redacted as
+// its plain spelling would be, and bearer, session ids and tokens, and
+// pass/passwd count as secret names; look-alikes do not.
+func TestIssue16_09_DebugBodiesRedactEscapedAndMoreNames(t *testing.T) {
+	body := `{"tok\u0065n":"S17","\u0041pi_Key":"S18","bearer":"S19","session_id":"S20","sessionToken":"S21",` +
+		`"pass":"S22","passwd":"S23","p\u0061ss":"S24","Pass\"word":"S25","compass":"visible","ok":"visible"}`
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	})
+	h := &captured{}
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(h)))
+	_, err := do[map[string]any](context.Background(), c, []Option{WithDebugBodies(4096)}, rawRequest("GET", "/x", nil))
+	require.NoError(t, err)
+	var logged string
+	for _, r := range h.get() {
+		if strings.Contains(r, "modus: body") {
+			logged = r
+		}
+	}
+	require.NotEmpty(t, logged)
+	for i := 17; i <= 25; i++ {
+		assert.NotContains(t, logged, fmt.Sprintf("S%d", i))
+	}
+	assert.Contains(t, logged, `"compass":"visible","ok":"visible"`)
 }

@@ -3,6 +3,7 @@ package modus
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -122,11 +123,25 @@ func redactSecrets(b []byte) []byte {
 
 // secretWords are what a field name holds, once lower-cased and stripped of
 // everything but letters, when its value is a secret: apiKey, api-key,
-// client_secret, token2, Authorization, x-auth-token, ...
-var secretWords = []string{"token", "password", "passwd", "secret", "key", "authorization", "credential", "cookie", "signature"}
+// client_secret, token2, Authorization, x-auth-token, bearer, session_id,
+// sessionToken, ... (a name that is exactly one of secretNames is too).
+var secretWords = []string{"token", "password", "passwd", "passphrase", "secret", "key", "authorization",
+	"credential", "cookie", "signature", "bearer", "sessionid"}
 
-// secretName reports whether a JSON field name looks secret.
+// secretNames are short words that are secret as a whole name only ("pass"
+// is, "compass" is not).
+var secretNames = []string{"auth", "pass"}
+
+// secretName reports whether a JSON field name, as it appears between the
+// quotes, looks secret. An escaped name ("tok\u0065n") is unescaped first,
+// which only a name with a backslash pays for.
 func secretName(name []byte) bool {
+	if bytes.IndexByte(name, '\\') >= 0 {
+		var s string
+		if json.Unmarshal(append(append([]byte{'"'}, name...), '"'), &s) == nil {
+			name = []byte(s)
+		}
+	}
 	var buf [64]byte
 	norm := buf[:0]
 	for _, c := range name {
@@ -137,8 +152,10 @@ func secretName(name []byte) bool {
 			norm = append(norm, c+'a'-'A')
 		}
 	}
-	if string(norm) == "auth" {
-		return true
+	for _, w := range secretNames {
+		if string(norm) == w {
+			return true
+		}
 	}
 	for _, w := range secretWords {
 		if bytes.Contains(norm, []byte(w)) {
