@@ -175,3 +175,21 @@ func TestIssue16_09_DebugBodiesRedactEscapedAndMoreNames(t *testing.T) {
 	}
 	assert.Contains(t, logged, `"compass":"visible","ok":"visible"`)
 }
+
+// Item 8, a run answered with JSON instead of an event stream: the
+// *DecodeError quotes the body and the run id it holds with the key masked.
+func TestIssue16_08_NotEventStreamMasksKey(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"runId":"`+key+`","echo":"`+key+`"}`)
+	})
+	c, _ := newTestClient(t, srv)
+	_, err := c.Runs.Create(context.Background(), runReq())
+	require.ErrorIs(t, err, ErrNotEventStream)
+	assert.NotContains(t, err.Error(), keySecret)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), keySecret)
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.NotContains(t, string(de.Body), keySecret)
+}

@@ -190,7 +190,7 @@ func (r *resumer) idleHeadersErr(err error) error {
 // reconnection (rt the resumer), and checks that the answer is an event
 // stream: the one place where a stream dials.
 func (c *Client) dialStream(ctx context.Context, st *callState, r route, build requestFunc, rt retrier) (*http.Response, error) {
-	a, err := c.transport.exec(ctx, st, &r, build, func(a answer) error { return checkEventStream(a.resp) }, rt)
+	a, err := c.transport.exec(ctx, st, &r, build, func(a answer) error { return checkEventStream(a.resp, c.transport.key) }, rt)
 	if err != nil {
 		return nil, err
 	}
@@ -199,13 +199,14 @@ func (c *Client) dialStream(ctx context.Context, st *callState, r route, build r
 
 // checkEventStream accepts a text/event-stream response; any other 2xx
 // answer is read (a little), closed and returned as a *DecodeError
-// matching ErrNotEventStream.
-func checkEventStream(resp *http.Response) error {
+// matching ErrNotEventStream, the API key masked in what it quotes.
+func checkEventStream(resp *http.Response, key apiKey) error {
 	ct := resp.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
 		return nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	body = key.maskBytes(body)
 	discard(resp)
 	cause := fmt.Errorf("%w (HTTP %d, Content-Type %q)", ErrNotEventStream, resp.StatusCode, ct)
 	if runID := jsonRawString(jsonField(body, "runId")); runID != "" {
