@@ -193,3 +193,38 @@ func TestIssue16_08_NotEventStreamMasksKey(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.NotContains(t, string(de.Body), keySecret)
 }
+
+// Item 8, stream ends: Runs.Stream after the run's last event, on a server
+// that sends the key as the run id header and has nothing more: the
+// ErrRunEnded error masks it.
+func TestIssue16_08_RunEndedMasksKey(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(runHeaderID, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		sseHeaders(w) // and nothing after the caller's last event id
+	})
+	c, _ := newTestClient(t, srv)
+	s, err := c.Runs.Stream(context.Background(), "r1", "1717000000000-0")
+	require.NoError(t, err)
+	_ = drain(s)
+	require.ErrorIs(t, s.Err(), ErrRunEnded)
+	assert.NotContains(t, s.Err().Error(), keySecret)
+	assert.NotContains(t, fmt.Sprintf("%+v", s.Err()), keySecret)
+}
+
+// Item 8, an event over the size limit after one whose SSE id is the key:
+// the error names the last id with the key masked.
+func TestIssue16_08_EventTooLargeMasksKey(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sseHeaders(w)
+		writeFlush(w, frame(key, `{"type":"token","content":"a"}`))
+		writeFlush(w, frame("1717000000001-0", `{"type":"token","content":"`+strings.Repeat("x", 4096)+`"}`))
+	})
+	c, _ := newTestClient(t, srv, WithMaxEventSize(1024))
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	_ = drain(s)
+	require.Error(t, s.Err())
+	assert.Contains(t, s.Err().Error(), maskedKey)
+	assert.NotContains(t, s.Err().Error(), keySecret)
+}

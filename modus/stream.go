@@ -390,14 +390,15 @@ func (s *RunStream) recover(err error) bool {
 		s.finish(s.parent.Err())
 		return false
 	case errors.Is(err, sse.ErrEventTooLarge):
-		s.finish(fmt.Errorf("modus: run stream, after event %q: %w", s.cur.last, err))
+		s.finish(fmt.Errorf("modus: run stream, after event %q: %w", s.res.c.transport.key.mask(s.cur.last), err))
 		return false
 	}
 	if err == io.EOF {
 		if s.cur.delivered == 0 && s.cur.last != "" {
 			// Resumed after the last id, the server closed at once with
 			// nothing new, as it does when the run ended at or before it.
-			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, s.runID, s.cur.last))
+			key := s.res.c.transport.key // the ids came from the server
+			s.finish(fmt.Errorf("%w: run %s has no event after %q", ErrRunEnded, key.mask(s.runID), key.mask(s.cur.last)))
 			return false
 		}
 		err = io.ErrUnexpectedEOF // the stream ended without a terminal event
