@@ -18,7 +18,8 @@ package modus
 // server that ignores the Last-Event-ID of a stream's first connection.
 type cursor struct {
 	last      string   // id of the last event delivered with one, or the caller's Last-Event-ID
-	lastNum   eventNum // last, parsed once
+	lastNum   eventNum // last, parsed; only its ok is kept up to date while numStale
+	numStale  bool     // lastNum's numbers are of an earlier last (see num)
 	first     string   // id of the first event delivered with one
 	delivered int      // events delivered
 	filter    bool     // the connection may replay delivered events: its first id decides
@@ -63,8 +64,47 @@ func (c *cursor) accept(id string) bool {
 		c.first = id
 	}
 	if id != "" && id != c.last {
-		if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.lastNum) {
-			c.last, c.lastNum = id, n
+		c.advance(id)
+	}
+	return true
+}
+
+// advance moves last to id, a new id, unless both are ordered and id
+// comes before last.
+func (c *cursor) advance(id string) {
+	if c.lastNum.ok && len(id) == len(c.last) && sameShape(id, c.last) {
+		// The usual case, the next id of the same form and length: as
+		// strings of equal length, digits and a '-' at the same place,
+		// they compare as their numbers do, and lastNum is parsed only
+		// when needed (see num).
+		if id > c.last {
+			c.last, c.numStale = id, true
+		}
+		return
+	}
+	if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.num()) {
+		c.last, c.lastNum, c.numStale = id, n, false
+	}
+}
+
+// num returns last parsed.
+func (c *cursor) num() eventNum {
+	if c.numStale {
+		c.lastNum, c.numStale = parseEventID(c.last), false
+	}
+	return c.lastNum
+}
+
+// sameShape reports whether id has a digit wherever last, an ordered id,
+// has one, and a '-' wherever it has one; both are len(last) long.
+func sameShape(id, last string) bool {
+	for i := range len(last) {
+		if last[i] == '-' {
+			if id[i] != '-' {
+				return false
+			}
+		} else if id[i]-'0' > 9 {
+			return false
 		}
 	}
 	return true
@@ -74,7 +114,7 @@ func (c *cursor) accept(id string) bool {
 // connection are replays; the first new one turns the filter off.
 func (c *cursor) replayed(id string) bool {
 	if n := parseEventID(id); n.ok && c.lastNum.ok {
-		if !n.after(c.lastNum) {
+		if !n.after(c.num()) {
 			return true
 		}
 		c.filter = false

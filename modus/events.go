@@ -329,11 +329,48 @@ func errorEventCode(raw, message string) ErrorCode {
 // first its "type", then the whole payload into the matching type.
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
-		ev := &TokenEvent{eventFrame: newEventFrame(id, data)}
-		ev.Content, ev.Type = content, EventTypeToken
-		return ev, nil
+		return newTokenEvent(new(TokenEvent), id, data, content), nil
 	}
 	return decodeEventJSON(id, data)
+}
+
+func newTokenEvent(ev *TokenEvent, id string, data []byte, content string) *TokenEvent {
+	ev.eventFrame = newEventFrame(id, data)
+	ev.Content, ev.Type = content, EventTypeToken
+	return ev
+}
+
+// eventDecoder is decodeEvent for one stream: it takes small token events
+// from chunks of tokenChunk values instead of allocating each.
+type eventDecoder struct {
+	scratch []byte
+	tokens  []TokenEvent // what is left of the current chunk
+}
+
+// Token chunks. A chunk is freed once none of its events is referenced,
+// so an event kept alone keeps its chunk (4 KiB) alive, and the data of the
+// chunk's other events: only events of at most tokenChunkData bytes go in
+// chunks, so that is at most 64 small events, in two or three of the sse
+// decoder's slabs.
+const (
+	tokenChunk     = 63
+	tokenChunkData = 128
+)
+
+func (d *eventDecoder) decode(id string, data []byte) (Event, error) {
+	content, ok := scanToken(data, &d.scratch)
+	if !ok {
+		return decodeEventJSON(id, data)
+	}
+	if len(data) > tokenChunkData {
+		return newTokenEvent(new(TokenEvent), id, data, content), nil
+	}
+	if len(d.tokens) == 0 {
+		d.tokens = make([]TokenEvent, tokenChunk)
+	}
+	ev := &d.tokens[0]
+	d.tokens = d.tokens[1:]
+	return newTokenEvent(ev, id, data, content), nil
 }
 
 // decodeEventJSON is the general path of decodeEvent.

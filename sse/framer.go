@@ -148,8 +148,11 @@ func (s *scanFramer) scan() (bool, error) {
 // complete sets blk to the block from start to end.
 func (s *scanFramer) complete(start int) {
 	size := s.end - start
+	// Field by field: copying a whole block value into the heap costs a
+	// bulk write barrier call on every event.
 	b := &s.blk
-	*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+	b.b = s.buf[start:s.end:s.end]
+	b.last, b.cr, b.lines, b.owned = s.last-start, s.sawCR, s.lines, false
 	s.sawCR, s.lines = false, 0
 	if size > s.smallMax {
 		// The next large block starts in a buffer this size, with room to
