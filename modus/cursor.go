@@ -1,5 +1,11 @@
 package modus
 
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
+
 // cursor is a run stream's replay cursor: which events were delivered, and
 // so which events of a resumed connection are replays to skip. It knows
 // nothing of connections or events beyond their ids, and holds no set of
@@ -72,15 +78,17 @@ func (c *cursor) accept(id string) bool {
 // advance moves last to id, a new id, unless both are ordered and id
 // comes before last.
 func (c *cursor) advance(id string) {
-	if c.lastNum.ok && len(id) == len(c.last) && sameShape(id, c.last) {
-		// The usual case, the next id of the same form and length: as
-		// strings of equal length, digits and a '-' at the same place,
-		// they compare as their numbers do, and lastNum is parsed only
-		// when needed (see num).
-		if id > c.last {
-			c.last, c.numStale = id, true
+	if c.lastNum.ok && len(id) == len(c.last) {
+		// The usual case, the next id of the same form and length: once id
+		// has last's digits and '-' from their first difference on, the
+		// two compare as their numbers do, and lastNum is parsed only when
+		// needed (see num).
+		if after, ok := sameShapeAfter(id, c.last); ok {
+			if after {
+				c.last, c.numStale = id, true
+			}
+			return
 		}
-		return
 	}
 	if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.num()) {
 		c.last, c.lastNum, c.numStale = id, n, false
@@ -95,19 +103,45 @@ func (c *cursor) num() eventNum {
 	return c.lastNum
 }
 
-// sameShape reports whether id has a digit wherever last, an ordered id,
-// has one, and a '-' wherever it has one; both are len(last) long.
-func sameShape(id, last string) bool {
-	for i := range len(last) {
-		if last[i] == '-' {
-			if id[i] != '-' {
-				return false
-			}
-		} else if id[i]-'0' > 9 {
-			return false
+// sameShapeAfter compares id with last, an ordered id of the same length
+// that differs from it. ok is false unless id has a digit wherever last has
+// one and a '-' wherever it has one: then after reports whether id comes
+// after last. The bytes before their first difference are the same, so
+// only those after it are checked; the difference is found 8 bytes at a
+// time.
+func sameShapeAfter(id, last string) (after, ok bool) {
+	i := 0
+	for ; i+8 <= len(last); i += 8 {
+		if x := word(id, i) ^ word(last, i); x != 0 {
+			i += bits.TrailingZeros64(x) / 8
+			return sameShapeFrom(id, last, i)
 		}
 	}
-	return true
+	for ; i < len(last); i++ {
+		if id[i] != last[i] {
+			return sameShapeFrom(id, last, i)
+		}
+	}
+	return false, false // the same id: not expected
+}
+
+// sameShapeFrom is sameShapeAfter once the first difference, at i, is known.
+func sameShapeFrom(id, last string, i int) (after, ok bool) {
+	for j := i; j < len(last); j++ {
+		if last[j] == '-' {
+			if id[j] != '-' {
+				return false, false
+			}
+		} else if id[j]-'0' > 9 {
+			return false, false
+		}
+	}
+	return id[i] > last[i], true
+}
+
+// word returns the 8 bytes of s at i as a little-endian number.
+func word(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
 }
 
 // replayed decides whether the first events with an id of a resumed

@@ -98,20 +98,22 @@ func (d *Decoder) Next() (Event, error) {
 				}
 			}
 		}
-		var ev Event
-		if d.dispatch(block, &ev) {
+		if id, data, ok := usualBlock(block); ok {
+			// Built here, not returned through dispatch: every copy of an
+			// Event on the way out costs on each small event.
+			data = d.own(block, id, true, data, false)
+			return Event{ID: d.lastID, Type: "message", Data: data}, nil
+		}
+		if ev, ok := d.dispatch(block); ok {
 			return ev, nil
 		}
 	}
 }
 
-// dispatch applies one block and reports whether it makes an event, set in
-// ev. Blocks without data only move the cursors.
-func (d *Decoder) dispatch(b *block, ev *Event) bool {
-	if id, data, ok := usualBlock(b); ok {
-		d.emit(ev, b, id, true, data, false, "message", 0)
-		return true
-	}
+// dispatch applies one block and returns its event, if it makes one.
+// Blocks without data only move the cursors. (Next reads the usual block
+// itself.)
+func (d *Decoder) dispatch(b *block) (Event, bool) {
 	// A fresh fields on the stack: zeroing the decoder's own would cost
 	// write barriers on every event.
 	f := &fields{buf: d.buf[:0]}
@@ -127,7 +129,7 @@ func (d *Decoder) dispatch(b *block, ev *Event) bool {
 		if f.hasID && string(f.id) != d.lastID {
 			d.lastID = string(f.id)
 		}
-		return false
+		return Event{}, false
 	}
 	typ := "message"
 	if len(f.event) > 0 {
@@ -136,8 +138,8 @@ func (d *Decoder) dispatch(b *block, ev *Event) bool {
 		}
 		typ = d.typ
 	}
-	d.emit(ev, b, f.id, f.hasID, f.data, f.joined, typ, retry)
-	return true
+	data := d.own(b, f.id, f.hasID, f.data, f.joined)
+	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
 }
 
 // usualBlock recognises the block servers usually send, "id: <id>" then
@@ -155,10 +157,10 @@ func usualBlock(b *block) (id, data []byte, ok bool) {
 	return id[4:], data[6:], true
 }
 
-// emit sets ev to the event of a block with data: the cursor moves to id
-// if hasID, and the data gets memory of its own (joined: it lives in the
+// own applies the id of a block with data (if hasID, the cursor moves to
+// it) and returns the data in memory of its own (joined: it lives in the
 // decoder's scratch buffer).
-func (d *Decoder) emit(ev *Event, b *block, id []byte, hasID bool, data []byte, joined bool, typ string, retry time.Duration) {
+func (d *Decoder) own(b *block, id []byte, hasID bool, data []byte, joined bool) []byte {
 	newID := hasID && string(id) != d.lastID
 	switch {
 	case b.owned && !joined && 2*len(data) >= len(b.b):
@@ -184,7 +186,7 @@ func (d *Decoder) emit(ev *Event, b *block, id []byte, hasID bool, data []byte, 
 		copy(mem, data)
 		data = mem
 	}
-	*ev = Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}
+	return data
 }
 
 // Slab sizes: a decoder carves small events from slabs that start at

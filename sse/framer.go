@@ -98,6 +98,9 @@ func (s *scanFramer) ReadEvent() (*block, error) {
 // scan looks for the blank line that ends the current block in what is
 // buffered, and sets blk when it finds it.
 func (s *scanFramer) scan() (bool, error) {
+	if s.p == s.r && !s.skipLF && s.cr.at < 0 && s.cr.upTo >= s.w && s.usual() {
+		return true, nil
+	}
 	for {
 		if s.skipLF {
 			if s.p == s.w {
@@ -143,6 +146,30 @@ func (s *scanFramer) scan() (bool, error) {
 		s.complete(start)
 		return true, nil
 	}
+}
+
+// usual frames the block servers usually send when it is buffered whole
+// at p: two lines, then a blank line, with LF endings (the caller made sure
+// no CR is buffered). Anything else is left to the general scan (false).
+func (s *scanFramer) usual() bool {
+	buf := s.buf[s.p:s.w]
+	i := bytes.IndexByte(buf, '\n')
+	if i <= 0 {
+		return false
+	}
+	j := bytes.IndexByte(buf[i+1:], '\n')
+	if j <= 0 {
+		return false
+	}
+	end := i + 1 + j
+	if end+1 >= len(buf) || buf[end+1] != '\n' || end > s.max {
+		return false
+	}
+	start := s.p
+	s.last, s.end, s.lines = start+i+1, start+end, 2
+	s.r, s.p = start+end+2, start+end+2
+	s.complete(start)
+	return true
 }
 
 // complete sets blk to the block from start to end.
