@@ -69,14 +69,14 @@ func (c *cursor) accept(id string) bool {
 	if c.first == "" {
 		c.first = id
 	}
-	if id != "" && id != c.last {
+	if id != "" {
 		c.advance(id)
 	}
 	return true
 }
 
-// advance moves last to id, a new id, unless both are ordered and id
-// comes before last.
+// advance moves last to id unless both are ordered and id does not come
+// after last, or id is last.
 func (c *cursor) advance(id string) {
 	if c.lastNum.ok && len(id) == len(c.last) {
 		// The usual case, the next id of the same form and length: once id
@@ -89,6 +89,9 @@ func (c *cursor) advance(id string) {
 			}
 			return
 		}
+	}
+	if id == c.last {
+		return
 	}
 	if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.num()) {
 		c.last, c.lastNum, c.numStale = id, n, false
@@ -103,8 +106,8 @@ func (c *cursor) num() eventNum {
 	return c.lastNum
 }
 
-// sameShapeAfter compares id with last, an ordered id of the same length
-// that differs from it. ok is false unless id has a digit wherever last has
+// sameShapeAfter compares id with last, an ordered id of the same length.
+// ok is false unless id has a digit wherever last has
 // one and a '-' wherever it has one: then after reports whether id comes
 // after last. The bytes before their first difference are the same, so
 // only those after it are checked; the difference is found 8 bytes at a
@@ -122,7 +125,7 @@ func sameShapeAfter(id, last string) (after, ok bool) {
 			return sameShapeFrom(id, last, i)
 		}
 	}
-	return false, false // the same id: not expected
+	return false, true // the same id
 }
 
 // sameShapeFrom is sameShapeAfter once the first difference, at i, is known.

@@ -344,7 +344,8 @@ func newTokenEvent(ev *TokenEvent, id string, data []byte, content string) *Toke
 // from chunks of tokenChunk values instead of allocating each.
 type eventDecoder struct {
 	scratch []byte
-	tokens  []TokenEvent // what is left of the current chunk
+	tokens  []TokenEvent // the current chunk
+	used    int          // events of it handed out
 }
 
 // Token chunks. A chunk is freed once none of its events is referenced,
@@ -365,11 +366,13 @@ func (d *eventDecoder) decode(id string, data []byte) (Event, error) {
 	if len(data) > tokenChunkData {
 		return newTokenEvent(new(TokenEvent), id, data, content), nil
 	}
-	if len(d.tokens) == 0 {
-		d.tokens = make([]TokenEvent, tokenChunk)
+	if d.used == len(d.tokens) {
+		// An index rather than reslicing: a slice written back to the
+		// heap costs a write barrier while the GC marks.
+		d.tokens, d.used = make([]TokenEvent, tokenChunk), 0
 	}
-	ev := &d.tokens[0]
-	d.tokens = d.tokens[1:]
+	ev := &d.tokens[d.used]
+	d.used++
 	return newTokenEvent(ev, id, data, content), nil
 }
 
@@ -564,11 +567,36 @@ func scanTokenLayout(data []byte, scratch *[]byte) (string, bool) {
 	if len(data) <= len(head) || string(data[:len(head)]) != head {
 		return "", false
 	}
+	if content, ok := shortContent(data[len(head):]); ok {
+		return content, true
+	}
 	content, next, ok := jsonScanString(data, len(head), scratch)
 	if !ok || next == len(data) || data[next] != '}' || jsonSkipSpace(data, next+1) != len(data) {
 		return "", false
 	}
 	return content, true
+}
+
+// shortContent reads the tail of the usual layout when its text is short and
+// plain, `"text"}` with up to 32 printable ASCII bytes, no quote, no
+// backslash, in one loop; ok is false for anything else, which the general
+// scan reads.
+func shortContent(tail []byte) (string, bool) {
+	n := len(tail)
+	if n < 3 || n > 32+3 || tail[0] != '"' || tail[n-2] != '"' || tail[n-1] != '}' {
+		return "", false
+	}
+	text := tail[1 : n-2]
+	for _, c := range text {
+		if c-0x20 > 0x7e-0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if len(text) == 0 {
+		return "", true
+	}
+	// Shares data's bytes, as jsonScanString does.
+	return unsafe.String(unsafe.SliceData(text), len(text)), true
 }
 
 func jsonSkipSpace(b []byte, i int) int {
