@@ -91,6 +91,11 @@ const (
 
 // TokenEvent is a chunk of model output text: append Content to the answer.
 // Fields (from TokenRunEvent): Content string, Type EventType.
+//
+// A stream hands out small token events from blocks of 63 (one allocation
+// for all of them): an event stays valid for as long as the caller keeps
+// it, and keeping one keeps its block (4 KiB) and the data of the others
+// in it alive, at most some tens of KiB.
 type TokenEvent struct {
 	TokenRunEvent
 	eventFrame

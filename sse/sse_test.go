@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -345,4 +346,21 @@ func TestParseFields(t *testing.T) {
 	assert.Equal(t, "a\nb", string(f.data))
 	assert.Equal(t, 7*time.Millisecond, f.retry)
 	assert.True(t, bytes.Equal(f.buf, f.data))
+}
+
+// hasNUL looks at 8 bytes at a time: a NUL at any place of an id of any
+// length is found, and bytes next to 0 (1, 0x80, 0xff) are not taken for it.
+func TestHasNUL(t *testing.T) {
+	for n := range 80 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = []byte{0x01, 0x80, 0xff}[i%3]
+		}
+		require.False(t, hasNUL(b), "len %d without NUL", n)
+		for i := range n {
+			c := slices.Clone(b)
+			c[i] = 0
+			require.True(t, hasNUL(c), "len %d, NUL at %d", n, i)
+		}
+	}
 }
