@@ -163,6 +163,12 @@ func usualBlock(b *block) (id, data []byte, ok bool) {
 func (d *Decoder) own(b *block, id []byte, hasID bool, data []byte, joined bool) []byte {
 	newID := hasID && string(id) != d.lastID
 	switch {
+	case b.lent && !joined && len(data) > 0:
+		// The block's bytes stay as they are: keep them, no copy.
+		if newID {
+			d.lastID = unsafe.String(unsafe.SliceData(id), len(id))
+		}
+		return data[:len(data):len(data)]
 	case b.owned && !joined && 2*len(data) >= len(b.b):
 		// The framer gave the block's memory away and the data is most of
 		// it: keep it, no copy.

@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"io"
+	"unsafe"
 )
 
 // framer splits a stream into blocks: the lines of one event, without the
@@ -27,6 +28,10 @@ type block struct {
 	// owned: the framer gave b's memory away and never touches it again,
 	// so the event may keep it instead of copying it.
 	owned bool
+	// lent: b is a small block in the small buffer, which the framer never
+	// writes over once it lent a block from it: the event may keep b
+	// instead of copying it (and so keeps that buffer alive).
+	lent bool
 }
 
 // Buffer sizes. A stream starts with a small buffer (idle streams stay
@@ -36,9 +41,16 @@ type block struct {
 // and the framer goes back to its small buffer. The next large block
 // starts directly at the size of the last one (hint) instead of doubling
 // its way up again.
+//
+// Small blocks (up to lendMax bytes) in the small buffer are lent to their
+// events rather than copied: from then on the framer never writes over
+// that buffer, and reads on into a new one once it is full. An event kept
+// alone keeps its buffer alive (the small buffer stays at its first size,
+// 4 KiB, on a stream of small events).
 const (
 	firstBuf = 4 << 10
 	smallBuf = 64 << 10
+	lendMax  = 256
 )
 
 // scanFramer finds blank lines in its buffer, looking at each byte once
@@ -58,8 +70,11 @@ type scanFramer struct {
 	lines  int    // lines of the current block so far
 	lf, cr byteIndex
 	max    int
-	err    error // the read error, once seen
-	blk    block // what ReadEvent returns
+	// smallLent: a block of the small buffer was lent; the buffer is
+	// replaced instead of reused.
+	smallLent bool
+	err       error // the read error, once seen
+	blk       block // what ReadEvent returns
 	// smallMax is the largest small buffer (smallBuf; tests make it tiny
 	// to exercise large blocks with small inputs).
 	smallMax int
@@ -180,6 +195,8 @@ func (s *scanFramer) complete(start int) {
 	b := &s.blk
 	b.b = s.buf[start:s.end:s.end]
 	b.last, b.cr, b.lines, b.owned = s.last-start, s.sawCR, s.lines, false
+	b.lent = size <= lendMax && unsafe.SliceData(s.buf) == unsafe.SliceData(s.small)
+	s.smallLent = s.smallLent || b.lent
 	s.sawCR, s.lines = false, 0
 	if size > s.smallMax {
 		// The next large block starts in a buffer this size, with room to
@@ -228,7 +245,10 @@ func (s *scanFramer) finish(cause error) error {
 }
 
 func (s *scanFramer) fill() {
-	if s.w == len(s.buf) || s.r > len(s.buf)/2 {
+	// A small buffer with lent blocks is only left once full: leaving it
+	// costs a new one.
+	early := s.r > len(s.buf)/2 && !(s.smallLent && unsafe.SliceData(s.buf) == unsafe.SliceData(s.small))
+	if s.w == len(s.buf) || early {
 		s.move(s.next())
 	}
 	for range 100 {
@@ -261,7 +281,7 @@ func (s *scanFramer) next() []byte {
 	case size <= len(s.buf):
 		return s.buf
 	case size <= s.smallMax:
-		s.small = make([]byte, size)
+		s.small, s.smallLent = make([]byte, size), false
 		return s.small
 	}
 	return make([]byte, max(size, s.hint))
@@ -279,6 +299,11 @@ func (s *scanFramer) fit(n int) []byte {
 // move copies the pending bytes buf[r:w] to the start of nb and makes nb
 // the buffer.
 func (s *scanFramer) move(nb []byte) {
+	if s.smallLent && unsafe.SliceData(nb) == unsafe.SliceData(s.small) {
+		// Its blocks were lent: never write over them.
+		s.small, s.smallLent = make([]byte, len(s.small)), false
+		nb = s.small
+	}
 	k := s.r
 	copy(nb, s.buf[k:s.w])
 	s.buf = nb

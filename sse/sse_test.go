@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -362,5 +363,48 @@ func TestHasNUL(t *testing.T) {
 			c[i] = 0
 			require.True(t, hasNUL(c), "len %d, NUL at %d", n, i)
 		}
+	}
+}
+
+// Small blocks are lent to their events instead of copied: events kept by
+// the caller stay intact however the framer reads on (buffer refills, a
+// large block in between, reads of any size), and writing to one event's
+// data changes no other event.
+func TestLentEventsStayIntact(t *testing.T) {
+	var s strings.Builder
+	var want []Event
+	for i := range 600 {
+		data := fmt.Sprintf(`{"n":%d}`, i)
+		if i == 300 {
+			data = strings.Repeat("L", 200<<10) // through a large buffer and back
+		}
+		id := fmt.Sprintf("1-%d", i)
+		if i%7 == 3 {
+			id = want[len(want)-1].ID // no id line: the cursor stays
+			fmt.Fprintf(&s, "data: %s\n\n", data)
+		} else {
+			fmt.Fprintf(&s, "id: %s\ndata: %s\n\n", id, data)
+		}
+		want = append(want, Event{ID: id, Type: "message", Data: []byte(data)})
+	}
+	for _, n := range []int{1, 7, 100, 4 << 10, 64 << 10} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			d := NewDecoder(&chunkReader{s: s.String(), n: n})
+			var got []Event
+			for {
+				ev, err := d.Next()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				got = append(got, ev)
+				ev.Data[0] = '#' // the caller's bytes: no other event sees this
+			}
+			require.Len(t, got, len(want))
+			for i := range got {
+				got[i].Data[0] = want[i].Data[0]
+				require.Equal(t, want[i], got[i], "event %d", i)
+			}
+		})
 	}
 }
