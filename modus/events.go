@@ -95,7 +95,8 @@ const (
 // A stream hands out small token events from blocks of 63 (one allocation
 // for all of them): an event stays valid for as long as the caller keeps
 // it, and keeping one keeps its block (4 KiB) and the data of the others
-// in it alive, at most some tens of KiB.
+// in it alive (see sse.Event.Data): a few KiB on a stream of small events,
+// at most about 130 KiB.
 type TokenEvent struct {
 	TokenRunEvent
 	eventFrame
@@ -354,10 +355,11 @@ type eventDecoder struct {
 }
 
 // Token chunks. A chunk is freed once none of its events is referenced,
-// so an event kept alone keeps its chunk (4 KiB) alive, and the data of the
-// chunk's other events: only events of at most tokenChunkData bytes go in
-// chunks, so that is at most 64 small events, in two or three of the sse
-// decoder's slabs.
+// so an event kept alone keeps its chunk alive, and the data of the chunk's
+// other events: only events of at most tokenChunkData bytes go in chunks,
+// so that is at most 63 small events, in two or three of the sse decoder's
+// blocks. 63 events of 64 bytes fill a 4 KiB size class, with the 8-byte
+// header the allocator puts on such an object.
 const (
 	tokenChunk     = 63
 	tokenChunkData = 128
