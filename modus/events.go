@@ -570,18 +570,40 @@ func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
 // scanTokenLayout is scanToken for the layout the API sends, without
 // spaces: `{"type":"token","content":"..."}`, checked in one go.
 func scanTokenLayout(data []byte, scratch *[]byte) (string, bool) {
-	const head = `{"type":"token","content":`
-	if len(data) <= len(head) || string(data[:len(head)]) != head {
+	if !hasTokenHead(data) {
 		return "", false
 	}
-	if content, ok := shortContent(data[len(head):]); ok {
+	if content, ok := shortContent(data[len(tokenHead):]); ok {
 		return content, true
 	}
-	content, next, ok := jsonScanString(data, len(head), scratch)
+	content, next, ok := jsonScanString(data, len(tokenHead), scratch)
 	if !ok || next == len(data) || data[next] != '}' || jsonSkipSpace(data, next+1) != len(data) {
 		return "", false
 	}
 	return content, true
+}
+
+// tokenHead starts the usual layout of a token event.
+const tokenHead = `{"type":"token","content":`
+
+// tokenHeadWords is tokenHead as little-endian words at 0, 8, 16 and 18
+// (its last 8 bytes).
+var tokenHeadWords = [4]uint64{
+	binary.LittleEndian.Uint64([]byte(tokenHead[0:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[8:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[16:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[len(tokenHead)-8:])),
+}
+
+// hasTokenHead reports whether data is longer than tokenHead and starts
+// with it, comparing four words in place: a string comparison of this
+// length calls memequal, a cost on every small event.
+func hasTokenHead(data []byte) bool {
+	return len(data) > len(tokenHead) &&
+		binary.LittleEndian.Uint64(data[0:]) == tokenHeadWords[0] &&
+		binary.LittleEndian.Uint64(data[8:]) == tokenHeadWords[1] &&
+		binary.LittleEndian.Uint64(data[16:]) == tokenHeadWords[2] &&
+		binary.LittleEndian.Uint64(data[len(tokenHead)-8:]) == tokenHeadWords[3]
 }
 
 // shortContent reads the tail of the usual layout when its text is short and
