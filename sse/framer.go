@@ -113,7 +113,7 @@ func (s *scanFramer) ReadEvent() (*block, error) {
 // scan looks for the blank line that ends the current block in what is
 // buffered, and sets blk when it finds it.
 func (s *scanFramer) scan() (bool, error) {
-	if s.p == s.r && !s.skipLF && s.cr.at < 0 && s.cr.upTo >= s.w && s.usual() {
+	if s.usual() {
 		return true, nil
 	}
 	for {
@@ -164,9 +164,13 @@ func (s *scanFramer) scan() (bool, error) {
 }
 
 // usual frames the block servers usually send when it is buffered whole
-// at p: two lines, then a blank line, with LF endings (the caller made sure
-// no CR is buffered). Anything else is left to the general scan (false).
+// at p, the start of a block: two lines, then a blank line, with LF
+// endings, and no CR buffered. Anything else is left to the general scan
+// (false).
 func (s *scanFramer) usual() bool {
+	if s.p != s.r || s.skipLF || s.cr.at >= 0 || s.cr.upTo < s.w {
+		return false
+	}
 	buf := s.buf[s.p:s.w]
 	i := bytes.IndexByte(buf, '\n')
 	if i <= 0 {
