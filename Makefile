@@ -99,11 +99,12 @@ bench-stream:
 	$(BENCHSTAT) -col '/size@(1KiB small 1MiB 4MiB 16MiB 16MiB-alone)' -row '/impl@(bufio-frames bufio decoder decoder-http sse e2e sse+json)' \
 	  -filter '.unit:MB/s' bench-sse.out bench-stream.out
 
-## bench-unary: the facade's unary calls against hand-written net/http.
-## (Slot for the unary benchmarks: default, middleware+logger and WithResponseInto settings.)
+## bench-unary: the facade's small GET against the same call hand-written with net/http, for each
+## setting (default, no-op middleware + disabled logger, WithResponseInto): one row per setting, the
+## nethttp column is the base and its "vs base" column the facade's ratio.
 bench-unary:
-	go test -run '^$$' -bench '^Benchmark(Call|Agents|Iterate)' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./modus/ > bench-unary.out
-	$(BENCHSTAT) bench-unary.out
+	go test -run '^$$' -bench '^BenchmarkUnary$$' -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./modus/ > bench-unary.out
+	$(BENCHSTAT) -filter '.name:Unary' -row /settings -col '/impl@(nethttp facade)' bench-unary.out
 
 ## fuzz: run each fuzz target for a short time. Minimizing each new input is
 ## capped (-fuzzminimizetime): with the default 60 s per input the workers spend

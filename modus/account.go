@@ -12,7 +12,7 @@ import (
 
 // List returns one page of the data connections the caller can use.
 func (s *ConnectionsService) List(ctx context.Context, params *ConnectionListParams, opts ...Option) (*Page[Connection], error) {
-	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doPage(ctx, s.c, opts, route{op: opListConnections, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListConnectionsRequest(server, params)
 	}, func(r *gen.ListConnectionsResponseDto) ([]Connection, string) {
 		return r.Connections, nullableToken(r.NextPageToken)
@@ -32,7 +32,7 @@ func (s *ConnectionsService) All(ctx context.Context, params *ConnectionListPara
 // buckets for the window [Since, Until), and their totals. params is
 // required (Since, Until and Rollup). The report comes whole: it does not page.
 func (s *UsageService) List(ctx context.Context, params *UsageParams, opts ...Option) (*UsageReport, error) {
-	return do[UsageReport](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[UsageReport](ctx, s.c, opts, route{op: opListUsage, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListUsageRequest(server, params)
 	})
 }
@@ -40,5 +40,5 @@ func (s *UsageService) List(ctx context.Context, params *UsageParams, opts ...Op
 // Delete permanently deletes everything Modus holds for the caller's
 // active organization. It cannot be undone.
 func (s *OrganizationService) Delete(ctx context.Context, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, gen.NewDeleteOrganizationRequest)
+	return callNoContent(ctx, s.c, opts, route{op: opDeleteOrganization, plain: true}, gen.NewDeleteOrganizationRequest)
 }

@@ -16,7 +16,7 @@ import (
 // the default) or the draft; nil shows the default. A soft-deleted agent
 // answers ErrNotFound.
 func (s *AgentsService) Get(ctx context.Context, id int64, params *AgentGetParams, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opGetAgent, ids: ids64(id), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewGetAgentRequest(server, id, params)
 	})
 }
@@ -25,7 +25,7 @@ func (s *AgentsService) Get(ctx context.Context, id int64, params *AgentGetParam
 // are left out). Pass the page's NextPageToken as params.PageToken to get
 // the next page, or use All.
 func (s *AgentsService) List(ctx context.Context, params *AgentListParams, opts ...Option) (*Page[Agent], error) {
-	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doPage(ctx, s.c, opts, route{op: opListAgents, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListAgentsRequest(server, params)
 	}, func(r *gen.ListAgentsResponseDto) ([]Agent, string) { return r.Agents, nullableToken(r.NextPageToken) })
 }
@@ -40,7 +40,7 @@ func (s *AgentsService) All(ctx context.Context, params *AgentListParams, opts .
 // Create creates an agent as a draft (status "draft") owned by the caller;
 // Deploy makes it active.
 func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opCreateAgent}, func(server string) (*http.Request, error) {
 		return gen.NewCreateAgentRequest(server, body)
 	})
 }
@@ -50,7 +50,10 @@ func (s *AgentsService) Create(ctx context.Context, body CreateAgentRequest, opt
 // without it every field set in body is written. Nullable fields set to
 // Null are cleared.
 func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdateParams, body UpdateAgentRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkUpdate("UpdateAgent", body, updateMask(params)); err != nil {
+		return nil, err
+	}
+	return call[Agent](ctx, s.c, opts, route{op: opUpdateAgent}, func(server string) (*http.Request, error) {
 		return gen.NewUpdateAgentRequest(server, id, params, body)
 	})
 }
@@ -59,7 +62,7 @@ func (s *AgentsService) Update(ctx context.Context, id int64, params *AgentUpdat
 // answer ErrNotFound) until Restore brings it back. Deleting a deleted
 // agent succeeds.
 func (s *AgentsService) Delete(ctx context.Context, id int64, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return callNoContent(ctx, s.c, opts, route{op: opDeleteAgent, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewDeleteAgentRequest(server, id)
 	})
 }
@@ -67,14 +70,14 @@ func (s *AgentsService) Delete(ctx context.Context, id int64, opts ...Option) er
 // Restore undoes a soft delete and returns the agent, with the status it
 // had before (restoring a live agent changes nothing).
 func (s *AgentsService) Restore(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opUndeleteAgent, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewUndeleteAgentRequest(server, id)
 	})
 }
 
 // Deploy publishes an agent's draft as its active variation.
 func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRequest, opts ...Option) (*AgentDeployment, error) {
-	return do[AgentDeployment](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[AgentDeployment](ctx, s.c, opts, route{op: opDeployAgent}, func(server string) (*http.Request, error) {
 		return gen.NewDeployAgentRequest(server, id, body)
 	})
 }
@@ -85,7 +88,7 @@ func (s *AgentsService) Deploy(ctx context.Context, id int64, body DeployAgentRe
 // with one of your agents: Client.Runs streams, but a run talks to the
 // organization's Modus agent, not to agent id.
 func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
+	return call[ChatResponse](ctx, s.c, opts, route{op: opChatWithAgent, body: body}, func(server string) (*http.Request, error) {
 		return gen.NewChatWithAgentRequest(server, id, body)
 	})
 }
@@ -93,7 +96,10 @@ func (s *AgentsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the agent
 // (ErrNotFound if the thread is not this agent's).
 func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
+	if err := checkID("ContinueAgentChat", "threadID", threadID); err != nil {
+		return nil, err
+	}
+	return call[ChatResponse](ctx, s.c, opts, route{op: opContinueAgentChat, body: body}, func(server string) (*http.Request, error) {
 		return gen.NewContinueAgentChatRequest(server, id, threadID, body)
 	})
 }
@@ -102,7 +108,7 @@ func (s *AgentsService) ContinueChat(ctx context.Context, id int64, threadID str
 // shows it in PendingOwnershipTransfer until accepted or cancelled
 // (ErrConflict if one is already pending).
 func (s *AgentsService) RequestOwnershipTransfer(ctx context.Context, id int64, body TransferOwnershipRequest, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opRequestAgentOwnershipTransfer}, func(server string) (*http.Request, error) {
 		return gen.NewRequestAgentOwnershipTransferRequest(server, id, body)
 	})
 }
@@ -110,7 +116,7 @@ func (s *AgentsService) RequestOwnershipTransfer(ctx context.Context, id int64, 
 // AcceptOwnershipTransfer makes the caller, the user the pending transfer
 // names, the owner (ErrNotFound when none is pending).
 func (s *AgentsService) AcceptOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opAcceptAgentOwnershipTransfer, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewAcceptAgentOwnershipTransferRequest(server, id)
 	})
 }
@@ -118,7 +124,7 @@ func (s *AgentsService) AcceptOwnershipTransfer(ctx context.Context, id int64, o
 // CancelOwnershipTransfer withdraws a pending transfer (ErrNotFound when
 // none is pending).
 func (s *AgentsService) CancelOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Agent, error) {
-	return do[Agent](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Agent](ctx, s.c, opts, route{op: opCancelAgentOwnershipTransfer, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewCancelAgentOwnershipTransferRequest(server, id)
 	})
 }
@@ -126,7 +132,10 @@ func (s *AgentsService) CancelOwnershipTransfer(ctx context.Context, id int64, o
 // Get returns one past run of an agent, by run id or workflow id;
 // params.TemporalRunID picks one Temporal run when the workflow has several.
 func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string, params *AgentRunGetParams, opts ...Option) (*AgentRun, error) {
-	return do[AgentRun](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("GetAgentRun", "runID", runID); err != nil {
+		return nil, err
+	}
+	return call[AgentRun](ctx, s.c, opts, route{op: opGetAgentRun, ids: idsOf(agentID, runID), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewGetAgentRunRequest(server, agentID, runID, params)
 	})
 }
@@ -134,7 +143,7 @@ func (s *AgentRunsService) Get(ctx context.Context, agentID int64, runID string,
 // List returns one page of an agent's runs, newest first, with the
 // per-status counts of the whole filtered history (AgentRunPage.Counts).
 func (s *AgentRunsService) List(ctx context.Context, agentID int64, params *AgentRunListParams, opts ...Option) (*AgentRunPage, error) {
-	r, err := do[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	r, err := call[gen.ListAutomationRunsResponseDto](ctx, s.c, opts, route{op: opListAgentRuns, ids: ids64(agentID), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListAgentRunsRequest(server, agentID, params)
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package modus
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -96,6 +97,42 @@ func (apiKey) GoString() string { return maskedKey }
 // Format masks the key whatever the verb.
 func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 
+// bearerHeader returns the Authorization header's value, ready to put on
+// each request without allocating (clipped: an Add reallocates). A func, as
+// apiKey is, so that fmt never prints it.
+type bearerHeader func() []string
+
+func newBearerHeader(bearer string) bearerHeader {
+	v := []string{bearer}
+	return func() []string { return v }
+}
+
+// maskBytes returns b with every copy of the key replaced by maskedKey: for
+// text a server sends back, which may echo the key. b itself when it holds
+// none (no copy). A nil apiKey masks nothing.
+func (k apiKey) maskBytes(b []byte) []byte {
+	if k == nil {
+		return b
+	}
+	key, _ := k()
+	if key == "" || !bytes.Contains(b, []byte(key)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(key), []byte(maskedKey))
+}
+
+// mask is maskBytes for a string.
+func (k apiKey) mask(s string) string {
+	if k == nil {
+		return s
+	}
+	key, _ := k()
+	if key == "" || !strings.Contains(s, key) {
+		return s
+	}
+	return strings.ReplaceAll(s, key, maskedKey)
+}
+
 // NewClient returns a client configured by opts, then by the environment
 // (read here only), then by defaults:
 //
@@ -109,7 +146,7 @@ func (apiKey) Format(f fmt.State, _ rune) { io.WriteString(f, maskedKey) }
 //   - Per-attempt timeout of unary calls, and of a run stream's wait for its
 //     response headers (never its events): WithRequestTimeout, else the
 //     Timeout of a *http.Client given to WithHTTPClient, else MODUS_TIMEOUT
-//     (seconds, fractions allowed, 0 for none), else DefaultRequestTimeout.
+//     (seconds, fractions allowed, or a Go duration such as 1m30s; 0 for none), else DefaultRequestTimeout.
 //   - Retries: WithMaxRetries, else MODUS_MAX_RETRIES, else DefaultMaxRetries.
 //   - Organization id: WithOrganizationID, else MODUS_ORGANIZATION_ID, else none.
 //
@@ -128,7 +165,17 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	retry := newRetryPolicy()
-	t := &transport{next: s.client(), retry: retry, key: newAPIKey(*s.apiKey), agent: s.userAgent}
+	key := newAPIKey(*s.apiKey)
+	_, bearer := key()
+	t := &transport{next: s.client(), retry: retry, key: key, bearer: newBearerHeader(bearer), agent: s.userAgent, ua: []string{s.userAgent}}
+	var err error
+	if t.api, err = newBaseURL(s.baseURL); err != nil {
+		return nil, err
+	}
+	if t.agentBase, err = newBaseURL(s.agentHost); err != nil {
+		return nil, err
+	}
+	s.call.finish(key)
 	t.defaults = &callState{cfg: s.call}
 	c := &Client{apiURL: s.baseURL, agentURL: s.agentHost, apiServer: s.baseURL + "/", agentServer: s.agentHost + "/",
 		transport: t, retry: retry, orgID: *s.orgID}
@@ -172,14 +219,23 @@ func envOptions() []Option {
 }
 
 // parseTimeoutSeconds reads MODUS_TIMEOUT: a decimal number of seconds,
-// fractions allowed, 0 for no limit. NaN, infinities, negative values and
-// positive values too small to be a time.Duration are refused, since each
-// would otherwise end up meaning "no limit" without a word.
+// fractions allowed, or a Go duration ("30s", "1m30s"); 0 means no limit.
+// NaN, infinities, negative values, values beyond maxTimeout and positive
+// values under a nanosecond are refused, since each would otherwise end up
+// meaning "no limit" without a word.
 func parseTimeoutSeconds(v string) (time.Duration, error) {
+	bad := fmt.Errorf("modus: %s=%q: want a number of seconds or a duration such as 30s or 1m30s, from 0 (no limit) to %s", EnvTimeout, v, maxTimeout)
 	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > maxTimeout {
+			return 0, bad
+		}
+		return d, nil
+	}
 	// !(secs >= 0) also catches NaN, which compares false with everything.
-	if err != nil || !(secs >= 0) || secs > maxTimeoutSeconds {
-		return 0, fmt.Errorf("modus: %s=%q: want a number of seconds from 0 (no limit) to %g", EnvTimeout, v, float64(maxTimeoutSeconds))
+	if !(secs >= 0) || secs > maxTimeout.Seconds() {
+		return 0, bad
 	}
 	d := time.Duration(secs * float64(time.Second))
 	if secs > 0 && d <= 0 {
@@ -188,8 +244,8 @@ func parseTimeoutSeconds(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// maxTimeoutSeconds (about 31 years) keeps MODUS_TIMEOUT within a time.Duration.
-const maxTimeoutSeconds = 1e9
+// maxTimeout (about 31 years) keeps MODUS_TIMEOUT well within a time.Duration.
+const maxTimeout = 1e9 * time.Second
 
 // envOption turns variable name into an option through mk when it is set.
 // Its error is kept aside under the name of the option it stands for.

@@ -18,35 +18,35 @@ import (
 
 // CreateNote adds a markdown note to the organization's context.
 func (s *ContextService) CreateNote(ctx context.Context, body CreateNoteRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateNote}, func(server string) (*http.Request, error) {
 		return gen.NewCreateNoteRequest(server, body)
 	})
 }
 
 // CreateLink adds a web page (optionally crawled) to the context.
 func (s *ContextService) CreateLink(ctx context.Context, body CreateLinkRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateLink}, func(server string) (*http.Request, error) {
 		return gen.NewCreateLinkRequest(server, body)
 	})
 }
 
 // CreateSavedQuery adds a saved query on a connection to the context.
 func (s *ContextService) CreateSavedQuery(ctx context.Context, body CreateSavedQueryRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateSavedQuery}, func(server string) (*http.Request, error) {
 		return gen.NewCreateSavedQueryRequest(server, body)
 	})
 }
 
 // CreateDimension adds a semantic-layer dimension to the context.
 func (s *ContextService) CreateDimension(ctx context.Context, body CreateDimensionRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateDimension}, func(server string) (*http.Request, error) {
 		return gen.NewCreateDimensionRequest(server, body)
 	})
 }
 
 // CreateFact adds a semantic-layer fact to the context.
 func (s *ContextService) CreateFact(ctx context.Context, body CreateFactRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateFact}, func(server string) (*http.Request, error) {
 		return gen.NewCreateFactRequest(server, body)
 	})
 }
@@ -54,7 +54,7 @@ func (s *ContextService) CreateFact(ctx context.Context, body CreateFactRequest,
 // CreateFilter adds a semantic-layer filter. The API does not store filters
 // yet: after validating the body it answers ErrUnprocessable (422).
 func (s *ContextService) CreateFilter(ctx context.Context, body CreateFilterRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateFilter}, func(server string) (*http.Request, error) {
 		return gen.NewCreateFilterRequest(server, body)
 	})
 }
@@ -62,14 +62,17 @@ func (s *ContextService) CreateFilter(ctx context.Context, body CreateFilterRequ
 // CreateMetric adds a semantic-layer metric. The API does not store metrics
 // yet: after validating the body it answers ErrUnprocessable (422).
 func (s *ContextService) CreateMetric(ctx context.Context, body CreateMetricRequest, opts ...Option) (*CreatedContextItem, error) {
-	return do[CreatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[CreatedContextItem](ctx, s.c, opts, route{op: opCreateMetric}, func(server string) (*http.Request, error) {
 		return gen.NewCreateMetricRequest(server, body)
 	})
 }
 
 // Get returns a context item with its content.
 func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*ContextItem, error) {
-	return do[ContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("GetContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
+	return call[ContextItem](ctx, s.c, opts, route{op: opGetContextItem, ids: [2]string{uid}, plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewGetContextItemRequest(server, uid)
 	})
 }
@@ -77,7 +80,7 @@ func (s *ContextService) Get(ctx context.Context, uid string, opts ...Option) (*
 // List returns one page of context items, filtered by type, verdict, topic
 // or text; see All to iterate over every page.
 func (s *ContextService) List(ctx context.Context, params *ContextItemListParams, opts ...Option) (*ContextItemPage, error) {
-	r, err := do[gen.ListContextItemsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	r, err := call[gen.ListContextItemsResponseDto](ctx, s.c, opts, route{op: opListContextItems, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListContextItemsRequest(server, params)
 	})
 	if err != nil {
@@ -102,7 +105,7 @@ func (s *ContextService) All(ctx context.Context, params *ContextItemListParams,
 // Lookup finds the one item whose context type and data path both match
 // exactly. No match is not an error: the answer's Item is then null.
 func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemRequest, opts ...Option) (*ContextItemLookup, error) {
-	return do[ContextItemLookup](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[ContextItemLookup](ctx, s.c, opts, route{op: opLookupContextItem}, func(server string) (*http.Request, error) {
 		return gen.NewLookupContextItemRequest(server, body)
 	})
 }
@@ -111,7 +114,10 @@ func (s *ContextService) Lookup(ctx context.Context, body LookupContextItemReque
 // params.ContentKeyPath inside an item's content (params is required:
 // ContextType and ContentKeyPath must be set). Each value is any JSON value.
 func (s *ContextService) Values(ctx context.Context, uid string, params *ContextItemValuesParams, opts ...Option) (*Page[any], error) {
-	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("ListContextItemValues", "uid", uid); err != nil {
+		return nil, err
+	}
+	return doPage(ctx, s.c, opts, route{op: opListContextItemValues, ids: [2]string{uid}, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListContextItemValuesRequest(server, uid, params)
 	}, func(r *gen.ListContextItemValuesResponseDto) ([]any, string) {
 		return r.Values, nullableToken(r.NextPageToken)
@@ -138,6 +144,9 @@ func (s *ContextService) AllValues(ctx context.Context, uid string, params *Cont
 // mask. A params.UpdateMask given by the caller is sent as it is instead
 // (nulled fields are still left out of the body); params is never modified.
 func (s *ContextService) Update(ctx context.Context, uid string, params *ContextItemUpdateParams, body UpdateContextItemRequest, opts ...Option) (*UpdatedContextItem, error) {
+	if err := checkID("UpdateContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
 	raw, mask, err := contextItemPatch(body)
 	if err != nil {
 		return nil, err
@@ -149,7 +158,10 @@ func (s *ContextService) Update(ctx context.Context, uid string, params *Context
 	if p.UpdateMask == nil && mask != "" {
 		p.UpdateMask = &mask
 	}
-	return do[UpdatedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkUpdate("UpdateContextItem", body, p.UpdateMask); err != nil {
+		return nil, err
+	}
+	return call[UpdatedContextItem](ctx, s.c, opts, route{op: opUpdateContextItem}, func(server string) (*http.Request, error) {
 		return gen.NewUpdateContextItemRequestWithBody(server, uid, p, "application/json", bytes.NewReader(raw))
 	})
 }
@@ -187,7 +199,10 @@ func contextItemPatch(body UpdateContextItemRequest) (raw []byte, mask string, e
 // for good. Items brought in by integrations cannot be deleted here: they
 // answer ErrUnprocessable; a missing item answers ErrNotFound.
 func (s *ContextService) Delete(ctx context.Context, uid string, opts ...Option) (*DeletedContextItem, error) {
-	return do[DeletedContextItem](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("DeleteContextItem", "uid", uid); err != nil {
+		return nil, err
+	}
+	return call[DeletedContextItem](ctx, s.c, opts, route{op: opDeleteContextItem, ids: [2]string{uid}, plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewDeleteContextItemRequest(server, uid)
 	})
 }

@@ -86,7 +86,8 @@ type Error struct {
 	// RetryAfterSet reports whether the answer had a valid Retry-After
 	// header, which tells "Retry-After: 0" from no header.
 	RetryAfterSet bool
-	// Body is the raw response body, at most 64 KiB.
+	// Body is the raw response body, at most 64 KiB, with any copy of the
+	// API key masked.
 	Body []byte
 }
 
@@ -144,16 +145,19 @@ func (e *Error) Is(target error) bool {
 }
 
 // newError builds an *Error from a non-2xx response, reading at most
-// maxErrorBody bytes of it. It neither drains nor closes the body.
-func newError(resp *http.Response) *Error {
+// maxErrorBody bytes of it. It neither drains nor closes the body. Any copy
+// of the API key in the body or the request id header (a server that echoes
+// the request) is masked before anything is taken from them.
+func newError(resp *http.Response, key apiKey, now time.Time) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body = key.maskBytes(body)
 	e := &Error{StatusCode: resp.StatusCode, Body: body}
-	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter, e.RetryAfterSet = d, true
 	}
 	parseErrorBody(e, body)
 	if e.RequestID == "" {
-		e.RequestID = resp.Header.Get("X-Request-Id")
+		e.RequestID = key.mask(resp.Header.Get("X-Request-Id"))
 	}
 	return e
 }
@@ -267,6 +271,8 @@ type TransportError struct {
 	Host   string // host[:port] the request was for
 	Path   string // URL path, without query
 	Err    error  // the cause
+
+	key apiKey // masked in Error's text
 }
 
 // Error reads "modus: GET api.getmodus.com/api/v1/agents: <cause>".
@@ -275,7 +281,7 @@ func (e *TransportError) Error() string {
 	if e.Err != nil {
 		msg = unwrapURLError(e.Err).Error()
 	}
-	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg)
+	return printable(e.key.mask("modus: " + e.Method + " " + e.Host + e.Path + ": " + msg))
 }
 
 // unwrapURLError drops the *url.Error layer, whose text repeats the URL.
@@ -323,3 +329,157 @@ func newDecodeError(resp *http.Response, body []byte, err error) *DecodeError {
 	}
 	return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(body), Err: err}
 }
+
+// ErrInvalidArgument matches, through errors.Is, every *InvalidArgumentError.
+var ErrInvalidArgument = errors.New("modus: invalid argument")
+
+// InvalidArgumentError is a call refused before anything was sent, because
+// one of its arguments cannot be right: a path id that is empty or a dot
+// segment (URL resolution would drop it and send the request to another
+// resource), or an update that would change nothing.
+type InvalidArgumentError struct {
+	Operation string // the operationId, such as "DeleteMemory"
+	Argument  string // the argument, as the method names it ("memoryID", "body")
+	Reason    string // what is wrong with it, and how to fix it
+}
+
+// Error names the operation, the argument and the reason.
+func (e *InvalidArgumentError) Error() string {
+	return printable("modus: " + e.Operation + ": " + e.Argument + " " + e.Reason)
+}
+
+// Is reports whether target is ErrInvalidArgument.
+func (e *InvalidArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// ErrResponseTooLarge matches, through errors.Is, the
+// *ResponseTooLargeError of a 2xx body over the size limit.
+var ErrResponseTooLarge = errors.New("modus: response body too large")
+
+// ResponseTooLargeError is a 2xx answer of a unary call whose body is larger
+// than the limit (DefaultMaxResponseSize, or WithMaxResponseSize). The body is
+// not kept; when Content-Length announces it, it is not even read.
+type ResponseTooLargeError struct {
+	Method     string // HTTP method
+	Host       string // host[:port] the request was for
+	Path       string // URL path, without query
+	StatusCode int    // the 2xx status
+	Limit      int64  // the limit in bytes
+	RequestID  string // the X-Request-Id header of the answer, for Modus support
+}
+
+// Error names the request and the limit.
+func (e *ResponseTooLargeError) Error() string {
+	rid := ""
+	if e.RequestID != "" {
+		rid = " [request id " + e.RequestID + "]"
+	}
+	return printable("modus: " + e.Method + " " + e.Host + e.Path + ": HTTP " + strconv.Itoa(e.StatusCode) +
+		" body larger than the limit of " + strconv.FormatInt(e.Limit, 10) + " bytes (see WithMaxResponseSize)" + rid)
+}
+
+// Is reports whether target is ErrResponseTooLarge.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+func newResponseTooLargeError(req *http.Request, resp *http.Response, limit int64) *ResponseTooLargeError {
+	e := &ResponseTooLargeError{Method: req.Method, StatusCode: resp.StatusCode, Limit: limit, RequestID: resp.Header.Get("X-Request-Id")}
+	if req.URL != nil {
+		e.Host, e.Path = req.URL.Host, req.URL.Path
+	}
+	return e
+}
+
+// redirectError is a redirect refused by the redirect policy.
+type redirectError struct{ err error }
+
+func (e *redirectError) Error() string { return e.err.Error() }
+func (e *redirectError) Unwrap() error { return e.err }
+
+// middlewareError is an error a middleware returned without it coming from
+// next: the middleware's decision, which a retry would only repeat.
+type middlewareError struct{ err error }
+
+func (e *middlewareError) Error() string { return e.err.Error() }
+func (e *middlewareError) Unwrap() error { return e.err }
+
+// unsendableError is a request the HTTP client refused before sending it.
+type unsendableError struct {
+	why string
+	err error
+}
+
+func (e *unsendableError) Error() string { return e.err.Error() + " (" + e.why + ")" }
+func (e *unsendableError) Unwrap() error { return e.err }
+
+// ErrStreamInterrupted matches, through errors.Is, the
+// *StreamInterruptedError of a run stream that broke and could not be
+// resumed.
+var ErrStreamInterrupted = errors.New("modus: run stream interrupted")
+
+// StreamInterruptedError reports a run stream whose connection ended before
+// the run's terminal event and that could not be resumed: its run id was
+// not known yet, the reconnect attempts ran out, or a reconnection was
+// refused (such as a 404 for an unknown run). Events delivered before it
+// were complete and in order; resume later with RunsService.Stream(ctx,
+// RunID, LastEventID).
+type StreamInterruptedError struct {
+	// RunID is the run's id, "" when the stream broke before it was known.
+	RunID string
+	// LastEventID is the id of the last event delivered.
+	LastEventID string
+	// Attempts is the number of reconnections tried since the last event.
+	Attempts int
+	// Err is the last failure: the read error of the dropped connection
+	// (io.ErrUnexpectedEOF for a clean end without a terminal event) or
+	// the error of the last reconnection.
+	Err error
+	// Causes are the failures the stream met, oldest first, Err last: each
+	// dropped connection and each failed reconnection, also those it
+	// recovered from (the latest maxStreamCauses of them). errors.Is and
+	// errors.As look at all of them, Err first, so errors.Is(err,
+	// ErrStreamIdle) holds if any connection went idle.
+	Causes []error
+
+	key apiKey // masked in Error's text: a cause may quote a proxy that echoed it
+}
+
+// maxStreamCauses bounds StreamInterruptedError.Causes, and so the memory
+// of a long stream that drops again and again.
+const maxStreamCauses = 64
+
+// Error explains why the stream could not go on.
+func (e *StreamInterruptedError) Error() string {
+	cause := "<nil>"
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	if n := len(e.Causes); n > 1 && e.Causes[0] != nil && e.Causes[0] != e.Err {
+		cause += " (" + strconv.Itoa(n) + " failures in all, the first: " + e.Causes[0].Error() + ")"
+	}
+	if e.RunID == "" {
+		return printable(e.key.mask("modus: run stream interrupted before its run id was known, cannot resume: " + cause))
+	}
+	after := "before any event"
+	if e.LastEventID != "" {
+		after = "after event " + strconv.Quote(e.LastEventID)
+	}
+	return printable(e.key.mask("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
+		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause))
+}
+
+// Unwrap returns the failures, the last one (Err) first, then the others
+// from the latest to the oldest.
+func (e *StreamInterruptedError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Causes)+1)
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	for i := len(e.Causes) - 1; i >= 0; i-- {
+		if c := e.Causes[i]; c != nil && c != e.Err {
+			errs = append(errs, c)
+		}
+	}
+	return errs
+}
+
+// Is reports whether target is ErrStreamInterrupted.
+func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStreamInterrupted }

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,20 +27,6 @@ type Middleware func(req *http.Request, next MiddlewareNext) (*http.Response, er
 // MiddlewareNext sends the request on, through the remaining middleware, to
 // the HTTP client.
 type MiddlewareNext = func(req *http.Request) (*http.Response, error)
-
-// WithMiddleware adds middleware, run in the order given, around every
-// attempt; a call's middleware runs inside the client's. Client or call.
-func WithMiddleware(mw ...Middleware) Option {
-	for _, m := range mw {
-		if m == nil {
-			return optionError("WithMiddleware", errors.New("modus: WithMiddleware: nil middleware"))
-		}
-	}
-	return Option{name: "WithMiddleware", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.middleware = append(s.call.middleware[:len(s.call.middleware):len(s.call.middleware)], mw...)
-		return nil
-	}}
-}
 
 // AttemptInfo describes one attempt, for middleware (AttemptOf) and logs.
 type AttemptInfo struct {
@@ -65,12 +50,11 @@ func (a AttemptInfo) Retry() bool { return a.Attempt > 1 }
 type attemptKey struct{}
 
 // AttemptOf returns what the SDK knows about the attempt req belongs to;
-// ok is false for a request the SDK did not send. Use it in Middleware (or
-// an http.RoundTripper given through WithHTTPClient): the SDK attaches the
-// AttemptInfo to the context of the request it hands to the middleware,
-// only when a middleware or a logger is set. It is the one thing the SDK
-// puts in a request's context; the call's own settings are passed to the
-// transport as arguments.
+// ok is false for a request the SDK did not send. Use it in Middleware or in
+// an http.RoundTripper given through WithHTTPClient: the SDK attaches the
+// AttemptInfo to the context of every request it sends, whatever the
+// options. It is the one thing the SDK puts in a request's context; the
+// call's own settings are passed to the executor as arguments.
 func AttemptOf(req *http.Request) (info AttemptInfo, ok bool) {
 	p, ok := req.Context().Value(attemptKey{}).(*AttemptInfo)
 	if !ok {
@@ -91,20 +75,6 @@ type ResponseMeta struct {
 	Attempts int
 }
 
-// WithResponseInto fills *meta with the status, headers and request id of
-// the call's final answer, a success included (an error answer has them in
-// its *Error too). For a run stream, the answer that opened it; see also
-// RunStream.Header. Call only.
-func WithResponseInto(meta *ResponseMeta) Option {
-	if meta == nil {
-		return optionError("WithResponseInto", errors.New("modus: WithResponseInto: nil *ResponseMeta"))
-	}
-	return Option{name: "WithResponseInto", scope: scopeCall, apply: func(s *settings) error {
-		s.call.meta = meta
-		return nil
-	}}
-}
-
 func (m *ResponseMeta) fill(resp *http.Response, attempts int) {
 	if m == nil {
 		return
@@ -112,59 +82,125 @@ func (m *ResponseMeta) fill(resp *http.Response, attempts int) {
 	*m = ResponseMeta{StatusCode: resp.StatusCode, Header: resp.Header, RequestID: resp.Header.Get("X-Request-Id"), Attempts: attempts}
 }
 
-// WithLogger makes the client log, with logger: one record per attempt at
-// Debug level (method, path template, operation, status, attempt, duration,
-// request id), and at Info level each decision to retry (why, wait) and
-// each run stream reconnection (run id, last event id, attempt). Records
-// never hold the API key, headers or bodies. Default: no logging. Client or
-// call.
-func WithLogger(logger *slog.Logger) Option {
-	if logger == nil {
-		return optionError("WithLogger", errors.New("modus: WithLogger: nil logger"))
-	}
-	return Option{name: "WithLogger", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.logger = logger
-		return nil
-	}}
+// redactBody returns at most max bytes of body for a log, with the API key
+// and the values of secret-looking JSON fields masked. It cuts first (keeping
+// enough beyond max to see a key that straddles the cut), so its cost
+// follows max, not the size of the body.
+func redactBody(body []byte, max int, key apiKey) (red []byte, cut bool) {
+	k, _ := key()
+	head := body[:min(len(body), max+len(k))]
+	red = redactSecrets(key.maskBytes(head))
+	return red[:min(len(red), max)], len(body) > max
 }
 
-// WithDebugBodies makes the logger of WithLogger also write, at Debug
-// level, the response body of each call (stream events excepted), cut to at
-// most max bytes, with the API key and the values of JSON fields whose names
-// look secret (token, password, secret, key, authorization) replaced by
-// "***". Bodies may hold personal data: use it to debug, not in production.
-// Client or call.
-func WithDebugBodies(max int) Option {
-	if max <= 0 {
-		return optionError("WithDebugBodies", fmt.Errorf("modus: WithDebugBodies: want a positive size, got %d", max))
+// redactSecrets returns a copy of b, JSON or the start of it, where the value
+// of every field whose name looks secret (see secretName), whatever its type,
+// is replaced by "***". A value cut short by the end of b is masked too.
+func redactSecrets(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			out = append(out, b[i])
+			i++
+			continue
+		}
+		end, closed := stringEnd(b, i)
+		out = append(out, b[i:end]...)
+		colon := skipSpace(b, end)
+		if !closed || colon >= len(b) || b[colon] != ':' || !secretName(b[i+1:end-1]) {
+			i = end
+			continue
+		}
+		v := skipSpace(b, colon+1)
+		out = append(out, b[end:v]...)
+		out = append(out, `"***"`...)
+		i = valueEnd(b, v)
 	}
-	return Option{name: "WithDebugBodies", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.debugBodies = max
-		return nil
-	}}
+	return out
 }
 
-// secretField matches a JSON string field whose name looks secret.
-var secretField = regexp.MustCompile(`(?i)("[a-z_]*(token|password|secret|key|authorization)[a-z_]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+// secretWords are what a field name holds, once lower-cased and stripped of
+// everything but letters, when its value is a secret: apiKey, api-key,
+// client_secret, token2, Authorization, x-auth-token, ...
+var secretWords = []string{"token", "password", "passwd", "secret", "key", "authorization", "credential", "cookie", "signature"}
 
-// logBody writes a response body at Debug level when WithDebugBodies asks
-// for it.
-func (t *transport) logBody(ctx context.Context, st *callState, resp *http.Response, body []byte) {
-	l, max := st.cfg.logger, st.cfg.debugBodies
-	if l == nil || max <= 0 || !l.Enabled(ctx, slog.LevelDebug) {
-		return
+// secretName reports whether a JSON field name looks secret.
+func secretName(name []byte) bool {
+	var buf [64]byte
+	norm := buf[:0]
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z':
+			norm = append(norm, c)
+		case c >= 'A' && c <= 'Z':
+			norm = append(norm, c+'a'-'A')
+		}
 	}
-	key, _ := t.key()
-	red := secretField.ReplaceAll(bytes.ReplaceAll(body, []byte(key), []byte(maskedKey)), []byte(`$1"***"`))
-	cut := len(red) > max
-	if cut {
-		red = red[:max]
+	if string(norm) == "auth" {
+		return true
 	}
-	method, path, op := describe(resp.Request)
-	l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("status", resp.StatusCode), slog.Int("size", len(body)), slog.Bool("cut", cut),
-		slog.String("body", printable(string(red))))
+	for _, w := range secretWords {
+		if bytes.Contains(norm, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stringEnd returns the index just past the JSON string starting at b[i]
+// (a '"'), and whether it is closed before the end of b.
+func stringEnd(b []byte, i int) (int, bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, true
+		}
+	}
+	return len(b), false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i]:
+// a string, an object or array (nesting and strings inside followed), or a
+// number or literal; len(b) when b ends first.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		end, _ := stringEnd(b, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, _ := stringEnd(b, j)
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && strings.IndexByte(",}] \t\r\n", b[j]) < 0 {
+		j++
+	}
+	return j
 }
 
 // ReconnectInfo describes a run stream reconnection, for WithOnReconnect.
@@ -176,121 +212,77 @@ type ReconnectInfo struct {
 	Err         error         // why: the drop, or the failed reconnection before
 }
 
-// WithOnReconnect calls f each time a run stream is about to reconnect,
-// before its wait, from the goroutine reading the stream (a relay can tell
-// its own clients). It adds to the callbacks already set, as WithMiddleware
-// does: a call's f runs after the client's. f may call the stream's Close.
-// Client or call.
-func WithOnReconnect(f func(ReconnectInfo)) Option {
-	if f == nil {
-		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
-	}
-	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		if prev := s.call.onReconnect; prev != nil {
-			s.call.onReconnect = func(info ReconnectInfo) { prev(info); f(info) }
-		} else {
-			s.call.onReconnect = f
-		}
-		return nil
-	}}
+// logObserver is WithLogger's observer: one Debug record per attempt (and
+// its body with WithDebugBodies), one Info record per retry decision and per
+// stream reconnection. A hook whose level the handler disables does nothing
+// else. Text from servers and errors is made one printable line, with the
+// API key masked.
+func logObserver(l *slog.Logger, bodies int, key apiKey) Observer {
+	lg := &logger{l: l, bodies: bodies, key: key}
+	return Observer{AttemptEnd: lg.attempt, Retry: lg.retry, StreamReconnect: lg.reconnect}
 }
 
-func (t *transport) logAttempt(st *callState, req *http.Request, attempt int, resp *http.Response, err error, d time.Duration) {
-	l := st.cfg.logger
-	if l == nil || !l.Enabled(req.Context(), slog.LevelDebug) {
+type logger struct {
+	l      *slog.Logger
+	bodies int // WithDebugBodies: bytes of each body to log; 0 = none
+	key    apiKey
+}
+
+func (lg *logger) attempt(ctx context.Context, info AttemptEndInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	method, path, op := describe(req)
-	attrs := []slog.Attr{
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("attempt", attempt+1), slog.Duration("duration", d),
+	op := info.Operation
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+		slog.Int("attempt", info.Attempt), slog.Duration("duration", info.Duration))
+	if op.Streaming {
+		attrs = append(attrs, slog.Int("reconnect", info.Reconnect))
 	}
-	if st.stream {
-		attrs = append(attrs, slog.Int("reconnect", st.reconnect))
+	if info.StatusCode != 0 {
+		attrs = append(attrs, slog.Int("status", info.StatusCode), slog.String("request_id", lg.text(info.Header.Get("X-Request-Id"))))
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", printable(unwrapURLError(err).Error())))
-	} else {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", printable(resp.Header.Get("X-Request-Id"))))
+	var e *Error
+	if info.Err != nil && !errors.As(info.Err, &e) {
+		attrs = append(attrs, slog.String("error", lg.text(unwrapURLError(info.Err).Error())))
 	}
-	l.LogAttrs(req.Context(), slog.LevelDebug, "modus: attempt", attrs...)
+	lg.l.LogAttrs(ctx, slog.LevelDebug, "modus: attempt", attrs...)
+	if lg.bodies > 0 && info.Body != nil {
+		red, cut := redactBody(info.Body, lg.bodies, lg.key)
+		lg.l.LogAttrs(ctx, slog.LevelDebug, "modus: body",
+			slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+			slog.Int("status", info.StatusCode), slog.Int("size", len(info.Body)), slog.Bool("cut", cut),
+			slog.String("body", printable(string(red))))
+	}
 }
 
-func (t *transport) logRetry(st *callState, req *http.Request, attempt int, why string, wait time.Duration) {
-	l := st.cfg.logger
-	if l == nil {
+func (lg *logger) retry(ctx context.Context, info RetryInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	method, path, op := describe(req)
-	l.LogAttrs(req.Context(), slog.LevelInfo, "modus: retry",
-		slog.String("method", method), slog.String("path", path), slog.String("operation", op),
-		slog.Int("attempt", attempt+1), slog.String("reason", printable(why)), slog.Duration("wait", wait))
+	why := "HTTP " + strconv.Itoa(info.StatusCode)
+	if info.StatusCode == 0 {
+		why = unwrapURLError(info.Err).Error()
+	}
+	op := info.Operation
+	lg.l.LogAttrs(ctx, slog.LevelInfo, "modus: retry",
+		slog.String("method", op.Method), slog.String("path", op.Path), slog.String("operation", op.ID),
+		slog.Int("attempt", info.Attempt), slog.String("reason", lg.text(why)), slog.Duration("wait", info.Wait))
 }
 
-func logReconnect(ctx context.Context, l *slog.Logger, info ReconnectInfo) {
-	if l == nil {
+func (lg *logger) reconnect(ctx context.Context, info ReconnectInfo) {
+	if !lg.l.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	cause := ""
 	if info.Err != nil {
-		cause = printable(info.Err.Error())
+		cause = lg.text(info.Err.Error())
 	}
-	l.LogAttrs(ctx, slog.LevelInfo, "modus: reconnect",
+	lg.l.LogAttrs(ctx, slog.LevelInfo, "modus: reconnect",
 		slog.String("run_id", printable(info.RunID)), slog.String("last_event_id", printable(info.LastEventID)),
 		slog.Int("attempt", info.Attempt), slog.Duration("wait", info.Wait), slog.String("reason", cause))
 }
 
-// describe returns the method, the path template (no ids, no query) and the
-// operationId of a request.
-func describe(req *http.Request) (method, path, op string) {
-	if req == nil {
-		return "", "", ""
-	}
-	if o := matchOperation(req); o != nil {
-		return req.Method, o.Path, o.ID
-	}
-	return req.Method, "", ""
-}
-
-func operationOf(req *http.Request) string {
-	if o := matchOperation(req); o != nil {
-		return o.ID
-	}
-	return ""
-}
-
-// matchOperation finds the operation of req by method and path, nil when
-// none matches; the path may carry a prefix (a base URL with a path, such as
-// a proxy's). Where templates overlap, the one with more literal segments wins.
-func matchOperation(req *http.Request) *Operation {
-	if req.URL == nil {
-		return nil
-	}
-	path := req.URL.Path
-	var best *Operation
-	for _, o := range operations {
-		if o.Method == req.Method && matchPath(path, o.Path) &&
-			(best == nil || strings.Count(o.Path, "{") < strings.Count(best.Path, "{")) {
-			best = o
-		}
-	}
-	return best
-}
-
-// matchPath reports whether path ends with template, where a {param}
-// segment matches any one non-empty segment.
-func matchPath(path, template string) bool {
-	for template != "" {
-		ti := strings.LastIndexByte(template, '/')
-		pi := strings.LastIndexByte(path, '/')
-		if ti < 0 || pi < 0 {
-			return false
-		}
-		tseg, pseg := template[ti+1:], path[pi+1:]
-		if pseg == "" || (tseg != pseg && !(strings.HasPrefix(tseg, "{") && strings.HasSuffix(tseg, "}"))) {
-			return false
-		}
-		template, path = template[:ti], path[:pi]
-	}
-	return true
-}
+// text makes text from a server or an error fit for a log record: one
+// printable line, the API key masked.
+func (lg *logger) text(s string) string { return printable(lg.key.mask(s)) }

@@ -11,8 +11,8 @@ import (
 // Observer holds callbacks that see the life of each call and run stream,
 // as net/http/httptrace.ClientTrace does for a request: tracing, metrics
 // and audit logs build on it (the modusotel module does). Any field may be
-// nil. Pass one with WithObserver; per attempt, use WithMiddleware and
-// AttemptOf.
+// nil. Pass one with WithObserver. AttemptEnd sees each attempt once it is
+// over; to act on the request itself, use WithMiddleware and AttemptOf.
 type Observer struct {
 	// CallStart runs once per call (a unary call, or the opening of a run
 	// stream) before its first attempt. The context it returns is the
@@ -26,6 +26,11 @@ type Observer struct {
 	// Retry runs before the wait that precedes retrying a failed attempt of
 	// a call.
 	Retry func(ctx context.Context, info RetryInfo)
+	// AttemptEnd runs after each attempt of a call, of a run stream's
+	// opening and of each of its reconnections: once its answer arrived (for
+	// a unary call, with its body read) or it failed. WithLogger is an
+	// observer of this hook, Retry and StreamReconnect.
+	AttemptEnd func(ctx context.Context, info AttemptEndInfo)
 	// StreamEvent runs for each event a run stream delivers, before Next
 	// returns it.
 	StreamEvent func(ctx context.Context, ev Event)
@@ -76,6 +81,28 @@ type RetryInfo struct {
 	Wait time.Duration
 }
 
+// AttemptEndInfo describes one finished attempt, for Observer.AttemptEnd.
+type AttemptEndInfo struct {
+	// Operation is the API operation the call makes.
+	Operation Operation
+	// Attempt counts the tries of the request from 1.
+	Attempt int
+	// Reconnect is, for a run stream, the reconnection the attempt belongs
+	// to (0 for the request that opened it).
+	Reconnect int
+	// StatusCode and Header are the answer's, 0 and nil when none arrived.
+	StatusCode int
+	Header     http.Header
+	// Body is the body read with the answer: a unary call's 2xx body, or an
+	// error body (at most 64 KiB); nil for a stream's events. Read only.
+	Body []byte
+	// Err is the attempt's failure: its *Error, a transport error, ...; nil
+	// for a success.
+	Err error
+	// Duration is how long the attempt took, its body included.
+	Duration time.Duration
+}
+
 // StreamEndInfo describes how a run stream ended, for Observer.StreamEnd.
 type StreamEndInfo struct {
 	RunID       string // the run's id as the stream knew it (see RunStream.RunID)
@@ -86,27 +113,6 @@ type StreamEndInfo struct {
 	Err error
 	// Closed reports that Close was called before a terminal event arrived.
 	Closed bool
-}
-
-// WithObserver adds the callbacks of o to those already set: a call's
-// observers run after the client's, never instead of them. Callbacks run on
-// the goroutine of the call or of RunStream.Next, must not block for long,
-// and never run under a lock that Close needs. Client or call.
-func WithObserver(o Observer) Option {
-	return Option{name: "WithObserver", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.observers = append(s.call.observers[:len(s.call.observers):len(s.call.observers)], o)
-		return nil
-	}}
-}
-
-// operationOfRequest describes the operation of a request the SDK built,
-// found by its method and path (an Operation with only Method when none
-// matches).
-func operationOfRequest(req *http.Request) Operation {
-	if o := matchOperation(req); o != nil {
-		return *o
-	}
-	return Operation{Method: req.Method}
 }
 
 // observed returns the state of a call that has observers, a copy of its
@@ -130,11 +136,11 @@ func (c *Client) observed(st *callState, body any) *callState {
 
 // startCall runs the CallStart callbacks of a call's first request (not of
 // a stream's reconnections) and returns the context its attempts use.
-func (st *callState) startCall(ctx context.Context, req *http.Request) context.Context {
+func (st *callState) startCall(ctx context.Context, r *route) context.Context {
 	if len(st.cfg.observers) == 0 || st.reconnect > 0 || st.started {
 		return ctx
 	}
-	st.call = CallInfo{Operation: operationOfRequest(req), Request: st.body}
+	st.call = CallInfo{Operation: r.operation(nil), Request: st.body}
 	st.started = true
 	if n := len(st.cfg.observers); n <= len(st.ctxArr) {
 		st.ctxs = st.ctxArr[:n]
@@ -174,36 +180,40 @@ func (st *callState) endCall(v any, err error) {
 	}
 }
 
-// operationOf returns the operationId and path template of a call's
-// request: the ones startCall found, else by matching the request.
-func (st *callState) operationOf(req *http.Request) (id, path string) {
-	if st.started {
-		return st.call.Operation.ID, st.call.Operation.Path
-	}
-	if o := matchOperation(req); o != nil {
-		return o.ID, o.Path
-	}
-	return "", ""
-}
-
-// retrying runs the Retry callbacks before the wait for the retry of failed
-// attempt number attempt (from 0), whose answer was resp or error err.
-func (st *callState) retrying(req *http.Request, attempt int, resp *http.Response, err error, wait time.Duration) {
-	if len(st.cfg.observers) == 0 {
+// attemptEnd runs the AttemptEnd callbacks (the logger's among them) for
+// attempt n, whose answer is a.
+func (st *callState) attemptEnd(ctx context.Context, r *route, n int, a *answer) {
+	hooks := st.cfg.hooks
+	if len(hooks) == 0 {
 		return
 	}
-	op := st.call.Operation
-	if !st.started {
-		op = operationOfRequest(req)
+	info := AttemptEndInfo{Operation: r.operation(a.req), Attempt: n, Reconnect: st.reconnect,
+		Err: a.err, Duration: a.took, Body: a.body}
+	if a.resp != nil {
+		info.StatusCode, info.Header = a.resp.StatusCode, a.resp.Header
 	}
-	info := RetryInfo{Operation: op, Attempt: attempt + 1, Err: err, Wait: wait}
-	if resp != nil {
-		e := newError(resp) // reads the body the retry discards
-		info.StatusCode, info.Err = resp.StatusCode, e
+	for i, o := range hooks {
+		if o.AttemptEnd != nil {
+			o.AttemptEnd(st.ctxOf(i, ctx), info)
+		}
 	}
-	for i, o := range st.cfg.observers {
+}
+
+// retrying runs the Retry callbacks (the logger's among them) before the
+// wait for the retry of failed attempt n, whose answer is a.
+func (st *callState) retrying(ctx context.Context, r *route, n int, a *answer, wait time.Duration) {
+	hooks := st.cfg.hooks
+	if len(hooks) == 0 {
+		return
+	}
+	info := RetryInfo{Operation: r.operation(a.req), Attempt: n, Err: a.err, Wait: wait}
+	var e *Error
+	if errors.As(a.err, &e) {
+		info.StatusCode = e.StatusCode
+	}
+	for i, o := range hooks {
 		if o.Retry != nil {
-			o.Retry(st.ctxOf(i, req.Context()), info)
+			o.Retry(st.ctxOf(i, ctx), info)
 		}
 	}
 }

@@ -97,6 +97,19 @@ type callConfig struct {
 	meta        *ResponseMeta // call only
 	onReconnect func(ReconnectInfo)
 	observers   []Observer // WithObserver; clipped: appending reallocates
+	// hooks are what the executor notifies: observers, then the logger's
+	// observer (see finish).
+	hooks []Observer
+}
+
+// finish derives what the options imply, once they are all applied: the
+// hooks the executor notifies, the logger's observer last (a call's
+// WithLogger replaces the client's, its WithObserver adds).
+func (cfg *callConfig) finish(key apiKey) {
+	cfg.hooks = cfg.observers
+	if cfg.logger != nil {
+		cfg.hooks = append(cfg.observers[:len(cfg.observers):len(cfg.observers)], logObserver(cfg.logger, cfg.debugBodies, key))
+	}
 }
 
 func optionError(name string, err error) Option {
@@ -164,7 +177,7 @@ func WithHTTPClient(client HTTPDoer) Option {
 // WithUserAgent replaces the User-Agent header, by default
 // "modus-go/<Version> go/<Go version>". Client only.
 func WithUserAgent(userAgent string) Option {
-	if userAgent == "" || strings.ContainsAny(userAgent, "\r\n\x00") {
+	if userAgent == "" || !validHeaderValue(userAgent) {
 		return optionError("WithUserAgent", errors.New("modus: WithUserAgent: empty value or value with control characters"))
 	}
 	return Option{name: "WithUserAgent", scope: scopeClient, apply: func(s *settings) error {
@@ -194,8 +207,8 @@ func WithHeader(key, value string) Option {
 	if !validHeaderName(key) {
 		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: invalid header name %q", key))
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character", key))
+	if !validHeaderValue(value) {
+		return optionError("WithHeader", fmt.Errorf("modus: WithHeader: value of %s contains a control character (only tab is allowed)", key))
 	}
 	key = textproto.CanonicalMIMEHeaderKey(key)
 	if key == "Idempotency-Key" {
@@ -249,7 +262,7 @@ func WithRetryBackoff(first, max time.Duration) Option {
 // only the wait for the response headers, of the first request and of each
 // reconnection; the events are never cut by it: bound them with the context
 // (and see WithStreamIdleTimeout). Default: the Timeout of a *http.Client
-// given to WithHTTPClient, else MODUS_TIMEOUT (seconds), else
+// given to WithHTTPClient, else MODUS_TIMEOUT (seconds or a Go duration), else
 // DefaultRequestTimeout. Client or call.
 func WithRequestTimeout(d time.Duration) Option {
 	if d < 0 {
@@ -281,7 +294,7 @@ func WithMaxResponseSize(n int64) Option {
 // server then treats repeats of the request as one, which also lets the SDK
 // retry a POST or PATCH; every attempt carries the same key. Call only.
 func WithIdempotencyKey(key string) Option {
-	if key == "" || strings.ContainsAny(key, "\r\n\x00") {
+	if key == "" || !validHeaderValue(key) {
 		return optionError("WithIdempotencyKey", errors.New("modus: WithIdempotencyKey: empty key or key with control characters"))
 	}
 	return Option{name: "WithIdempotencyKey", scope: scopeCall, apply: func(s *settings) error {
@@ -392,6 +405,18 @@ func parseAgentHost(raw, source string) (string, error) {
 	return parseBaseURL(raw, source)
 }
 
+// validHeaderValue reports whether s may be a header value: no control
+// character but horizontal tab (RFC 9110 field-value; net/http refuses
+// the others when sending).
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // validHeaderName reports whether s is an RFC 9110 token.
 func validHeaderName(s string) bool {
 	if s == "" {
@@ -407,4 +432,147 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// WithMiddleware adds middleware, run in the order given, around every
+// attempt; a call's middleware runs inside the client's. Client or call.
+func WithMiddleware(mw ...Middleware) Option {
+	for _, m := range mw {
+		if m == nil {
+			return optionError("WithMiddleware", errors.New("modus: WithMiddleware: nil middleware"))
+		}
+	}
+	return Option{name: "WithMiddleware", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.middleware = append(s.call.middleware[:len(s.call.middleware):len(s.call.middleware)], mw...)
+		return nil
+	}}
+}
+
+// WithResponseInto fills *meta with the status, headers and request id of
+// the call's last answer: a success, an error status (which its *Error also
+// describes), a 2xx over the size limit, or the last of several tries. It is
+// left alone when no answer arrived. For a run stream, the answer that
+// opened it; see also RunStream.Header. With an All iterator, every page
+// fills it, each page being fetched as the loop reaches it: inside the loop
+// body it describes the page the current item came from, and after the loop
+// the last page fetched. Call only.
+func WithResponseInto(meta *ResponseMeta) Option {
+	if meta == nil {
+		return optionError("WithResponseInto", errors.New("modus: WithResponseInto: nil *ResponseMeta"))
+	}
+	return Option{name: "WithResponseInto", scope: scopeCall, apply: func(s *settings) error {
+		s.call.meta = meta
+		return nil
+	}}
+}
+
+// WithLogger makes the client log, with logger: one record per attempt at
+// Debug level (method, path template, operation, status, attempt, duration,
+// request id), and at Info level each decision to retry (why, wait) and
+// each run stream reconnection (run id, last event id, attempt). Records
+// never hold the API key, headers or bodies. Default: no logging. Client or
+// call.
+func WithLogger(logger *slog.Logger) Option {
+	if logger == nil {
+		return optionError("WithLogger", errors.New("modus: WithLogger: nil logger"))
+	}
+	return Option{name: "WithLogger", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.logger = logger
+		return nil
+	}}
+}
+
+// WithDebugBodies makes the logger of WithLogger also write, at Debug
+// level, the response body of each call (stream events excepted), cut to at
+// most max bytes, with the API key and the values of JSON fields whose names
+// look secret (token, password, secret, key, authorization) replaced by
+// "***". Bodies may hold personal data: use it to debug, not in production.
+// Client or call.
+func WithDebugBodies(max int) Option {
+	if max <= 0 {
+		return optionError("WithDebugBodies", fmt.Errorf("modus: WithDebugBodies: want a positive size, got %d", max))
+	}
+	return Option{name: "WithDebugBodies", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.debugBodies = max
+		return nil
+	}}
+}
+
+// WithOnReconnect calls f each time a run stream is about to reconnect,
+// before its wait, from the goroutine reading the stream (a relay can tell
+// its own clients). It adds to the callbacks already set, as WithMiddleware
+// does: a call's f runs after the client's. f may call the stream's Close.
+// Client or call.
+func WithOnReconnect(f func(ReconnectInfo)) Option {
+	if f == nil {
+		return optionError("WithOnReconnect", errors.New("modus: WithOnReconnect: nil func"))
+	}
+	return Option{name: "WithOnReconnect", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		if prev := s.call.onReconnect; prev != nil {
+			s.call.onReconnect = func(info ReconnectInfo) { prev(info); f(info) }
+		} else {
+			s.call.onReconnect = f
+		}
+		return nil
+	}}
+}
+
+// WithObserver adds the callbacks of o to those already set: a call's
+// observers run after the client's, never instead of them. Callbacks run on
+// the goroutine of the call or of RunStream.Next, must not block for long,
+// and never run under a lock that Close needs. Client or call.
+func WithObserver(o Observer) Option {
+	return Option{name: "WithObserver", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.observers = append(s.call.observers[:len(s.call.observers):len(s.call.observers)], o)
+		return nil
+	}}
+}
+
+// WithStreamReconnects sets how many times in a row a run stream reconnects
+// after its connection drops before it gives up with a
+// *StreamInterruptedError (0 turns resuming off). The count starts again
+// after each event received, so a long run survives any number of drops as
+// long as each reconnection makes progress. Default:
+// DefaultStreamReconnects. Client or call.
+func WithStreamReconnects(n int) Option {
+	if n < 0 {
+		return optionError("WithStreamReconnects", fmt.Errorf("modus: WithStreamReconnects: negative value %d", n))
+	}
+	return Option{name: "WithStreamReconnects", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.reconnects, s.call.stream.reconnectsSet = n, true
+		return nil
+	}}
+}
+
+// WithStreamIdleTimeout sets how long a run stream may go without
+// progress before it treats the connection as dropped and resumes with
+// Last-Event-ID, within the reconnect budget (0 turns the check off).
+// Progress is a complete event or comment (a heartbeat): bytes that
+// trickle in without completing one do not count, so a single event that
+// takes longer than this to arrive counts as idle too. The same limit
+// bounds a reconnection's wait for its response headers (as does
+// WithRequestTimeout, whichever is shorter). A proxy that stalls silently
+// otherwise hangs the stream until its context ends. Default:
+// DefaultStreamIdleTimeout. Client or call.
+func WithStreamIdleTimeout(d time.Duration) Option {
+	if d < 0 {
+		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
+	}
+	return Option{name: "WithStreamIdleTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.idle, s.call.stream.idleSet = d, true
+		return nil
+	}}
+}
+
+// WithMaxEventSize sets the largest run stream event accepted, in bytes
+// (default sse.DefaultMaxEventSize, 16 MiB). A larger event stops the
+// stream with an error matching ErrEventTooLarge. Client or call.
+func WithMaxEventSize(n int) Option {
+	if n <= 0 {
+		return optionError("WithMaxEventSize", fmt.Errorf("modus: WithMaxEventSize: want a positive size, got %d", n))
+	}
+	return Option{name: "WithMaxEventSize", scope: scopeClient | scopeCall, apply: func(s *settings) error {
+		s.call.stream.maxEventSize = n
+		return nil
+	}}
 }

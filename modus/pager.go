@@ -98,8 +98,8 @@ func paginate[T any](ctx context.Context, fetch fetchFunc[T]) iter.Seq2[T, error
 // doPage sends a list call and returns its page: extract picks the items
 // and the next-page token out of the decoded response R (use nullableToken
 // for the API's nullable token), as in AgentsService.List.
-func doPage[R, T any](ctx context.Context, c *Client, opts []Option, build requestFunc, extract func(*R) ([]T, string)) (*Page[T], error) {
-	r, err := do[R](ctx, c, opts, build)
+func doPage[R, T any](ctx context.Context, c *Client, opts []Option, rt route, build requestFunc, extract func(*R) ([]T, string)) (*Page[T], error) {
+	r, err := call[R](ctx, c, opts, rt, build)
 	if err != nil {
 		return nil, err
 	}

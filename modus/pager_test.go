@@ -192,7 +192,7 @@ func TestPaginateOverHTTP(t *testing.T) {
 		if p.PageToken != nil {
 			path += "&pageToken=" + *p.PageToken
 		}
-		return doPage(ctx, c, opts, rawRequest("GET", path, nil),
+		return doPage(ctx, c, opts, route{}, rawRequest("GET", path, nil),
 			func(r *listResponse) ([]thing, string) { return r.Things, tokenOf(r.NextPageToken) })
 	}
 	size := 2

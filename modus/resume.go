@@ -27,6 +27,11 @@ type resumer struct {
 	hint        time.Duration
 	causes      []error // the failures met, the latest maxStreamCauses
 	obs         *streamObservers
+
+	// The reconnection under way: the run, the event it resumes after, and
+	// the failure that asked for it.
+	runID, lastID string
+	cause         error
 }
 
 // newResumer prepares the reconnections of a stream opened with the call's
@@ -58,39 +63,88 @@ func (r *resumer) retryHint(d time.Duration) {
 // resume reconnects run runID after event lastID, following a drop with
 // cause. It returns the new connection, checked; or a
 // *StreamInterruptedError when it gives up; or, when ctx ended, an error of
-// ctx (the caller checks ctx).
+// ctx (the caller checks ctx). The drop counts as a failed attempt: the
+// resumer decides, announces and waits, then hands the reconnection to the
+// executor, which retries failed reconnections by the resumer's decisions
+// (decide, retrying, giveUp).
 func (r *resumer) resume(ctx context.Context, runID, lastID string, cause error) (*http.Response, error) {
-	for {
-		r.note(cause)
-		if runID == "" || r.attempts >= r.max {
-			return nil, r.giveUp(runID, lastID, cause)
-		}
-		wait, ok := r.wait(cause)
-		if !ok || !fitsDeadline(ctx, wait) {
-			// As for calls: the last failure now rather than a wait the
-			// server or the deadline would cut short.
-			return nil, r.giveUp(runID, lastID, cause)
-		}
-		r.attempts++
-		r.total++
-		r.announce(ctx, ReconnectInfo{RunID: runID, LastEventID: lastID, Attempt: r.attempts, Wait: wait, Err: cause})
-		if err := r.c.retry.sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-		st := &callState{cfg: r.cfg, stream: true, reconnect: r.total}
-		resp, err := r.c.dialStream(ctx, st, streamRunRequest(runID, lastID))
-		switch {
-		case err == nil:
-			return resp, nil
-		case ctx.Err() != nil:
-			return nil, err
-		case !transient(err):
-			r.note(err)
-			return nil, r.giveUp(runID, lastID, err)
-		}
-		cause = r.idleHeadersErr(err)
+	r.runID, r.lastID = runID, lastID
+	st := &callState{cfg: r.cfg, stream: true}
+	wait, ok := r.next(ctx, cause)
+	if !ok {
+		return nil, r.giveUp(ctx, answer{})
 	}
+	r.retrying(ctx, st, route{}, answer{}, 0, wait)
+	if err := r.c.retry.sleep(ctx, wait); err != nil {
+		return nil, err
+	}
+	resp, err := r.c.dialStream(ctx, st, route{op: opStreamRun}, streamRunRequest(runID, lastID), r)
+	var si *StreamInterruptedError
+	if err != nil && ctx.Err() == nil && !errors.As(err, &si) {
+		// An answer that is not an event stream, or a request that cannot
+		// be built: trying again would not change it.
+		r.note(err)
+		return nil, r.giveUpWith(err)
+	}
+	return resp, err
 }
+
+// next notes failure cause and says whether to reconnect, after what wait:
+// while the run has an id, within the reconnections allowed without
+// progress, and never a wait the server or the context's deadline would
+// cut short (as for calls: the last failure now instead).
+func (r *resumer) next(ctx context.Context, cause error) (time.Duration, bool) {
+	r.note(cause)
+	r.cause = cause
+	if r.runID == "" || r.attempts >= r.max {
+		return 0, false
+	}
+	wait, ok := r.wait(cause)
+	return wait, ok && fitsDeadline(ctx, wait)
+}
+
+// decide is the executor's question after a failed reconnection: transient
+// failures are retried as next says; others end the stream.
+func (r *resumer) decide(ctx context.Context, _ *callState, _ route, a answer, _ int) (time.Duration, bool) {
+	err := r.c.transport.giveUp(ctx, a) // the *Error or *TransportError of the attempt
+	switch {
+	case ctx.Err() != nil:
+		r.cause = err
+		return 0, false
+	case !transient(err):
+		r.note(err)
+		r.cause = err
+		return 0, false
+	}
+	return r.next(ctx, r.idleHeadersErr(err))
+}
+
+// retrying counts reconnection number r.total and announces it before its
+// wait: the WithOnReconnect callbacks and the observers (the logger's
+// among them).
+func (r *resumer) retrying(_ context.Context, st *callState, _ route, _ answer, _ int, wait time.Duration) {
+	r.attempts++
+	r.total++
+	st.reconnect = r.total
+	info := ReconnectInfo{RunID: r.runID, LastEventID: r.lastID, Attempt: r.attempts, Wait: wait, Err: r.cause}
+	if f := r.cfg.onReconnect; f != nil {
+		f(info)
+	}
+	r.obs.reconnect(info)
+}
+
+// giveUp returns the error of a stream whose reconnections stop: the
+// context's error when it ended (the caller checks ctx), else a
+// *StreamInterruptedError with the last cause.
+func (r *resumer) giveUp(ctx context.Context, _ answer) error {
+	if ctx.Err() != nil && r.cause != nil {
+		return r.cause
+	}
+	return r.giveUpWith(r.cause)
+}
+
+// interrupted returns the context's error that ended a wait.
+func (r *resumer) interrupted(_ answer, err error) error { return err }
 
 // wait is the wait before the next reconnection after cause: the
 // Retry-After of a refused reconnection, else the server's retry hint
@@ -104,16 +158,6 @@ func (r *resumer) wait(cause error) (time.Duration, bool) {
 	return min(r.hint, maxRetryAfter) + r.c.retry.backoff(r.attempts, r.cfg.backoff), true
 }
 
-// announce tells of a reconnection before its wait: the log, the
-// WithOnReconnect callbacks and the observers, in that order.
-func (r *resumer) announce(ctx context.Context, info ReconnectInfo) {
-	logReconnect(ctx, r.cfg.logger, info)
-	if f := r.cfg.onReconnect; f != nil {
-		f(info)
-	}
-	r.obs.reconnect(info)
-}
-
 // note records a failure for StreamInterruptedError.Causes.
 func (r *resumer) note(err error) {
 	if len(r.causes) == maxStreamCauses {
@@ -122,10 +166,11 @@ func (r *resumer) note(err error) {
 	r.causes = append(r.causes, err)
 }
 
-// giveUp returns the error of a stream that cannot go on, cause last.
-func (r *resumer) giveUp(runID, lastID string, cause error) *StreamInterruptedError {
-	e := &StreamInterruptedError{RunID: runID, LastEventID: lastID, Err: cause, Causes: append([]error(nil), r.causes...)}
-	if runID != "" {
+// giveUpWith returns the error of a stream that cannot go on, cause last.
+func (r *resumer) giveUpWith(cause error) *StreamInterruptedError {
+	e := &StreamInterruptedError{RunID: r.runID, LastEventID: r.lastID, Err: cause, Causes: append([]error(nil), r.causes...),
+		key: r.c.transport.key}
+	if r.runID != "" {
 		e.Attempts = r.attempts
 	}
 	return e
@@ -140,18 +185,16 @@ func (r *resumer) idleHeadersErr(err error) error {
 	return err
 }
 
-// dialStream sends a run stream's request, its opening (st from the call)
-// or a reconnection, and checks that the answer is an event stream: the one
-// place where a stream dials.
-func (c *Client) dialStream(ctx context.Context, st *callState, build requestFunc) (*http.Response, error) {
-	resp, err := c.open(ctx, st, c.agentServer, build)
+// dialStream sends a run stream's request through the executor, its
+// opening (st from the call, rt the transport: calls' retries) or a
+// reconnection (rt the resumer), and checks that the answer is an event
+// stream: the one place where a stream dials.
+func (c *Client) dialStream(ctx context.Context, st *callState, r route, build requestFunc, rt retrier) (*http.Response, error) {
+	a, err := c.transport.exec(ctx, st, &r, build, func(a answer) error { return checkEventStream(a.resp) }, rt)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEventStream(resp); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return a.resp, nil
 }
 
 // checkEventStream accepts a text/event-stream response; any other 2xx

@@ -5,13 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -21,12 +18,11 @@ const (
 	backoffBase   = 500 * time.Millisecond
 	backoffMax    = 8 * time.Second
 	maxRetryAfter = 60 * time.Second // a longer Retry-After is returned to the caller, not slept
-	maxDrain      = 64 << 10         // drain at most this much of a discarded body to reuse its connection
 )
 
 // retryPolicy is the one retry policy of the SDK: which failures are
 // transient, how long to wait before the next try, and the wait itself. Calls
-// (transport.send) and run stream reconnections (RunStream.reconnect) both use
+// (transport.exec) and run stream reconnections (RunStream.reconnect) both use
 // the client's.
 type retryPolicy struct {
 	// Injectable for tests.
@@ -61,20 +57,6 @@ func (r backoffRange) window(attempt int) time.Duration {
 // exponentially growing, capped window (r, the call's WithRetryBackoff).
 func (p *retryPolicy) backoff(attempt int, r backoffRange) time.Duration {
 	return p.jitter(r.window(attempt))
-}
-
-// retryWait returns how long to wait before retrying after an answer with
-// header h, honouring Retry-After; ok is false when the server asks for more
-// than maxRetryAfter (the caller then gets the error, with Error.RetryAfter,
-// and decides).
-func (p *retryPolicy) retryWait(h http.Header, attempt int, r backoffRange) (time.Duration, bool) {
-	if ra, ok := parseRetryAfter(h.Get("Retry-After"), p.now()); ok {
-		if ra > maxRetryAfter {
-			return 0, false
-		}
-		return ra, true
-	}
-	return p.backoff(attempt, r), true
 }
 
 // transient reports whether a failed call or reconnection may succeed
@@ -130,62 +112,38 @@ func retryableError(err error) bool {
 		invErr   x509.CertificateInvalidError
 	)
 	return !errors.As(err, &redirErr) && !errors.As(err, &certErr) && !errors.As(err, &authErr) &&
-		!errors.As(err, &hostErr) && !errors.As(err, &invErr)
+		!errors.As(err, &hostErr) && !errors.As(err, &invErr) && !isFinal(err)
 }
 
-// maxRedirects is net/http's default limit, kept when the caller's
-// http.Client has no CheckRedirect of its own.
-const maxRedirects = 10
+// isFinal reports an error that no retry can change: one a middleware made
+// itself, or a request net/http refused to send.
+func isFinal(err error) bool {
+	var mwErr *middlewareError
+	var unsendErr *unsendableError
+	return errors.As(err, &mwErr) || errors.As(err, &unsendErr)
+}
 
-// withRedirectPolicy returns a shallow copy of hc whose CheckRedirect first
-// drops the Authorization header on a redirect to another origin (scheme,
-// host or port: net/http itself compares host names only, so it would send
-// the key to another port, over plain http, or to a subdomain), then applies
-// the caller's own CheckRedirect, or net/http's default limit. An error from
-// either is marked so that the retry loop does not send the request again.
-func withRedirectPolicy(hc *http.Client) *http.Client {
-	c := *hc
-	next := hc.CheckRedirect
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && !sameOrigin(req.URL, via[0].URL) {
-			req.Header.Del("Authorization")
-		}
-		var err error
-		switch {
-		case next != nil:
-			err = next(req, via)
-		case len(via) >= maxRedirects:
-			err = fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		if err != nil && !errors.Is(err, http.ErrUseLastResponse) {
-			return &redirectError{err}
-		}
-		return err
+// unsendable says why net/http refuses to send req ("" if it would not):
+// an invalid method, URL, header name or header value.
+func unsendable(req *http.Request) string {
+	if !validHeaderName(req.Method) {
+		return "invalid method"
 	}
-	return &c
-}
-
-// sameOrigin compares scheme, host and port (default ports made explicit).
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
+	if req.URL == nil || req.URL.Host == "" || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
+		return "invalid URL"
 	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
+	for k, vs := range req.Header {
+		if !validHeaderName(k) {
+			return "invalid header name"
+		}
+		for _, v := range vs {
+			if !validHeaderValue(v) {
+				return "control character in the value of header " + k
+			}
+		}
 	}
-	return "80"
+	return ""
 }
-
-// redirectError is a redirect refused by the redirect policy.
-type redirectError struct{ err error }
-
-func (e *redirectError) Error() string { return e.err.Error() }
-func (e *redirectError) Unwrap() error { return e.err }
 
 // neverSent reports whether err happened before a connection existed (DNS
 // lookup or dial), so no byte of the request reached the server and even a
@@ -206,25 +164,6 @@ func neverSent(req *http.Request, err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) && opErr.Op == "dial"
-}
-
-// discard drains a little of a response we will not use, so that its
-// connection can be reused, and closes it.
-func discard(resp *http.Response) {
-	_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
-	_ = resp.Body.Close()
-}
-
-// cancelOnClose ends an attempt's context when the body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -335,10 +335,10 @@ func TestBodyWithoutGetBodyNotRetried(t *testing.T) {
 	req, err := http.NewRequest("PUT", srv.URL+"/x", io.NopCloser(strings.NewReader("{}")))
 	require.NoError(t, err)
 	require.Nil(t, req.GetBody)
-	resp, err := c.transport.send(req, c.transport.defaults)
-	require.NoError(t, err)
-	discard(resp)
-	assert.Equal(t, 503, resp.StatusCode)
+	_, err = do[thing](context.Background(), c, nil, func(string) (*http.Request, error) { return req, nil })
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 503, e.StatusCode)
 	assert.Equal(t, 1, f.count())
 }
 

@@ -2,7 +2,6 @@ package modus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -42,7 +41,7 @@ func (r *RunsService) Create(ctx context.Context, req CreateRunRequest, opts ...
 	if req.OrganizationID, err = r.organizationID("Create", req.OrganizationID); err != nil {
 		return nil, err
 	}
-	return r.c.startRun(ctx, opts, req.RunID, req, func(server string) (*http.Request, error) {
+	return r.c.startRun(ctx, opCreateRun, opts, req.RunID, req, func(server string) (*http.Request, error) {
 		return gen.NewCreateRunRequest(server, nil, req)
 	})
 }
@@ -55,7 +54,7 @@ func (r *RunsService) ExecuteWorkflowAction(ctx context.Context, req WorkflowAct
 	if req.OrganizationID, err = r.organizationID("ExecuteWorkflowAction", req.OrganizationID); err != nil {
 		return nil, err
 	}
-	return r.c.startRun(ctx, opts, req.RunID, req, func(server string) (*http.Request, error) {
+	return r.c.startRun(ctx, opExecuteWorkflowAction, opts, req.RunID, req, func(server string) (*http.Request, error) {
 		return gen.NewExecuteWorkflowActionRequest(server, nil, req)
 	})
 }
@@ -84,18 +83,21 @@ func (r *RunsService) organizationID(op, fromRequest string) (string, error) {
 // ErrRunEnded.
 func (r *RunsService) Stream(ctx context.Context, runID, lastEventID string, opts ...Option) (*RunStream, error) {
 	if strings.TrimSpace(runID) == "" {
-		return nil, errors.New("modus: Runs.Stream: empty run id")
+		runID = "" // blank: refused as empty
+	}
+	if err := checkID("StreamRun", "runID", runID); err != nil {
+		return nil, err
 	}
 	cfg, err := r.c.config(opts)
 	if err != nil {
 		return nil, err
 	}
-	return r.c.startStream(ctx, cfg, nil, streamRunRequest(runID, lastEventID), runID, lastEventID)
+	return r.c.startStream(ctx, cfg, route{op: opStreamRun}, streamRunRequest(runID, lastEventID), runID, lastEventID)
 }
 
 // startRun sends the POST of Create or ExecuteWorkflowAction with its
 // Idempotency-Key and opens the stream.
-func (c *Client) startRun(ctx context.Context, opts []Option, bodyRunID *string, body any, build requestFunc) (*RunStream, error) {
+func (c *Client) startRun(ctx context.Context, op *Operation, opts []Option, bodyRunID *string, body any, build requestFunc) (*RunStream, error) {
 	cfg, err := c.config(opts)
 	if err != nil {
 		return nil, err
@@ -109,5 +111,9 @@ func (c *Client) startRun(ctx context.Context, opts []Option, bodyRunID *string,
 	if cfg.idempotencyKey == "" {
 		cfg.idempotencyKey = uuid.NewString()
 	}
-	return c.startStream(ctx, cfg, body, build, cfg.idempotencyKey, "")
+	// The key names the run in the path of every reconnection.
+	if err := checkID(op.ID, "run id (RunID or the idempotency key)", cfg.idempotencyKey); err != nil {
+		return nil, err
+	}
+	return c.startStream(ctx, cfg, route{op: op, body: body}, build, cfg.idempotencyKey, "")
 }

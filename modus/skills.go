@@ -15,7 +15,7 @@ import (
 // the default) or the draft; nil shows the default. A soft-deleted skill
 // answers ErrNotFound.
 func (s *SkillsService) Get(ctx context.Context, id int64, params *SkillGetParams, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opGetSkill, ids: ids64(id), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewGetSkillRequest(server, id, params)
 	})
 }
@@ -23,7 +23,7 @@ func (s *SkillsService) Get(ctx context.Context, id int64, params *SkillGetParam
 // List returns one page of the skills the caller may use (soft-deleted ones
 // are left out); see All to iterate over every page.
 func (s *SkillsService) List(ctx context.Context, params *SkillListParams, opts ...Option) (*Page[Skill], error) {
-	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doPage(ctx, s.c, opts, route{op: opListSkills, plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListSkillsRequest(server, params)
 	}, func(r *gen.ListSkillsResponseDto) ([]Skill, string) { return r.Skills, nullableToken(r.NextPageToken) })
 }
@@ -37,7 +37,7 @@ func (s *SkillsService) All(ctx context.Context, params *SkillListParams, opts .
 
 // Create creates a skill as a draft owned by the caller; Deploy makes it active.
 func (s *SkillsService) Create(ctx context.Context, body CreateSkillRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opCreateSkill}, func(server string) (*http.Request, error) {
 		return gen.NewCreateSkillRequest(server, body)
 	})
 }
@@ -47,7 +47,10 @@ func (s *SkillsService) Create(ctx context.Context, body CreateSkillRequest, opt
 // field set in body is written. ManagerID must be changed on its own
 // (ErrUnprocessable otherwise).
 func (s *SkillsService) Update(ctx context.Context, id int64, params *SkillUpdateParams, body UpdateSkillRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkUpdate("UpdateSkill", body, updateMask(params)); err != nil {
+		return nil, err
+	}
+	return call[Skill](ctx, s.c, opts, route{op: opUpdateSkill}, func(server string) (*http.Request, error) {
 		return gen.NewUpdateSkillRequest(server, id, params, body)
 	})
 }
@@ -55,7 +58,7 @@ func (s *SkillsService) Update(ctx context.Context, id int64, params *SkillUpdat
 // Delete soft-deletes a skill: Get and List hide it (ErrNotFound) until
 // Restore brings it back. Deleting a deleted skill succeeds.
 func (s *SkillsService) Delete(ctx context.Context, id int64, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return callNoContent(ctx, s.c, opts, route{op: opDeleteSkill, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewDeleteSkillRequest(server, id)
 	})
 }
@@ -63,14 +66,14 @@ func (s *SkillsService) Delete(ctx context.Context, id int64, opts ...Option) er
 // Restore undoes a soft delete and returns the skill with the status it had
 // before (restoring a live skill changes nothing).
 func (s *SkillsService) Restore(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opUndeleteSkill, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewUndeleteSkillRequest(server, id)
 	})
 }
 
 // Deploy publishes a skill's draft as its active variation.
 func (s *SkillsService) Deploy(ctx context.Context, id int64, body DeploySkillRequest, opts ...Option) (*SkillDeployment, error) {
-	return do[SkillDeployment](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[SkillDeployment](ctx, s.c, opts, route{op: opDeploySkill}, func(server string) (*http.Request, error) {
 		return gen.NewDeploySkillRequest(server, id, body)
 	})
 }
@@ -78,7 +81,7 @@ func (s *SkillsService) Deploy(ctx context.Context, id int64, body DeploySkillRe
 // GetVariation returns the skill with one of its variations, current or
 // past, by variation id (such as a former ActiveVariationID).
 func (s *SkillsService) GetVariation(ctx context.Context, id int64, variationID UUID, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opGetSkillVariation}, func(server string) (*http.Request, error) {
 		return gen.NewGetSkillVariationRequest(server, id, variationID)
 	})
 }
@@ -86,7 +89,7 @@ func (s *SkillsService) GetVariation(ctx context.Context, id int64, variationID 
 // ApplyMCPConfig replaces how the skill appears to MCP clients and returns
 // the configuration now in force.
 func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPConfigRequest, opts ...Option) (*MCPConfigResponse, error) {
-	return do[MCPConfigResponse](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[MCPConfigResponse](ctx, s.c, opts, route{op: opApplySkillMcpConfig}, func(server string) (*http.Request, error) {
 		return gen.NewApplySkillMCPConfigRequest(server, id, body)
 	})
 }
@@ -97,7 +100,7 @@ func (s *SkillsService) ApplyMCPConfig(ctx context.Context, id int64, body MCPCo
 // Modus agent, the answer comes from this skill (its instructions, model
 // and context).
 func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
+	return call[ChatResponse](ctx, s.c, opts, route{op: opChatWithSkill, body: body}, func(server string) (*http.Request, error) {
 		return gen.NewChatWithSkillRequest(server, id, body)
 	})
 }
@@ -105,7 +108,10 @@ func (s *SkillsService) Chat(ctx context.Context, id int64, body ChatRequest, op
 // ContinueChat sends a follow-up message in an existing thread of the skill
 // (ErrNotFound if the thread is not this skill's).
 func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID string, body ChatRequest, opts ...Option) (*ChatResponse, error) {
-	return doBody[ChatResponse](ctx, s.c, opts, body, func(server string) (*http.Request, error) {
+	if err := checkID("ContinueSkillChat", "threadID", threadID); err != nil {
+		return nil, err
+	}
+	return call[ChatResponse](ctx, s.c, opts, route{op: opContinueSkillChat, body: body}, func(server string) (*http.Request, error) {
 		return gen.NewContinueSkillChatRequest(server, id, threadID, body)
 	})
 }
@@ -113,7 +119,7 @@ func (s *SkillsService) ContinueChat(ctx context.Context, id int64, threadID str
 // ComposeContext runs the published skill's context retrieval for a
 // message, without calling a model, and returns the composed context.
 func (s *SkillsService) ComposeContext(ctx context.Context, id int64, body ComposeContextRequest, opts ...Option) (*ComposedContext, error) {
-	return do[ComposedContext](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[ComposedContext](ctx, s.c, opts, route{op: opComposeSkillContext}, func(server string) (*http.Request, error) {
 		return gen.NewComposeSkillContextRequest(server, id, body)
 	})
 }
@@ -121,7 +127,7 @@ func (s *SkillsService) ComposeContext(ctx context.Context, id int64, body Compo
 // RequestOwnershipTransfer offers the skill to another user (ErrConflict if
 // a transfer is already pending).
 func (s *SkillsService) RequestOwnershipTransfer(ctx context.Context, id int64, body TransferOwnershipRequest, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opRequestSkillOwnershipTransfer}, func(server string) (*http.Request, error) {
 		return gen.NewRequestSkillOwnershipTransferRequest(server, id, body)
 	})
 }
@@ -129,7 +135,7 @@ func (s *SkillsService) RequestOwnershipTransfer(ctx context.Context, id int64, 
 // AcceptOwnershipTransfer makes the caller, the user the pending transfer
 // names, the owner (ErrNotFound when none is pending).
 func (s *SkillsService) AcceptOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opAcceptSkillOwnershipTransfer, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewAcceptSkillOwnershipTransferRequest(server, id)
 	})
 }
@@ -137,7 +143,7 @@ func (s *SkillsService) AcceptOwnershipTransfer(ctx context.Context, id int64, o
 // CancelOwnershipTransfer withdraws a pending transfer (ErrNotFound when
 // none is pending).
 func (s *SkillsService) CancelOwnershipTransfer(ctx context.Context, id int64, opts ...Option) (*Skill, error) {
-	return do[Skill](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return call[Skill](ctx, s.c, opts, route{op: opCancelSkillOwnershipTransfer, ids: ids64(id), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewCancelSkillOwnershipTransferRequest(server, id)
 	})
 }
@@ -145,7 +151,10 @@ func (s *SkillsService) CancelOwnershipTransfer(ctx context.Context, id int64, o
 // Get returns a conversation thread with all its messages, oldest first.
 // skillID only scopes the permission check (0 looks across all skills).
 func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID string, opts ...Option) (*Conversation, error) {
-	return do[Conversation](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("GetConversation", "threadID", threadID); err != nil {
+		return nil, err
+	}
+	return call[Conversation](ctx, s.c, opts, route{op: opGetConversation, ids: idsOf(skillID, threadID), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewGetConversationRequest(server, skillID, threadID)
 	})
 }
@@ -154,7 +163,7 @@ func (s *ConversationsService) Get(ctx context.Context, skillID int64, threadID 
 // skillID 0 lists the caller's recent threads across all skills. The legacy
 // params.Page is ignored once a page token is set.
 func (s *ConversationsService) List(ctx context.Context, skillID int64, params *ConversationListParams, opts ...Option) (*ConversationPage, error) {
-	r, err := do[gen.ListConversationsResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	r, err := call[gen.ListConversationsResponseDto](ctx, s.c, opts, route{op: opListConversations, ids: ids64(skillID), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListConversationsRequest(server, skillID, params)
 	})
 	if err != nil {
@@ -179,7 +188,7 @@ func (s *ConversationsService) All(ctx context.Context, skillID int64, params *C
 // List returns one page of a skill's memories. Without PageToken or
 // PageSize the API returns up to 100 at once; otherwise 25 a page.
 func (s *MemoriesService) List(ctx context.Context, skillID int64, params *MemoryListParams, opts ...Option) (*Page[Memory], error) {
-	return doPage(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	return doPage(ctx, s.c, opts, route{op: opListMemories, ids: ids64(skillID), plain: params == nil}, func(server string) (*http.Request, error) {
 		return gen.NewListMemoriesRequest(server, skillID, params)
 	}, func(r *gen.ListMemoriesResponseDto) ([]Memory, string) {
 		return r.Memories, nullableToken(r.NextPageToken)
@@ -198,7 +207,7 @@ func (s *MemoriesService) All(ctx context.Context, skillID int64, params *Memory
 // Search returns the memories of a skill that best match a query, at most
 // body.Limit of them (default 10). It does not page.
 func (s *MemoriesService) Search(ctx context.Context, skillID int64, body SearchMemoriesRequest, opts ...Option) ([]Memory, error) {
-	r, err := do[gen.ListMemoriesResponseDto](ctx, s.c, opts, func(server string) (*http.Request, error) {
+	r, err := call[gen.ListMemoriesResponseDto](ctx, s.c, opts, route{op: opSearchMemories}, func(server string) (*http.Request, error) {
 		return gen.NewSearchMemoriesRequest(server, skillID, body)
 	})
 	if err != nil {
@@ -210,14 +219,23 @@ func (s *MemoriesService) Search(ctx context.Context, skillID int64, body Search
 // Update changes a memory's text or metadata. params.UpdateMask lists the
 // fields to write; without it every field set in body is written.
 func (s *MemoriesService) Update(ctx context.Context, skillID int64, memoryID string, params *MemoryUpdateParams, body UpdateMemoryRequest, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("UpdateMemory", "memoryID", memoryID); err != nil {
+		return err
+	}
+	if err := checkUpdate("UpdateMemory", body, updateMask(params)); err != nil {
+		return err
+	}
+	return callNoContent(ctx, s.c, opts, route{op: opUpdateMemory}, func(server string) (*http.Request, error) {
 		return gen.NewUpdateMemoryRequest(server, skillID, memoryID, params, body)
 	})
 }
 
 // Delete deletes a memory; deleting one that is already gone succeeds.
 func (s *MemoriesService) Delete(ctx context.Context, skillID int64, memoryID string, opts ...Option) error {
-	return doNoContent(ctx, s.c, opts, func(server string) (*http.Request, error) {
+	if err := checkID("DeleteMemory", "memoryID", memoryID); err != nil {
+		return err
+	}
+	return callNoContent(ctx, s.c, opts, route{op: opDeleteMemory, ids: idsOf(skillID, memoryID), plain: true}, func(server string) (*http.Request, error) {
 		return gen.NewDeleteMemoryRequest(server, skillID, memoryID)
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"iter"
 	"net/http"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -51,60 +50,11 @@ func (c streamConfig) maxReconnects() int {
 	return DefaultStreamReconnects
 }
 
-// WithStreamReconnects sets how many times in a row a run stream reconnects
-// after its connection drops before it gives up with a
-// *StreamInterruptedError (0 turns resuming off). The count starts again
-// after each event received, so a long run survives any number of drops as
-// long as each reconnection makes progress. Default:
-// DefaultStreamReconnects. Client or call.
-func WithStreamReconnects(n int) Option {
-	if n < 0 {
-		return optionError("WithStreamReconnects", fmt.Errorf("modus: WithStreamReconnects: negative value %d", n))
-	}
-	return Option{name: "WithStreamReconnects", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.stream.reconnects, s.call.stream.reconnectsSet = n, true
-		return nil
-	}}
-}
-
-// WithStreamIdleTimeout sets how long a run stream may go without
-// progress before it treats the connection as dropped and resumes with
-// Last-Event-ID, within the reconnect budget (0 turns the check off).
-// Progress is a complete event or comment (a heartbeat): bytes that
-// trickle in without completing one do not count, so a single event that
-// takes longer than this to arrive counts as idle too. The same limit
-// bounds a reconnection's wait for its response headers (as does
-// WithRequestTimeout, whichever is shorter). A proxy that stalls silently
-// otherwise hangs the stream until its context ends. Default:
-// DefaultStreamIdleTimeout. Client or call.
-func WithStreamIdleTimeout(d time.Duration) Option {
-	if d < 0 {
-		return optionError("WithStreamIdleTimeout", fmt.Errorf("modus: WithStreamIdleTimeout: negative duration %s", d))
-	}
-	return Option{name: "WithStreamIdleTimeout", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.stream.idle, s.call.stream.idleSet = d, true
-		return nil
-	}}
-}
-
 // ErrStreamIdle matches, through errors.Is, the cause of a reconnection
 // after a connection completed no event or comment for longer than the idle
 // timeout, or a reconnection got no response headers within it; and the
 // *StreamInterruptedError of a stream that gave up after any such failure.
 var ErrStreamIdle = errors.New("modus: run stream idle")
-
-// WithMaxEventSize sets the largest run stream event accepted, in bytes
-// (default sse.DefaultMaxEventSize, 16 MiB). A larger event stops the
-// stream with an error matching ErrEventTooLarge. Client or call.
-func WithMaxEventSize(n int) Option {
-	if n <= 0 {
-		return optionError("WithMaxEventSize", fmt.Errorf("modus: WithMaxEventSize: want a positive size, got %d", n))
-	}
-	return Option{name: "WithMaxEventSize", scope: scopeClient | scopeCall, apply: func(s *settings) error {
-		s.call.stream.maxEventSize = n
-		return nil
-	}}
-}
 
 // ErrEventTooLarge matches, through errors.Is, the error of a run stream
 // that received an event over its size limit (see WithMaxEventSize).
@@ -121,78 +71,6 @@ var ErrNotEventStream = errors.New("modus: response is not an event stream")
 // connection, which it does once a run has ended. No event is delivered;
 // Next returns false at once, without reconnecting.
 var ErrRunEnded = errors.New("modus: run already ended")
-
-// ErrStreamInterrupted matches, through errors.Is, the
-// *StreamInterruptedError of a run stream that broke and could not be
-// resumed.
-var ErrStreamInterrupted = errors.New("modus: run stream interrupted")
-
-// StreamInterruptedError reports a run stream whose connection ended before
-// the run's terminal event and that could not be resumed: its run id was
-// not known yet, the reconnect attempts ran out, or a reconnection was
-// refused (such as a 404 for an unknown run). Events delivered before it
-// were complete and in order; resume later with RunsService.Stream(ctx,
-// RunID, LastEventID).
-type StreamInterruptedError struct {
-	// RunID is the run's id, "" when the stream broke before it was known.
-	RunID string
-	// LastEventID is the id of the last event delivered.
-	LastEventID string
-	// Attempts is the number of reconnections tried since the last event.
-	Attempts int
-	// Err is the last failure: the read error of the dropped connection
-	// (io.ErrUnexpectedEOF for a clean end without a terminal event) or
-	// the error of the last reconnection.
-	Err error
-	// Causes are the failures the stream met, oldest first, Err last: each
-	// dropped connection and each failed reconnection, also those it
-	// recovered from (the latest maxStreamCauses of them). errors.Is and
-	// errors.As look at all of them, Err first, so errors.Is(err,
-	// ErrStreamIdle) holds if any connection went idle.
-	Causes []error
-}
-
-// maxStreamCauses bounds StreamInterruptedError.Causes, and so the memory
-// of a long stream that drops again and again.
-const maxStreamCauses = 64
-
-// Error explains why the stream could not go on.
-func (e *StreamInterruptedError) Error() string {
-	cause := "<nil>"
-	if e.Err != nil {
-		cause = e.Err.Error()
-	}
-	if n := len(e.Causes); n > 1 && e.Causes[0] != nil && e.Causes[0] != e.Err {
-		cause += " (" + strconv.Itoa(n) + " failures in all, the first: " + e.Causes[0].Error() + ")"
-	}
-	if e.RunID == "" {
-		return printable("modus: run stream interrupted before its run id was known, cannot resume: " + cause)
-	}
-	after := "before any event"
-	if e.LastEventID != "" {
-		after = "after event " + strconv.Quote(e.LastEventID)
-	}
-	return printable("modus: run stream " + e.RunID + " interrupted " + after + ", gave up after " +
-		strconv.Itoa(e.Attempts) + " reconnect attempts: " + cause)
-}
-
-// Unwrap returns the failures, the last one (Err) first, then the others
-// from the latest to the oldest.
-func (e *StreamInterruptedError) Unwrap() []error {
-	errs := make([]error, 0, len(e.Causes)+1)
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	for i := len(e.Causes) - 1; i >= 0; i-- {
-		if c := e.Causes[i]; c != nil && c != e.Err {
-			errs = append(errs, c)
-		}
-	}
-	return errs
-}
-
-// Is reports whether target is ErrStreamInterrupted.
-func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStreamInterrupted }
 
 // RunStream is the event stream of one run, from RunsService.Create,
 // ExecuteWorkflowAction or Stream. Read it like a bufio.Scanner:
@@ -295,8 +173,8 @@ const runHeaderID = "X-Run-Id"
 
 // startStream sends the first request of a stream, with the call's
 // configuration cfg, and wraps its response.
-func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, build requestFunc, runID, lastID string) (*RunStream, error) {
-	st := c.observed(&callState{cfg: cfg, stream: true}, body)
+func (c *Client) startStream(ctx context.Context, cfg callConfig, r route, build requestFunc, runID, lastID string) (*RunStream, error) {
+	st := c.observed(&callState{cfg: cfg, stream: true}, r.body)
 	// The opening connection lives under dctx, which only the stream's end
 	// (or a failure here, a panicking log handler or middleware included)
 	// cancels.
@@ -307,7 +185,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, buil
 			dcancel()
 		}
 	}()
-	resp, err := c.dialStream(dctx, st, build)
+	resp, err := c.dialStream(dctx, st, r, build, c.transport)
 	st.endCall(nil, err)
 	if err != nil {
 		return nil, err
@@ -319,7 +197,7 @@ func (c *Client) startStream(ctx context.Context, cfg callConfig, body any, buil
 	}
 	sctx, scancel := context.WithCancel(ctx)
 	cancel := func() { scancel(); dcancel() }
-	obs := &streamObservers{list: cfg.observers, ctxs: st.ctxs, parent: ctx}
+	obs := &streamObservers{list: cfg.hooks, ctxs: st.ctxs, parent: ctx}
 	s := &RunStream{
 		parent: ctx, ctx: sctx, cancel: cancel,
 		res:          newResumer(c, cfg, obs),
@@ -459,7 +337,11 @@ func (s *RunStream) observe(ev Event) {
 		}
 		s.end(nil)
 	case *ErrorEvent:
-		s.end(newRunError(e, s.runID))
+		// The event keeps what the server sent; the error, which ends up in
+		// logs, never shows the API key even when the server echoed it.
+		re := newRunError(e, s.runID)
+		re.Message = s.res.c.transport.key.mask(re.Message)
+		s.end(re)
 	case *UnknownEvent:
 		s.learnRunID(e.runID)
 	}

@@ -557,8 +557,8 @@ func TestRunStreamUnknownRunIDCannotResume(t *testing.T) {
 		writeFlush(w, frame("1-0", `{"type":"token","content":"a"}`))
 	})
 	c, _ := newTestClient(t, srv)
-	s, err := c.startStream(context.Background(), callConfig{}, nil,
-		rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
+	s, err := c.startStream(context.Background(), callConfig{},
+		route{agent: true}, rawRequest(http.MethodGet, "/agent/whatever", nil), "", "")
 	require.NoError(t, err)
 	assert.Len(t, drain(s), 1)
 	require.ErrorIs(t, s.Err(), ErrStreamInterrupted)

@@ -35,15 +35,20 @@ var chatOperations = map[string]bool{
 
 // call is what the observer keeps for one call. It is also the context its
 // CallStart returns: the context that holds the call's span, with call
-// itself as the value of callKey (one allocation less than a
-// context.WithValue).
+// itself as the value of its instrumentation's callKey (one allocation less
+// than a context.WithValue).
 type call struct {
 	context.Context
+	in    *instrumentation
 	kind  callKind
 	start time.Time
 	span  trace.Span
 	op    string
 	model string
+	// passThrough: the call's span neither records nor has a span context
+	// of its own (a no-op tracer's, or the global one's before a provider
+	// is set), so its attempts and tool calls start no span either.
+	passThrough bool
 
 	// A run's state: StreamEvent runs on the goroutine of Next, StreamEnd
 	// may run on that of Close.
@@ -55,23 +60,25 @@ type call struct {
 	ended    bool
 }
 
-type callKey struct{}
+// callKey is the key of an instrumentation's call in a context (a call
+// may have two: a client's Instrument and a call's).
+type callKey struct{ in *instrumentation }
 
-// Value returns c for callKey, else what its context holds.
+// Value returns c for its callKey, else what its context holds.
 func (c *call) Value(key any) any {
-	if key == (callKey{}) {
+	if key == (callKey{c.in}) {
 		return c
 	}
 	return c.Context.Value(key)
 }
 
 // callOf returns the call of a context CallStart returned (the callbacks
-// get it as is), or of one derived from it.
-func callOf(ctx context.Context) *call {
-	if c, ok := ctx.(*call); ok {
+// get it as is), or of one derived from it (an attempt's).
+func (in *instrumentation) callOf(ctx context.Context) *call {
+	if c, ok := ctx.(*call); ok && c.in == in {
 		return c
 	}
-	c, _ := ctx.Value(callKey{}).(*call)
+	c, _ := ctx.Value(callKey{in}).(*call)
 	return c
 }
 
@@ -95,7 +102,7 @@ var (
 )
 
 func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) context.Context {
-	c := &call{start: time.Now(), op: info.Operation.ID}
+	c := &call{in: in, start: time.Now(), op: info.Operation.ID}
 	name, kind := info.Operation.ID, internalKind
 	switch {
 	case info.Operation.Streaming:
@@ -109,17 +116,24 @@ func (in *instrumentation) callStart(ctx context.Context, info modus.CallInfo) c
 	case name == "":
 		name = "modus " + info.Operation.Method
 	}
-	c.Context, c.span = in.tracer.Start(ctx, name, kind)
+	if in.noSpans {
+		c.Context, c.span, c.passThrough = ctx, noSpan, true // a no-op span adds nothing to ctx
+	} else {
+		c.Context, c.span = in.tracer.Start(ctx, name, kind...)
+		c.passThrough = !c.span.IsRecording() && c.span.SpanContext().Equal(trace.SpanContextFromContext(ctx))
+	}
 	if c.span.IsRecording() {
 		c.span.SetAttributes(in.callAttrs(c, info)...)
 	}
 	return c
 }
 
-// The span kind options, made once (each call would allocate one).
+// The span kind options, made once and passed as slices (each call would
+// allocate an option, and a variadic argument list, which escapes through
+// the Tracer interface). Read only.
 var (
-	internalKind = trace.WithSpanKind(trace.SpanKindInternal)
-	clientKind   = trace.WithSpanKind(trace.SpanKindClient)
+	internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+	clientKind   = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 )
 
 // callAttrs returns the attributes a call span starts with.
@@ -147,7 +161,7 @@ func (in *instrumentation) callAttrs(c *call, info modus.CallInfo) []attribute.K
 }
 
 func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res modus.CallResult) {
-	c := callOf(ctx)
+	c := in.callOf(ctx)
 	if c == nil {
 		return
 	}
@@ -160,8 +174,10 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 	errType := ""
 	if res.Err != nil {
 		errType = errorType(res.Err)
-		c.span.SetStatus(codes.Error, res.Err.Error())
-		c.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		if c.span.IsRecording() { // the error's text is made only for a span that keeps it
+			c.span.SetStatus(codes.Error, res.Err.Error())
+			c.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		}
 	}
 	if c.kind == kindChat {
 		if r, ok := res.Value.(*modus.ChatResponse); ok {
@@ -204,7 +220,7 @@ func (in *instrumentation) retry(ctx context.Context, info modus.RetryInfo) {
 	if in.retries.Enabled(ctx) {
 		in.retries.Add(ctx, 1, metricAttrs(info.Operation.ID, cause))
 	}
-	if c := callOf(ctx); c != nil && c.span.IsRecording() {
+	if c := in.callOf(ctx); c != nil && c.span.IsRecording() {
 		attrs := []attribute.KeyValue{attribute.Int(AttrAttempt, info.Attempt), semconv.ErrorTypeKey.String(cause)}
 		if info.StatusCode != 0 {
 			attrs = append(attrs, semconv.HTTPResponseStatusCode(info.StatusCode))
@@ -214,7 +230,7 @@ func (in *instrumentation) retry(ctx context.Context, info modus.RetryInfo) {
 }
 
 func (in *instrumentation) streamEvent(ctx context.Context, ev modus.Event) {
-	c := callOf(ctx)
+	c := in.callOf(ctx)
 	if c == nil {
 		return
 	}
@@ -284,7 +300,10 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 
 // startTool starts the span of a tool call, a child of the run's.
 func (in *instrumentation) startTool(c *call, e *modus.ToolEvent) trace.Span {
-	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind)
+	if c.passThrough {
+		return noSpan
+	}
+	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind...)
 	if span.IsRecording() {
 		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName))
 		if e.ToolCallID != "" {
@@ -298,12 +317,12 @@ func (in *instrumentation) streamReconnect(ctx context.Context, info modus.Recon
 	cause := errorType(info.Err)
 	if in.reconnects.Enabled(ctx) {
 		op := ""
-		if c := callOf(ctx); c != nil {
+		if c := in.callOf(ctx); c != nil {
 			op = c.op
 		}
 		in.reconnects.Add(ctx, 1, metricAttrs(op, cause))
 	}
-	if c := callOf(ctx); c != nil && c.span.IsRecording() {
+	if c := in.callOf(ctx); c != nil && c.span.IsRecording() {
 		attrs := []attribute.KeyValue{
 			attribute.String(AttrLastEventID, info.LastEventID),
 			attribute.Int(AttrAttempt, info.Attempt),
@@ -317,7 +336,7 @@ func (in *instrumentation) streamReconnect(ctx context.Context, info modus.Recon
 }
 
 func (in *instrumentation) streamEnd(ctx context.Context, info modus.StreamEndInfo) {
-	c := callOf(ctx)
+	c := in.callOf(ctx)
 	if c == nil {
 		return
 	}

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/semconv/v1.41.0/httpconv"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/modus-data/modus-sdk-go/modus"
 )
@@ -28,7 +30,7 @@ import (
 func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
 	info, _ := modus.AttemptOf(req)
 	start := time.Now()
-	ctx, span := in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind)
+	ctx, span := in.startAttempt(req, info)
 	host, port := serverOf(req.URL)
 	resend := info.Attempt - 1 + info.Reconnect
 	if span.IsRecording() {
@@ -82,6 +84,31 @@ func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext)
 	span.End()
 	in.recordAttempt(ctx, req.Method, host, port, info, status, errType, end.Sub(start))
 	return resp, err
+}
+
+// startAttempt starts the span of an attempt; none with a no-op tracer or
+// under a pass-through call span (the span would carry the request
+// context's span context and record nothing).
+func (in *instrumentation) startAttempt(req *http.Request, info modus.AttemptInfo) (context.Context, trace.Span) {
+	if in.noSpans {
+		return req.Context(), noSpan
+	}
+	if c := in.callOf(req.Context()); c != nil && c.passThrough {
+		return req.Context(), noSpan
+	}
+	return in.tracer.Start(req.Context(), spanName(req.Method, info.PathTemplate), clientKind...)
+}
+
+// noSpan stands for the spans a no-op tracer would start: it records
+// nothing, and its End does not end the parent's span.
+var noSpan trace.Span = tracenoop.Span{}
+
+// propagate is the middleware of an Instrument with no-op providers: it
+// only writes the request context's trace context (a caller's span) and
+// baggage into the request's headers.
+func (in *instrumentation) propagate(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
+	in.prop.Inject(req.Context(), propagation.HeaderCarrier(req.Header))
+	return next(req)
 }
 
 // spanNames caches the names of attempt spans, "{method} {url.template}",

@@ -35,11 +35,13 @@ package modusotel
 import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/semconv/v1.41.0/genaiconv"
 	"go.opentelemetry.io/otel/semconv/v1.41.0/httpconv"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/modus-data/modus-sdk-go/modus"
 )
@@ -119,6 +121,12 @@ func Instrument(opts ...Option) modus.Option {
 		cfg.prop = otel.GetTextMapPropagator()
 	}
 	in := newInstrumentation(cfg)
+	if in.noSpans && in.noMetrics {
+		// No-op providers record nothing: what is left to do is to carry
+		// the caller's context (its span context, its baggage) to the
+		// server, which a no-op span would carry unchanged.
+		return modus.WithMiddleware(in.propagate)
+	}
 	return modus.WithOptions(modus.WithObserver(in.observer()), modus.WithMiddleware(in.attempt))
 }
 
@@ -132,6 +140,13 @@ type instrumentation struct {
 	firstChunk genaiconv.ClientOperationTimeToFirstChunk
 	retries    metric.Int64Counter
 	reconnects metric.Int64Counter
+
+	// noSpans: the tracer is the no-op one of trace/noop, whose spans
+	// record nothing and carry their parent's span context: calls and
+	// attempts start none and keep their parent's context. noMetrics: the
+	// meter is the no-op one of metric/noop. (The global providers are
+	// neither: they delegate to whatever is set later.)
+	noSpans, noMetrics bool
 }
 
 func newInstrumentation(cfg config) *instrumentation {
@@ -143,6 +158,8 @@ func newInstrumentation(cfg config) *instrumentation {
 	}
 	meter := cfg.mp.Meter(ScopeName, metric.WithInstrumentationVersion(modus.Version),
 		metric.WithSchemaURL(semconv.SchemaURL))
+	_, in.noSpans = in.tracer.(tracenoop.Tracer)
+	_, in.noMetrics = meter.(metricnoop.Meter)
 	var err error
 	// An instrument that cannot be made is reported to the OTel error
 	// handler and replaced by a no-op one (the constructors return one).

@@ -5,7 +5,11 @@
 // The models are gen's: every model name here is an alias of the type of the
 // same name in package gen (see the user templates in oapi-codegen.yaml), so
 // the fake and the client share one set of types and any change to gen's
-// types reaches the fake on the next `make generate`. Do not edit
+// types reaches the fake on the next `make generate`. The one exception is the
+// body of a response whose schema is inline rather than a component
+// (<Op><Status>JSONResponseBody): the strict server declares methods on it, so
+// it is a type of this package over gen's (a union body is built with
+// New<Op><Status>JSONResponseBody). Do not edit
 // server.gen.go by hand: change openapi.json, the configs or the overlay and
 // run `make generate`. defaults.gen.go (internal/stubgen) lets the fake leave
 // an operation unserved: it answers 501 until a handler is written.
