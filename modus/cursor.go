@@ -1,5 +1,11 @@
 package modus
 
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
+
 // cursor is a run stream's replay cursor: which events were delivered, and
 // so which events of a resumed connection are replays to skip. It knows
 // nothing of connections or events beyond their ids, and holds no set of
@@ -18,7 +24,8 @@ package modus
 // server that ignores the Last-Event-ID of a stream's first connection.
 type cursor struct {
 	last      string   // id of the last event delivered with one, or the caller's Last-Event-ID
-	lastNum   eventNum // last, parsed once
+	lastNum   eventNum // last, parsed; only its ok is kept up to date while numStale
+	numStale  bool     // lastNum's numbers are of an earlier last (see num)
 	first     string   // id of the first event delivered with one
 	delivered int      // events delivered
 	filter    bool     // the connection may replay delivered events: its first id decides
@@ -62,19 +69,89 @@ func (c *cursor) accept(id string) bool {
 	if c.first == "" {
 		c.first = id
 	}
-	if id != "" && id != c.last {
-		if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.lastNum) {
-			c.last, c.lastNum = id, n
-		}
+	if id != "" {
+		c.advance(id)
 	}
 	return true
+}
+
+// advance moves last to id unless both are ordered and id does not come
+// after last, or id is last.
+func (c *cursor) advance(id string) {
+	if c.lastNum.ok && len(id) == len(c.last) {
+		// The usual case, the next id of the same form and length: once id
+		// has last's digits and '-' from their first difference on, the
+		// two compare as their numbers do, and lastNum is parsed only when
+		// needed (see num).
+		if after, ok := sameShapeAfter(id, c.last); ok {
+			if after {
+				c.last, c.numStale = id, true
+			}
+			return
+		}
+	}
+	if id == c.last {
+		return
+	}
+	if n := parseEventID(id); !n.ok || !c.lastNum.ok || n.after(c.num()) {
+		c.last, c.lastNum, c.numStale = id, n, false
+	}
+}
+
+// num returns last parsed.
+func (c *cursor) num() eventNum {
+	if c.numStale {
+		c.lastNum, c.numStale = parseEventID(c.last), false
+	}
+	return c.lastNum
+}
+
+// sameShapeAfter compares id with last, an ordered id of the same length.
+// ok is false unless id has a digit wherever last has
+// one and a '-' wherever it has one: then after reports whether id comes
+// after last. The bytes before their first difference are the same, so
+// only those after it are checked; the difference is found 8 bytes at a
+// time.
+func sameShapeAfter(id, last string) (after, ok bool) {
+	i := 0
+	for ; i+8 <= len(last); i += 8 {
+		if x := word(id, i) ^ word(last, i); x != 0 {
+			i += bits.TrailingZeros64(x) / 8
+			return sameShapeFrom(id, last, i)
+		}
+	}
+	for ; i < len(last); i++ {
+		if id[i] != last[i] {
+			return sameShapeFrom(id, last, i)
+		}
+	}
+	return false, true // the same id
+}
+
+// sameShapeFrom is sameShapeAfter once the first difference, at i, is known.
+func sameShapeFrom(id, last string, i int) (after, ok bool) {
+	for j := i; j < len(last); j++ {
+		if last[j] == '-' {
+			if id[j] != '-' {
+				return false, false
+			}
+		} else if id[j]-'0' > 9 {
+			return false, false
+		}
+	}
+	return id[i] > last[i], true
+}
+
+// word returns the 8 bytes of s at i as a little-endian number.
+func word(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
 }
 
 // replayed decides whether the first events with an id of a resumed
 // connection are replays; the first new one turns the filter off.
 func (c *cursor) replayed(id string) bool {
 	if n := parseEventID(id); n.ok && c.lastNum.ok {
-		if !n.after(c.lastNum) {
+		if !n.after(c.num()) {
 			return true
 		}
 		c.filter = false

@@ -148,3 +148,24 @@ func FuzzCursorExactlyOnce(f *testing.F) {
 		require.Equal(t, want, got)
 	})
 }
+
+// The fast path of advance (same-length ids compared as strings) moves the
+// cursor exactly as parsing both ids would.
+func TestCursorSameShapeAgreesWithParse(t *testing.T) {
+	ids := []string{"1717000000000-9", "1717000000000-10", "1717000000001-0", "1717000000000-19",
+		"1717000000000-1a", "171700000000-19", "1717000000000019", "0017000000000-19", "1717000000000-1-",
+		"1717000000000-18", "1717000000000-99", "1717000000099-00", "9", "10", "09", "1-0", "0-1", "x-1",
+		"1717000000000-1", "17170000000000-9", "1717000000000--"}
+	for _, last := range ids {
+		for _, id := range ids {
+			c := newCursor(last)
+			c.accept(id)
+			want := last
+			if n, l := parseEventID(id), parseEventID(last); id != last && (!n.ok || !l.ok || n.after(l)) {
+				want = id
+			}
+			assert.Equal(t, want, c.last, "last %q, then %q", last, id)
+			assert.Equal(t, parseEventID(c.last), c.num(), "last %q, then %q: its number", last, id)
+		}
+	}
+}

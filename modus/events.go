@@ -91,6 +91,12 @@ const (
 
 // TokenEvent is a chunk of model output text: append Content to the answer.
 // Fields (from TokenRunEvent): Content string, Type EventType.
+//
+// A stream hands out small token events from blocks of 63 (one allocation
+// for all of them): an event stays valid for as long as the caller keeps
+// it, and keeping one keeps its block (4 KiB) and the data of the others
+// in it alive (see sse.Event.Data): a few KiB on a stream of small events,
+// at most about 130 KiB.
 type TokenEvent struct {
 	TokenRunEvent
 	eventFrame
@@ -333,11 +339,52 @@ func errorEventCode(raw, message string) ErrorCode {
 // first its "type", then the whole payload into the matching type.
 func decodeEvent(id string, data []byte, scratch *[]byte) (Event, error) {
 	if content, ok := scanToken(data, scratch); ok {
-		ev := &TokenEvent{eventFrame: newEventFrame(id, data)}
-		ev.Content, ev.Type = content, EventTypeToken
-		return ev, nil
+		return newTokenEvent(new(TokenEvent), id, data, content), nil
 	}
 	return decodeEventJSON(id, data)
+}
+
+func newTokenEvent(ev *TokenEvent, id string, data []byte, content string) *TokenEvent {
+	ev.eventFrame = newEventFrame(id, data)
+	ev.Content, ev.Type = content, EventTypeToken
+	return ev
+}
+
+// eventDecoder is decodeEvent for one stream: it takes small token events
+// from chunks of tokenChunk values instead of allocating each.
+type eventDecoder struct {
+	scratch []byte
+	tokens  []TokenEvent // the current chunk
+	used    int          // events of it handed out
+}
+
+// Token chunks. A chunk is freed once none of its events is referenced,
+// so an event kept alone keeps its chunk alive, and the data of the chunk's
+// other events: only events of at most tokenChunkData bytes go in chunks,
+// so that is at most 63 small events, in two or three of the sse decoder's
+// blocks. 63 events of 64 bytes fill a 4 KiB size class, with the 8-byte
+// header the allocator puts on such an object.
+const (
+	tokenChunk     = 63
+	tokenChunkData = 128
+)
+
+func (d *eventDecoder) decode(id string, data []byte) (Event, error) {
+	content, ok := scanToken(data, &d.scratch)
+	if !ok {
+		return decodeEventJSON(id, data)
+	}
+	if len(data) > tokenChunkData {
+		return newTokenEvent(new(TokenEvent), id, data, content), nil
+	}
+	if d.used == len(d.tokens) {
+		// An index rather than reslicing: a slice written back to the
+		// heap costs a write barrier while the GC marks.
+		d.tokens, d.used = make([]TokenEvent, tokenChunk), 0
+	}
+	ev := &d.tokens[d.used]
+	d.used++
+	return newTokenEvent(ev, id, data, content), nil
 }
 
 // decodeEventJSON is the general path of decodeEvent.
@@ -527,15 +574,62 @@ func scanToken(data []byte, scratch *[]byte) (content string, ok bool) {
 // scanTokenLayout is scanToken for the layout the API sends, without
 // spaces: `{"type":"token","content":"..."}`, checked in one go.
 func scanTokenLayout(data []byte, scratch *[]byte) (string, bool) {
-	const head = `{"type":"token","content":`
-	if len(data) <= len(head) || string(data[:len(head)]) != head {
+	if !hasTokenHead(data) {
 		return "", false
 	}
-	content, next, ok := jsonScanString(data, len(head), scratch)
+	if content, ok := shortContent(data[len(tokenHead):]); ok {
+		return content, true
+	}
+	content, next, ok := jsonScanString(data, len(tokenHead), scratch)
 	if !ok || next == len(data) || data[next] != '}' || jsonSkipSpace(data, next+1) != len(data) {
 		return "", false
 	}
 	return content, true
+}
+
+// tokenHead starts the usual layout of a token event.
+const tokenHead = `{"type":"token","content":`
+
+// tokenHeadWords is tokenHead as little-endian words at 0, 8, 16 and 18
+// (its last 8 bytes).
+var tokenHeadWords = [4]uint64{
+	binary.LittleEndian.Uint64([]byte(tokenHead[0:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[8:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[16:])),
+	binary.LittleEndian.Uint64([]byte(tokenHead[len(tokenHead)-8:])),
+}
+
+// hasTokenHead reports whether data is longer than tokenHead and starts
+// with it, comparing four words in place: a string comparison of this
+// length calls memequal, a cost on every small event.
+func hasTokenHead(data []byte) bool {
+	return len(data) > len(tokenHead) &&
+		binary.LittleEndian.Uint64(data[0:]) == tokenHeadWords[0] &&
+		binary.LittleEndian.Uint64(data[8:]) == tokenHeadWords[1] &&
+		binary.LittleEndian.Uint64(data[16:]) == tokenHeadWords[2] &&
+		binary.LittleEndian.Uint64(data[len(tokenHead)-8:]) == tokenHeadWords[3]
+}
+
+// shortContent reads the tail of the usual layout when its text is short and
+// plain, `"text"}` with up to 32 printable ASCII bytes, no quote, no
+// backslash, in one loop; ok is false for anything else, which the general
+// scan reads.
+func shortContent(tail []byte) (string, bool) {
+	n := len(tail)
+	if n < 3 || n > 32+3 || tail[0] != '"' || tail[n-2] != '"' || tail[n-1] != '}' {
+		return "", false
+	}
+	text := tail[1 : n-2]
+	for _, c := range text {
+		if c-0x20 > 0x7e-0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if len(text) == 0 {
+		return "", true
+	}
+	// Shares data's bytes, as jsonScanString does.
+	return unsafe.String(unsafe.SliceData(text), len(text)), true
 }
 
 func jsonSkipSpace(b []byte, i int) int {

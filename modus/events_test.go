@@ -1,6 +1,9 @@
 package modus
 
 import (
+	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -67,4 +70,56 @@ func TestJSONPlain(t *testing.T) {
 	// A two-byte rune across a word boundary, and one cut there.
 	assert.True(t, jsonPlain([]byte("0123456\xc3\xa9123456789abcdef0123456789abcdef")))
 	assert.False(t, jsonPlain([]byte("01234567\xc3")))
+}
+
+// Small token events come from per-stream chunks: far fewer allocations
+// than events, while a larger one gets its own.
+func TestTokenEventChunks(t *testing.T) {
+	var d eventDecoder
+	small := []byte(`{"type":"token","content":"Hello"}`)
+	large := []byte(`{"type":"token","content":"` + strings.Repeat("x", tokenChunkData) + `"}`)
+	allocs := testing.AllocsPerRun(10, func() {
+		for range 10 * tokenChunk {
+			if _, err := d.decode("1-0", small); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	assert.LessOrEqual(t, allocs, float64(11), "small token events: one allocation per chunk")
+	allocs = testing.AllocsPerRun(10, func() {
+		if _, err := d.decode("1-0", large); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, float64(1), allocs, "a token event over tokenChunkData bytes")
+}
+
+// Events kept by the caller stay intact while the stream reads on, across
+// chunks of token events and slabs of the sse decoder.
+func TestSmallTokenEventsKept(t *testing.T) {
+	c, err := NewClient(WithAPIKey(testKey))
+	require.NoError(t, err)
+	var b strings.Builder
+	n := 3*tokenChunk + 5
+	for i := range n {
+		fmt.Fprintf(&b, "id: 1-%d\ndata: {\"type\":\"token\",\"content\":\"t%d\"}\n\n", i, i)
+	}
+	b.WriteString("id: 2-0\ndata: {\"type\":\"done\",\"runId\":\"abc-123\"}\n\n")
+	s := newBenchStream(c, io.NopCloser(strings.NewReader(b.String())))
+	var kept []Event
+	for s.Next() {
+		kept = append(kept, s.Event())
+	}
+	require.NoError(t, s.Err())
+	require.Len(t, kept, n+1)
+	for i, ev := range kept[:n] {
+		tok, ok := ev.(*TokenEvent)
+		require.True(t, ok, "event %d: %T", i, ev)
+		raw := tok.RawJSON()
+		raw[0] = 'X' // the caller's copy
+		assert.Equal(t, fmt.Sprintf("t%d", i), tok.Content)
+		assert.Equal(t, fmt.Sprintf("1-%d", i), tok.ID())
+		assert.Equal(t, fmt.Sprintf(`{"type":"token","content":"t%d"}`, i), string(tok.RawJSON()))
+	}
+	assert.Equal(t, "2-0", s.LastEventID())
 }

@@ -151,7 +151,7 @@ type RunStream struct {
 	cur       cursor // what was delivered: the resume point and the replay filter
 	terminal  bool   // the terminal event was delivered
 	finished  bool   // Next returns false from now on
-	scratch   []byte
+	events    eventDecoder
 }
 
 // Bits of RunStream.state.
@@ -312,7 +312,7 @@ func (s *RunStream) next() bool {
 		if !s.cur.accept(raw.ID) {
 			continue // a replay of an event delivered
 		}
-		ev, err := decodeEvent(raw.ID, raw.Data, &s.scratch)
+		ev, err := s.events.decode(raw.ID, raw.Data)
 		if err != nil {
 			s.finish(err)
 			return false

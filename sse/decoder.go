@@ -98,16 +98,22 @@ func (d *Decoder) Next() (Event, error) {
 				}
 			}
 		}
-		var ev Event
-		if d.dispatch(block, &ev) {
+		if id, data, ok := usualBlock(block); ok {
+			// Built here, not returned through dispatch: every copy of an
+			// Event on the way out costs on each small event.
+			data = d.own(block, id, true, data, false)
+			return Event{ID: d.lastID, Type: "message", Data: data}, nil
+		}
+		if ev, ok := d.dispatch(block); ok {
 			return ev, nil
 		}
 	}
 }
 
-// dispatch applies one block and reports whether it makes an event, set in
-// ev. Blocks without data only move the cursors.
-func (d *Decoder) dispatch(b *block, ev *Event) bool {
+// dispatch applies one block and returns its event, if it makes one.
+// Blocks without data only move the cursors. (Next reads the usual block
+// itself.)
+func (d *Decoder) dispatch(b *block) (Event, bool) {
 	// A fresh fields on the stack: zeroing the decoder's own would cost
 	// write barriers on every event.
 	f := &fields{buf: d.buf[:0]}
@@ -115,16 +121,15 @@ func (d *Decoder) dispatch(b *block, ev *Event) bool {
 	if f.joined {
 		d.buf = f.buf
 	}
-	newID := f.hasID && string(f.id) != d.lastID
 	var retry time.Duration
 	if f.hasRetry {
 		d.retry, retry = f.retry, f.retry
 	}
 	if !f.hasData {
-		if newID {
+		if f.hasID && string(f.id) != d.lastID {
 			d.lastID = string(f.id)
 		}
-		return false
+		return Event{}, false
 	}
 	typ := "message"
 	if len(f.event) > 0 {
@@ -133,32 +138,61 @@ func (d *Decoder) dispatch(b *block, ev *Event) bool {
 		}
 		typ = d.typ
 	}
-	var data []byte
+	data := d.own(b, f.id, f.hasID, f.data, f.joined)
+	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+}
+
+// usualBlock recognises the block servers usually send, "id: <id>" then
+// "data: <data>" with LF endings, and returns its id and data without
+// going through fields. ok is false for any other block (and for an id the
+// spec ignores): parseBlock reads those.
+func usualBlock(b *block) (id, data []byte, ok bool) {
+	if b.lines != 2 || b.cr || b.last < len("id: ")+1 {
+		return nil, nil, false
+	}
+	id, data = b.b[:b.last-1], b.b[b.last:]
+	if string(id[:4]) != "id: " || len(data) < 6 || string(data[:6]) != "data: " || hasNUL(id[4:]) {
+		return nil, nil, false
+	}
+	return id[4:], data[6:], true
+}
+
+// own applies the id of a block with data (if hasID, the cursor moves to
+// it) and returns the data in memory of its own (joined: it lives in the
+// decoder's scratch buffer).
+func (d *Decoder) own(b *block, id []byte, hasID bool, data []byte, joined bool) []byte {
+	newID := hasID && string(id) != d.lastID
 	switch {
-	case b.owned && !f.joined && 2*len(f.data) >= len(b.b):
+	case b.lent && !joined && len(data) > 0:
+		// The block's bytes stay as they are: keep them, no copy.
+		if newID {
+			d.lastID = unsafe.String(unsafe.SliceData(id), len(id))
+		}
+		return data[:len(data):len(data)]
+	case b.owned && !joined && 2*len(data) >= len(b.b):
 		// The framer gave the block's memory away and the data is most of
 		// it: keep it, no copy.
-		data = f.data[:len(f.data):len(f.data)]
+		data = data[:len(data):len(data)]
 		if newID {
-			d.lastID = string(f.id)
+			d.lastID = string(id)
 		}
-	case newID && len(f.id) > 0:
+	case newID && len(id) > 0:
 		// Copy (the block lives in a buffer the next read reuses), the id
 		// and the data in one piece.
-		mem := d.carve(len(f.id) + len(f.data))
-		copy(mem, f.id)
-		copy(mem[len(f.id):], f.data)
-		d.lastID = unsafe.String(unsafe.SliceData(mem), len(f.id))
-		data = mem[len(f.id):]
+		mem := d.carve(len(id) + len(data))
+		copy(mem, id)
+		copy(mem[len(id):], data)
+		d.lastID = unsafe.String(unsafe.SliceData(mem), len(id))
+		data = mem[len(id):]
 	default:
 		if newID {
 			d.lastID = ""
 		}
-		data = d.carve(len(f.data))
-		copy(data, f.data)
+		mem := d.carve(len(data))
+		copy(mem, data)
+		data = mem
 	}
-	*ev = Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}
-	return true
+	return data
 }
 
 // Slab sizes: a decoder carves small events from slabs that start at

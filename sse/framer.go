@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"io"
+	"unsafe"
 )
 
 // framer splits a stream into blocks: the lines of one event, without the
@@ -27,6 +28,10 @@ type block struct {
 	// owned: the framer gave b's memory away and never touches it again,
 	// so the event may keep it instead of copying it.
 	owned bool
+	// lent: b is a small block in the small buffer, which the framer never
+	// writes over once it lent a block from it: the event may keep b
+	// instead of copying it (and so keeps that buffer alive).
+	lent bool
 }
 
 // Buffer sizes. A stream starts with a small buffer (idle streams stay
@@ -36,9 +41,16 @@ type block struct {
 // and the framer goes back to its small buffer. The next large block
 // starts directly at the size of the last one (hint) instead of doubling
 // its way up again.
+//
+// Small blocks (up to lendMax bytes) in the small buffer are lent to their
+// events rather than copied: from then on the framer never writes over
+// that buffer, and reads on into a new one once it is full. An event kept
+// alone keeps its buffer alive (the small buffer stays at its first size,
+// 4 KiB, on a stream of small events).
 const (
 	firstBuf = 4 << 10
 	smallBuf = 64 << 10
+	lendMax  = 256
 )
 
 // scanFramer finds blank lines in its buffer, looking at each byte once
@@ -58,8 +70,11 @@ type scanFramer struct {
 	lines  int    // lines of the current block so far
 	lf, cr byteIndex
 	max    int
-	err    error // the read error, once seen
-	blk    block // what ReadEvent returns
+	// smallLent: a block of the small buffer was lent; the buffer is
+	// replaced instead of reused.
+	smallLent bool
+	err       error // the read error, once seen
+	blk       block // what ReadEvent returns
 	// smallMax is the largest small buffer (smallBuf; tests make it tiny
 	// to exercise large blocks with small inputs).
 	smallMax int
@@ -98,6 +113,9 @@ func (s *scanFramer) ReadEvent() (*block, error) {
 // scan looks for the blank line that ends the current block in what is
 // buffered, and sets blk when it finds it.
 func (s *scanFramer) scan() (bool, error) {
+	if s.usual() {
+		return true, nil
+	}
 	for {
 		if s.skipLF {
 			if s.p == s.w {
@@ -145,11 +163,44 @@ func (s *scanFramer) scan() (bool, error) {
 	}
 }
 
+// usual frames the block servers usually send when it is buffered whole
+// at p, the start of a block: two lines, then a blank line, with LF
+// endings, and no CR buffered. Anything else is left to the general scan
+// (false).
+func (s *scanFramer) usual() bool {
+	if s.p != s.r || s.skipLF || s.cr.at >= 0 || s.cr.upTo < s.w {
+		return false
+	}
+	buf := s.buf[s.p:s.w]
+	i := bytes.IndexByte(buf, '\n')
+	if i <= 0 {
+		return false
+	}
+	j := bytes.IndexByte(buf[i+1:], '\n')
+	if j <= 0 {
+		return false
+	}
+	end := i + 1 + j
+	if end+1 >= len(buf) || buf[end+1] != '\n' || end > s.max {
+		return false
+	}
+	start := s.p
+	s.last, s.end, s.lines = start+i+1, start+end, 2
+	s.r, s.p = start+end+2, start+end+2
+	s.complete(start)
+	return true
+}
+
 // complete sets blk to the block from start to end.
 func (s *scanFramer) complete(start int) {
 	size := s.end - start
+	// Field by field: copying a whole block value into the heap costs a
+	// bulk write barrier call on every event.
 	b := &s.blk
-	*b = block{b: s.buf[start:s.end:s.end], last: s.last - start, cr: s.sawCR, lines: s.lines}
+	b.b = s.buf[start:s.end:s.end]
+	b.last, b.cr, b.lines, b.owned = s.last-start, s.sawCR, s.lines, false
+	b.lent = size <= lendMax && unsafe.SliceData(s.buf) == unsafe.SliceData(s.small)
+	s.smallLent = s.smallLent || b.lent
 	s.sawCR, s.lines = false, 0
 	if size > s.smallMax {
 		// The next large block starts in a buffer this size, with room to
@@ -198,7 +249,10 @@ func (s *scanFramer) finish(cause error) error {
 }
 
 func (s *scanFramer) fill() {
-	if s.w == len(s.buf) || s.r > len(s.buf)/2 {
+	// A small buffer with lent blocks is only left once full: leaving it
+	// costs a new one.
+	early := s.r > len(s.buf)/2 && !(s.smallLent && unsafe.SliceData(s.buf) == unsafe.SliceData(s.small))
+	if s.w == len(s.buf) || early {
 		s.move(s.next())
 	}
 	for range 100 {
@@ -231,7 +285,7 @@ func (s *scanFramer) next() []byte {
 	case size <= len(s.buf):
 		return s.buf
 	case size <= s.smallMax:
-		s.small = make([]byte, size)
+		s.small, s.smallLent = make([]byte, size), false
 		return s.small
 	}
 	return make([]byte, max(size, s.hint))
@@ -249,6 +303,11 @@ func (s *scanFramer) fit(n int) []byte {
 // move copies the pending bytes buf[r:w] to the start of nb and makes nb
 // the buffer.
 func (s *scanFramer) move(nb []byte) {
+	if s.smallLent && unsafe.SliceData(nb) == unsafe.SliceData(s.small) {
+		// Its blocks were lent: never write over them.
+		s.small, s.smallLent = make([]byte, len(s.small)), false
+		nb = s.small
+	}
 	k := s.r
 	copy(nb, s.buf[k:s.w])
 	s.buf = nb

@@ -21,9 +21,12 @@ type Event struct {
 	// Type is the event field, "message" when the event has none.
 	Type string
 	// Data is the data fields joined with "\n". It is owned by the caller,
-	// who may modify it. The data of small events is carved from a block
-	// shared with other events (never overlapping, and an append
-	// reallocates), so keeping one small event keeps up to 16 KiB alive.
+	// who may modify it. The data of small events shares a block of
+	// memory with other events (never overlapping, and an append
+	// reallocates): the decoder's read buffer, which it never writes over
+	// once it lent from it, or a slab it carves copies from. Keeping one
+	// small event keeps that block alive: 4 KiB on a stream of small
+	// events, at most 64 KiB.
 	Data []byte
 	// Retry is the reconnection time sent in this event's own block,
 	// 0 if it had none. Use [Decoder.Retry] for the latest hint of the stream.

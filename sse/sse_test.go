@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -345,4 +347,64 @@ func TestParseFields(t *testing.T) {
 	assert.Equal(t, "a\nb", string(f.data))
 	assert.Equal(t, 7*time.Millisecond, f.retry)
 	assert.True(t, bytes.Equal(f.buf, f.data))
+}
+
+// hasNUL looks at 8 bytes at a time: a NUL at any place of an id of any
+// length is found, and bytes next to 0 (1, 0x80, 0xff) are not taken for it.
+func TestHasNUL(t *testing.T) {
+	for n := range 80 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = []byte{0x01, 0x80, 0xff}[i%3]
+		}
+		require.False(t, hasNUL(b), "len %d without NUL", n)
+		for i := range n {
+			c := slices.Clone(b)
+			c[i] = 0
+			require.True(t, hasNUL(c), "len %d, NUL at %d", n, i)
+		}
+	}
+}
+
+// Small blocks are lent to their events instead of copied: events kept by
+// the caller stay intact however the framer reads on (buffer refills, a
+// large block in between, reads of any size), and writing to one event's
+// data changes no other event.
+func TestLentEventsStayIntact(t *testing.T) {
+	var s strings.Builder
+	var want []Event
+	for i := range 600 {
+		data := fmt.Sprintf(`{"n":%d}`, i)
+		if i == 300 {
+			data = strings.Repeat("L", 200<<10) // through a large buffer and back
+		}
+		id := fmt.Sprintf("1-%d", i)
+		if i%7 == 3 {
+			id = want[len(want)-1].ID // no id line: the cursor stays
+			fmt.Fprintf(&s, "data: %s\n\n", data)
+		} else {
+			fmt.Fprintf(&s, "id: %s\ndata: %s\n\n", id, data)
+		}
+		want = append(want, Event{ID: id, Type: "message", Data: []byte(data)})
+	}
+	for _, n := range []int{1, 7, 100, 4 << 10, 64 << 10} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			d := NewDecoder(&chunkReader{s: s.String(), n: n})
+			var got []Event
+			for {
+				ev, err := d.Next()
+				if err == io.EOF {
+					break
+				}
+				require.NoError(t, err)
+				got = append(got, ev)
+				ev.Data[0] = '#' // the caller's bytes: no other event sees this
+			}
+			require.Len(t, got, len(want))
+			for i := range got {
+				got[i].Data[0] = want[i].Data[0]
+				require.Equal(t, want[i], got[i], "event %d", i)
+			}
+		})
+	}
 }
