@@ -111,7 +111,7 @@ func run(ctx context.Context, o Options, repp **Report) int {
 		status int
 	}{
 		{"make generate", pick(o.Regenerate, command("make", "generate")), ExitBuild},
-		{"go build and go vet", pick(o.Build, commands([]string{"go", "build", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
+		{"go build and go vet", pick(o.Build, commands([]string{"go", "build", "-gcflags=-e", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
 		{"go test", pick(o.Test, command("go", "test", "-count=1", "./...")), ExitTests},
 	}
 	var removals []string // "remove X from modus/aliases.txt", from aliasgen's warnings
