@@ -58,6 +58,27 @@ type call struct {
 	tools    map[string]trace.Span // open tool spans by call id
 	text     strings.Builder       // the run's output, with WithMessageContent
 	ended    bool
+	key      string // the API key the call's attempts carry, masked in what the server sent
+}
+
+// setKey keeps the API key of the call's first attempt that has one.
+func (c *call) setKey(key string) {
+	if key == "" {
+		return
+	}
+	c.mu.Lock()
+	if c.key == "" {
+		c.key = key
+	}
+	c.mu.Unlock()
+}
+
+// mask is masked with the call's key, for callbacks that do not hold mu.
+func (c *call) mask(s string) string {
+	c.mu.Lock()
+	key := c.key
+	c.mu.Unlock()
+	return masked(key, s)
 }
 
 // callKey is the key of an instrumentation's call in a context (a call
@@ -166,7 +187,7 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 		return
 	}
 	if res.Meta != nil && res.Meta.RequestID != "" && c.span.IsRecording() {
-		c.span.SetAttributes(attribute.String(AttrRequestID, res.Meta.RequestID))
+		c.span.SetAttributes(attribute.String(AttrRequestID, c.mask(res.Meta.RequestID)))
 	}
 	if c.kind == kindRun && res.Err == nil {
 		return // the run span ends with the stream (streamEnd)
@@ -175,15 +196,15 @@ func (in *instrumentation) callEnd(ctx context.Context, info modus.CallInfo, res
 	if res.Err != nil {
 		errType = errorType(res.Err)
 		if c.span.IsRecording() { // the error's text is made only for a span that keeps it
-			c.span.SetStatus(codes.Error, res.Err.Error())
+			c.span.SetStatus(codes.Error, c.mask(res.Err.Error()))
 			c.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
 		}
 	}
 	if c.kind == kindChat {
 		if r, ok := res.Value.(*modus.ChatResponse); ok {
-			c.span.SetAttributes(semconv.GenAIConversationID(r.ThreadID), semconv.GenAIResponseID(r.RunID))
+			c.span.SetAttributes(semconv.GenAIConversationID(c.mask(r.ThreadID)), semconv.GenAIResponseID(c.mask(r.RunID)))
 			if in.content {
-				c.span.SetAttributes(semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", r.Content, "stop")))
+				c.span.SetAttributes(semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", c.mask(r.Content), "stop")))
 			}
 		}
 	}
@@ -276,7 +297,7 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 	if e.Start() {
 		span := in.startTool(c, e)
 		if in.content && len(e.Input) > 0 {
-			span.SetAttributes(semconv.GenAIToolCallArgumentsKey.String(string(e.Input)))
+			span.SetAttributes(semconv.GenAIToolCallArgumentsKey.String(masked(c.key, string(e.Input))))
 		}
 		if c.tools == nil {
 			c.tools = map[string]trace.Span{}
@@ -293,21 +314,23 @@ func (in *instrumentation) toolEvent(c *call, e *modus.ToolEvent) {
 	}
 	delete(c.tools, key)
 	if in.content && len(e.Output) > 0 {
-		span.SetAttributes(semconv.GenAIToolCallResultKey.String(string(e.Output)))
+		span.SetAttributes(semconv.GenAIToolCallResultKey.String(masked(c.key, string(e.Output))))
 	}
 	span.End()
 }
 
-// startTool starts the span of a tool call, a child of the run's.
+// startTool starts the span of a tool call, a child of the run's (c.mu
+// held).
 func (in *instrumentation) startTool(c *call, e *modus.ToolEvent) trace.Span {
 	if c.passThrough {
 		return noSpan
 	}
-	_, span := in.tracer.Start(c.Context, "execute_tool "+e.ToolName, internalKind...)
+	name := masked(c.key, e.ToolName)
+	_, span := in.tracer.Start(c.Context, "execute_tool "+name, internalKind...)
 	if span.IsRecording() {
-		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(e.ToolName))
+		span.SetAttributes(semconv.GenAIOperationNameExecuteTool, providerModus, semconv.GenAIToolName(name))
 		if e.ToolCallID != "" {
-			span.SetAttributes(semconv.GenAIToolCallID(e.ToolCallID))
+			span.SetAttributes(semconv.GenAIToolCallID(masked(c.key, e.ToolCallID)))
 		}
 	}
 	return span
@@ -324,12 +347,12 @@ func (in *instrumentation) streamReconnect(ctx context.Context, info modus.Recon
 	}
 	if c := in.callOf(ctx); c != nil && c.span.IsRecording() {
 		attrs := []attribute.KeyValue{
-			attribute.String(AttrLastEventID, info.LastEventID),
+			attribute.String(AttrLastEventID, c.mask(info.LastEventID)),
 			attribute.Int(AttrAttempt, info.Attempt),
 			semconv.ErrorTypeKey.String(cause),
 		}
 		if info.Err != nil {
-			attrs = append(attrs, attribute.String(AttrCause, info.Err.Error()))
+			attrs = append(attrs, attribute.String(AttrCause, c.mask(info.Err.Error())))
 		}
 		c.span.AddEvent(EventReconnect, trace.WithAttributes(attrs...))
 	}
@@ -356,19 +379,19 @@ func (in *instrumentation) streamEnd(ctx context.Context, info modus.StreamEndIn
 		outcome = "closed"
 	case errors.As(info.Err, &re):
 		outcome, errType = "error", errorType(re)
-		c.span.SetStatus(codes.Error, re.Message)
+		c.span.SetStatus(codes.Error, masked(c.key, re.Message))
 	case info.Err != nil:
 		outcome, errType = "failed", errorType(info.Err)
-		c.span.SetStatus(codes.Error, info.Err.Error())
+		c.span.SetStatus(codes.Error, masked(c.key, info.Err.Error()))
 	}
 	if c.span.IsRecording() {
 		attrs := []attribute.KeyValue{
 			attribute.String(AttrRunOutcome, outcome),
-			attribute.String(AttrLastEventID, info.LastEventID),
+			attribute.String(AttrLastEventID, masked(c.key, info.LastEventID)),
 			attribute.Int(AttrReconnects, info.Reconnects),
 		}
 		if info.RunID != "" {
-			attrs = append(attrs, attribute.String(AttrRunID, info.RunID))
+			attrs = append(attrs, attribute.String(AttrRunID, masked(c.key, info.RunID)))
 		}
 		if errType != "" {
 			attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
@@ -378,7 +401,7 @@ func (in *instrumentation) streamEnd(ctx context.Context, info modus.StreamEndIn
 			if finish == "done" {
 				finish = "stop" // the conventions' name for a natural end
 			}
-			attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", c.text.String(), finish)))
+			attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(messagesJSON("assistant", masked(c.key, c.text.String()), finish)))
 		}
 		c.span.SetAttributes(attrs...)
 	}

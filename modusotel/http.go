@@ -30,6 +30,10 @@ import (
 func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext) (*http.Response, error) {
 	info, _ := modus.AttemptOf(req)
 	start := time.Now()
+	key := keyOf(req)
+	if c := in.callOf(req.Context()); c != nil {
+		c.setKey(key) // for what the call's span records of the server's answers
+	}
 	ctx, span := in.startAttempt(req, info)
 	host, port := serverOf(req.URL)
 	resend := info.Attempt - 1 + info.Reconnect
@@ -74,7 +78,7 @@ func (in *instrumentation) attempt(req *http.Request, next modus.MiddlewareNext)
 		if status != 0 {
 			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 			if id := resp.Header.Get("X-Request-Id"); id != "" {
-				span.SetAttributes(attribute.String(AttrRequestID, id))
+				span.SetAttributes(attribute.String(AttrRequestID, masked(key, id)))
 			}
 		}
 		if errType != "" {
@@ -199,10 +203,7 @@ func errorType(err error) string {
 	case errors.As(err, &e):
 		return strconv.Itoa(e.StatusCode)
 	case errors.As(err, &re):
-		if re.Code != "" {
-			return string(re.Code)
-		}
-		return "run_failed"
+		return runErrorType(re.Code)
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, modus.ErrStreamIdle):
@@ -217,4 +218,44 @@ func errorType(err error) string {
 		err = ue.Err
 	}
 	return semconv.ErrorType(err).Value.AsString()
+}
+
+// runErrorType is the error.type of a run's error event: its code when it
+// is one the SDK knows, else _OTHER (the code is the server's text, and an
+// attribute of metrics must keep a small set of values).
+func runErrorType(code modus.ErrorCode) string {
+	switch code {
+	case "":
+		return "run_failed"
+	case modus.ErrorCodeValidation, modus.ErrorCodeBadRequest, modus.ErrorCodeUnauthorized,
+		modus.ErrorCodeForbidden, modus.ErrorCodeNotFound, modus.ErrorCodeConflict,
+		modus.ErrorCodeRateLimited, modus.ErrorCodeInternalError:
+		return string(code)
+	}
+	return semconv.ErrorTypeOther.Value.AsString()
+}
+
+// maskedKey stands for the API key in what is recorded.
+const maskedKey = "modus_****"
+
+// keyOf returns the API key a request carries: the token of its
+// Authorization header ("" without one).
+func keyOf(req *http.Request) string {
+	const scheme = "bearer "
+	v := req.Header.Get("Authorization")
+	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return ""
+	}
+	return strings.TrimSpace(v[len(scheme):])
+}
+
+// masked returns s with every copy of key replaced by maskedKey. It is the
+// one place for every string a server sent (request ids, event ids, error
+// texts, tool names...) before it goes into a span or a metric: a server
+// may echo the key.
+func masked(key, s string) string {
+	if key == "" || !strings.Contains(s, key) {
+		return s
+	}
+	return strings.ReplaceAll(s, key, maskedKey)
 }

@@ -3,6 +3,9 @@ package modusotel_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -155,16 +158,17 @@ func hasAll(set attribute.Set, want []attribute.KeyValue) bool {
 // events or metric attributes.
 func (h *harness) checkNoKey(t *testing.T) {
 	t.Helper()
-	key := h.srv.APIKey()
+	key := strings.ToLower(h.srv.APIKey()) // the key in any case: error codes are upper-cased
 	check := func(where string, kvs []attribute.KeyValue) {
 		for _, kv := range kvs {
-			assert.NotContains(t, kv.Value.String(), key, "%s: %s", where, kv.Key)
+			assert.NotContains(t, strings.ToLower(kv.Value.String()), key, "%s: %s", where, kv.Key)
 			assert.NotContains(t, kv.Value.String(), "Bearer", "%s: %s", where, kv.Key)
 		}
 	}
 	for _, s := range h.spans.Ended() {
+		assert.NotContains(t, strings.ToLower(s.Name()), key)
 		check(s.Name(), s.Attributes())
-		assert.NotContains(t, s.Status().Description, key)
+		assert.NotContains(t, strings.ToLower(s.Status().Description), key)
 		for _, e := range s.Events() {
 			check(s.Name()+" "+e.Name, e.Attributes)
 		}
@@ -514,5 +518,53 @@ func TestRunMessageContentOptIn(t *testing.T) {
 	tool := attrs(tools[0].Attributes())
 	assert.JSONEq(t, `{"q":"select 1"}`, tool[semconv.GenAIToolCallArgumentsKey].AsString())
 	assert.JSONEq(t, `{"rows":1}`, tool[semconv.GenAIToolCallResultKey].AsString())
+	h.checkNoKey(t)
+}
+
+// TestServerEchoingKeyNotRecorded runs calls and a run against a server
+// that echoes the API key in X-Request-Id and in an error event's code,
+// message and tool name: no span name, attribute, event, status or metric
+// attribute may hold it, and error.type of the run is _OTHER.
+func TestServerEchoingKeyNotRecorded(t *testing.T) {
+	h := &harness{srv: modustest.NewServer(t), spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
+	key := h.srv.APIKey()
+	target, err := url.Parse(h.srv.URL())
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		resp.Header.Set("X-Request-Id", "req-"+strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer "))
+		return nil
+	}
+	echo := httptest.NewServer(proxy)
+	t.Cleanup(echo.Close)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(h.spans))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.reader))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	h.client, err = h.srv.Client(modus.WithBaseURL(echo.URL),
+		modusotel.Instrument(modusotel.WithTracerProvider(tp), modusotel.WithMeterProvider(mp), modusotel.WithMessageContent()))
+	require.NoError(t, err)
+
+	h.srv.SeedAgent(t, modustest.AgentSeed{Name: "a"})
+	_, err = h.client.Agents.List(context.Background(), nil)
+	require.NoError(t, err)
+	_, err = h.client.Agents.Get(context.Background(), 404404, nil)
+	require.ErrorIs(t, err, modus.ErrNotFound)
+
+	h.srv.SetRunEvents(modustest.Token("a "+key), modustest.ToolStart("sql"+key, "call-"+key, map[string]any{"q": key}),
+		modustest.ToolEnd("sql"+key, "call-"+key, map[string]any{"rows": key}),
+		modustest.Event("error", map[string]any{"error": "bad key " + key, "code": key}))
+	h.srv.DropNextOn("GET", "/agent/runs/{runId}/stream", 1, 1)
+	stream, err := h.client.Runs.Create(context.Background(), modus.CreateRunRequest{Message: "m", SessionID: "s"})
+	require.NoError(t, err)
+	_, err = stream.Collect()
+	require.ErrorIs(t, err, modus.ErrRunFailed)
+
+	run, attempts := h.runSpan(t)
+	assert.Equal(t, "_OTHER", attrs(run.Attributes())[semconv.ErrorTypeKey].AsString(), "an unknown code is not an attribute value")
+	assert.Equal(t, "req-modus_****", attrs(run.Attributes())[attribute.Key(modusotel.AttrRequestID)].AsString())
+	require.NotEmpty(t, attempts)
+	assert.Equal(t, "req-modus_****", attrs(attempts[0].Attributes())[attribute.Key(modusotel.AttrRequestID)].AsString())
+	m := h.metrics(t)
+	assert.Equal(t, uint64(1), histCount(t, m[genaiconv.ClientOperationDuration{}.Name()], semconv.ErrorTypeOther))
 	h.checkNoKey(t)
 }

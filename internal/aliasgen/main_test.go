@@ -46,7 +46,7 @@ func TestRunDocumentsFieldsAndValues(t *testing.T) {
 	genPath := write(t, dir, "client.gen.go", genSrc)
 	names := write(t, dir, "aliases.txt", "# comment\nThing ThingDto is a thing.\nKind ThingKind is how big a thing is.\n")
 	write(t, dir, "consts.go", "package modus\n\nconst KindBig = gen.ThingKindBig\n")
-	out, err := run(names, genPath, dir)
+	out, _, err := run(names, genPath, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +73,11 @@ func TestRunRejectsBadTables(t *testing.T) {
 	dir := t.TempDir()
 	genPath := write(t, dir, "client.gen.go", genSrc)
 	for name, table := range map[string]string{
-		"unknown gen type": "Thing NoSuchDto is nothing.\n",
-		"two names":        "Thing ThingDto is a thing.\nOther ThingDto is the same.\n",
-		"no summary":       "Thing ThingDto\n",
+		"two names":  "Thing ThingDto is a thing.\nOther ThingDto is the same.\n",
+		"no summary": "Thing ThingDto\n",
 	} {
 		names := write(t, dir, "aliases.txt", table)
-		if _, err := run(names, genPath, dir); err == nil {
+		if _, _, err := run(names, genPath, dir); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -91,7 +90,7 @@ func TestNewEnumValueGetsAGeneratedConstant(t *testing.T) {
 	genPath := write(t, dir, "client.gen.go", genSrc+"\nconst ThingKindHuge ThingKind = \"huge\"\n")
 	names := write(t, dir, "aliases.txt", "Kind ThingKind is how big a thing is.\n")
 	write(t, dir, "consts.go", "package modus\n\nconst KindBig = gen.ThingKindBig\n\nfunc KindSmall() {}\n")
-	out, err := run(names, genPath, dir)
+	out, _, err := run(names, genPath, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,5 +101,27 @@ func TestNewEnumValueGetsAGeneratedConstant(t *testing.T) {
 	}
 	if strings.Contains(string(out), "KindBig =") {
 		t.Errorf("a value with a hand-written constant got a second one:\n%s", out)
+	}
+}
+
+// An alias whose gen type a spec update removed is skipped, not fatal: the
+// rest is written, and the warning says which line to remove.
+func TestGoneGenTypeIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	genPath := write(t, dir, "client.gen.go", genSrc)
+	names := write(t, dir, "aliases.txt", "Thing ThingDto is a thing.\nCounts AutomationRunCountsDto are counts.\n")
+	out, gone, err := run(names, genPath, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "type Thing = gen.ThingDto") || strings.Contains(string(out), "Counts") {
+		t.Errorf("want Thing and no Counts:\n%s", out)
+	}
+	if len(gone) != 1 || gone[0].name != "Counts" {
+		t.Fatalf("gone = %v, want Counts", gone)
+	}
+	if w := goneWarning(names, gone[0]); !strings.Contains(w, "gen has no type AutomationRunCountsDto") ||
+		!strings.Contains(w, "remove Counts from modus/aliases.txt") {
+		t.Errorf("warning %q", w)
 	}
 }

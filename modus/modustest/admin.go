@@ -21,7 +21,9 @@ import (
 const AdminPrefix = "/_modustest/"
 
 // WithAdminToken makes the admin API (under AdminPrefix; see the package
-// doc) require the header "Authorization: Bearer <token>". Without it the
+// doc) require the header "Authorization: Bearer <token>" (the scheme in
+// any case), except GET /_modustest/health, which tells only that the
+// server is up. Without it the
 // admin API is open to whoever reaches the server, which is fine for a
 // server on loopback (the modusfake command requires a token elsewhere).
 func WithAdminToken(token string) Option {
@@ -83,9 +85,10 @@ func (s *Server) adminHandler() http.Handler {
 		adminError(w, http.StatusNotFound, fmt.Errorf("no admin route %s %s (see the README, \"Testing without Go: modusfake\")", r.Method, r.URL.Path))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.adminToken != "" {
-			tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(tok), []byte(s.adminToken)) != 1 {
+		// health tells only that the server is up: readiness probes (curl
+		// --retry, a container's healthcheck) need no token.
+		if s.adminToken != "" && r.URL.Path != AdminPrefix+"health" {
+			if subtle.ConstantTimeCompare([]byte(bearerToken(r.Header.Get("Authorization"))), []byte(s.adminToken)) != 1 {
 				adminError(w, http.StatusUnauthorized, errors.New("missing or wrong admin token (Authorization: Bearer <the -admin-token>)"))
 				return
 			}
@@ -93,6 +96,16 @@ func (s *Server) adminHandler() http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBodySize)
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// bearerToken returns the token of an Authorization value with the Bearer
+// scheme, whose name is case-insensitive (RFC 9110); "" for any other.
+func bearerToken(h string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
 }
 
 func adminJSON(w http.ResponseWriter, status int, v any) {

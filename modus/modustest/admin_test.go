@@ -42,10 +42,10 @@ func adminOK(t *testing.T, srv *modustest.Server, method, path, body string, wan
 // behaves as the Go call, and bad arguments get the Go panic's message.
 func TestAdminFaultsAreTheGoFaults(t *testing.T) {
 	srv := modustest.NewServer(t, modustest.WithAdminToken("tok"))
-	if status, _ := adminCall(t, srv, "", "GET", "/_modustest/health", ""); status != http.StatusUnauthorized {
+	if status, _ := adminCall(t, srv, "", "GET", "/_modustest/counts", ""); status != http.StatusUnauthorized {
 		t.Fatalf("no token: %d", status)
 	}
-	if status, _ := adminCall(t, srv, srv.APIKey(), "GET", "/_modustest/health", ""); status != http.StatusUnauthorized {
+	if status, _ := adminCall(t, srv, srv.APIKey(), "GET", "/_modustest/counts", ""); status != http.StatusUnauthorized {
 		t.Fatalf("the API key opened the admin API: %d", status)
 	}
 	adminOK(t, srv, "POST", "/_modustest/faults", `{"kind":"fail","method":"GET","path":"/api/v1/agents","n":2,"status":429,"retryAfter":"1500ms"}`, http.StatusNoContent)
@@ -168,5 +168,38 @@ func checkAdminReset(t *testing.T, srv *modustest.Server) {
 	adminOK(t, srv, "GET", "/_modustest/nope", "", http.StatusNotFound)
 	if got := adminOK(t, srv, "GET", "/_modustest/reset", "", http.StatusNotFound); !strings.Contains(got, "GET /_modustest/reset") {
 		t.Fatalf("wrong method: %s", got)
+	}
+}
+
+// With an admin token, health still answers without it (a readiness probe
+// has none), and the scheme of Authorization is case-insensitive.
+func TestAdminHealthOpenAndBearerAnyCase(t *testing.T) {
+	srv := modustest.NewServer(t, modustest.WithAdminToken("tok"))
+	if status, body := adminCall(t, srv, "", "GET", "/_modustest/health", ""); status != http.StatusOK || !strings.Contains(body, `"ok": true`) {
+		t.Fatalf("health without a token: %d %s", status, body)
+	}
+	for _, auth := range []string{"bearer tok", "BEARER tok", "Bearer  tok"} {
+		req, _ := http.NewRequest("GET", srv.URL()+"/_modustest/counts", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Authorization %q: %d, want 200", auth, resp.StatusCode)
+		}
+	}
+	for _, auth := range []string{"", "tok", "Basic tok", "Bearer", "Bearer tok2", "Bearertok"} {
+		req, _ := http.NewRequest("GET", srv.URL()+"/_modustest/counts", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization %q: %d, want 401", auth, resp.StatusCode)
+		}
 	}
 }

@@ -259,6 +259,11 @@ func (p *seedParser) checkSkills(f *SeedFile) error {
 		if strings.TrimSpace(s.Name) == "" {
 			return p.errIn(at+".name", "must not be empty")
 		}
+		for j, m := range s.Memories {
+			if strings.TrimSpace(m.Memory) == "" {
+				return p.errIn(fmt.Sprintf("%s.memories[%d].memory", at, j), "must not be empty")
+			}
+		}
 		for j, c := range s.Conversations {
 			if len(c.Messages) == 0 {
 				return p.errIn(fmt.Sprintf("%s.conversations[%d].messages", at, j), "want at least one message")

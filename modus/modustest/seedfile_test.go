@@ -29,6 +29,8 @@ func TestParseSeedFileErrors(t *testing.T) {
 		{"empty name", "{\"agents\": [\n{\"name\": \"a\"},\n{\"name\": \" \", \"deployed\": true}]}", 3, "agents[1].name", "must not be empty"},
 		{"agent type", "{\"agents\": [{\"name\": \"a\",\n \"type\": \"robot\"}]}", 2, "agents[0].type", `unknown agent type "robot"`},
 		{"run status", "{\"agents\": [{\"name\": \"a\", \"runs\": [\n{\"status\": \"completed\"},\n{\"status\": \"done\"}]}]}", 3, "agents[0].runs[1].status", `unknown run status "done"`},
+		{"empty memory", "{\"skills\": [{\"name\": \"s\", \"memories\": [{\"memory\": \"m\"},\n{\"memory\": \" \"}]}]}", 2, "skills[0].memories[1].memory", "must not be empty"},
+		{"no memory", "{\"skills\": [{\"name\": \"s\", \"memories\": [\n{\"metadata\": {}}]}]}", 2, "skills[0].memories[0].memory", "must not be empty"},
 		{"skill name", "{\"skills\": [\n{}]}", 2, "skills[0].name", "must not be empty"},
 		{"no messages", "{\"skills\": [{\"name\": \"s\", \"conversations\": [\n{\"messages\": []}]}]}", 2, "skills[0].conversations[0].messages", "at least one message"},
 		{"context type", "{\"contextItems\": [\n{\"content\": {}}]}", 2, "contextItems[0].contextType", "must not be empty"},

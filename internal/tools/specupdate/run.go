@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -110,28 +111,66 @@ func run(ctx context.Context, o Options, repp **Report) int {
 		status int
 	}{
 		{"make generate", pick(o.Regenerate, command("make", "generate")), ExitBuild},
-		{"go build and go vet", pick(o.Build, commands([]string{"go", "build", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
+		{"go build and go vet", pick(o.Build, commands([]string{"go", "build", "-gcflags=-e", "./..."}, []string{"go", "vet", "./..."})), ExitBuild},
 		{"go test", pick(o.Test, command("go", "test", "-count=1", "./...")), ExitTests},
 	}
+	var removals []string // "remove X from modus/aliases.txt", from aliasgen's warnings
 	for _, s := range steps {
 		fmt.Fprintf(o.Stderr, "update-spec: %s\n", s.name)
 		var out bytes.Buffer
 		err := s.run(ctx, o.Root, io.MultiWriter(o.Stderr, &out))
+		removals = append(removals, aliasRemovals(out.String())...)
 		if err != nil {
 			rep.Failure = tail(out.String()+"\n"+err.Error(), 60)
-			describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, s.status == ExitTests)
+			files := failingFiles(out.String())
+			describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, s.status == ExitTests, files)
+			fix := "Fix the facade (modus/) or the fake (modus/modustest) on this branch; the failure's tail is below."
+			if len(files) > 0 {
+				fix = "Fix " + strings.Join(files, ", ") + " on this branch (the files the failure names; its tail is below)."
+			}
 			return fail(s.status, fmt.Sprintf("`%s` failed after openapi.json and the overlay were written.", s.name),
-				"Fix the facade (modus/) or the fake (modus/modustest) on this branch; the failure's tail is below.",
-				"Operations added need a facade method and a modustest handler (listed below); the fake answers 501 until then.",
-				"Then run `make generate && make test` and push to the branch.")
+				append(removals, fix,
+					"Operations added need a facade method and a modustest handler (listed below); the fake answers 501 until then.",
+					"Then run `make generate && make test` and push to the branch.")...)
 		}
 	}
-	describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, true)
+	describeGoAPI(ctx, rep, goAPI, o.Root, exports, beforeErr, true, nil)
 	if rep.GoBreaking > 0 {
 		return fail(ExitBreaking, fmt.Sprintf("%d change(s) are breaking for Go code; the update is applied and tested.", rep.GoBreaking),
-			"Review the breaking changes and the Go API diff; release as a breaking change (CHANGELOG).")
+			append(removals, "Review the breaking changes and the Go API diff; release as a breaking change (CHANGELOG).")...)
 	}
-	return fail(ExitOK, "The update is applied, regenerated, built and tested.", "Review and merge; add a CHANGELOG entry for what users see.")
+	return fail(ExitOK, "The update is applied, regenerated, built and tested.",
+		append(removals, "Review and merge; add a CHANGELOG entry for what users see.")...)
+}
+
+// aliasRemovals returns what aliasgen's warnings ask for: one "remove X
+// from modus/aliases.txt" for each alias whose gen type the spec dropped.
+func aliasRemovals(out string) []string {
+	var todo []string
+	for _, m := range aliasRemovalRE.FindAllStringSubmatch(out, -1) {
+		todo = append(todo, fmt.Sprintf("remove %s from modus/aliases.txt (the spec dropped gen.%s).", m[2], m[1]))
+	}
+	return todo
+}
+
+var (
+	aliasRemovalRE = regexp.MustCompile(`gen has no type (\w+)\b.*; remove (\w+) from modus/aliases\.txt`)
+	// goFileRE matches the position a compiler, vet or test error starts with.
+	goFileRE = regexp.MustCompile(`(?m)^(?:vet: )?\.?/?([\w./-]+\.go):\d+(?::\d+)?: `)
+)
+
+// failingFiles returns the Go files a build or test output names in its
+// errors, in order, each once.
+func failingFiles(out string) []string {
+	var files []string
+	seen := map[string]bool{}
+	for _, m := range goFileRE.FindAllStringSubmatch(out, -1) {
+		if f := m[1]; !seen[f] {
+			seen[f] = true
+			files = append(files, f)
+		}
+	}
+	return files
 }
 
 // compareFailure turns an error of Compare into the report's status and advice.
@@ -159,10 +198,12 @@ func compareFailure(rep *Report, err error) int {
 
 // describeGoAPI fills the Go API section: apidiff against the export data
 // taken before the files were written.
-func describeGoAPI(ctx context.Context, rep *Report, goAPI func(context.Context, string, string, bool) (string, error), root, dir string, beforeErr error, built bool) {
+func describeGoAPI(ctx context.Context, rep *Report, goAPI func(context.Context, string, string, bool) (string, error), root, dir string, beforeErr error, built bool, failing []string) {
 	switch {
 	case beforeErr != nil:
 		rep.GoAPI = "Not available: " + beforeErr.Error()
+	case !built && len(failing) > 0:
+		rep.GoAPI = "Not available: the packages do not build; the failing files: " + strings.Join(failing, ", ") + " (see Failure)."
 	case !built:
 		rep.GoAPI = "Not available: the packages do not build (see Failure)."
 	default:

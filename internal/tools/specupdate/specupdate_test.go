@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -435,6 +436,48 @@ func TestReferenceSpecReport(t *testing.T) {
 	if n := strings.Count(full, "error/code"); n > 3 {
 		t.Errorf("the error envelope's change is listed %d times, want it grouped", n)
 	}
+
+	// The whole update on a copy of the repository, with the real generate
+	// and build: aliases whose gen type is gone do not stop generation, and
+	// the report names the Go API changes, or the files that do not build.
+	t.Run("generate and build", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("builds a copy of the repository")
+		}
+		status, report := updateWith(t, copyRepo(t), ref, nil, nil, ok)
+		if status != ExitBreaking && status != ExitBuild {
+			t.Fatalf("exit status %d, want %d or %d:\n%s", status, ExitBreaking, ExitBuild, report)
+		}
+		if strings.Contains(report, "`make generate` failed") {
+			t.Errorf("aliasgen stopped make generate:\n%s", report)
+		}
+		if !strings.Contains(report, "- remove AgentRunCounts from modus/aliases.txt (the spec dropped gen.AutomationRunCountsDto).") {
+			t.Errorf("What to do lacks the alias to remove:\n%s", report)
+		}
+		_, goAPI, found := strings.Cut(report, "### Go API")
+		if !found {
+			t.Fatalf("no Go API section:\n%s", report)
+		}
+		goAPI, _, _ = strings.Cut(goAPI, "\n### ")
+		if status == ExitBuild {
+			if !strings.Contains(report, "`go build and go vet` failed") {
+				t.Errorf("status 5 from another step than the build:\n%s", report)
+			}
+			files := regexp.MustCompile(`modus/[\w/]+\.go`).FindAllString(goAPI, -1)
+			if !strings.Contains(goAPI, "the failing files: ") || len(files) == 0 {
+				t.Fatalf("the Go API section names no failing file:%s", goAPI)
+			}
+			_, fix, _ := strings.Cut(report, "\n- Fix ")
+			fix, _, _ = strings.Cut(fix, "\n")
+			for _, f := range files {
+				if !strings.Contains(fix, f) {
+					t.Errorf("%s: not in What to do's %q", f, fix)
+				}
+			}
+		} else if strings.Contains(goAPI, "Not available") {
+			t.Errorf("the packages build but the Go API section is %s", goAPI)
+		}
+	})
 }
 
 // generatorConfig is the config file as oapi-codegen's command reads it.
