@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/modus-data/modus-sdk-go/gen"
+	"github.com/modus-data/modus-sdk-go/sse"
 )
 
 // Sentinels for errors.Is. A *Error matches the one for its HTTP status:
@@ -484,3 +485,110 @@ func (e *StreamInterruptedError) Unwrap() []error {
 
 // Is reports whether target is ErrStreamInterrupted.
 func (e *StreamInterruptedError) Is(target error) bool { return target == ErrStreamInterrupted }
+
+// ErrStreamIdle matches, through errors.Is, the cause of a reconnection
+// after a connection completed no event or comment for longer than the idle
+// timeout, or a reconnection got no response headers within it; and the
+// *StreamInterruptedError of a stream that gave up after any such failure.
+var ErrStreamIdle = errors.New("modus: run stream idle")
+
+// ErrEventTooLarge matches, through errors.Is, the error of a run stream
+// that received an event over its size limit (see WithMaxEventSize).
+var ErrEventTooLarge = sse.ErrEventTooLarge
+
+// ErrNotEventStream matches, through errors.Is, the error returned when a
+// stream operation is answered 2xx with something other than an event
+// stream, such as CreateRun's 201 JSON answer meant for polling clients.
+var ErrNotEventStream = errors.New("modus: response is not an event stream")
+
+// ErrRunEnded matches, through errors.Is, the error of a stream opened with
+// RunsService.Stream after the run's last event (its done event, say): the
+// server had nothing after the given Last-Event-ID and closed the
+// connection, which it does once a run has ended. No event is delivered;
+// Next returns false at once, without reconnecting.
+var ErrRunEnded = errors.New("modus: run already ended")
+
+// ErrRunCancelled matches the error Collect returns for a run that ended
+// with a cancelled event.
+var ErrRunCancelled = errors.New("modus: run cancelled")
+
+// ErrMalformedEvent matches, through errors.Is, the *EventDecodeError of an
+// event whose data is not a run event's JSON.
+var ErrMalformedEvent = errors.New("modus: malformed run event")
+
+// EventDecodeError is a run stream event whose data is not valid JSON, not
+// a JSON object, or does not fit its type's shape. The stream stops there:
+// the event is neither skipped nor guessed at.
+type EventDecodeError struct {
+	// EventID is the SSE id of the event.
+	EventID string
+	// Data is the start of the event's data, at most 1 KiB.
+	Data []byte
+	// Err is the JSON error.
+	Err error
+}
+
+// Error names the event and quotes the start of its data.
+func (e *EventDecodeError) Error() string {
+	return printable("modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
+		"; data: " + strconv.Quote(snippet(e.Data, 200)))
+}
+
+// Unwrap returns the JSON error.
+func (e *EventDecodeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrMalformedEvent.
+func (e *EventDecodeError) Is(target error) bool { return target == ErrMalformedEvent }
+
+// ErrRunFailed matches, through errors.Is, the *RunError of a run that
+// ended with an error event.
+var ErrRunFailed = errors.New("modus: run failed")
+
+// RunError is the error a run stream ends with after delivering an
+// *ErrorEvent. errors.Is(err, ErrRunFailed) is true for every RunError, and
+// errors.Is(err, ErrConflict) when the run was refused because its
+// Idempotency-Key was already used with a different request body.
+type RunError struct {
+	// Message is the server's description of the failure.
+	Message string
+	// Code is the error event's Code (ErrorEvent.Code): ErrorCodeConflict
+	// when the run was refused because its Idempotency-Key was already used
+	// with a different body.
+	Code ErrorCode
+	// RunID is the run's id, when the stream knows it.
+	RunID string
+	// EventID is the SSE id of the error event.
+	EventID string
+}
+
+// Error reads "modus: run <id> failed: <message> (<code>)".
+func (e *RunError) Error() string {
+	var b strings.Builder
+	b.WriteString("modus: run ")
+	if e.RunID != "" {
+		b.WriteString(e.RunID + " ")
+	}
+	b.WriteString("failed")
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Code != "" {
+		b.WriteString(" (" + string(e.Code) + ")")
+	}
+	return printable(b.String())
+}
+
+// Is matches ErrRunFailed, and ErrConflict for an idempotency conflict.
+func (e *RunError) Is(target error) bool {
+	switch target {
+	case ErrRunFailed:
+		return true
+	case ErrConflict:
+		return e.Code == ErrorCodeConflict
+	}
+	return false
+}
+
+// newRunError is the error of error event ev. Every string in it came from
+// the server and ends up in logs: each has the API key masked, whatever its
+// case (the code is upper-cased).

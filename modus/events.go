@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -218,34 +217,6 @@ func (*HeartbeatEvent) isRunEvent() {}
 func (*ToolEvent) isRunEvent()      {}
 func (*UnknownEvent) isRunEvent()   {}
 
-// ErrMalformedEvent matches, through errors.Is, the *EventDecodeError of an
-// event whose data is not a run event's JSON.
-var ErrMalformedEvent = errors.New("modus: malformed run event")
-
-// EventDecodeError is a run stream event whose data is not valid JSON, not
-// a JSON object, or does not fit its type's shape. The stream stops there:
-// the event is neither skipped nor guessed at.
-type EventDecodeError struct {
-	// EventID is the SSE id of the event.
-	EventID string
-	// Data is the start of the event's data, at most 1 KiB.
-	Data []byte
-	// Err is the JSON error.
-	Err error
-}
-
-// Error names the event and quotes the start of its data.
-func (e *EventDecodeError) Error() string {
-	return printable("modus: malformed run event " + strconv.Quote(e.EventID) + ": " + e.Err.Error() +
-		"; data: " + strconv.Quote(snippet(e.Data, 200)))
-}
-
-// Unwrap returns the JSON error.
-func (e *EventDecodeError) Unwrap() error { return e.Err }
-
-// Is reports whether target is ErrMalformedEvent.
-func (e *EventDecodeError) Is(target error) bool { return target == ErrMalformedEvent }
-
 func newEventDecodeError(id string, data []byte, err error) *EventDecodeError {
 	if len(data) > 1024 {
 		data = data[:1024]
@@ -253,58 +224,6 @@ func newEventDecodeError(id string, data []byte, err error) *EventDecodeError {
 	return &EventDecodeError{EventID: id, Data: bytes.Clone(data), Err: err}
 }
 
-// ErrRunFailed matches, through errors.Is, the *RunError of a run that
-// ended with an error event.
-var ErrRunFailed = errors.New("modus: run failed")
-
-// RunError is the error a run stream ends with after delivering an
-// *ErrorEvent. errors.Is(err, ErrRunFailed) is true for every RunError, and
-// errors.Is(err, ErrConflict) when the run was refused because its
-// Idempotency-Key was already used with a different request body.
-type RunError struct {
-	// Message is the server's description of the failure.
-	Message string
-	// Code is the error event's Code (ErrorEvent.Code): ErrorCodeConflict
-	// when the run was refused because its Idempotency-Key was already used
-	// with a different body.
-	Code ErrorCode
-	// RunID is the run's id, when the stream knows it.
-	RunID string
-	// EventID is the SSE id of the error event.
-	EventID string
-}
-
-// Error reads "modus: run <id> failed: <message> (<code>)".
-func (e *RunError) Error() string {
-	var b strings.Builder
-	b.WriteString("modus: run ")
-	if e.RunID != "" {
-		b.WriteString(e.RunID + " ")
-	}
-	b.WriteString("failed")
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Code != "" {
-		b.WriteString(" (" + string(e.Code) + ")")
-	}
-	return printable(b.String())
-}
-
-// Is matches ErrRunFailed, and ErrConflict for an idempotency conflict.
-func (e *RunError) Is(target error) bool {
-	switch target {
-	case ErrRunFailed:
-		return true
-	case ErrConflict:
-		return e.Code == ErrorCodeConflict
-	}
-	return false
-}
-
-// newRunError is the error of error event ev. Every string in it came from
-// the server and ends up in logs: each has the API key masked, whatever its
-// case (the code is upper-cased).
 func newRunError(ev *ErrorEvent, runID string, key apiKey) *RunError {
 	return &RunError{Message: key.maskFold(ev.Message), Code: ErrorCode(key.maskFold(string(ev.Code))),
 		RunID: key.maskFold(runID), EventID: key.maskFold(ev.id)}

@@ -50,28 +50,6 @@ func (c streamConfig) maxReconnects() int {
 	return DefaultStreamReconnects
 }
 
-// ErrStreamIdle matches, through errors.Is, the cause of a reconnection
-// after a connection completed no event or comment for longer than the idle
-// timeout, or a reconnection got no response headers within it; and the
-// *StreamInterruptedError of a stream that gave up after any such failure.
-var ErrStreamIdle = errors.New("modus: run stream idle")
-
-// ErrEventTooLarge matches, through errors.Is, the error of a run stream
-// that received an event over its size limit (see WithMaxEventSize).
-var ErrEventTooLarge = sse.ErrEventTooLarge
-
-// ErrNotEventStream matches, through errors.Is, the error returned when a
-// stream operation is answered 2xx with something other than an event
-// stream, such as CreateRun's 201 JSON answer meant for polling clients.
-var ErrNotEventStream = errors.New("modus: response is not an event stream")
-
-// ErrRunEnded matches, through errors.Is, the error of a stream opened with
-// RunsService.Stream after the run's last event (its done event, say): the
-// server had nothing after the given Last-Event-ID and closed the
-// connection, which it does once a run has ended. No event is delivered;
-// Next returns false at once, without reconnecting.
-var ErrRunEnded = errors.New("modus: run already ended")
-
 // RunStream is the event stream of one run, from RunsService.Create,
 // ExecuteWorkflowAction or Stream. Read it like a bufio.Scanner:
 //
@@ -518,10 +496,6 @@ func (s *RunStream) All() iter.Seq2[Event, error] {
 		}
 	}
 }
-
-// ErrRunCancelled matches the error Collect returns for a run that ended
-// with a cancelled event.
-var ErrRunCancelled = errors.New("modus: run cancelled")
 
 // RunResult is what Collect gathers from a run stream.
 type RunResult struct {
