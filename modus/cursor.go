@@ -110,22 +110,24 @@ func (c *cursor) num() eventNum {
 // ok is false unless id has a digit wherever last has
 // one and a '-' wherever it has one: then after reports whether id comes
 // after last. The bytes before their first difference are the same, so
-// only those after it are checked; the difference is found 8 bytes at a
-// time.
+// only those after it are checked. Consecutive ids usually differ in their
+// last few bytes only, so the last 8 are compared as one word and the rest
+// as a string.
 func sameShapeAfter(id, last string) (after, ok bool) {
-	i := 0
-	for ; i+8 <= len(last); i += 8 {
-		if x := word(id, i) ^ word(last, i); x != 0 {
-			i += bits.TrailingZeros64(x) / 8
-			return sameShapeFrom(id, last, i)
+	n := len(last)
+	if n < 8 || id[:n-8] != last[:n-8] {
+		for i := range n {
+			if id[i] != last[i] {
+				return sameShapeFrom(id, last, i)
+			}
 		}
+		return false, true // the same id
 	}
-	for ; i < len(last); i++ {
-		if id[i] != last[i] {
-			return sameShapeFrom(id, last, i)
-		}
+	x := tailWord(id) ^ tailWord(last)
+	if x == 0 {
+		return false, true // the same id
 	}
-	return false, true // the same id
+	return sameShapeFrom(id, last, n-8+bits.TrailingZeros64(x)/8)
 }
 
 // sameShapeFrom is sameShapeAfter once the first difference, at i, is known.
@@ -142,9 +144,10 @@ func sameShapeFrom(id, last string, i int) (after, ok bool) {
 	return id[i] > last[i], true
 }
 
-// word returns the 8 bytes of s at i as a little-endian number.
-func word(s string, i int) uint64 {
-	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
+// tailWord returns the last 8 bytes of s, which has at least 8, as a
+// little-endian number: its first byte is the lowest.
+func tailWord(s string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[len(s)-8:]), 8))
 }
 
 // replayed decides whether the first events with an id of a resumed

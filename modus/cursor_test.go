@@ -169,3 +169,26 @@ func TestCursorSameShapeAgreesWithParse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCursorSameShape checks advance's fast path against parsing, for ids
+// of one length (where it applies) differing anywhere.
+func FuzzCursorSameShape(f *testing.F) {
+	f.Add("1717000000000-19", "1717000000000-20")
+	f.Add("1717000000009-99", "1717000000010-00")
+	f.Add("2717000000000-19", "1717000000000-19")
+	f.Add("12-3", "12-4")
+	f.Fuzz(func(t *testing.T, last, id string) {
+		if len(id) != len(last) || !parseEventID(last).ok {
+			t.Skip()
+		}
+		c := newCursor(last)
+		c.accept(id)
+		want := last
+		if n, l := parseEventID(id), parseEventID(last); id != last && (!n.ok || !l.ok || n.after(l)) {
+			want = id
+		}
+		if c.last != want {
+			t.Fatalf("last %q, then %q: cursor at %q, want %q", last, id, c.last, want)
+		}
+	})
+}

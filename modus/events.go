@@ -540,7 +540,7 @@ func shortContent(tail []byte) (string, bool) {
 	}
 	text := tail[1 : n-2]
 	for _, c := range text {
-		if c-0x20 > 0x7e-0x20 || c == '"' || c == '\\' {
+		if !jsonPlainByte[c] {
 			return "", false
 		}
 	}
@@ -758,3 +758,12 @@ func jsonHex4(b []byte) rune {
 	}
 	return r
 }
+
+// jsonPlainByte marks the bytes a JSON string holds as they are, each decoding
+// to itself: printable ASCII but '"' and '\\'.
+var jsonPlainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

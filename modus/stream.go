@@ -228,19 +228,21 @@ func (s *RunStream) Next() bool {
 		if !left {
 			// A log handler, a callback, an observer or a middleware
 			// panicked: release the connection before the panic goes on.
+			s.ev = nil
 			if !s.finished {
 				s.finish(errStreamPanicked)
 			}
 			s.leave()
 		}
 	}()
-	ok := s.next()
-	if ok {
-		s.obs.event(s.ev)
+	ev := s.next()
+	s.ev = ev // written once per call: a pointer write costs a barrier while the GC marks
+	if ev != nil && len(s.obs.list) > 0 {
+		s.obs.event(ev)
 	}
 	left = true
 	s.leave()
-	return ok
+	return ev != nil
 }
 
 // errStreamPanicked ends a stream whose Next was left by a panic.
@@ -269,36 +271,36 @@ func (s *RunStream) endInfo() StreamEndInfo {
 		Closed: s.state.Load()&stateClosed != 0 && !s.terminal}
 }
 
-// next moves to the next event that is not a replay.
-func (s *RunStream) next() bool {
-	s.ev = nil
+// next returns the next event that is not a replay, nil at the end.
+func (s *RunStream) next() Event {
 	if s.finished {
-		return false
+		return nil
 	}
 	if s.terminal {
 		s.finish(s.termErr)
-		return false
+		return nil
 	}
 	for {
-		raw, err := s.dec.Next()
+		id, data, err := s.dec.NextData()
 		if err != nil {
 			if !s.recover(err) {
-				return false
+				return nil
 			}
 			continue
 		}
-		if !s.cur.accept(raw.ID) {
+		if !s.cur.accept(id) {
 			continue // a replay of an event delivered
 		}
-		ev, err := s.events.decode(raw.ID, raw.Data)
+		ev, err := s.events.decode(id, data)
 		if err != nil {
 			s.finish(err)
-			return false
+			return nil
 		}
-		s.ev = ev
 		s.res.progress()
-		s.observe(ev)
-		return true
+		if _, ok := ev.(*TokenEvent); !ok {
+			s.observe(ev) // token events, the most, name no run and end nothing
+		}
+		return ev
 	}
 }
 

@@ -24,6 +24,13 @@ type Decoder struct {
 	retry  time.Duration
 	err    error // sticky: once set, Next returns it
 
+	// The type and retry field of the event NextData returned last: plain
+	// means "message" and none (the usual block), so the hot path writes
+	// no string; else they are evType and evRetry.
+	plain   bool
+	evType  string
+	evRetry time.Duration
+
 	// Set by NewStreamDecoder.
 	ctx        context.Context
 	body       io.Closer
@@ -69,15 +76,30 @@ func NewStreamDecoder(ctx context.Context, body io.ReadCloser, opts ...Option) *
 // [ErrTruncated], an event over the limit an *[EventTooLargeError]. Once
 // Next returns an error, it returns the same error again.
 func (d *Decoder) Next() (Event, error) {
+	id, data, err := d.NextData()
+	if err != nil {
+		return Event{}, err
+	}
+	if d.plain {
+		return Event{ID: id, Type: "message", Data: data}, nil
+	}
+	return Event{ID: id, Type: d.evType, Data: data, Retry: d.evRetry}, nil
+}
+
+// NextData is [Decoder.Next] for callers that read only each event's id
+// and data: it returns the event's ID and Data, and the same errors, without
+// building an [Event]. Its type and retry fields still apply
+// ([Decoder.Retry]). On a stream of small events the Event that Next
+// returns costs more than the rest of the decoding.
+func (d *Decoder) NextData() (id string, data []byte, err error) {
 	if d.err != nil {
-		return Event{}, d.err
+		return "", nil, d.err
 	}
 	for {
 		if d.ctx != nil && d.ctx.Err() != nil {
-			return Event{}, d.fail(d.ctx.Err())
+			return "", nil, d.fail(d.ctx.Err())
 		}
 		var block *block
-		var err error
 		if d.scan != nil {
 			block, err = d.scan.ReadEvent()
 		} else {
@@ -87,7 +109,7 @@ func (d *Decoder) Next() (Event, error) {
 			if d.ctx != nil && d.ctx.Err() != nil {
 				err = d.ctx.Err() // the read failed because we closed the body
 			}
-			return Event{}, d.fail(err)
+			return "", nil, d.fail(err)
 		}
 		if d.first {
 			d.first = false
@@ -99,21 +121,21 @@ func (d *Decoder) Next() (Event, error) {
 			}
 		}
 		if id, data, ok := usualBlock(block); ok {
-			// Built here, not returned through dispatch: every copy of an
-			// Event on the way out costs on each small event.
-			data = d.own(block, id, true, data, false)
-			return Event{ID: d.lastID, Type: "message", Data: data}, nil
+			d.plain = true
+			data = d.own(block, id, true, data, false) // moves lastID first
+			return d.lastID, data, nil
 		}
-		if ev, ok := d.dispatch(block); ok {
-			return ev, nil
+		if data, ok := d.dispatch(block); ok {
+			return d.lastID, data, nil
 		}
 	}
 }
 
-// dispatch applies one block and returns its event, if it makes one.
-// Blocks without data only move the cursors. (Next reads the usual block
+// dispatch applies one block and returns its event's data, if it makes an
+// event, whose type and retry it leaves in evType and evRetry. Blocks
+// without data only move the cursors. (NextData reads the usual block
 // itself.)
-func (d *Decoder) dispatch(b *block) (Event, bool) {
+func (d *Decoder) dispatch(b *block) ([]byte, bool) {
 	// A fresh fields on the stack: zeroing the decoder's own would cost
 	// write barriers on every event.
 	f := &fields{buf: d.buf[:0]}
@@ -129,7 +151,7 @@ func (d *Decoder) dispatch(b *block) (Event, bool) {
 		if f.hasID && string(f.id) != d.lastID {
 			d.lastID = string(f.id)
 		}
-		return Event{}, false
+		return nil, false
 	}
 	typ := "message"
 	if len(f.event) > 0 {
@@ -138,8 +160,8 @@ func (d *Decoder) dispatch(b *block) (Event, bool) {
 		}
 		typ = d.typ
 	}
-	data := d.own(b, f.id, f.hasID, f.data, f.joined)
-	return Event{ID: d.lastID, Type: typ, Data: data, Retry: retry}, true
+	d.plain, d.evType, d.evRetry = false, typ, retry
+	return d.own(b, f.id, f.hasID, f.data, f.joined), true
 }
 
 // usualBlock recognises the block servers usually send, "id: <id>" then
@@ -161,14 +183,17 @@ func usualBlock(b *block) (id, data []byte, ok bool) {
 // it) and returns the data in memory of its own (joined: it lives in the
 // decoder's scratch buffer).
 func (d *Decoder) own(b *block, id []byte, hasID bool, data []byte, joined bool) []byte {
-	newID := hasID && string(id) != d.lastID
-	switch {
-	case b.lent && !joined && len(data) > 0:
-		// The block's bytes stay as they are: keep them, no copy.
-		if newID {
+	if b.lent && !joined && len(data) > 0 {
+		// The block's bytes stay as they are: keep them, no copy, the id
+		// too (comparing it with the last one would cost more than
+		// taking it).
+		if hasID {
 			d.lastID = unsafe.String(unsafe.SliceData(id), len(id))
 		}
 		return data[:len(data):len(data)]
+	}
+	newID := hasID && string(id) != d.lastID
+	switch {
 	case b.owned && !joined && 2*len(data) >= len(b.b):
 		// The framer gave the block's memory away and the data is most of
 		// it: keep it, no copy.

@@ -93,6 +93,9 @@ func newScanFramer(r io.Reader, max, smallMax int) *scanFramer {
 
 func (s *scanFramer) ReadEvent() (*block, error) {
 	for {
+		if s.usual() {
+			return &s.blk, nil
+		}
 		if ok, err := s.scan(); ok || err != nil {
 			return &s.blk, err
 		}
@@ -111,11 +114,8 @@ func (s *scanFramer) ReadEvent() (*block, error) {
 }
 
 // scan looks for the blank line that ends the current block in what is
-// buffered, and sets blk when it finds it.
+// buffered, and sets blk when it finds it (ReadEvent tries usual first).
 func (s *scanFramer) scan() (bool, error) {
-	if s.usual() {
-		return true, nil
-	}
 	for {
 		if s.skipLF {
 			if s.p == s.w {

@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -117,6 +118,7 @@ func FuzzDecoder(f *testing.F) {
 					t.Fatalf("limit %d, small buffer %d: %+v\nwhole: %+v", limit, small, got, want)
 				}
 			}
+			checkNextData(t, stream, WithMaxEventSize(limit))
 			// r3labs misreads mixed endings; without CR both framings agree.
 			got := decodeOutcome(bytes.NewReader(stream), WithMaxEventSize(limit), withFraming(framingR3labs))
 			if !bytes.ContainsRune(stream, '\r') && !equalOutcome(got, want) {
@@ -124,6 +126,31 @@ func FuzzDecoder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkNextData reads stream with Next and, chunked differently, with
+// NextData, and fails unless both give the same ids and data, the same end
+// and the same cursors.
+func checkNextData(t *testing.T, stream []byte, opts ...Option) {
+	t.Helper()
+	a := NewDecoder(bytes.NewReader(stream), opts...)
+	b := NewDecoder(iotest.HalfReader(bytes.NewReader(stream)), opts...)
+	for i := 0; ; i++ {
+		ev, errA := a.Next()
+		id, data, errB := b.NextData()
+		if errA != nil || errB != nil {
+			if fmt.Sprint(errA) != fmt.Sprint(errB) {
+				t.Fatalf("event %d: Next ended with %v, NextData with %v", i, errA, errB)
+			}
+			break
+		}
+		if ev.ID != id || !bytes.Equal(ev.Data, data) {
+			t.Fatalf("event %d: Next gave id %q data %q, NextData id %q data %q", i, ev.ID, ev.Data, id, data)
+		}
+	}
+	if a.LastEventID() != b.LastEventID() || a.Retry() != b.Retry() {
+		t.Fatalf("cursors: Next %q %v, NextData %q %v", a.LastEventID(), a.Retry(), b.LastEventID(), b.Retry())
+	}
 }
 
 // withSmallBuffer sets the framer's small buffer size.
