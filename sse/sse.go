@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -75,14 +76,19 @@ type config struct {
 
 // WithMaxEventSize sets the largest event, in bytes, the decoder accepts
 // (default [DefaultMaxEventSize]). It also bounds the decoder's buffer.
-// n <= 0 keeps the default.
+// n <= 0 keeps the default; a size over math.MaxInt/4 counts as that much
+// (the decoder sizes buffers a little over the limit).
 func WithMaxEventSize(n int) Option {
 	return func(c *config) {
 		if n > 0 {
-			c.maxEventSize = n
+			c.maxEventSize = min(n, maxEventSizeCap)
 		}
 	}
 }
+
+// maxEventSizeCap is the largest limit WithMaxEventSize sets: buffer sizes
+// computed from it cannot overflow an int.
+const maxEventSizeCap = math.MaxInt / 4
 
 func truncated(cause error) error {
 	return fmt.Errorf("%w: %w", ErrTruncated, cause)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -407,4 +408,13 @@ func TestLentEventsStayIntact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A limit as large as an int holds decodes as any other (buffer sizes
+// derived from it once overflowed).
+func TestHugeMaxEventSize(t *testing.T) {
+	d := NewDecoder(strings.NewReader("id: 1\ndata: x\n\ndata: y\n\n"), WithMaxEventSize(math.MaxInt))
+	evs, err := readAll(d)
+	require.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, []string{"1|message|x|0s", "1|message|y|0s"}, fmtEvents(evs))
 }
