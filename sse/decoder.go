@@ -88,9 +88,9 @@ func (d *Decoder) Next() (Event, error) {
 
 // NextData is [Decoder.Next] for callers that read only each event's id
 // and data: it returns the event's ID and Data, and the same errors, without
-// building an [Event]. Its type and retry fields still apply
-// ([Decoder.Retry]). On a stream of small events the Event that Next
-// returns costs more than the rest of the decoding.
+// building an [Event]. The event's type is not returned; its retry field
+// still sets [Decoder.Retry]. On a stream of small events the Event that
+// Next returns costs more than the rest of the decoding.
 func (d *Decoder) NextData() (id string, data []byte, err error) {
 	if d.err != nil {
 		return "", nil, d.err
