@@ -298,7 +298,7 @@ func (s *RunStream) next() Event {
 		}
 		s.res.progress()
 		if _, ok := ev.(*TokenEvent); !ok {
-			s.observe(ev) // token events, the most, name no run and end nothing
+			s.observe(ev) // token events (most of a stream) neither name the run nor end it
 		}
 		return ev
 	}
