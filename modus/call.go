@@ -33,12 +33,12 @@ func call[T any](ctx context.Context, c *Client, opts []Option, r route, build r
 	var v *T
 	_, err = c.transport.exec(ctx, st, &r, build, func(a answer) error {
 		if t := bytes.TrimSpace(a.body); len(t) == 0 || string(t) == "null" {
-			return newDecodeError(a.resp, c.transport.key.maskBytes(a.body), errEmptyBody)
+			return newDecodeError(a.resp, a.body, c.transport.key, errEmptyBody)
 		}
 		v = new(T)
 		if err := json.Unmarshal(a.body, v); err != nil {
 			v = nil
-			return newDecodeError(a.resp, c.transport.key.maskBytes(a.body), err)
+			return newDecodeError(a.resp, a.body, c.transport.key, err)
 		}
 		return nil
 	}, c.transport)

@@ -2,6 +2,7 @@ package modus
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,18 +108,88 @@ func newBearerHeader(bearer string) bearerHeader {
 	return func() []string { return v }
 }
 
-// maskBytes returns b with every copy of the key replaced by maskedKey: for
-// text a server sends back, which may echo the key. b itself when it holds
-// none (no copy). A nil apiKey masks nothing.
+// maskBytes returns b with every copy of the key replaced by maskedKey, and
+// every JSON string that holds the key once unescaped replaced by "***": for
+// text a server sends back, which may echo the key, escaped ("modus\u005f...")
+// or not. b itself when it holds none (no copy). A nil apiKey masks nothing.
 func (k apiKey) maskBytes(b []byte) []byte {
 	if k == nil {
 		return b
 	}
 	key, _ := k()
-	if key == "" || !bytes.Contains(b, []byte(key)) {
+	if key == "" {
 		return b
 	}
-	return bytes.ReplaceAll(b, []byte(key), []byte(maskedKey))
+	if bytes.Contains(b, []byte(key)) {
+		b = bytes.ReplaceAll(b, []byte(key), []byte(maskedKey))
+	}
+	return maskEscapedKey(b, key)
+}
+
+// maskHead returns at most n bytes of b with the key masked (maskBytes). It
+// masks before it cuts, looking as far past n as a copy of the key may
+// reach (reach), so that no part of a key straddling the cut is left, and
+// it looks no further, so that its cost follows n, not the size of b.
+func (k apiKey) maskHead(b []byte, n int) []byte {
+	b = k.maskBytes(b[:min(len(b), n+k.reach())])
+	return b[:min(len(b), n)]
+}
+
+// reach is how many bytes a copy of the key may take in a text: 6 per byte
+// when each is escaped ("\u006d...").
+func (k apiKey) reach() int {
+	if k == nil {
+		return 0
+	}
+	key, _ := k()
+	return len(`\u0000`) * len(key)
+}
+
+// maskEscapedKey replaces with "***" every JSON string of b (JSON or the
+// start of it) that has an escape and holds key once unescaped. A string cut
+// short by the end of b is read as far as it goes. b itself when there is
+// none.
+func maskEscapedKey(b []byte, key string) []byte {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		end, closed := stringEnd(b, i)
+		if tok := b[i:end]; bytes.IndexByte(tok, '\\') >= 0 && strings.Contains(unescapeJSONString(tok, closed), key) {
+			out = append(append(out, b[last:i]...), `"***"`...)
+			last = end
+		}
+		i = end - 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// unescapeJSONString returns the text of the JSON string tok (with its
+// quotes; without the closing one unless closed), "" if it is not one. An
+// escape cut short at the end of an unclosed string is left out.
+func unescapeJSONString(tok []byte, closed bool) string {
+	var s string
+	if closed {
+		if json.Unmarshal(tok, &s) != nil {
+			return ""
+		}
+		return s
+	}
+	if json.Unmarshal(append(bytes.Clone(tok), '"'), &s) == nil {
+		return s
+	}
+	if i := bytes.LastIndexByte(tok, '\\'); i > 0 && json.Unmarshal(append(bytes.Clone(tok[:i]), '"'), &s) == nil {
+		return s
+	}
+	return ""
 }
 
 // requestID returns h's X-Request-Id with any copy of the key masked: the

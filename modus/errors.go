@@ -324,12 +324,15 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the JSON error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-func newDecodeError(resp *http.Response, body []byte, err error) *DecodeError {
-	if len(body) > 1024 {
-		body = body[:1024]
-	}
+// newDecodeError quotes at most decodeErrorBody bytes of body, with any
+// copy of the API key masked.
+func newDecodeError(resp *http.Response, body []byte, key apiKey, err error) *DecodeError {
+	body = key.maskHead(body, decodeErrorBody)
 	return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(body), Err: err}
 }
+
+// decodeErrorBody is how much of a body a *DecodeError quotes.
+const decodeErrorBody = 1024
 
 // ErrInvalidArgument matches, through errors.Is, every *InvalidArgumentError.
 var ErrInvalidArgument = errors.New("modus: invalid argument")

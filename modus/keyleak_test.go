@@ -5,11 +5,14 @@ package modus
 // log; server-sent run ids and caller cursors are checked like caller ids.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -227,4 +230,142 @@ func TestIssue16_08_EventTooLargeMasksKey(t *testing.T) {
 	require.Error(t, s.Err())
 	assert.Contains(t, s.Err().Error(), maskedKey)
 	assert.NotContains(t, s.Err().Error(), keySecret)
+}
+
+// escapeEach writes every byte of s as a JSON \u escape: a server that
+// echoes the key this way hides it from a plain search.
+func escapeEach(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, `\u%04x`, s[i])
+	}
+	return b.String()
+}
+
+// unescapeU turns every \uXXXX of s back into its byte, as a reader of the
+// text (or a JSON decoder) would.
+func unescapeU(s string) string {
+	return regexp.MustCompile(`\\u([0-9a-fA-F]{4})`).ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.ParseUint(m[2:], 16, 16)
+		return string(rune(n))
+	})
+}
+
+// The key echoed with JSON escapes, in an error body, a body that does not
+// decode, a JSON answer to a run and a debug-logged body: no error string,
+// quoted body or log line shows it, escaped or not.
+func TestEscapedKeyMaskedEverywhere(t *testing.T) {
+	esc := escapeEach(testKey)
+	half := escapeEach(testKey[:5]) + testKey[5:] // mixed: some bytes escaped
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/error":
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":{"code":"BAD","message":"bad key `+esc+`","status":"INVALID"},"echo":"`+half+`"}`)
+		case "/undecodable":
+			io.WriteString(w, `{"echo":"`+esc+`", oops}`)
+		case "/logged":
+			io.WriteString(w, `{"echo":"`+esc+`","n":1,"`+half+`":2}`)
+		default: // a run answered with JSON
+			io.WriteString(w, `{"runId":"r1","echo":"`+esc+`"}`)
+		}
+	})
+	h := &captured{}
+	c, _ := newTestClient(t, srv, WithLogger(slog.New(h)))
+	ctx := context.Background()
+	shown := func(what, s string) {
+		t.Helper()
+		assert.NotContains(t, unescapeU(s), keySecret, what)
+	}
+
+	_, err := do[map[string]any](ctx, c, nil, rawRequest("GET", "/error", nil))
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	shown("*Error", fmt.Sprintf("%v %+v %#v", err, err, err))
+	shown("Error.Body", string(e.Body))
+
+	_, err = do[map[string]any](ctx, c, nil, rawRequest("GET", "/undecodable", nil))
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	shown("*DecodeError", fmt.Sprintf("%v %+v %#v", err, err, err))
+	shown("DecodeError.Body", string(de.Body))
+
+	_, err = do[map[string]any](ctx, c, []Option{WithDebugBodies(4096)}, rawRequest("GET", "/logged", nil))
+	require.NoError(t, err)
+
+	_, err = c.Runs.Create(ctx, runReq())
+	require.ErrorIs(t, err, ErrNotEventStream)
+	require.ErrorAs(t, err, &de)
+	shown("not an event stream", fmt.Sprintf("%v %+v %#v", err, err, err))
+	shown("its body", string(de.Body))
+
+	records := h.get()
+	require.NotEmpty(t, records)
+	for _, r := range records {
+		shown("log record", r)
+	}
+	assert.Contains(t, strings.Join(records, "\n"), `"n":1`, "the rest of the logged body stays")
+}
+
+// maskEscapedKey masks a JSON string holding the key once unescaped, also
+// cut short, and leaves everything else byte for byte; a body without a
+// backslash is returned as it is, uncopied.
+func TestMaskEscapedKey(t *testing.T) {
+	key := "modus_abc"
+	esc := escapeEach(key)
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":"` + esc + `","b":"x\n"}`, `{"a":"***","b":"x\n"}`},
+		{`["` + esc + ` and more", 2]`, `["***", 2]`},
+		{`{"` + esc + `":1}`, `{"***":1}`},
+		{`{"a":"` + esc, `{"a":"***"`},             // cut after the key
+		{`{"a":"` + esc + `\u00`, `{"a":"***"`},    // cut inside an escape after it
+		{`{"a":"` + esc[:20], `{"a":"` + esc[:20]}, // only part of the key
+		{`{"a":"modus\u005fab"}`, `{"a":"modus\u005fab"}`},
+		{`not json \u006d "\x" "` + esc + `"`, `not json \u006d "\x" "***"`},
+	} {
+		assert.Equal(t, tc.want, string(maskEscapedKey([]byte(tc.in), key)), tc.in)
+	}
+	plain := []byte(`{"a":"b"}`)
+	assert.Same(t, &plain[0], &maskEscapedKey(plain, key)[0])
+}
+
+// A debug body cut where an escaped key straddles the cut shows no part of
+// the key's secret (the cut is made after masking, far enough past it).
+func TestDebugBodyEscapedKeyAtCut(t *testing.T) {
+	key := newAPIKey(testKey)
+	esc := escapeEach(testKey)
+	body := []byte(`{"pad":"` + strings.Repeat("x", 40) + `","echo":"` + esc + `"}`)
+	for max := 40; max < len(body); max++ {
+		red, _ := redactBody(body, max, key)
+		// Any complete escape of a secret byte that survives the cut is a
+		// leak; the prefix "modus_" is not secret.
+		assert.NotContains(t, unescapeU(string(red)), testKey[len("modus_"):len("modus_")+2], "max %d: %s", max, red)
+	}
+}
+
+// FuzzMaskBytes: whatever a server sends, what maskBytes returns holds the
+// key neither as it is nor in a JSON string that decodes to it, and
+// maskHead's cut of it neither.
+func FuzzMaskBytes(f *testing.F) {
+	f.Add([]byte(`{"a":"`+escapeEach(testKey)+`"}`), 10)
+	f.Add([]byte(`"`+testKey+`" "\u006d`), 3)
+	f.Fuzz(func(t *testing.T, b []byte, n int) {
+		key := newAPIKey(testKey)
+		for _, out := range [][]byte{key.maskBytes(b), key.maskHead(b, max(n, 0))} {
+			if bytes.Contains(out, []byte(testKey)) {
+				t.Fatalf("raw key in %q", out)
+			}
+			for i := 0; i < len(out); i++ {
+				if out[i] != '"' {
+					continue
+				}
+				end, closed := stringEnd(out, i)
+				if strings.Contains(unescapeJSONString(out[i:end], closed), testKey) {
+					t.Fatalf("escaped key in %q", out)
+				}
+				i = end - 1
+			}
+		}
+	})
 }

@@ -205,7 +205,7 @@ func checkEventStream(resp *http.Response, key apiKey) error {
 	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, decodeErrorBody))
 	body = key.maskBytes(body)
 	discard(resp)
 	cause := fmt.Errorf("%w (HTTP %d, Content-Type %q)", ErrNotEventStream, resp.StatusCode, ct)
@@ -213,7 +213,7 @@ func checkEventStream(resp *http.Response, key apiKey) error {
 		cause = fmt.Errorf("%w: the server started run %q for polling (HTTP %d, JSON) instead of streaming it; use Runs.Stream to read its events",
 			ErrNotEventStream, runID, resp.StatusCode)
 	}
-	return newDecodeError(resp, body, cause)
+	return newDecodeError(resp, body, key, cause)
 }
 
 // jsonField returns the raw value of a top-level field of a JSON object,
