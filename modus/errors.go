@@ -428,6 +428,8 @@ var ErrStreamInterrupted = errors.New("modus: run stream interrupted")
 // RunID, LastEventID).
 type StreamInterruptedError struct {
 	// RunID is the run's id, "" when the stream broke before it was known.
+	// Like LastEventID, it comes from the server, so a copy of the API key
+	// in it is masked.
 	RunID string
 	// LastEventID is the id of the last event delivered.
 	LastEventID string

@@ -7,6 +7,7 @@ package modus
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -368,4 +371,30 @@ func FuzzMaskBytes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A server that names the run and an event by the API key, then drops: the
+// *StreamInterruptedError shows the key in no field, so neither its text
+// nor %#v does.
+func TestStreamInterruptedFieldsMaskKey(t *testing.T) {
+	proxy := doerFunc(func(req *http.Request) (*http.Response, error) {
+		key := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if req.Method == http.MethodGet {
+			return nil, errors.New("refused")
+		}
+		body := io.MultiReader(strings.NewReader(frame(key, `{"type":"token","content":"a"}`)),
+			iotest.ErrReader(errors.New("cut")))
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}, runHeaderID: {key}},
+			Body: io.NopCloser(body), Request: req}, nil
+	})
+	c, err := NewClient(WithAPIKey(testKey), WithOrganizationID(testOrgID), WithHTTPClient(proxy), WithStreamReconnects(1), WithRetryBackoff(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	s, err := c.Runs.Create(context.Background(), runReq())
+	require.NoError(t, err)
+	_ = drain(s)
+	var si *StreamInterruptedError
+	require.ErrorAs(t, s.Err(), &si)
+	assert.NotContains(t, si.RunID+" "+si.LastEventID, keySecret)
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", si, si, si), keySecret)
+	assert.Equal(t, maskedKey, si.RunID)
 }

@@ -168,8 +168,9 @@ func (r *resumer) note(err error) {
 
 // giveUpWith returns the error of a stream that cannot go on, cause last.
 func (r *resumer) giveUpWith(cause error) *StreamInterruptedError {
-	e := &StreamInterruptedError{RunID: r.runID, LastEventID: r.lastID, Err: cause, Causes: append([]error(nil), r.causes...),
-		key: r.c.transport.key}
+	key := r.c.transport.key // both ids may come from the server
+	e := &StreamInterruptedError{RunID: key.mask(r.runID), LastEventID: key.mask(r.lastID), Err: cause,
+		Causes: append([]error(nil), r.causes...), key: key}
 	if r.runID != "" {
 		e.Attempts = r.attempts
 	}
