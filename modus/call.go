@@ -120,7 +120,11 @@ func readUnknown(r io.Reader, limit int64) ([]byte, error) {
 	var total int64
 	size := int64(first)
 	for {
-		buf := make([]byte, min(size, limit+1-total))
+		want := size
+		if rest := limit - total; rest < want {
+			want = rest + 1 // one byte over says the body is too large; no overflow for any limit
+		}
+		buf := make([]byte, want)
 		n, err := io.ReadFull(r, buf)
 		chunks = append(chunks, buf[:n])
 		total += int64(n)

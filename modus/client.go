@@ -131,8 +131,18 @@ func (k apiKey) maskBytes(b []byte) []byte {
 // reach (reach), so that no part of a key straddling the cut is left, and
 // it looks no further, so that its cost follows n, not the size of b.
 func (k apiKey) maskHead(b []byte, n int) []byte {
-	b = k.maskBytes(b[:min(len(b), n+k.reach())])
+	b = k.maskBytes(k.headFor(b, n))
 	return b[:min(len(b), n)]
+}
+
+// headFor returns the start of b that masking needs to see to cut it at n
+// safely: n bytes and reach more (b whole when shorter; no overflow for any
+// n).
+func (k apiKey) headFor(b []byte, n int) []byte {
+	if r := k.reach(); len(b)-n > r {
+		return b[:n+r]
+	}
+	return b
 }
 
 // reach is how many bytes a copy of the key may take in a text: 6 per byte

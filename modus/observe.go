@@ -89,7 +89,7 @@ func (m *ResponseMeta) fill(resp *http.Response, attempts int, key apiKey) {
 // enough beyond max to see a key that straddles the cut), so its cost
 // follows max, not the size of the body.
 func redactBody(body []byte, max int, key apiKey) (red []byte, cut bool) {
-	head := body[:min(len(body), max+key.reach())]
+	head := key.headFor(body, max)
 	red = redactSecrets(key.maskBytes(head))
 	return red[:min(len(red), max)], len(body) > max
 }
