@@ -207,14 +207,14 @@ func checkEventStream(resp *http.Response, key apiKey) error {
 		return nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, decodeErrorBody))
-	body = key.maskBytes(body)
 	discard(resp)
-	cause := fmt.Errorf("%w (HTTP %d, Content-Type %q)", ErrNotEventStream, resp.StatusCode, ct)
-	if runID := jsonRawString(jsonField(body, "runId")); runID != "" {
-		cause = fmt.Errorf("%w: the server started run %q for polling (HTTP %d, JSON) instead of streaming it; use Runs.Stream to read its events",
+	de := newDecodeError(resp, body, key, nil) // masks the key: the run id below comes from its body
+	de.Err = fmt.Errorf("%w (HTTP %d, Content-Type %q)", ErrNotEventStream, resp.StatusCode, ct)
+	if runID := jsonRawString(jsonField(de.Body, "runId")); runID != "" {
+		de.Err = fmt.Errorf("%w: the server started run %q for polling (HTTP %d, JSON) instead of streaming it; use Runs.Stream to read its events",
 			ErrNotEventStream, runID, resp.StatusCode)
 	}
-	return newDecodeError(resp, body, key, cause)
+	return de
 }
 
 // jsonField returns the raw value of a top-level field of a JSON object,
